@@ -1,0 +1,100 @@
+/**
+ * Public contracts of the mesh. The agent sees only these: peers and their gossiped state, a way to
+ * publish its own state, and a forward channel that carries an HTTP-shaped request to a peer and
+ * streams the HTTP-shaped response back.
+ */
+import type { NodeState } from './protocol/node-state.js'
+
+export interface AbortOptions {
+  signal?: AbortSignal
+}
+
+/** alive: fresh heartbeat; suspect: heartbeat late; dead: gone (kept briefly as a tombstone); left: announced leave. */
+export type PeerStatus = 'alive' | 'suspect' | 'dead' | 'left'
+
+/** One peer as the local node sees it. */
+export interface PeerView {
+  peerId: string
+  status: PeerStatus
+  /** Latest gossiped state (highest seq seen). */
+  state: NodeState
+  /** Local clock time (ms since epoch) when the last advert or heartbeat arrived. */
+  lastSeen: number
+  /** Multiaddrs of the live connection(s), if connected. */
+  addresses: string[]
+}
+
+/** The identity of whoever made the request at the ingress node; trusted only from mesh members. */
+export interface ForwardCaller {
+  kind: 'anonymous' | 'api-key' | 'user'
+  id?: string
+  scopes?: string[]
+}
+
+/** An HTTP-shaped request carried to a peer over `/llmlb/forward/1.0.0`. */
+export interface ForwardRequest {
+  method: string
+  /** Path with query, e.g. `/v1/chat/completions`. */
+  path: string
+  /** Only the headers that matter (content-type, accept, x-request-id…), lower-case names. */
+  headers: Record<string, string>
+  body: Uint8Array
+  requestId: string
+  /** Hops taken so far (the ingress forwarding once sends 1). */
+  hops: number
+  caller?: ForwardCaller
+}
+
+/** The peer's response: status and headers first, then body chunks as they are produced (SSE unbuffered). */
+export interface ForwardResponse {
+  status: number
+  headers: Record<string, string>
+  body: AsyncIterable<Uint8Array>
+}
+
+/** Serves a forwarded request on this node. `signal` aborts when the ingress side cancels or the stream breaks. */
+export type ForwardHandler = (req: ForwardRequest, from: string, options: { signal: AbortSignal }) => Promise<ForwardResponse>
+
+/** Events of the mesh (`CustomEvent<PeerView>` unless stated). */
+export interface MeshEvents {
+  'peer:join': CustomEvent<PeerView>
+  'peer:update': CustomEvent<PeerView>
+  'peer:suspect': CustomEvent<PeerView>
+  'peer:dead': CustomEvent<PeerView>
+  'peer:leave': CustomEvent<PeerView>
+  /** A connection attempt from/to a node that failed the private-network handshake (wrong or no cluster key). */
+  'peer:rejected': CustomEvent<{ address: string; reason: string }>
+}
+
+/** Counters for metrics. */
+export interface MeshStats {
+  gossipIn: number
+  gossipOut: number
+  gossipDropped: number
+  forwardsOut: number
+  forwardsIn: number
+  forwardErrors: number
+}
+
+export interface Mesh extends EventTarget {
+  start(): Promise<void>
+  /** Announces leave, then stops libp2p. Idempotent. */
+  stop(): Promise<void>
+  /** Gossips `status: 'leaving'` at once (graceful shutdown, step one). */
+  leave(): Promise<void>
+  peerId(): string
+  /** Listen multiaddrs including `/p2p/<id>`. */
+  listenAddresses(): string[]
+  /**
+   * Sets this node's state. The mesh publishes changes coalesced (at most one advert per
+   * COALESCE_WINDOW_MS) and re-publishes as a heartbeat every HEARTBEAT_INTERVAL_MS. `seq` is filled in by the mesh.
+   */
+  setLocalState(state: Omit<NodeState, 'seq' | 'peerId'>): void
+  /** Current peer views (never includes self). Dead peers leave this list once their tombstone expires. */
+  peers(): PeerView[]
+  /** Sends a request to a peer and resolves when the response head arrives. Rejects with ForwardError before the head. */
+  forward(peerId: string, req: ForwardRequest, options?: AbortOptions): Promise<ForwardResponse>
+  /** Installs the handler for inbound forwarded requests. */
+  setForwardHandler(handler: ForwardHandler): void
+  stats(): MeshStats
+}

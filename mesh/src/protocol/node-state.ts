@@ -1,0 +1,61 @@
+/**
+ * The node-state advert every agent gossips (topic NODE_STATE_TOPIC). Versioned; unknown keys are
+ * stripped so newer agents can add fields without breaking older ones. A receiver keeps, per peer,
+ * only the advert with the highest `seq`.
+ */
+import { z } from 'zod'
+
+/** Gossip topic of node-state adverts; the version is part of the topic. */
+export const NODE_STATE_TOPIC = '/llmlb/state/1.0.0'
+/** Largest advert accepted on the wire (bytes). */
+export const MAX_NODE_STATE_BYTES = 64 * 1024
+
+export const ModelAdvertSchema = z.object({
+  id: z.string().min(1).max(256),
+  capabilities: z.object({
+    chat: z.boolean(),
+    completion: z.boolean(),
+    embeddings: z.boolean(),
+    tools: z.boolean().default(false),
+    vision: z.boolean().default(false)
+  }),
+  loaded: z.boolean(),
+  contextLength: z.number().int().nonnegative(),
+  quantization: z.string().max(32),
+  sizeBytes: z.number().nonnegative(),
+  slotsTotal: z.number().int().nonnegative(),
+  slotsBusy: z.number().int().nonnegative(),
+  queueDepth: z.number().int().nonnegative().default(0),
+  /** EMA of generation speed, tokens/s. */
+  tokensPerSecond: z.number().nonnegative()
+})
+export type ModelAdvert = z.infer<typeof ModelAdvertSchema>
+
+export const GpuAdvertSchema = z.object({
+  name: z.string().max(128),
+  vramTotalBytes: z.number().nonnegative(),
+  vramUsedBytes: z.number().nonnegative()
+})
+
+export const NodeStateSchema = z.object({
+  v: z.literal(1),
+  /** Per-node sequence number; strictly increases across the node's lifetime (time-seeded at start). */
+  seq: z.number().int().nonnegative(),
+  name: z.string().min(1).max(128),
+  peerId: z.string().min(1).max(128),
+  version: z.string().max(32),
+  /** Base URL of the node's HTTP API, e.g. http://10.0.0.5:32768 */
+  httpUrl: z.string().max(256),
+  /** alive: serving; leaving: draining, takes no new forwarded work. */
+  status: z.enum(['alive', 'leaving']),
+  startedAt: z.number().int().nonnegative(),
+  models: z.array(ModelAdvertSchema).max(256),
+  cpu: z.object({ cores: z.number().int().nonnegative(), load1: z.number().nonnegative() }),
+  memory: z.object({ totalBytes: z.number().nonnegative(), freeBytes: z.number().nonnegative() }),
+  gpus: z.array(GpuAdvertSchema).max(16).default([]),
+  /** Requests being served or queued on this node right now. */
+  inFlight: z.number().int().nonnegative().default(0),
+  /** Bounded digest of recent prompt-prefix hashes per model (routing affinity); hex strings. */
+  prefixes: z.record(z.string(), z.array(z.string().max(32)).max(256)).default({})
+})
+export type NodeState = z.infer<typeof NodeStateSchema>

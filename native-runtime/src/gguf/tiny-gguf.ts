@@ -1,0 +1,200 @@
+/**
+ * Writer of tiny, valid GGUF v3 files: llama architecture, a SentencePiece-style ("llama") vocabulary
+ * with byte-fallback tokens, small deterministic random F32 weights. The text such a model writes is
+ * gibberish; it exists so the demo node and every test load a real GGUF into real llama.cpp without
+ * downloading anything.
+ */
+import { writeFile } from 'node:fs/promises'
+
+/** Shape of the generated model. All sizes are element counts. */
+export interface TinyGgufOptions {
+  /** Transformer blocks. @default 2 */
+  layers?: number
+  /** Embedding width; must be divisible by `heads`. @default 64 */
+  embd?: number
+  /** Attention heads. @default 4 */
+  heads?: number
+  /** Key/value heads (GQA). @default heads */
+  kvHeads?: number
+  /** Feed-forward width. @default 128 */
+  ff?: number
+  /** Trained context length written into the metadata (tokens). @default 512 */
+  ctx?: number
+  /** PRNG seed; the same seed gives byte-identical files. @default 1 */
+  seed?: number
+  /** `general.name` metadata. @default 'llmlb-tiny' */
+  name?: string
+  /** Metadata keys to leave out; used by tests to produce malformed models. */
+  omit?: string[]
+  /** A Jinja chat template to embed as `tokenizer.chat_template`. */
+  chatTemplate?: string
+}
+
+const WORDS = ['hello', 'world', 'the', 'mesh', 'node', 'model', 'token', 'cluster', 'llm', 'and', 'is', 'of', 'to', 'a']
+const T = { U32: 4, I32: 5, F32: 6, BOOL: 7, STR: 8, ARR: 9 } as const
+type MetaValue = number | boolean | string | { arrayOf: number; items: (string | number)[] }
+type Meta = [key: string, type: number, value: MetaValue]
+
+/** Builds the vocabulary: control tokens, 256 byte tokens, letters and word prefixes (longer pieces score higher). */
+function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
+  const tokens: string[] = []
+  const scores: number[] = []
+  const types: number[] = []
+  const add = (t: string, score: number, type: number): void => {
+    tokens.push(t)
+    scores.push(score)
+    types.push(type)
+  }
+  // token types (llama.cpp): 1 normal, 2 unknown, 3 control, 6 byte
+  add('<unk>', 0, 2)
+  add('<s>', 0, 3)
+  add('</s>', 0, 3)
+  for (let b = 0; b < 256; b++) add(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`, 0, 6)
+  const pieces = ['▁', ...'abcdefghijklmnopqrstuvwxyz', '.', ',', '!', '?']
+  for (const w of WORDS) for (let i = 1; i <= w.length; i++) pieces.push('▁' + w.slice(0, i))
+  for (const p of [...new Set(pieces)]) add(p, -1000 + [...p].length * 10 - tokens.length * 0.001, 1)
+  return { tokens, scores, types }
+}
+
+/** Serialises a tiny model to bytes. Deterministic for a given set of options. */
+export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
+  const L = opts.layers ?? 2
+  const E = opts.embd ?? 64
+  const H = opts.heads ?? 4
+  const HKV = opts.kvHeads ?? H
+  const FF = opts.ff ?? 128
+  const CTX = opts.ctx ?? 512
+  const headDim = E / H
+  if (!Number.isInteger(headDim)) throw new Error('embd must be divisible by heads')
+  let seed = (opts.seed ?? 1) >>> 0 || 1
+  const { tokens, scores, types } = vocabulary()
+  const omit = new Set(opts.omit ?? [])
+
+  const meta: Meta[] = (
+    [
+      ['general.architecture', T.STR, 'llama'],
+      ['general.name', T.STR, opts.name ?? 'llmlb-tiny'],
+      ['general.file_type', T.U32, 0],
+      ['general.alignment', T.U32, 32],
+      ['llama.context_length', T.U32, CTX],
+      ['llama.embedding_length', T.U32, E],
+      ['llama.block_count', T.U32, L],
+      ['llama.feed_forward_length', T.U32, FF],
+      ['llama.attention.head_count', T.U32, H],
+      ['llama.attention.head_count_kv', T.U32, HKV],
+      ['llama.attention.layer_norm_rms_epsilon', T.F32, 1e-5],
+      ['llama.rope.dimension_count', T.U32, headDim],
+      ['llama.rope.freq_base', T.F32, 10000],
+      ['llama.vocab_size', T.U32, tokens.length],
+      ['tokenizer.ggml.model', T.STR, 'llama'],
+      ['tokenizer.ggml.tokens', T.ARR, { arrayOf: T.STR, items: tokens }],
+      ['tokenizer.ggml.scores', T.ARR, { arrayOf: T.F32, items: scores }],
+      ['tokenizer.ggml.token_type', T.ARR, { arrayOf: T.I32, items: types }],
+      ['tokenizer.ggml.unknown_token_id', T.U32, 0],
+      ['tokenizer.ggml.bos_token_id', T.U32, 1],
+      ['tokenizer.ggml.eos_token_id', T.U32, 2],
+      ['tokenizer.ggml.add_bos_token', T.BOOL, true],
+      ['tokenizer.ggml.add_eos_token', T.BOOL, false],
+      ...(opts.chatTemplate ? [['tokenizer.chat_template', T.STR, opts.chatTemplate] as Meta] : [])
+    ] as Meta[]
+  ).filter(([k]) => !omit.has(k))
+
+  // GGUF lists dims innermost-first (ne[0] = row length)
+  const tensors: { name: string; dims: number[]; ones: boolean }[] = []
+  const t = (name: string, dims: number[], ones = false): void => void tensors.push({ name, dims, ones })
+  const V = tokens.length
+  t('token_embd.weight', [E, V])
+  for (let i = 0; i < L; i++) {
+    t(`blk.${i}.attn_norm.weight`, [E], true)
+    t(`blk.${i}.attn_q.weight`, [E, H * headDim])
+    t(`blk.${i}.attn_k.weight`, [E, HKV * headDim])
+    t(`blk.${i}.attn_v.weight`, [E, HKV * headDim])
+    t(`blk.${i}.attn_output.weight`, [H * headDim, E])
+    t(`blk.${i}.ffn_norm.weight`, [E], true)
+    t(`blk.${i}.ffn_gate.weight`, [E, FF])
+    t(`blk.${i}.ffn_up.weight`, [E, FF])
+    t(`blk.${i}.ffn_down.weight`, [FF, E])
+  }
+  t('output_norm.weight', [E], true)
+  t('output.weight', [E, V])
+
+  const chunks: Buffer[] = []
+  let size = 0
+  const push = (b: Buffer): void => {
+    chunks.push(b)
+    size += b.length
+  }
+  const num = (n: number, bytes: 4 | 8, kind: 'u' | 'i' | 'f'): void => {
+    const b = Buffer.alloc(bytes)
+    if (bytes === 8) b.writeBigUInt64LE(BigInt(n))
+    else if (kind === 'u') b.writeUInt32LE(n)
+    else if (kind === 'i') b.writeInt32LE(n)
+    else b.writeFloatLE(n)
+    push(b)
+  }
+  const str = (s: string): void => {
+    const b = Buffer.from(s, 'utf8')
+    num(b.length, 8, 'u')
+    push(b)
+  }
+  const scalar = (type: number, v: string | number | boolean): void => {
+    if (type === T.U32) num(v as number, 4, 'u')
+    else if (type === T.I32) num(v as number, 4, 'i')
+    else if (type === T.F32) num(v as number, 4, 'f')
+    else if (type === T.BOOL) push(Buffer.from([v ? 1 : 0]))
+    else str(v as string)
+  }
+  const ALIGN = 32
+  const pad = (): void => {
+    const n = (ALIGN - (size % ALIGN)) % ALIGN
+    if (n) push(Buffer.alloc(n))
+  }
+
+  push(Buffer.from('GGUF', 'ascii'))
+  num(3, 4, 'u')
+  num(tensors.length, 8, 'u')
+  num(meta.length, 8, 'u')
+  for (const [key, type, value] of meta) {
+    str(key)
+    num(type, 4, 'u')
+    if (typeof value === 'object') {
+      num(value.arrayOf, 4, 'u')
+      num(value.items.length, 8, 'u')
+      for (const x of value.items) scalar(value.arrayOf, x)
+    } else scalar(type, value)
+  }
+  let off = 0
+  const counts = tensors.map((ti) => ti.dims.reduce((a, b) => a * b, 1))
+  tensors.forEach((ti, i) => {
+    str(ti.name)
+    num(ti.dims.length, 4, 'u')
+    for (const d of ti.dims) num(d, 8, 'u')
+    num(0, 4, 'u') // GGML_TYPE_F32
+    num(off, 8, 'u')
+    off += Math.ceil(((counts[i] ?? 0) * 4) / ALIGN) * ALIGN
+  })
+  pad()
+  // xorshift32: deterministic weights in [-0.1, 0.1)
+  const rand = (): number => {
+    seed ^= seed << 13
+    seed >>>= 0
+    seed ^= seed >>> 17
+    seed ^= seed << 5
+    seed >>>= 0
+    return seed / 4294967296
+  }
+  tensors.forEach((ti, i) => {
+    const f = new Float32Array(counts[i] ?? 0)
+    for (let j = 0; j < f.length; j++) f[j] = ti.ones ? 1 : (rand() - 0.5) * 0.2
+    push(Buffer.from(f.buffer))
+    pad()
+  })
+  return Buffer.concat(chunks, size)
+}
+
+/** Writes a tiny model to `path` and returns its size in bytes. */
+export async function writeTinyGguf(path: string, opts: TinyGgufOptions = {}): Promise<number> {
+  const buf = buildTinyGguf(opts)
+  await writeFile(path, buf)
+  return buf.length
+}

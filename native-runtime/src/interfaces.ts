@@ -1,0 +1,141 @@
+/**
+ * Public contracts of the native runtime. The agent talks only to these; it never sees
+ * node-llama-cpp, slots or sequences, and the runtime never sees OpenAI shapes.
+ */
+
+/** A model the runtime should serve. */
+export interface ModelSpec {
+  /** Stable id clients use in `model` (default: file name without `.gguf`). */
+  id: string
+  /** Absolute path of the GGUF file. */
+  path: string
+  /** Parallel sequences (slots) to run for this model. @default DEFAULT_SLOTS */
+  slots?: number
+  /** Context size per slot in tokens (capped at the model's trained context). @default DEFAULT_CONTEXT_SIZE */
+  contextSize?: number
+}
+
+/** What a model can do; advertised to clients and to the mesh. */
+export interface ModelCapabilities {
+  chat: boolean
+  completion: boolean
+  embeddings: boolean
+  tools: boolean
+  vision: boolean
+}
+
+export type ModelLoadState = 'loading' | 'loaded' | 'failed' | 'unloaded'
+
+/** Live view of one model. Cheap to read (no IPC): the runtime caches it. */
+export interface ModelStatus {
+  id: string
+  path: string
+  state: ModelLoadState
+  /** Why loading failed, when `state === 'failed'`. */
+  error?: string
+  /** Trained context length from the GGUF (tokens). */
+  contextLength: number
+  /** Context available to one request (tokens). */
+  contextSize: number
+  capabilities: ModelCapabilities
+  /** True when the GGUF has a chat template; otherwise the documented fallback template is used. */
+  hasChatTemplate: boolean
+  /** File size in bytes. */
+  sizeBytes: number
+  /** e.g. `F32`, `Q4_K_M`. */
+  quantization: string
+  /** Architecture from `general.architecture`. */
+  architecture: string
+  slotsTotal: number
+  slotsBusy: number
+  /** Generation speed, exponential moving average over recent requests (tokens/s); 0 before the first. */
+  tokensPerSecond: number
+}
+
+export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool'
+
+/** A chat message already reduced to text by the HTTP layer. */
+export interface ChatMessage {
+  role: ChatRole
+  content: string
+}
+
+/** The prompt: either raw text (completions) or chat messages the runtime renders with the model's template. */
+export type PromptInput = { kind: 'text'; text: string } | { kind: 'chat'; messages: ChatMessage[] }
+
+/** Sampling and stopping parameters; all optional, runtime defaults apply. */
+export interface GenerateParams {
+  /** Upper bound on generated tokens. @default the remaining context */
+  maxTokens?: number
+  /** @default 0.8 */
+  temperature?: number
+  topP?: number
+  seed?: number
+  /** Stop strings; generation ends before the first occurrence and it is not emitted. */
+  stop?: string[]
+  presencePenalty?: number
+  frequencyPenalty?: number
+}
+
+/** One unit of work for the runtime. */
+export interface GenerationTask {
+  model: string
+  prompt: PromptInput
+  params: GenerateParams
+}
+
+export type FinishReason = 'stop' | 'length'
+
+/** Events of one generation, in order: one `start`, any number of `text`, one `end`. */
+export type GenerationEvent =
+  | { type: 'start'; promptTokens: number }
+  | { type: 'text'; text: string; tokens: number }
+  | { type: 'end'; finishReason: FinishReason; promptTokens: number; completionTokens: number; durationMs: number }
+
+/** Result of an embeddings call. */
+export interface EmbeddingResult {
+  vectors: number[][]
+  promptTokens: number
+}
+
+export interface AbortOptions {
+  signal?: AbortSignal
+}
+
+/** Events a runtime emits for observers (logs, metrics, dashboard, gossip). */
+export interface RuntimeEvents {
+  /** Model list or a model's state changed. */
+  'models:change': CustomEvent<ModelStatus[]>
+  /** The child process died; in-flight work failed. Detail: exit code or signal. */
+  'runtime:crash': CustomEvent<{ code: number | null; signal: string | null }>
+  /** The child is running again and models were reloaded. */
+  'runtime:restart': CustomEvent<{ restarts: number }>
+}
+
+/**
+ * The native inference runtime. `start()` spawns the supervised child, `stop()` ends it.
+ * Errors are the typed errors of `./errors.ts`.
+ */
+export interface InferenceRuntime extends EventTarget {
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Cached status of every model. */
+  models(): ModelStatus[]
+  /** True while the child is up and healthy. */
+  isUp(): boolean
+  /** Number of times the child was restarted after a crash. */
+  restarts(): number
+  /** Loads a model (resolves when loaded; rejects with ModelLoadError). Loading an id again replaces it. */
+  load(spec: ModelSpec, options?: AbortOptions): Promise<ModelStatus>
+  unload(id: string, options?: AbortOptions): Promise<void>
+  /**
+   * Generates. The caller must hold a slot (the agent's admission queue guarantees at most
+   * `slotsTotal` concurrent generations per model). Aborting `signal` stops generation and frees the slot at once.
+   * Throws ModelNotFoundError, ContextOverflowError (prompt + 1 > context), RuntimeUnavailableError.
+   */
+  generate(task: GenerationTask, options?: AbortOptions): AsyncIterable<GenerationEvent>
+  /** Embeds each input; throws ContextOverflowError for an input longer than the context. */
+  embed(model: string, inputs: string[], options?: AbortOptions): Promise<EmbeddingResult>
+  /** Token count of `prompt` as the model would see it (chat prompts rendered with the template). */
+  countTokens(model: string, prompt: PromptInput, options?: AbortOptions): Promise<number>
+}

@@ -1,0 +1,36 @@
+/**
+ * CLI: write a tiny GGUF for demos and tests.
+ * usage: node dist/scripts/make-tiny-gguf.js out.gguf [--layers 2] [--embd 64] [--heads 4] [--kv-heads 4]
+ *        [--ff 128] [--ctx 512] [--seed 1] [--name NAME] [--omit key1,key2]
+ */
+import { parseArgs } from 'node:util'
+import { writeTinyGguf } from '../native-runtime/src/gguf/tiny-gguf.js'
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    layers: { type: 'string' },
+    embd: { type: 'string' },
+    heads: { type: 'string' },
+    'kv-heads': { type: 'string' },
+    ff: { type: 'string' },
+    ctx: { type: 'string' },
+    seed: { type: 'string' },
+    name: { type: 'string' },
+    omit: { type: 'string' }
+  }
+})
+const n = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v))
+const out = positionals[0] ?? 'tiny.gguf'
+const size = await writeTinyGguf(out, {
+  layers: n(values.layers),
+  embd: n(values.embd),
+  heads: n(values.heads),
+  kvHeads: n(values['kv-heads']),
+  ff: n(values.ff),
+  ctx: n(values.ctx),
+  seed: n(values.seed),
+  name: values.name,
+  omit: values.omit?.split(',').filter(Boolean)
+})
+process.stdout.write(`wrote ${out}: ${size} bytes\n`)

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Removes node-llama-cpp prebuilt binaries this machine cannot use.
+// npm installs every optional @node-llama-cpp/* package whose `cpu` matches, which adds ~600 MB
+// (CUDA 540 MB, Vulkan 80 MB, arm builds on x64). We keep a GPU build only where its driver is present,
+// so a GPU box keeps working while a CPU box (and CI) stays small. Override with
+// LLMLB_KEEP_PREBUILTS=all (keep everything) or a comma list such as `cuda,vulkan`.
+import { existsSync, rmSync, readdirSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { arch } from 'node:os'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const dir = join(root, 'node_modules', '@node-llama-cpp')
+if (!existsSync(dir)) process.exit(0)
+
+const keepEnv = (process.env.LLMLB_KEEP_PREBUILTS ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+if (keepEnv.includes('all')) process.exit(0)
+
+const hasCuda = keepEnv.includes('cuda') || existsSync('/proc/driver/nvidia/version') || existsSync('/dev/nvidia0')
+const hasVulkan = keepEnv.includes('vulkan') || ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d'].some((p) => existsSync(p) && readdirSync(p).length > 0)
+const cpu = arch() === 'x64' ? 'x64' : arch()
+
+let freed = 0
+for (const name of readdirSync(dir)) {
+  const m = /^(linux|win|mac)-(x64|arm64|armv7l)(?:-(cuda-ext|cuda|vulkan|metal))?$/.exec(name)
+  if (!m) continue
+  const [, , pkgCpu, gpu] = m
+  const wrongCpu = pkgCpu !== cpu
+  const unusedGpu = (gpu?.startsWith('cuda') && !hasCuda) || (gpu === 'vulkan' && !hasVulkan)
+  if (wrongCpu || unusedGpu) {
+    rmSync(join(dir, name), { recursive: true, force: true })
+    freed++
+  }
+}
+if (freed > 0) process.stderr.write(`llmlb: removed ${freed} node-llama-cpp prebuilt package(s) this machine cannot use (set LLMLB_KEEP_PREBUILTS=all to keep them)\n`)

@@ -1,0 +1,1 @@
+import '../mesh/src/polyfill.js'
