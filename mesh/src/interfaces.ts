@@ -74,6 +74,8 @@ export interface MeshStats {
   forwardsOut: number
   forwardsIn: number
   forwardErrors: number
+  /** Connection handshakes that failed: wrong or missing cluster key, failed Noise. */
+  handshakesRejected?: number
 }
 
 export interface Mesh extends EventTarget {
@@ -87,9 +89,11 @@ export interface Mesh extends EventTarget {
   listenAddresses(): string[]
   /**
    * Sets this node's state. The mesh publishes changes coalesced (at most one advert per
-   * COALESCE_WINDOW_MS) and re-publishes as a heartbeat every HEARTBEAT_INTERVAL_MS. `seq` is filled in by the mesh.
+   * COALESCE_WINDOW_MS) and re-publishes as a heartbeat every HEARTBEAT_INTERVAL_MS. `seq`, `peerId`
+   * and `addrs` are filled in by the mesh. Throws at once (ZodError, RangeError) if the state is invalid
+   * or its advert would exceed MAX_NODE_STATE_BYTES; the previous state stays in effect.
    */
-  setLocalState(state: Omit<NodeState, 'seq' | 'peerId'>): void
+  setLocalState(state: Omit<NodeState, 'seq' | 'peerId' | 'addrs'>): void
   /** Current peer views (never includes self). Dead peers leave this list once their tombstone expires. */
   peers(): PeerView[]
   /** Sends a request to a peer and resolves when the response head arrives. Rejects with ForwardError before the head. */

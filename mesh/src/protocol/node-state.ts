@@ -56,6 +56,11 @@ export const NodeStateSchema = z.object({
   /** Requests being served or queued on this node right now. */
   inFlight: z.number().int().nonnegative().default(0),
   /** Bounded digest of recent prompt-prefix hashes per model (routing affinity); hex strings. */
-  prefixes: z.record(z.string(), z.array(z.string().max(32)).max(256)).default({})
+  prefixes: z.record(z.string(), z.array(z.string().max(32)).max(256)).default({}),
+  /**
+   * Mesh multiaddrs of the node (with `/p2p/<id>`), filled in by the mesh, never by the agent. Lets a
+   * node that learnt of this one through relayed gossip dial it directly (full mesh on a LAN).
+   */
+  addrs: z.array(z.string().max(256)).max(32).optional()
 })
 export type NodeState = z.infer<typeof NodeStateSchema>

@@ -28,6 +28,12 @@ export interface TinyGgufOptions {
   omit?: string[]
   /** A Jinja chat template to embed as `tokenizer.chat_template`. */
   chatTemplate?: string
+  /**
+   * Bias the output layer towards word pieces: byte and control tokens get zero logits, word pieces
+   * large random ones, so the model writes readable (if meaningless) words instead of invalid UTF-8.
+   * Used for the demo model. @default false
+   */
+  readable?: boolean
 }
 
 const WORDS = ['hello', 'world', 'the', 'mesh', 'node', 'model', 'token', 'cluster', 'llm', 'and', 'is', 'of', 'to', 'a']
@@ -183,9 +189,21 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
     seed >>>= 0
     return seed / 4294967296
   }
+  // first vocabulary index of a word piece: after <unk> <s> </s> and the 256 byte tokens
+  const firstPiece = 3 + 256
+  const EOS = 2
   tensors.forEach((ti, i) => {
     const f = new Float32Array(counts[i] ?? 0)
-    for (let j = 0; j < f.length; j++) f[j] = ti.ones ? 1 : (rand() - 0.5) * 0.2
+    const biased = opts.readable === true && ti.name === 'output.weight'
+    for (let j = 0; j < f.length; j++) {
+      const r = (rand() - 0.5) * 0.2
+      if (ti.ones) f[j] = 1
+      else if (!biased) f[j] = r
+      else {
+        const v = Math.floor(j / E) // output.weight rows are per vocabulary entry, E floats each
+        f[j] = v >= firstPiece ? r * 8 : v === EOS ? r * 6 : 0
+      }
+    }
     push(Buffer.from(f.buffer))
     pad()
   })

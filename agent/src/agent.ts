@@ -1,0 +1,179 @@
+/**
+ * The composition root: builds every component from the config and wires them. Start order is
+ * lock → runtime (+ models) → mesh → HTTP; stop runs in reverse after draining (announce leave,
+ * refuse new work, let in-flight requests finish up to the drain deadline).
+ */
+import { mkdir } from 'node:fs/promises'
+import { networkInterfaces } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { LlamaCppRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
+import { Libp2pMesh, TEST_MESH_TIMINGS, type Mesh } from '../../mesh/src/index.js'
+import type { Config } from './config/index.js'
+import { AdmissionQueue } from './scheduler/admission-queue.js'
+import { InferenceService } from './inference/inference-service.js'
+import { clusterModels } from './inference/cluster-models.js'
+import { buildApp } from './http/app.js'
+import { DataDirLock } from './node/data-dir-lock.js'
+import { discoverModels } from './node/model-sources.js'
+import { buildLocalState } from './node/local-state.js'
+import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.js'
+import { createForwardHandler } from './node/forward-handler.js'
+
+/** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
+function lanAddress(): string {
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
+  return '127.0.0.1'
+}
+
+export interface AgentInfo {
+  name: string
+  url: string
+  port: number
+  peerId: string
+  meshAddresses: string[]
+  models: string[]
+  clusterKey: ResolvedClusterKey
+}
+
+export class Agent {
+  private readonly lock: DataDirLock
+  private runtime?: InferenceRuntime
+  private mesh?: Mesh
+  private app?: FastifyInstance
+  private admission: AdmissionQueue
+  private leaving = false
+  private started = false
+  private readonly startedAt = Date.now()
+  private readonly firstSeen = new Map<string, number>()
+  private url = ''
+  private advertisedUrl = ''
+  private publishTimer?: NodeJS.Timeout
+
+  constructor(private readonly config: Readonly<Config>, private readonly logger: Logger) {
+    this.lock = new DataDirLock(config.dataDir)
+    this.admission = new AdmissionQueue({ maxWaiters: config.queue.maxWaiters, maxWaitMs: config.queue.maxWaitMs })
+  }
+
+  async start(): Promise<AgentInfo> {
+    if (this.started) throw new Error('agent already started')
+    const cfg = this.config
+    await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 })
+    await this.lock.acquire()
+    try {
+      return await this.startComponents()
+    } catch (err) {
+      await this.stopComponents()
+      await this.lock.release()
+      throw err
+    }
+  }
+
+  private async startComponents(): Promise<AgentInfo> {
+    const cfg = this.config
+    const log = this.logger
+    const runtime = new LlamaCppRuntime(
+      { logger: log.child({ component: 'runtime' }) },
+      { threads: cfg.runtime.threads, gpu: cfg.runtime.gpu === 'off' ? false : cfg.runtime.gpu }
+    )
+    this.runtime = runtime
+    await runtime.start()
+    const modelsDir = cfg.modelsDir ?? join(cfg.dataDir, 'models')
+    const files = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo })
+    for (const f of files) {
+      try {
+        await runtime.load({ id: f.id, path: f.path, slots: cfg.runtime.slots, contextSize: cfg.runtime.contextSize })
+        log.info({ model: f.id }, 'model loaded')
+      } catch (err) {
+        log.error({ model: f.id, path: f.path, err: (err as Error).message }, 'model failed to load')
+      }
+    }
+
+    const clusterKey = await resolveClusterKey({ clusterKey: cfg.clusterKey, clusterKeyFile: cfg.clusterKeyFile, dataDir: cfg.dataDir })
+    const mesh = new Libp2pMesh(
+      { logger: log },
+      {
+        name: cfg.name,
+        listenHost: cfg.host,
+        port: cfg.meshPort,
+        peers: cfg.peers,
+        clusterKey: clusterKey.key,
+        identityPath: join(cfg.dataDir, 'peer.key'),
+        mdns: cfg.mdns,
+        ...(cfg.profile === 'test' ? TEST_MESH_TIMINGS : {})
+      }
+    )
+    this.mesh = mesh
+
+    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name })
+    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen)
+    const selfState = () =>
+      buildLocalState({ name: cfg.name, httpUrl: () => this.advertisedUrl, runtime, admission: this.admission, startedAt: this.startedAt, leaving: () => this.leaving })
+    const publish = (): void => {
+      try {
+        mesh.setLocalState(selfState())
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'local state not published')
+      }
+    }
+    mesh.setForwardHandler(createForwardHandler({ service, isLeaving: () => this.leaving, logger: log }))
+    await mesh.start()
+
+    const app = await buildApp({
+      logger: log,
+      name: cfg.name,
+      startedAt: this.startedAt,
+      bodyLimitBytes: cfg.bodyLimitBytes,
+      service,
+      models,
+      runtimeUp: () => runtime.isUp(),
+      selfState,
+      mesh
+    })
+    this.app = app
+    // every response that changes load republishes our state (coalesced by the mesh)
+    app.addHook('onResponse', async () => publish())
+    await app.listen({ port: cfg.port, host: cfg.host })
+    const addr = app.server.address()
+    const port = typeof addr === 'object' && addr ? addr.port : cfg.port
+    const wildcard = cfg.host === '0.0.0.0' || cfg.host === '::'
+    this.url = `http://${wildcard ? 'localhost' : cfg.host}:${port}`
+    // peers need an address they can reach, not localhost
+    this.advertisedUrl = `http://${wildcard ? lanAddress() : cfg.host}:${port}`
+    await this.lock.update({ port, host: cfg.host, url: this.url })
+
+    runtime.addEventListener('models:change', publish)
+    this.publishTimer = setInterval(publish, 1000)
+    this.publishTimer.unref()
+    publish()
+    this.started = true
+    return {
+      name: cfg.name,
+      url: this.url,
+      port,
+      peerId: mesh.peerId(),
+      meshAddresses: mesh.listenAddresses(),
+      models: runtime.models().filter((m) => m.state === 'loaded').map((m) => m.id),
+      clusterKey
+    }
+  }
+
+  /** Drains and stops. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.leaving) return
+    this.leaving = true
+    await this.mesh?.leave().catch(() => undefined)
+    await this.stopComponents()
+    await this.lock.release()
+  }
+
+  private async stopComponents(): Promise<void> {
+    if (this.publishTimer) clearInterval(this.publishTimer)
+    const deadline = Date.now() + this.config.drainTimeoutMs
+    while (this.admission.totalInFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    await this.app?.close().catch(() => undefined)
+    await this.mesh?.stop().catch(() => undefined)
+    await this.runtime?.stop().catch(() => undefined)
+  }
+}

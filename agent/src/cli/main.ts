@@ -1,0 +1,44 @@
+/**
+ * The `llmlb` command line. `serve` runs a node; the other verbs talk to a running node found
+ * through its data dir's lock file (or `--url`).
+ */
+import { Command, Option } from 'commander'
+import { serveCommand } from './serve.js'
+import { statusCommand, stopCommand, peersCommand } from './control.js'
+import { LLMLB_VERSION } from '../node/local-state.js'
+
+const program = new Command()
+program.name('llmlb').description('llmlb: every GPU box on the network becomes one OpenAI-compatible LLM cluster').version(LLMLB_VERSION)
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
+
+program
+  .command('serve')
+  .description('run a node: the native runtime, the mesh and the HTTP API')
+  .option('--port <port>', 'HTTP port (default 32768)')
+  .option('--host <host>', 'HTTP listen address (default 0.0.0.0)')
+  .option('--data-dir <dir>', 'data directory (default ~/.llmlb)')
+  .option('--name <name>', 'node name (default: host name)')
+  .option('--model <path.gguf>', 'serve this GGUF (repeatable)', collect)
+  .option('--models-dir <dir>', 'serve every *.gguf in this folder (default <data-dir>/models)')
+  .option('--demo', 'generate and serve a tiny demo model (no download)')
+  .option('--mesh-port <port>', 'libp2p TCP port (default 32769)')
+  .option('--peer <host:port|multiaddr>', 'bootstrap peer (repeatable)', collect)
+  .option('--cluster-key <key>', 'cluster key (64 hex chars or pnet key text)')
+  .option('--cluster-key-file <file>', 'file holding the cluster key')
+  .option('--no-mdns', 'do not discover peers on the LAN')
+  .addOption(new Option('--auth <mode>', 'API authentication (off: local development only)').choices(['on', 'off']))
+  .option('--slots <n>', 'parallel requests per model (default 4)')
+  .option('--threads <n>', 'CPU threads per model')
+  .option('--ctx-size <tokens>', 'context per slot (default 2048)')
+  .addOption(new Option('--profile <profile>').choices(['default', 'test']).hideHelp())
+  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
+  .action(serveCommand)
+
+const withTarget = (c: Command): Command => c.option('--data-dir <dir>', 'data directory of the node (default ~/.llmlb)').option('--url <url>', 'address of a node instead')
+
+withTarget(program.command('status').description('show whether the node of a data dir is running and what it serves')).action(statusCommand)
+program.command('stop').description('stop the node of a data dir').option('--data-dir <dir>', 'data directory (default ~/.llmlb)').action(stopCommand)
+withTarget(program.command('peers').description('list the nodes of the cluster as this node sees them')).option('--json', 'print JSON').action(peersCommand)
+
+await program.parseAsync(process.argv)

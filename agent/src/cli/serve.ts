@@ -1,0 +1,107 @@
+/**
+ * `llmlb serve`: loads the config, starts the agent, prints how to use it, and stops it cleanly on
+ * SIGINT/SIGTERM (a second signal exits at once).
+ */
+import { pino } from 'pino'
+import { loadConfig, InvalidConfigError, type ConfigInput } from '../config/index.js'
+import { Agent } from '../agent.js'
+import { DataDirLockedError } from '../node/data-dir-lock.js'
+
+export interface ServeFlags {
+  port?: string
+  host?: string
+  dataDir?: string
+  name?: string
+  model?: string[]
+  modelsDir?: string
+  demo?: boolean
+  meshPort?: string
+  peer?: string[]
+  clusterKey?: string
+  clusterKeyFile?: string
+  mdns?: boolean
+  auth?: 'on' | 'off'
+  slots?: string
+  threads?: string
+  ctxSize?: string
+  profile?: 'default' | 'test'
+  logLevel?: string
+}
+
+const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.parseInt(v, 10))
+
+/** Maps CLI flags to a partial config (commander's `--no-mdns` gives mdns=true unless set). */
+export function flagsToConfig(f: ServeFlags): ConfigInput {
+  return {
+    port: int(f.port),
+    host: f.host,
+    dataDir: f.dataDir,
+    name: f.name,
+    models: f.model,
+    modelsDir: f.modelsDir,
+    demo: f.demo,
+    meshPort: int(f.meshPort),
+    peers: f.peer,
+    clusterKey: f.clusterKey,
+    clusterKeyFile: f.clusterKeyFile,
+    mdns: f.mdns === false ? false : undefined,
+    auth: f.auth,
+    profile: f.profile,
+    logLevel: f.logLevel as ConfigInput['logLevel'],
+    runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) }
+  }
+}
+
+export async function serveCommand(flags: ServeFlags): Promise<void> {
+  let config
+  try {
+    config = loadConfig(flagsToConfig(flags))
+  } catch (err) {
+    if (err instanceof InvalidConfigError) {
+      process.stderr.write(`llmlb: ${err.message}\n`)
+      process.exit(2)
+    }
+    throw err
+  }
+  const logger = pino({ level: config.logLevel, base: { node: config.name } })
+  const agent = new Agent(config, logger)
+  let info
+  try {
+    info = await agent.start()
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      process.stderr.write(`llmlb: ${err.message}\n`)
+      process.exit(3)
+    }
+    logger.fatal({ err }, 'failed to start')
+    process.exit(1)
+  }
+  const lines = [
+    '',
+    `llmlb node "${info.name}" is up`,
+    `  API:        ${info.url}/v1   (OpenAI-compatible)`,
+    `  models:     ${info.models.length ? info.models.join(', ') : 'none yet: add --model path.gguf or put *.gguf in the models dir'}`,
+    `  peer id:    ${info.peerId}`,
+    `  mesh:       ${info.meshAddresses.join(' ')}`,
+    `  cluster key ${info.clusterKey.source === 'generated' ? 'created at' : 'from'} ${info.clusterKey.path ?? info.clusterKey.source}`,
+    `  add a box:  llmlb serve --cluster-key ${info.clusterKey.hex}${config.mdns ? '' : ` --peer ${info.meshAddresses[0] ?? '<this-host>:' + config.meshPort}`}`,
+    `  try it:     curl -N ${info.url}/v1/chat/completions -d '{"model":"${info.models[0] ?? '<model>'}","messages":[{"role":"user","content":"hi"}],"stream":true}'`,
+    ''
+  ]
+  process.stdout.write(lines.join('\n') + '\n')
+  let stopping = false
+  const shutdown = (signal: string): void => {
+    if (stopping) process.exit(130)
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    agent.stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed')
+        process.exit(1)
+      }
+    )
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+}

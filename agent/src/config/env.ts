@@ -1,0 +1,26 @@
+/**
+ * The only module that reads `process.env`. Maps `LLMLB_*` variables to a partial config.
+ */
+import type { ConfigInput } from './schema.js'
+
+type Env = Record<string, string | undefined>
+
+const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v))
+
+/** Reads the environment into a partial config; unset variables are left out. */
+export function configFromEnv(env: Env = process.env): ConfigInput {
+  const out: Record<string, unknown> = {
+    port: num(env.LLMLB_PORT),
+    host: env.LLMLB_HOST,
+    dataDir: env.LLMLB_DATA_DIR,
+    name: env.LLMLB_NAME,
+    meshPort: num(env.LLMLB_MESH_PORT),
+    peers: env.LLMLB_PEERS ? env.LLMLB_PEERS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    clusterKey: env.LLMLB_CLUSTER_KEY,
+    adminPassword: env.LLMLB_ADMIN_PASSWORD,
+    auth: env.LLMLB_AUTH === 'off' ? 'off' : env.LLMLB_AUTH === 'on' ? 'on' : undefined,
+    logLevel: env.LLMLB_LOG_LEVEL
+  }
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k]
+  return out as ConfigInput
+}

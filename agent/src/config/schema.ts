@@ -1,0 +1,65 @@
+/**
+ * The one configuration schema. Defaults live here; sources are merged
+ * defaults < `<data-dir>/config.json` < environment < CLI flags (see `load-config.ts`).
+ */
+import { homedir, hostname } from 'node:os'
+import { join } from 'node:path'
+import { z } from 'zod'
+
+/** Default HTTP port of the API and dashboard. */
+export const DEFAULT_HTTP_PORT = 32768
+/** Default libp2p TCP port. */
+export const DEFAULT_MESH_PORT = 32769
+/** Largest accepted request body (bytes). */
+export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024
+
+const port = z.number().int().min(0).max(65535)
+
+export const ConfigSchema = z.object({
+  /** `default` for real use; `test` shrinks every interval and uses port 0. */
+  profile: z.enum(['default', 'test']).default('default'),
+  port: port.default(DEFAULT_HTTP_PORT),
+  host: z.string().default('0.0.0.0'),
+  dataDir: z.string().default(join(homedir(), '.llmlb')),
+  name: z.string().min(1).max(128).default(hostname()),
+  /** GGUF files to serve. */
+  models: z.array(z.string()).default([]),
+  /** Folder scanned for `*.gguf` at start (default `<data-dir>/models`). */
+  modelsDir: z.string().optional(),
+  /** Generate and serve the tiny demo model (no download). */
+  demo: z.boolean().default(false),
+  meshPort: port.default(DEFAULT_MESH_PORT),
+  peers: z.array(z.string()).default([]),
+  clusterKey: z.string().optional(),
+  clusterKeyFile: z.string().optional(),
+  mdns: z.boolean().default(true),
+  auth: z.enum(['on', 'off']).default('on'),
+  adminPassword: z.string().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  bodyLimitBytes: z.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
+  runtime: z
+    .object({
+      /** CPU threads per context; default chosen from the core count. */
+      threads: z.number().int().positive().optional(),
+      /** Parallel sequences per model. */
+      slots: z.number().int().min(1).max(64).default(4),
+      /** Context per slot (tokens). */
+      contextSize: z.number().int().min(64).default(2048),
+      gpu: z.enum(['auto', 'off', 'cuda', 'vulkan', 'metal']).default('auto')
+    })
+    .prefault({}),
+  queue: z
+    .object({
+      /** Requests that may wait per model when every slot is busy. */
+      maxWaiters: z.number().int().min(0).default(64),
+      /** Longest wait for a slot (ms). */
+      maxWaitMs: z.number().int().min(1).default(30_000)
+    })
+    .prefault({}),
+  /** Grace period for in-flight requests on shutdown (ms). */
+  drainTimeoutMs: z.number().int().min(0).default(10_000)
+})
+
+export type Config = z.infer<typeof ConfigSchema>
+/** What a source may set: any subset, nested objects partial. */
+export type ConfigInput = z.input<typeof ConfigSchema>

@@ -1,0 +1,42 @@
+/**
+ * The one table from error code to HTTP status and OpenAI error `type`. `specs/errors.md` documents
+ * the same rows; a unit test checks the two agree.
+ */
+export interface ErrorRow {
+  status: number
+  type: string
+  /** Message shown for 5xx instead of the internal one (5xx details never reach clients). */
+  publicMessage?: string
+}
+
+export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
+  aborted: { status: 499, type: 'invalid_request_error' },
+  invalid_json: { status: 400, type: 'invalid_request_error' },
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  context_length_exceeded: { status: 400, type: 'invalid_request_error' },
+  model_capability_missing: { status: 400, type: 'invalid_request_error' },
+  unauthorized: { status: 401, type: 'authentication_error' },
+  forbidden: { status: 403, type: 'permission_error' },
+  model_not_found: { status: 404, type: 'invalid_request_error' },
+  route_not_found: { status: 404, type: 'invalid_request_error' },
+  request_too_large: { status: 413, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  queue_full: { status: 429, type: 'rate_limit_error' },
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  internal_error: { status: 500, type: 'server_error', publicMessage: 'The server had an error while processing your request' },
+  model_load_failed: { status: 500, type: 'server_error', publicMessage: 'The model failed to load on the serving node' },
+  protocol_error: { status: 502, type: 'server_error', publicMessage: 'The node serving this model answered with a malformed response' },
+  stream_failed: { status: 502, type: 'server_error', publicMessage: 'The stream from the node serving this model broke' },
+  upstream_failed: { status: 502, type: 'server_error', publicMessage: 'The node serving this model failed before answering' },
+  peer_unreachable: { status: 502, type: 'server_error', publicMessage: 'The node serving this model could not be reached' },
+  runtime_unavailable: { status: 503, type: 'server_error', publicMessage: 'The inference runtime is unavailable; retry shortly' },
+  queue_timeout: { status: 503, type: 'server_error', publicMessage: 'No slot became free in time; retry shortly' },
+  shutting_down: { status: 503, type: 'server_error', publicMessage: 'This node is shutting down; send the request to another node' },
+  no_capacity: { status: 503, type: 'server_error', publicMessage: 'No node can serve this request right now' }
+}
+
+/** Row for a code; unknown codes are internal errors. */
+export function errorRow(code: string | undefined): ErrorRow & { code: string } {
+  const row = code ? ERROR_TABLE[code] : undefined
+  return row ? { ...row, code: code as string } : { ...(ERROR_TABLE.internal_error as ErrorRow), code: 'internal_error' }
+}

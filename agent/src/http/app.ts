@@ -1,0 +1,77 @@
+/**
+ * Builds the fastify app: body parsing, request ids, the one error handler, and every route.
+ * No listening here; the composition root decides where to listen.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Mesh } from '../../../mesh/src/index.js'
+import type { InferenceService } from '../inference/inference-service.js'
+import type { ClusterModel } from '../inference/cluster-models.js'
+import type { NodeState } from '../../../mesh/src/index.js'
+import { InvalidJsonError, RouteNotFoundError } from '../errors/errors.js'
+import { renderError } from '../errors/render.js'
+import { requestIdFrom } from './request-id.js'
+import { inferenceRoutes } from './routes/v1/inference.js'
+import { modelRoutes } from './routes/v1/models.js'
+import { healthRoutes } from './routes/health.js'
+import { nodeRoutes, nodesBody } from './routes/nodes.js'
+import { eventRoutes } from './routes/events.js'
+
+export interface AppDeps {
+  logger: Logger
+  name: string
+  startedAt: number
+  bodyLimitBytes: number
+  service: InferenceService
+  models: () => ClusterModel[]
+  runtimeUp: () => boolean
+  selfState: () => Omit<NodeState, 'seq' | 'peerId'>
+  mesh?: Mesh
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimitBytes,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    // our own onResponse hook logs one line per request at debug; fastify's two info lines are noise
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true
+  })
+
+  // Every body is JSON whatever its content type: `curl -d` sends form-urlencoded, and OpenAI-style
+  // clients are not always careful. An empty body parses to undefined and fails schema validation.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body)
+    if (text.trim() === '') return done(null, undefined)
+    try {
+      done(null, JSON.parse(text))
+    } catch (err) {
+      done(new InvalidJsonError((err as Error).message), undefined)
+    }
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
+  })
+
+  app.setErrorHandler((err, request, reply) => {
+    const r = renderError(err)
+    if (r.status >= 500) request.log.error({ err }, 'request failed')
+    void reply.status(r.status).headers(r.headers).send(r.body)
+  })
+  app.setNotFoundHandler((request) => {
+    throw new RouteNotFoundError(request.method, request.url)
+  })
+
+  await app.register(healthRoutes, { name: deps.name, startedAt: deps.startedAt, models: deps.models, runtimeUp: deps.runtimeUp })
+  await app.register(modelRoutes, { models: deps.models })
+  await app.register(inferenceRoutes, { service: deps.service })
+  await app.register(nodeRoutes, { self: deps.selfState, mesh: deps.mesh })
+  await app.register(eventRoutes, { nodes: () => nodesBody({ self: deps.selfState, mesh: deps.mesh }), mesh: deps.mesh })
+  return app
+}

@@ -1,0 +1,49 @@
+/**
+ * GET /api/events — live cluster state for the dashboard as server-sent events. Sends a `nodes`
+ * snapshot at once, again whenever membership or a peer's state changes (at most every
+ * MIN_PUSH_INTERVAL_MS), and at least every HEARTBEAT_PUSH_MS, so one connection per browser replaces
+ * polling.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Mesh } from '../../../../mesh/src/index.js'
+import { SSE_HEADERS, sseData } from '../../inference/http-result.js'
+
+/** Fastest push rate of snapshots (ms). */
+export const MIN_PUSH_INTERVAL_MS = 250
+/** Snapshot at least this often even without changes (ms). */
+export const HEARTBEAT_PUSH_MS = 2000
+
+export interface EventRouteDeps {
+  /** The body of GET /api/nodes. */
+  nodes: () => unknown
+  mesh?: Mesh
+}
+
+const MESH_EVENTS = ['peer:join', 'peer:update', 'peer:suspect', 'peer:dead', 'peer:leave'] as const
+
+export async function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): Promise<void> {
+  app.get('/api/events', async (request, reply) => {
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': request.id })
+    let last = 0
+    let pending: NodeJS.Timeout | undefined
+    const push = (): void => {
+      pending = undefined
+      last = Date.now()
+      res.write(`event: nodes\n${sseData(deps.nodes())}`)
+    }
+    const schedule = (): void => {
+      if (pending) return
+      pending = setTimeout(push, Math.max(0, MIN_PUSH_INTERVAL_MS - (Date.now() - last)))
+    }
+    const heartbeat = setInterval(schedule, HEARTBEAT_PUSH_MS)
+    for (const e of MESH_EVENTS) deps.mesh?.addEventListener(e, schedule)
+    res.once('close', () => {
+      clearInterval(heartbeat)
+      if (pending) clearTimeout(pending)
+      for (const e of MESH_EVENTS) deps.mesh?.removeEventListener(e, schedule)
+    })
+    push()
+  })
+}

@@ -1,0 +1,39 @@
+/**
+ * The union of the models the cluster serves: this node's runtime plus every live peer's adverts.
+ * Feeds `/v1/models` on every node, so a client sees the whole cluster wherever it points.
+ */
+import type { InferenceRuntime, ModelCapabilities } from '../../../native-runtime/src/index.js'
+import type { Mesh } from '../../../mesh/src/index.js'
+
+/** One model of the cluster and where it runs. */
+export interface ClusterModel {
+  id: string
+  capabilities: ModelCapabilities
+  contextLength: number
+  quantization: string
+  sizeBytes: number
+  /** Names of the nodes that have it loaded. */
+  nodes: string[]
+  /** Created time (s) reported to OpenAI clients: when this node first saw the model. */
+  created: number
+}
+
+export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined, nodeName: string, firstSeen: Map<string, number>): ClusterModel[] {
+  const byId = new Map<string, ClusterModel>()
+  const add = (id: string, node: string, caps: ModelCapabilities, ctx: number, quant: string, size: number): void => {
+    let m = byId.get(id)
+    if (!m) {
+      if (!firstSeen.has(id)) firstSeen.set(id, Math.floor(Date.now() / 1000))
+      m = { id, capabilities: { ...caps }, contextLength: ctx, quantization: quant, sizeBytes: size, nodes: [], created: firstSeen.get(id) as number }
+      byId.set(id, m)
+    }
+    if (!m.nodes.includes(node)) m.nodes.push(node)
+    for (const k of Object.keys(caps) as (keyof ModelCapabilities)[]) m.capabilities[k] ||= caps[k]
+  }
+  for (const m of runtime.models()) if (m.state === 'loaded') add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes)
+  for (const p of mesh?.peers() ?? []) {
+    if (p.status !== 'alive' || p.state.status !== 'alive') continue
+    for (const m of p.state.models) if (m.loaded) add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes)
+  }
+  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id))
+}

@@ -1,0 +1,35 @@
+/**
+ * The HTTP-shaped outcome of serving a request, produced the same way whether the request came from
+ * a client or from a peer over the mesh: status and headers are known before the first body byte;
+ * the body streams (one chunk for JSON, one per event for SSE).
+ */
+export interface HttpResult {
+  status: number
+  headers: Record<string, string>
+  body: AsyncIterable<string | Uint8Array>
+}
+
+/** A one-chunk JSON result. */
+export function jsonResult(status: number, value: unknown, headers: Record<string, string> = {}): HttpResult {
+  const text = JSON.stringify(value)
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: (async function* () {
+      yield text
+    })()
+  }
+}
+
+/** Headers of a server-sent-events response. */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no'
+}
+
+/** One SSE `data:` event. */
+export const sseData = (value: unknown): string => `data: ${typeof value === 'string' ? value : JSON.stringify(value)}\n\n`
+
+/** The terminator OpenAI clients wait for. */
+export const SSE_DONE = 'data: [DONE]\n\n'

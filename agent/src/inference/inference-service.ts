@@ -1,0 +1,150 @@
+/**
+ * The path of an inference request after HTTP parsing: validate the body, find who can serve the
+ * model, serve it here or forward it to a peer (failing over to the next candidate while no response
+ * byte has arrived), and report where and why. Used by the HTTP routes and by the mesh's forward
+ * handler alike; a forwarded request (`ctx.local`) is always served here, never forwarded again.
+ */
+import type { Mesh } from '../../../mesh/src/index.js'
+import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
+import { ModelNotFoundError, RuntimeUnavailableError } from '../../../native-runtime/src/index.js'
+import { ChatCompletionRequestSchema, CompletionRequestSchema, EmbeddingRequestSchema } from '../http/schemas/openai.js'
+import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from '../http/schemas/openai.js'
+import { parseBody } from '../http/schemas/parse-body.js'
+import { UnknownModelError, UpstreamError } from '../errors/errors.js'
+import type { AdmissionQueue } from '../scheduler/admission-queue.js'
+import { localCandidate, peerCandidates, type Candidate } from '../scheduler/candidates.js'
+import { rankCandidates } from '../scheduler/select.js'
+import type { HttpResult } from './http-result.js'
+import { LocalExecutor } from './local-executor.js'
+import type { RequestContext, RouteInfo } from './request-context.js'
+
+/** Peers tried before giving up when each fails before answering. */
+export const MAX_FORWARD_ATTEMPTS = 3
+
+export type InferenceApi = 'chat' | 'completion' | 'embeddings'
+
+/** Path of each API, used when forwarding. */
+export const API_PATHS: Readonly<Record<InferenceApi, string>> = {
+  chat: '/v1/chat/completions',
+  completion: '/v1/completions',
+  embeddings: '/v1/embeddings'
+}
+
+export interface InferenceServiceComponents {
+  runtime: InferenceRuntime
+  admission: AdmissionQueue
+  mesh?: Mesh
+  nodeName: string
+  now?: () => number
+}
+
+export interface Served {
+  result: HttpResult
+  route: RouteInfo
+  model: string
+  stream: boolean
+  usage?: { promptTokens: number; completionTokens: number }
+}
+
+type AnyBody = ChatCompletionRequest | CompletionRequest | EmbeddingRequest
+
+const SCHEMAS = { chat: ChatCompletionRequestSchema, completion: CompletionRequestSchema, embeddings: EmbeddingRequestSchema } as const
+
+export class InferenceService {
+  private readonly local: LocalExecutor
+  private readonly now: () => number
+
+  constructor(private readonly c: InferenceServiceComponents) {
+    this.local = new LocalExecutor(c)
+    this.now = c.now ?? Date.now
+  }
+
+  /** Everyone who can serve `model` now, ranked. */
+  candidates(model: string): { ranked: Candidate[]; reason: string } {
+    const all: Candidate[] = []
+    const m = this.c.runtime.models().find((x) => x.id === model && x.state === 'loaded')
+    if (m) all.push(localCandidate(this.c.nodeName, m, this.c.admission.stats(model)))
+    if (this.c.mesh) all.push(...peerCandidates(model, this.c.mesh.peers(), this.now()))
+    const r = rankCandidates(all)
+    return { ranked: r.candidates, reason: r.reason }
+  }
+
+  async handle(api: InferenceApi, raw: unknown, ctx: RequestContext): Promise<Served> {
+    const body = parseBody(SCHEMAS[api], raw)
+    const stream = 'stream' in body && body.stream === true
+    if (ctx.local) return this.serveLocal(api, body, ctx, 'forwarded-to-me', stream)
+    const { ranked, reason } = this.candidates(body.model)
+    if (ranked.length === 0) throw this.noCandidateError(body.model)
+    let lastErr: unknown
+    let attempts = 0
+    for (const [i, cand] of ranked.entries()) {
+      const why = i === 0 ? reason : 'failover'
+      if (cand.target === 'self') return this.serveLocal(api, body, ctx, why, stream)
+      if (attempts++ >= MAX_FORWARD_ATTEMPTS) break
+      try {
+        const served = await this.forward(api, body, cand, ctx, why, stream)
+        // a peer that is restarting its runtime or draining answers 503 before doing any work: try the next
+        if (served.result.status === 503 && i < ranked.length - 1) {
+          for await (const _ of served.result.body) void _
+          lastErr = new UpstreamError(`${cand.nodeName} answered 503`)
+          continue
+        }
+        return served
+      } catch (err) {
+        if (ctx.signal.aborted) throw err
+        lastErr = err
+      }
+    }
+    throw new UpstreamError(undefined, lastErr)
+  }
+
+  /** A model this node serves but cannot right now (runtime restarting, model reloading) is a 503, not a 404. */
+  private noCandidateError(model: string): Error {
+    const known = this.c.runtime.models().find((m) => m.id === model)
+    if (known && (known.state === 'loading' || !this.c.runtime.isUp())) return new RuntimeUnavailableError()
+    return new UnknownModelError(model)
+  }
+
+  private async serveLocal(api: InferenceApi, body: AnyBody, ctx: RequestContext, reason: string, stream: boolean): Promise<Served> {
+    const out = await (api === 'chat'
+      ? this.local.chat(body as ChatCompletionRequest, ctx)
+      : api === 'completion'
+        ? this.local.completion(body as CompletionRequest, ctx)
+        : this.local.embeddings(body as EmbeddingRequest, ctx))
+    return {
+      result: out.result,
+      route: { servedBy: this.c.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: out.queueWaitMs },
+      model: body.model,
+      stream,
+      usage: out.usage
+    }
+  }
+
+  private async forward(api: InferenceApi, body: { model: string }, cand: Candidate, ctx: RequestContext, reason: string, stream: boolean): Promise<Served> {
+    const mesh = this.c.mesh
+    if (!mesh) throw new ModelNotFoundError(body.model)
+    const res = await mesh.forward(
+      cand.target,
+      {
+        method: 'POST',
+        path: API_PATHS[api],
+        headers: { 'content-type': 'application/json', 'x-request-id': ctx.requestId },
+        body: new TextEncoder().encode(JSON.stringify(body)),
+        requestId: ctx.requestId,
+        hops: ctx.hops + 1,
+        caller: ctx.caller
+      },
+      { signal: ctx.signal }
+    )
+    const servedBy = res.headers['x-llmlb-served-by'] ?? cand.nodeName
+    const queueWait = Number(res.headers['x-llmlb-queue-wait-ms'] ?? 0)
+    const headers = { ...res.headers }
+    for (const h of Object.keys(headers)) if (h.startsWith('x-llmlb-')) delete headers[h]
+    return {
+      result: { status: res.status, headers, body: res.body },
+      route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait },
+      model: body.model,
+      stream
+    }
+  }
+}

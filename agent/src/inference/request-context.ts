@@ -1,0 +1,20 @@
+/** Everything about one request that is not its body. */
+export interface RequestContext {
+  requestId: string
+  /** Aborts when the client disconnects (or the ingress peer cancels a forwarded request). */
+  signal: AbortSignal
+  /** Hops this request has already taken through the mesh (0 at the ingress node). */
+  hops: number
+  /** When true, the request must be served here (it was forwarded to us). */
+  local: boolean
+  caller?: { kind: 'anonymous' | 'api-key' | 'user'; id?: string; scopes?: string[] }
+}
+
+/** Where and why a request was served; turned into `x-llmlb-*` headers. */
+export interface RouteInfo {
+  servedBy: string
+  route: 'local' | 'forwarded'
+  reason: string
+  hops: number
+  queueWaitMs?: number
+}

@@ -1,0 +1,53 @@
+/**
+ * Serves requests that peers forward to this node: the same inference service as the HTTP routes,
+ * forced local (a forwarded request is never forwarded again), its HttpResult streamed back as the
+ * forward response. Errors become OpenAI error bodies with their status, exactly as over HTTP.
+ */
+import type { Logger } from 'pino'
+import type { ForwardHandler, ForwardResponse } from '../../../mesh/src/index.js'
+import type { InferenceApi, InferenceService } from '../inference/inference-service.js'
+import { API_PATHS } from '../inference/inference-service.js'
+import { renderError } from '../errors/render.js'
+import { RouteNotFoundError, ShuttingDownError, InvalidJsonError } from '../errors/errors.js'
+import { routeHeaders } from '../http/send-result.js'
+
+const API_BY_PATH = new Map<string, InferenceApi>(Object.entries(API_PATHS).map(([api, path]) => [path, api as InferenceApi]))
+
+async function* bytes(body: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): AsyncGenerator<Uint8Array> {
+  const enc = new TextEncoder()
+  for await (const c of body) yield typeof c === 'string' ? enc.encode(c) : c
+}
+
+function errorResponse(err: unknown, requestId: string): ForwardResponse {
+  const r = renderError(err)
+  return {
+    status: r.status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, ...r.headers },
+    body: bytes([JSON.stringify(r.body)])
+  }
+}
+
+export function createForwardHandler(deps: { service: InferenceService; isLeaving: () => boolean; logger: Logger }): ForwardHandler {
+  return async (req, from, { signal }) => {
+    try {
+      if (deps.isLeaving()) throw new ShuttingDownError()
+      const api = API_BY_PATH.get(req.path.split('?')[0] ?? '')
+      if (!api || req.method !== 'POST') throw new RouteNotFoundError(req.method, req.path)
+      let raw: unknown
+      try {
+        raw = JSON.parse(new TextDecoder().decode(req.body))
+      } catch (err) {
+        throw new InvalidJsonError((err as Error).message)
+      }
+      const served = await deps.service.handle(api, raw, { requestId: req.requestId, signal, hops: req.hops, local: true, caller: req.caller })
+      return {
+        status: served.result.status,
+        headers: { ...served.result.headers, ...routeHeaders(served), 'x-request-id': req.requestId },
+        body: bytes(served.result.body)
+      }
+    } catch (err) {
+      deps.logger.debug({ from, requestId: req.requestId, err: (err as Error).message }, 'forwarded request failed')
+      return errorResponse(err, req.requestId)
+    }
+  }
+}

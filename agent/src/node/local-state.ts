@@ -1,0 +1,53 @@
+/**
+ * Builds this node's state: what it gossips to the mesh and what `/api/nodes` shows for itself.
+ * Cheap (no I/O beyond os counters), called on every change and heartbeat.
+ */
+import { availableParallelism, freemem, loadavg, totalmem } from 'node:os'
+import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
+import type { NodeState } from '../../../mesh/src/index.js'
+import type { AdmissionQueue } from '../scheduler/admission-queue.js'
+
+/** Version reported in adverts and /health. */
+export const LLMLB_VERSION = '0.1.0'
+
+export interface LocalStateSources {
+  name: string
+  httpUrl: () => string
+  runtime: InferenceRuntime
+  admission: AdmissionQueue
+  startedAt: number
+  leaving: () => boolean
+  /** Prefix-affinity digest per model (hex hashes), when routing keeps one. */
+  prefixes?: () => Record<string, string[]>
+}
+
+export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | 'peerId'> {
+  return {
+    v: 1,
+    name: s.name,
+    version: LLMLB_VERSION,
+    httpUrl: s.httpUrl(),
+    status: s.leaving() ? 'leaving' : 'alive',
+    startedAt: s.startedAt,
+    models: s.runtime.models().map((m) => {
+      const q = s.admission.stats(m.id)
+      return {
+        id: m.id,
+        capabilities: m.capabilities,
+        loaded: m.state === 'loaded',
+        contextLength: m.contextLength,
+        quantization: m.quantization,
+        sizeBytes: m.sizeBytes,
+        slotsTotal: m.slotsTotal,
+        slotsBusy: Math.max(q.busy, m.slotsBusy),
+        queueDepth: q.waiting,
+        tokensPerSecond: Math.round(m.tokensPerSecond * 10) / 10
+      }
+    }),
+    cpu: { cores: availableParallelism(), load1: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
+    memory: { totalBytes: totalmem(), freeBytes: freemem() },
+    gpus: [],
+    inFlight: s.admission.totalInFlight(),
+    prefixes: s.prefixes?.() ?? {}
+  }
+}

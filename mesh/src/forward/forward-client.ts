@@ -1,0 +1,147 @@
+/**
+ * Caller side of `/llmlb/forward/1.0.0`: writes the request head and body on an open stream, waits for
+ * the response head, then hands back a body iterator that yields DATA frames as they arrive.
+ *
+ * Cancellation: aborting `signal` (before or after the head) aborts the stream, which resets it on the
+ * serving node, whose handler signal then aborts. Abandoning the body iterator (`break`) does the same.
+ */
+import { ForwardError } from '../errors.js'
+import {
+  FORWARD_WIRE_VERSION,
+  ForwardRequestHeadSchema,
+  ForwardResponseHeadSchema,
+  ForwardTrailerSchema,
+  FrameDecodeError,
+  type ForwardRequestHead
+} from '../protocol/forward-frames.js'
+import { FrameStream, type ForwardLimits } from './frame-stream.js'
+import type { ForwardRequest, ForwardResponse } from '../interfaces.js'
+import type { Stream } from '@libp2p/interface'
+
+/**
+ * Builds and validates the request head. Throws ForwardError (`request_too_large` or
+ * `protocol_error`) before anything is sent.
+ */
+export function buildRequestHead(req: ForwardRequest, peerId: string, limits: ForwardLimits): ForwardRequestHead {
+  if (req.body.byteLength > limits.maxBodyBytes) {
+    throw new ForwardError('request_too_large', `request body of ${req.body.byteLength} bytes exceeds ${limits.maxBodyBytes}`, peerId)
+  }
+  const parsed = ForwardRequestHeadSchema.safeParse({
+    v: FORWARD_WIRE_VERSION,
+    method: req.method,
+    path: req.path,
+    headers: req.headers,
+    requestId: req.requestId,
+    hops: req.hops,
+    caller: req.caller,
+    bodyLength: req.body.byteLength
+  })
+  if (!parsed.success) {
+    throw new ForwardError('protocol_error', `invalid forward request: ${parsed.error.issues[0]?.message ?? 'schema'}`, peerId)
+  }
+  return parsed.data
+}
+
+/**
+ * Sends the request on `stream` and resolves at the response head. Owns the stream from here on: it is
+ * aborted on any failure and closed when the body has been read to its end.
+ */
+export async function sendForward(
+  stream: Stream,
+  peerId: string,
+  head: ForwardRequestHead,
+  body: Uint8Array,
+  limits: ForwardLimits,
+  signal?: AbortSignal
+): Promise<ForwardResponse> {
+  const frames = new FrameStream(stream, limits)
+  const onAbort = (): void => stream.abort(toError(signal?.reason, 'forward aborted by caller'))
+  signal?.addEventListener('abort', onAbort, { once: true })
+  const release = (): void => signal?.removeEventListener('abort', onAbort)
+
+  let responseHead
+  try {
+    signal?.throwIfAborted()
+    await frames.writeHead(head, { signal })
+    if (body.byteLength > 0) await frames.writeData(body, { signal })
+    const first = await frames.read({ signal })
+    const parsed = first.type === 'head' ? ForwardResponseHeadSchema.safeParse(first.json) : undefined
+    if (parsed?.success !== true) {
+      throw new ForwardError('protocol_error', 'peer sent an invalid forward response head', peerId)
+    }
+    responseHead = parsed.data
+  } catch (err) {
+    release()
+    stream.abort(toError(err, 'forward failed'))
+    throw toForwardError(err, peerId, signal, 'peer_unreachable')
+  }
+
+  return {
+    status: responseHead.status,
+    headers: responseHead.headers,
+    body: readBody(frames, peerId, limits, signal, release)
+  }
+}
+
+async function* readBody(
+  frames: FrameStream,
+  peerId: string,
+  limits: ForwardLimits,
+  signal: AbortSignal | undefined,
+  release: () => void
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let received = 0
+  let complete = false
+  try {
+    while (true) {
+      let frame
+      try {
+        frame = await frames.read({ signal })
+      } catch (err) {
+        throw toForwardError(err, peerId, signal, 'stream_failed')
+      }
+      if (frame.type === 'data') {
+        received += frame.data.byteLength
+        if (received > limits.maxBodyBytes) {
+          throw new ForwardError('stream_failed', `response body exceeds ${limits.maxBodyBytes} bytes`, peerId)
+        }
+        yield frame.data
+        continue
+      }
+      const trailer = frame.type === 'end' ? ForwardTrailerSchema.safeParse(frame.json) : undefined
+      if (trailer?.success !== true) {
+        throw new ForwardError('protocol_error', 'peer sent an invalid frame in the response body', peerId)
+      }
+      if (!trailer.data.ok) {
+        throw new ForwardError('stream_failed', trailer.data.message ?? 'the serving peer failed mid-response', peerId)
+      }
+      complete = true
+      return
+    }
+  } finally {
+    release()
+    if (complete) {
+      // The server already closed its side; closing ours releases the stream on both ends.
+      frames.stream.close().catch(() => {})
+    } else {
+      // Abandoned (break), failed or aborted: reset so the serving node stops generating.
+      frames.stream.abort(new Error('forward response abandoned by caller'))
+    }
+  }
+}
+
+function toForwardError(err: unknown, peerId: string, signal: AbortSignal | undefined, fallback: 'peer_unreachable' | 'stream_failed'): ForwardError {
+  if (err instanceof ForwardError) return err
+  if (signal?.aborted === true) {
+    return new ForwardError('aborted', 'forward aborted by caller', peerId, { cause: err })
+  }
+  if (err instanceof FrameDecodeError) {
+    return new ForwardError('protocol_error', err.message, peerId, { cause: err })
+  }
+  const message = fallback === 'peer_unreachable' ? `peer ${peerId} unreachable` : `forward stream from ${peerId} failed`
+  return new ForwardError(fallback, `${message}: ${err instanceof Error ? err.message : String(err)}`, peerId, { cause: err })
+}
+
+function toError(value: unknown, fallback: string): Error {
+  return value instanceof Error ? value : new Error(fallback)
+}

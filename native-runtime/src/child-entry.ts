@@ -1,0 +1,20 @@
+/**
+ * Where the compiled child entry lives, seen from the supervisor module.
+ */
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * Path of `child/main.js` for the supervisor module at `moduleUrl` (its `import.meta.url`).
+ * - Compiled (`<root>/dist/native-runtime/src/*.js`, also when installed as a package): the sibling
+ *   `child/main.js`.
+ * - TypeScript sources (`<root>/native-runtime/src/*.ts`, as under vitest): the compiled child in
+ *   `<root>/dist/native-runtime/src/child/main.js`; `npm test` runs `tsc` first. The child is always a
+ *   compiled file so that it starts with plain `node`, without a TypeScript loader.
+ */
+export function resolveChildEntry(moduleUrl: string): string {
+  const file = fileURLToPath(moduleUrl)
+  const dir = dirname(file)
+  if (file.endsWith('.js')) return join(dir, 'child', 'main.js')
+  return join(dir, '..', '..', 'dist', 'native-runtime', 'src', 'child', 'main.js')
+}

@@ -1,0 +1,124 @@
+/**
+ * One generation on one sequence: render, check the context, evaluate token by token, stream text, stop.
+ */
+import type { SequenceEvaluateOptions, Token } from 'node-llama-cpp'
+import { DEFAULT_TEMPERATURE, PENALTY_WINDOW_TOKENS } from '../constants.js'
+import { CapabilityError, ContextOverflowError, RuntimeError } from '../errors.js'
+import type { FinishReason, GenerateParams } from '../interfaces.js'
+import type { GenerateRequest, WireGenerationEvent } from '../protocol.js'
+import { StopStringFilter, Utf8TokenDecoder } from '../text-stream.js'
+import type { ModelHost } from './model-host.js'
+
+/**
+ * Runs a generation, sending its events through `emit`. Resolves after `end`, or silently when `signal`
+ * aborts with a non-error reason (a cancel: the parent has already let go). Throws a RuntimeError when
+ * the request is refused or `signal` aborts with one (the model was unloaded); the caller reports it.
+ */
+export async function runGeneration(
+  host: ModelHost,
+  request: GenerateRequest,
+  emit: (event: WireGenerationEvent) => void,
+  signal: AbortSignal
+): Promise<void> {
+  const startedAt = performance.now()
+  if (host.pool === null) throw new CapabilityError(request.model, request.prompt.kind === 'chat' ? 'chat' : 'completions')
+  const prompt = host.renderer.render(request.prompt)
+  const contextSize = host.info.contextSize
+  const promptTokens = prompt.tokens.length
+  if (promptTokens + 1 > contextSize) throw new ContextOverflowError(promptTokens, contextSize, prompt.param)
+  // the k-th generated token is sampled after promptTokens + k - 1 tokens are in the sequence, and the
+  // sequence holds contextSize - 1 tokens without a context shift: so at most contextSize - promptTokens
+  const room = contextSize - promptTokens
+  const maxTokens = Math.min(request.params.maxTokens ?? room, room)
+
+  const sequence = await host.pool.acquire(signal).catch((err: unknown) => {
+    throw signal.reason instanceof RuntimeError ? signal.reason : err
+  })
+  try {
+    emit({ type: 'start', promptTokens })
+    const generated: Token[] = []
+    const decoder = new Utf8TokenDecoder(
+      (t, last) => host.model.detokenize(t as readonly Token[], false, last as readonly Token[]),
+      prompt.tokens
+    )
+    const filter = new StopStringFilter([...(request.params.stop ?? []), ...prompt.stops])
+    const text = (t: string, tokens: number): void => {
+      if (t.length > 0) emit({ type: 'text', text: t, tokens })
+    }
+    let finishReason: FinishReason = 'stop'
+    let stopped = false
+    let sampled = 0
+    let firstAt = 0
+    let lastAt = 0
+    for await (const token of sequence.evaluate(prompt.tokens, samplingOptions(request.params, generated))) {
+      if (signal.aborted) break
+      lastAt = performance.now()
+      if (sampled++ === 0) firstAt = lastAt
+      if (host.model.isEogToken(token)) break
+      generated.push(token)
+      const piece = decoder.push(token)
+      const out = filter.push(piece.text, piece.tokens)
+      text(out.text, out.tokens)
+      if (out.stopped) {
+        stopped = true
+        break
+      }
+      if (generated.length >= maxTokens) {
+        finishReason = 'length'
+        break
+      }
+    }
+    if (signal.aborted) {
+      if (signal.reason instanceof RuntimeError) throw signal.reason
+      return
+    }
+    if (!stopped) {
+      const last = decoder.flush()
+      const out = filter.push(last.text, last.tokens)
+      text(out.text, out.tokens)
+      if (out.stopped) finishReason = 'stop'
+      else {
+        const rest = filter.flush()
+        text(rest.text, rest.tokens)
+      }
+    }
+    emit({
+      type: 'end',
+      finishReason,
+      promptTokens,
+      completionTokens: generated.length,
+      durationMs: performance.now() - startedAt,
+      decodeMs: lastAt - firstAt,
+      decodeTokens: Math.max(0, sampled - 1)
+    })
+  } finally {
+    // no prefix reuse yet: every request starts from an empty sequence, so promptTokens are all evaluated
+    await sequence.clearHistory().catch(() => undefined)
+    host.pool.release(sequence)
+  }
+}
+
+/** Maps the request's sampling parameters to node-llama-cpp's evaluate options. */
+function samplingOptions(params: GenerateParams, generated: Token[]): SequenceEvaluateOptions {
+  const presencePenalty = params.presencePenalty ?? 0
+  const frequencyPenalty = params.frequencyPenalty ?? 0
+  return {
+    temperature: params.temperature ?? DEFAULT_TEMPERATURE,
+    ...(params.topP === undefined ? {} : { topP: params.topP }),
+    ...(params.seed === undefined ? {} : { seed: params.seed }),
+    // EOG tokens are yielded so the loop sees them and reports `stop` (and never counts them)
+    yieldEogToken: true,
+    ...(presencePenalty === 0 && frequencyPenalty === 0
+      ? {}
+      : {
+          repeatPenalty: {
+            punishTokens: () => generated.slice(-PENALTY_WINDOW_TOKENS),
+            maxPunishTokens: PENALTY_WINDOW_TOKENS,
+            // node-llama-cpp applies a 1.1 multiplicative repeat penalty by default; OpenAI has none
+            penalty: 1,
+            presencePenalty,
+            frequencyPenalty
+          }
+        })
+  }
+}

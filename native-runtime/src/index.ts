@@ -1,0 +1,19 @@
+/**
+ * Public surface of the native runtime: the contracts, the typed errors, the llama.cpp implementation,
+ * the tiny-model generator, and the defaults callers may want to show or reuse.
+ */
+export type * from './interfaces.js'
+export * from './errors.js'
+export { LlamaCppRuntime, INVALID_REQUEST_CODE, type LlamaCppRuntimeComponents, type LlamaCppRuntimeInit } from './llama-cpp-runtime.js'
+export { buildTinyGguf, writeTinyGguf, type TinyGgufOptions } from './gguf/tiny-gguf.js'
+export { defaultThreads } from './threads.js'
+export {
+  CHILD_START_TIMEOUT_MS,
+  DEFAULT_CONTEXT_SIZE,
+  DEFAULT_SLOTS,
+  DEFAULT_TEMPERATURE,
+  RESTART_BACKOFF_MAX_MS,
+  RESTART_BACKOFF_MS,
+  STOP_TIMEOUT_MS,
+  TPS_EMA_ALPHA
+} from './constants.js'

@@ -1,0 +1,62 @@
+/** Starts and stops real `llmlb serve` processes for benchmarks (same CLI as users run). */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..')
+export const CLI = join(ROOT, 'bin', 'llmlb.js')
+
+export interface BenchAgent {
+  url: string
+  proc: ChildProcess
+  dataDir: string
+  stop(): Promise<void>
+  kill(): Promise<void>
+}
+
+async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    try {
+      const v = await fn()
+      if (v !== undefined) return v
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  throw new Error(`timed out: ${what}`)
+}
+
+export async function startBenchAgent(args: string[], env: Record<string, string> = {}): Promise<BenchAgent> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'llmlb-bench-'))
+  const proc = spawn(process.execPath, [CLI, 'serve', '--profile', 'test', '--data-dir', dataDir, '--log-level', 'error', ...args], {
+    env: { ...process.env, LLMLB_AUTH: 'off', ...env },
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
+  const port = await until(async () => {
+    const l = JSON.parse(await readFile(join(dataDir, 'llmlb.lock'), 'utf8')) as { port: number }
+    return l.port > 0 ? l.port : undefined
+  }, 60_000, 'agent to listen')
+  const url = `http://127.0.0.1:${port}`
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()))
+  return {
+    url,
+    proc,
+    dataDir,
+    stop: async () => {
+      proc.kill('SIGTERM')
+      await exited
+    },
+    kill: async () => {
+      proc.kill('SIGKILL')
+      await exited
+    }
+  }
+}
+
+export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  await until(async () => ((await fn()) ? true : undefined), timeoutMs, what)
+}

@@ -1,0 +1,22 @@
+/**
+ * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
+ * Sections: runtime, mesh, routing, history (default: all that exist).
+ */
+import '../../mesh/src/polyfill.js'
+import { runtimeBench } from './runtime-bench.js'
+
+const SECTIONS: Record<string, () => Promise<void>> = {
+  runtime: runtimeBench
+}
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const names = wanted.length ? wanted : Object.keys(SECTIONS)
+process.stdout.write(`# llmlb bench — ${new Date().toISOString()} — node ${process.version}\n`)
+for (const n of names) {
+  const fn = SECTIONS[n]
+  if (!fn) {
+    process.stderr.write(`unknown section ${n}; have: ${Object.keys(SECTIONS).join(', ')}\n`)
+    process.exit(2)
+  }
+  await fn()
+}
