@@ -20,6 +20,7 @@ import { discoverModels } from './node/model-sources.js'
 import { buildLocalState } from './node/local-state.js'
 import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.js'
 import { createForwardHandler } from './node/forward-handler.js'
+import { createPeerApiHandler, newInternalSecret } from './node/peer-api.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -49,6 +50,8 @@ export class Agent {
   private readonly firstSeen = new Map<string, number>()
   private url = ''
   private advertisedUrl = ''
+  /** Marks requests this process injects on behalf of a peer (see node/peer-api.ts). */
+  private readonly internalSecret = newInternalSecret()
   private publishTimer?: NodeJS.Timeout
 
   constructor(private readonly config: Readonly<Config>, private readonly logger: Logger) {
@@ -117,7 +120,9 @@ export class Agent {
         log.warn({ err: (err as Error).message }, 'local state not published')
       }
     }
-    mesh.setForwardHandler(createForwardHandler({ service, isLeaving: () => this.leaving, logger: log }))
+    mesh.setForwardHandler(
+      createForwardHandler({ service, isLeaving: () => this.leaving, logger: log, peerApi: createPeerApiHandler(() => this.app, this.internalSecret) })
+    )
     await mesh.start()
 
     const app = await buildApp({

@@ -4,7 +4,7 @@
  * forward response. Errors become OpenAI error bodies with their status, exactly as over HTTP.
  */
 import type { Logger } from 'pino'
-import type { ForwardHandler, ForwardResponse } from '../../../mesh/src/index.js'
+import type { ForwardHandler, ForwardRequest, ForwardResponse } from '../../../mesh/src/index.js'
 import type { InferenceApi, InferenceService } from '../inference/inference-service.js'
 import { API_PATHS } from '../inference/inference-service.js'
 import { renderError } from '../errors/render.js'
@@ -27,11 +27,20 @@ function errorResponse(err: unknown, requestId: string): ForwardResponse {
   }
 }
 
-export function createForwardHandler(deps: { service: InferenceService; isLeaving: () => boolean; logger: Logger }): ForwardHandler {
+export interface ForwardHandlerDeps {
+  service: InferenceService
+  isLeaving: () => boolean
+  logger: Logger
+  /** Serves non-inference paths (a peer's control-plane API calls), see `peer-api.ts`. */
+  peerApi?: (req: ForwardRequest) => Promise<ForwardResponse>
+}
+
+export function createForwardHandler(deps: ForwardHandlerDeps): ForwardHandler {
   return async (req, from, { signal }) => {
     try {
-      if (deps.isLeaving()) throw new ShuttingDownError()
       const api = API_BY_PATH.get(req.path.split('?')[0] ?? '')
+      if (!api && deps.peerApi) return await deps.peerApi(req)
+      if (deps.isLeaving()) throw new ShuttingDownError()
       if (!api || req.method !== 'POST') throw new RouteNotFoundError(req.method, req.path)
       let raw: unknown
       try {
