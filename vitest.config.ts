@@ -1,7 +1,12 @@
 import { defineConfig } from 'vitest/config'
+import solid from 'vite-plugin-solid'
 
 export default defineConfig({
+  // compiles the dashboard's .tsx for test/unit/ui (files there opt into happy-dom per file)
+  plugins: [solid()],
   test: {
+    // explicit: vite-plugin-solid would otherwise default every test to jsdom
+    environment: 'node',
     setupFiles: ['test/setup.ts'],
     include: ['test/**/*.spec.ts', 'test/**/*.spec.tsx'],
     testTimeout: 60_000,

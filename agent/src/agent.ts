@@ -112,7 +112,15 @@ export class Agent {
     const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name })
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen)
     const selfState = () =>
-      buildLocalState({ name: cfg.name, httpUrl: () => this.advertisedUrl, runtime, admission: this.admission, startedAt: this.startedAt, leaving: () => this.leaving })
+      buildLocalState({
+        name: cfg.name,
+        httpUrl: () => this.advertisedUrl,
+        runtime,
+        admission: this.admission,
+        startedAt: this.startedAt,
+        leaving: () => this.leaving,
+        prefixes: () => service.digest.snapshot()
+      })
     const publish = (): void => {
       try {
         mesh.setLocalState(selfState())
@@ -149,6 +157,8 @@ export class Agent {
     await this.lock.update({ port, host: cfg.host, url: this.url })
 
     runtime.addEventListener('models:change', publish)
+    // load changes the moment a slot is taken or freed; the mesh coalesces the adverts
+    this.admission.onChange = publish
     this.publishTimer = setInterval(publish, 1000)
     this.publishTimer.unref()
     publish()

@@ -75,6 +75,8 @@ export interface GenerateParams {
   stop?: string[]
   presencePenalty?: number
   frequencyPenalty?: number
+  /** Keep generating past end-of-generation tokens (llama.cpp's `ignore_eos`): fixed-length output for benchmarks and tests. */
+  ignoreEos?: boolean
 }
 
 /** One unit of work for the runtime. */

@@ -47,7 +47,8 @@ export const generateParamsSchema = z.object({
   seed: z.number().int().optional(),
   stop: z.array(z.string().max(MAX_STOP_CHARS)).max(MAX_STOP_STRINGS).optional(),
   presencePenalty: z.number().min(-2).max(2).optional(),
-  frequencyPenalty: z.number().min(-2).max(2).optional()
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  ignoreEos: z.boolean().optional()
 })
 
 export const modelSpecSchema = z.object({

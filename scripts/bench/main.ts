@@ -4,9 +4,11 @@
  */
 import '../../mesh/src/polyfill.js'
 import { runtimeBench } from './runtime-bench.js'
+import { routingSimBench } from './routing-bench.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
-  runtime: runtimeBench
+  runtime: runtimeBench,
+  routing: routingSimBench
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

@@ -76,3 +76,14 @@ export class UpstreamError extends AgentError {
     super('upstream_failed', message, { cause })
   }
 }
+
+/** No holder of the model has a capability the request needs. */
+export class MissingCapabilityError extends AgentError {
+  constructor(model: string, capability: string, modelsWithIt: string[]) {
+    super(
+      'model_capability_missing',
+      `The model '${model}' does not support ${capability}. ${modelsWithIt.length ? `Models in this cluster that do: ${modelsWithIt.join(', ')}` : 'No model in this cluster does'}`,
+      { param: 'model' }
+    )
+  }
+}

@@ -16,6 +16,7 @@ import { modelRoutes } from './routes/v1/models.js'
 import { healthRoutes } from './routes/health.js'
 import { nodeRoutes, nodesBody } from './routes/nodes.js'
 import { eventRoutes } from './routes/events.js'
+import { dashboardRoutes, findDashboardDist } from './routes/dashboard.js'
 
 export interface AppDeps {
   logger: Logger
@@ -73,5 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inferenceRoutes, { service: deps.service })
   await app.register(nodeRoutes, { self: deps.selfState, mesh: deps.mesh })
   await app.register(eventRoutes, { nodes: () => nodesBody({ self: deps.selfState, mesh: deps.mesh }), mesh: deps.mesh })
+  // last: it owns GET / and the SPA fallback; API paths keep their JSON 404s
+  await app.register(dashboardRoutes, { root: findDashboardDist() })
   return app
 }

@@ -14,6 +14,10 @@ import { UnknownModelError, UpstreamError } from '../errors/errors.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import { localCandidate, peerCandidates, type Candidate } from '../scheduler/candidates.js'
 import { rankCandidates } from '../scheduler/select.js'
+import { InflightTracker, type Reservation } from '../scheduler/inflight-tracker.js'
+import { PrefixDigest } from '../scheduler/prefix-digest.js'
+import { routingInput, type RoutingInput } from '../scheduler/routing-task.js'
+import { MissingCapabilityError } from '../errors/errors.js'
 import type { HttpResult } from './http-result.js'
 import { LocalExecutor } from './local-executor.js'
 import type { RequestContext, RouteInfo } from './request-context.js'
@@ -36,6 +40,10 @@ export interface InferenceServiceComponents {
   mesh?: Mesh
   nodeName: string
   now?: () => number
+  /** Requests this node routed to peers and not yet finished. @default a new tracker */
+  tracker?: InflightTracker
+  /** Prompt prefixes this node served recently (gossiped for affinity). @default a new digest */
+  digest?: PrefixDigest
 }
 
 export interface Served {
@@ -53,33 +61,58 @@ const SCHEMAS = { chat: ChatCompletionRequestSchema, completion: CompletionReque
 export class InferenceService {
   private readonly local: LocalExecutor
   private readonly now: () => number
+  readonly tracker: InflightTracker
+  readonly digest: PrefixDigest
 
   constructor(private readonly c: InferenceServiceComponents) {
     this.local = new LocalExecutor(c)
     this.now = c.now ?? Date.now
+    this.tracker = c.tracker ?? new InflightTracker(this.now)
+    this.digest = c.digest ?? new PrefixDigest()
   }
 
-  /** Everyone who can serve `model` now, ranked. */
-  candidates(model: string): { ranked: Candidate[]; reason: string } {
+  /** Every node that lists `model` (loaded or loading here, or advertised by a live peer). */
+  private holders(model: string, task: RoutingInput): Candidate[] {
     const all: Candidate[] = []
     const m = this.c.runtime.models().find((x) => x.id === model && x.state === 'loaded')
-    if (m) all.push(localCandidate(this.c.nodeName, m, this.c.admission.stats(model)))
-    if (this.c.mesh) all.push(...peerCandidates(model, this.c.mesh.peers(), this.now()))
-    const r = rankCandidates(all)
+    if (m) all.push(localCandidate(this.c.nodeName, m, this.c.admission.stats(model), this.digest.get(model), task.prefixHashes))
+    if (this.c.mesh) all.push(...peerCandidates(model, this.c.mesh.peers(), this.now(), task.prefixHashes, (id, since) => this.tracker.pendingSince(id, since)))
+    return all
+  }
+
+  /** Everyone who can serve this request now, ranked; 404/400/503 when nobody can. */
+  candidates(model: string, task: RoutingInput): { ranked: Candidate[]; reason: string } {
+    const all = this.holders(model, task)
+    if (all.length === 0) throw this.noCandidateError(model)
+    const able = all.filter((c) => task.needs.every((n) => c.capabilities[n.key]))
+    if (able.length === 0) {
+      const missing = task.needs.find((n) => !all.some((c) => c.capabilities[n.key])) ?? task.needs[0]
+      throw new MissingCapabilityError(model, missing?.label ?? 'this request', this.modelsWith(missing?.key))
+    }
+    const r = rankCandidates(able, task)
     return { ranked: r.candidates, reason: r.reason }
+  }
+
+  /** Ids of the cluster's models that have a capability, for error messages. */
+  private modelsWith(key: keyof Candidate['capabilities'] | undefined): string[] {
+    if (!key) return []
+    const ids = new Set<string>()
+    for (const m of this.c.runtime.models()) if (m.state === 'loaded' && m.capabilities[key]) ids.add(m.id)
+    for (const p of this.c.mesh?.peers() ?? []) if (p.status === 'alive') for (const m of p.state.models) if (m.capabilities[key]) ids.add(m.id)
+    return [...ids].sort()
   }
 
   async handle(api: InferenceApi, raw: unknown, ctx: RequestContext): Promise<Served> {
     const body = parseBody(SCHEMAS[api], raw)
     const stream = 'stream' in body && body.stream === true
-    if (ctx.local) return this.serveLocal(api, body, ctx, 'forwarded-to-me', stream)
-    const { ranked, reason } = this.candidates(body.model)
-    if (ranked.length === 0) throw this.noCandidateError(body.model)
+    const task = routingInput(api, body)
+    if (ctx.local) return this.serveLocal(api, body, ctx, 'forwarded-to-me', stream, task)
+    const { ranked, reason } = this.candidates(body.model, task)
     let lastErr: unknown
     let attempts = 0
     for (const [i, cand] of ranked.entries()) {
       const why = i === 0 ? reason : 'failover'
-      if (cand.target === 'self') return this.serveLocal(api, body, ctx, why, stream)
+      if (cand.target === 'self') return this.serveLocal(api, body, ctx, why, stream, task)
       if (attempts++ >= MAX_FORWARD_ATTEMPTS) break
       try {
         const served = await this.forward(api, body, cand, ctx, why, stream)
@@ -105,7 +138,9 @@ export class InferenceService {
     return new UnknownModelError(model)
   }
 
-  private async serveLocal(api: InferenceApi, body: AnyBody, ctx: RequestContext, reason: string, stream: boolean): Promise<Served> {
+  private async serveLocal(api: InferenceApi, body: AnyBody, ctx: RequestContext, reason: string, stream: boolean, task: RoutingInput): Promise<Served> {
+    // this node's KV cache will hold these prefixes: advertise them for affinity
+    this.digest.record(body.model, task.prefixHashes)
     const out = await (api === 'chat'
       ? this.local.chat(body as ChatCompletionRequest, ctx)
       : api === 'completion'
@@ -123,7 +158,10 @@ export class InferenceService {
   private async forward(api: InferenceApi, body: { model: string }, cand: Candidate, ctx: RequestContext, reason: string, stream: boolean): Promise<Served> {
     const mesh = this.c.mesh
     if (!mesh) throw new ModelNotFoundError(body.model)
-    const res = await mesh.forward(
+    const reservation = this.tracker.begin(cand.target)
+    let res
+    try {
+      res = await mesh.forward(
       cand.target,
       {
         method: 'POST',
@@ -136,15 +174,28 @@ export class InferenceService {
       },
       { signal: ctx.signal }
     )
+    } catch (err) {
+      reservation.end()
+      throw err
+    }
     const servedBy = res.headers['x-llmlb-served-by'] ?? cand.nodeName
     const queueWait = Number(res.headers['x-llmlb-queue-wait-ms'] ?? 0)
     const headers = { ...res.headers }
     for (const h of Object.keys(headers)) if (h.startsWith('x-llmlb-')) delete headers[h]
     return {
-      result: { status: res.status, headers, body: res.body },
+      result: { status: res.status, headers, body: untilDone(res.body, reservation) },
       route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait },
       model: body.model,
       stream
     }
+  }
+}
+
+/** Passes a forwarded body through and ends the reservation when it is over, however it ends. */
+async function* untilDone<T>(body: AsyncIterable<T>, reservation: Reservation): AsyncGenerator<T> {
+  try {
+    yield* body
+  } finally {
+    reservation.end()
   }
 }

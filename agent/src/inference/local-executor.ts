@@ -83,7 +83,8 @@ export class LocalExecutor {
       seed: body.seed ?? undefined,
       stop: stopList(body.stop),
       presencePenalty: body.presence_penalty ?? undefined,
-      frequencyPenalty: body.frequency_penalty ?? undefined
+      frequencyPenalty: body.frequency_penalty ?? undefined,
+      ignoreEos: body.ignore_eos ?? undefined
     }
     const lease = await this.c.admission.acquire(m.id, m.slotsTotal, ctx.signal)
     const usage = { promptTokens: 0, completionTokens: 0 }

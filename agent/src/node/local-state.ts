@@ -41,7 +41,8 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
         slotsTotal: m.slotsTotal,
         slotsBusy: Math.max(q.busy, m.slotsBusy),
         queueDepth: q.waiting,
-        tokensPerSecond: Math.round(m.tokensPerSecond * 10) / 10
+        tokensPerSecond: Math.round(m.tokensPerSecond * 10) / 10,
+        avgServiceMs: q.avgServiceMs
       }
     }),
     cpu: { cores: availableParallelism(), load1: Math.round((loadavg()[0] ?? 0) * 100) / 100 },

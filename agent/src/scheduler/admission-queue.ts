@@ -42,6 +42,8 @@ export interface AdmissionStats {
   busy: number
   waiting: number
   capacity: number
+  /** Average time a request held a slot (ms, EMA); 0 before the first. */
+  avgServiceMs: number
 }
 
 export class AdmissionQueue {
@@ -49,6 +51,8 @@ export class AdmissionQueue {
   private readonly maxWaitMs: number
   private readonly now: () => number
   private readonly queues = new Map<string, ModelQueue>()
+  /** Called after any slot is taken or freed or a waiter joins or leaves (must be cheap and non-throwing). */
+  onChange?: () => void
 
   constructor(init: AdmissionInit = {}) {
     this.maxWaiters = init.maxWaiters ?? 64
@@ -73,6 +77,7 @@ export class AdmissionQueue {
 
   private lease(model: string, q: ModelQueue, waitedMs: number): SlotLease {
     q.busy++
+    this.onChange?.()
     const started = this.now()
     let released = false
     return {
@@ -84,6 +89,7 @@ export class AdmissionQueue {
         const took = this.now() - started
         q.serviceMsEma = q.serviceMsEma === 0 ? took : q.serviceMsEma + SERVICE_EMA_ALPHA * (took - q.serviceMsEma)
         this.pump(model, q)
+        this.onChange?.()
       }
     }
   }
@@ -145,7 +151,7 @@ export class AdmissionQueue {
 
   stats(model: string): AdmissionStats {
     const q = this.queues.get(model)
-    return { busy: q?.busy ?? 0, waiting: q?.waiters.length ?? 0, capacity: q?.capacity ?? 0 }
+    return { busy: q?.busy ?? 0, waiting: q?.waiters.length ?? 0, capacity: q?.capacity ?? 0, avgServiceMs: Math.round(q?.serviceMsEma ?? 0) }
   }
 
   /** Requests holding or waiting for a slot, all models. */

@@ -1,58 +1,73 @@
 /**
  * Who can serve a model right now: this node (from its runtime and admission queue) and every live
- * peer that advertises the model loaded (from gossip). Pure data for the selection function.
+ * peer that advertises the model (from gossip, plus this node's own not-yet-advertised reservations).
+ * Pure data for the selection function.
  */
 import type { ModelCapabilities, ModelStatus } from '../../../native-runtime/src/index.js'
 import type { PeerView } from '../../../mesh/src/index.js'
 import type { AdmissionStats } from './admission-queue.js'
+import { prefixMatch } from './prefix-digest.js'
 
-/** One node that holds a model, with the load figures selection needs. */
+/** One node that holds a model, with the figures selection needs. */
 export interface Candidate {
   /** `self` for this node, else the peer id. */
   target: 'self' | string
   nodeName: string
   slotsTotal: number
-  /** Slots in use (for self: leases held; for peers: gossiped). */
-  slotsBusy: number
-  queueDepth: number
+  /** Requests running or queued there, as best known (gossip + our reservations since). */
+  load: number
+  /** Generation speed per request (tokens/s, EMA); 0 when never measured. */
   tokensPerSecond: number
   capabilities: ModelCapabilities
   contextLength: number
+  /** False when the node lists the model but has not loaded it (it would load first). */
+  loaded: boolean
+  /** Fraction of the request's prompt prefix the node recently served (0..1). */
+  prefixMatch: number
   /** Age of the state this candidate was built from (ms); 0 for self. */
   stateAgeMs: number
+  /** Average time a request holds a slot there (ms, EMA); 0/undefined when not measured yet. */
+  avgServiceMs?: number
 }
 
-export function localCandidate(nodeName: string, m: ModelStatus, q: AdmissionStats): Candidate {
+export function localCandidate(nodeName: string, m: ModelStatus, q: AdmissionStats, digest: readonly string[], hashes: string[]): Candidate {
   return {
     target: 'self',
     nodeName,
     slotsTotal: m.slotsTotal,
-    slotsBusy: Math.max(q.busy, m.slotsBusy),
-    queueDepth: q.waiting,
+    load: q.busy + q.waiting,
     tokensPerSecond: m.tokensPerSecond,
     capabilities: m.capabilities,
     contextLength: m.contextLength,
-    stateAgeMs: 0
+    loaded: m.state === 'loaded',
+    prefixMatch: prefixMatch(hashes, digest),
+    stateAgeMs: 0,
+    avgServiceMs: q.avgServiceMs
   }
 }
 
-/** Candidates among peers for `model`: alive, not leaving, model loaded. */
-export function peerCandidates(model: string, peers: PeerView[], now: number): Candidate[] {
+/**
+ * Candidates among peers for `model`: alive, not leaving. `pending(peerId, since)` counts requests
+ * this node sent after the peer's last advert (see InflightTracker).
+ */
+export function peerCandidates(model: string, peers: PeerView[], now: number, hashes: string[], pending: (peerId: string, since: number) => number): Candidate[] {
   const out: Candidate[] = []
   for (const p of peers) {
     if (p.status !== 'alive' || p.state.status !== 'alive') continue
-    const m = p.state.models.find((x) => x.id === model && x.loaded)
+    const m = p.state.models.find((x) => x.id === model)
     if (!m) continue
     out.push({
       target: p.peerId,
       nodeName: p.state.name,
       slotsTotal: m.slotsTotal,
-      slotsBusy: m.slotsBusy,
-      queueDepth: m.queueDepth,
+      load: m.slotsBusy + m.queueDepth + pending(p.peerId, p.lastSeen),
       tokensPerSecond: m.tokensPerSecond,
       capabilities: m.capabilities,
       contextLength: m.contextLength,
-      stateAgeMs: Math.max(0, now - p.lastSeen)
+      loaded: m.loaded,
+      prefixMatch: prefixMatch(hashes, p.state.prefixes[model]),
+      stateAgeMs: Math.max(0, now - p.lastSeen),
+      avgServiceMs: m.avgServiceMs
     })
   }
   return out

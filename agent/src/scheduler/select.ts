@@ -1,40 +1,111 @@
 /**
- * Ranks the nodes that can serve a request. Pure: same input and random source, same output.
+ * Chooses where a request runs. Pure: the same candidates, task and random source give the same answer.
  *
- * Order: nodes with a free slot first, fastest expected start then most free capacity; then nodes
- * that would queue, by load relative to their slots. This node wins ties with a free slot (no hop).
- * Ties among peers are broken at random so equal peers share the load.
+ * Each candidate gets an expected finish time (ms):
+ *
+ *   speed   = its tokens/s EMA, or — never measured (new or recovered node) — the median of the
+ *             measured candidates, so it is neither starved nor flooded (exploration)
+ *   decode  = expectedTokens / speed
+ *   prefill = promptTokens × (1 − prefixMatch) / (speed × PREFILL_SPEEDUP)   — affinity pays off here
+ *   wait    = 0 with a free slot, else (load − slots + 1) / slots × service   — queueing behind others,
+ *             where service is the node's measured average request time (gossiped), or this
+ *             request's decode estimate when the node has not measured one yet
+ *   cost    = wait + prefill + decode + (remote ? HOP_COST_MS : 0) + (loaded ? 0 : COLD_LOAD_MS)
+ *
+ * The cheapest wins; candidates within TIE_EPSILON of it are tied and one is taken at random (so
+ * several ingress nodes with the same stale view do not all pile onto one node, the failure of
+ * "least-busy" routers). This node wins a tie while it has a free slot (no hop). Stale peers (state
+ * older than STALE_AFTER_MS) are used only when nothing fresh can serve. Prefix affinity is only a
+ * term of the cost, so it yields to load by construction: a busy affine node's wait outgrows its saving.
  */
 import type { Candidate } from './candidates.js'
 
-export interface Ranked {
-  candidates: Candidate[]
-  /** Why the first candidate was chosen, for `x-llmlb-route-reason`. */
-  reason: 'only-holder' | 'local-free-slot' | 'least-loaded' | 'queued'
+/** Tokens assumed for a request without max_tokens. */
+export const DEFAULT_EXPECTED_TOKENS = 256
+/** Prompt evaluation runs this many times faster than generation per token (batch prefill). */
+export const PREFILL_SPEEDUP = 8
+/** Cost of one mesh hop (ms): stream open + framing, measured ~1 ms, kept conservative. */
+export const HOP_COST_MS = 2
+/** Penalty for a node that would first have to load the model (ms). */
+export const COLD_LOAD_MS = 10_000
+/** Relative cost difference under which candidates are tied. */
+export const TIE_EPSILON = 0.5
+/** Peer state older than this is not trusted when fresher candidates exist (ms). */
+export const STALE_AFTER_MS = 3_000
+/** Speed assumed when no candidate has ever been measured (tokens/s). */
+export const PRIOR_TOKENS_PER_SECOND = 50
+
+export type RouteReason = 'only-holder' | 'local-free-slot' | 'least-loaded' | 'prefix-affinity' | 'exploration'
+
+/** What selection needs to know about the request. */
+export interface RoutingTask {
+  expectedTokens: number
+  promptTokens: number
 }
 
-const free = (c: Candidate): number => c.slotsTotal - c.slotsBusy - c.queueDepth
-const load = (c: Candidate): number => (c.slotsBusy + c.queueDepth) / Math.max(1, c.slotsTotal)
+export interface Scored {
+  candidate: Candidate
+  costMs: number
+}
 
-export function rankCandidates(all: Candidate[], random: () => number = Math.random): Ranked {
-  if (all.length <= 1) return { candidates: all, reason: 'only-holder' }
-  const keyed = all.map((c) => ({ c, tie: random() }))
-  keyed.sort((a, b) => {
-    const fa = free(a.c) > 0 ? 1 : 0
-    const fb = free(b.c) > 0 ? 1 : 0
-    if (fa !== fb) return fb - fa
-    if (fa === 1) {
-      const sa = a.c.target === 'self' ? 1 : 0
-      const sb = b.c.target === 'self' ? 1 : 0
-      if (sa !== sb) return sb - sa
-    }
-    const la = load(a.c)
-    const lb = load(b.c)
-    if (la !== lb) return la - lb
-    return a.tie - b.tie
-  })
-  const candidates = keyed.map((k) => k.c)
-  const head = candidates[0] as Candidate
-  const reason = free(head) <= 0 ? 'queued' : head.target === 'self' ? 'local-free-slot' : 'least-loaded'
-  return { candidates, reason }
+export interface Ranked {
+  candidates: Candidate[]
+  reason: RouteReason
+  /** Costs in rank order, for explanations and tests. */
+  scored: Scored[]
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? NaN : (s[Math.floor((s.length - 1) / 2)] as number)
+}
+
+/** Expected finish time of `task` on `c` (ms). */
+export function expectedFinishMs(c: Candidate, task: RoutingTask, priorTps: number, usePrefix = true): number {
+  const speed = c.tokensPerSecond > 0 ? c.tokensPerSecond : priorTps
+  const decode = (task.expectedTokens / speed) * 1000
+  const match = usePrefix ? c.prefixMatch : 0
+  const prefill = ((task.promptTokens * (1 - match)) / (speed * PREFILL_SPEEDUP)) * 1000
+  const slots = Math.max(1, c.slotsTotal)
+  const service = c.avgServiceMs && c.avgServiceMs > 0 ? c.avgServiceMs : decode
+  const wait = c.load < slots ? 0 : ((c.load - slots + 1) / slots) * service
+  return wait + prefill + decode + (c.target === 'self' ? 0 : HOP_COST_MS) + (c.loaded ? 0 : COLD_LOAD_MS)
+}
+
+export function rankCandidates(all: Candidate[], task: RoutingTask, random: () => number = Math.random): Ranked {
+  const fresh = all.filter((c) => c.stateAgeMs <= STALE_AFTER_MS)
+  const pool = fresh.length > 0 ? fresh : all
+  const measured = pool.filter((c) => c.tokensPerSecond > 0).map((c) => c.tokensPerSecond)
+  const prior = measured.length > 0 ? median(measured) : PRIOR_TOKENS_PER_SECOND
+  const scored = pool.map((candidate) => ({ candidate, costMs: expectedFinishMs(candidate, task, prior) })).sort((a, b) => a.costMs - b.costMs)
+  const stale = all.filter((c) => !pool.includes(c)).map((candidate) => ({ candidate, costMs: Infinity }))
+  if (scored.length === 0) return { candidates: [], reason: 'only-holder', scored: [] }
+  const best = (scored[0] as Scored).costMs
+  const tied = scored.filter((s) => s.costMs <= best * (1 + TIE_EPSILON))
+  const self = tied.find((s) => s.candidate.target === 'self' && s.candidate.load < s.candidate.slotsTotal)
+  const chosen = self ?? twoChoices(tied, random)
+  const rest = scored.filter((s) => s !== chosen)
+  const ordered = [chosen, ...rest, ...stale]
+  return { candidates: ordered.map((s) => s.candidate), reason: reasonFor(chosen, scored, all.length, task, prior), scored: ordered }
+}
+
+function reasonFor(chosen: Scored, scored: Scored[], holders: number, task: RoutingTask, prior: number): RouteReason {
+  if (holders <= 1) return 'only-holder'
+  const c = chosen.candidate
+  if (c.prefixMatch > 0) {
+    // would it have won without its prefix? if not, affinity decided
+    const without = expectedFinishMs(c, task, prior, false)
+    const others = scored.filter((s) => s !== chosen).map((s) => s.costMs)
+    if (others.length > 0 && without >= Math.min(...others)) return 'prefix-affinity'
+  }
+  if (c.target === 'self' && c.load < c.slotsTotal) return 'local-free-slot'
+  if (c.tokensPerSecond === 0) return 'exploration'
+  return 'least-loaded'
+}
+
+/** Power of two choices among the tied: two at random, the cheaper wins (spreads load, keeps bias to cheap). */
+function twoChoices(tied: Scored[], random: () => number): Scored {
+  const a = tied[Math.floor(random() * tied.length)] as Scored
+  const b = tied[Math.floor(random() * tied.length)] as Scored
+  return a.costMs <= b.costMs ? a : b
 }

@@ -27,7 +27,9 @@ export const ModelAdvertSchema = z.object({
   slotsBusy: z.number().int().nonnegative(),
   queueDepth: z.number().int().nonnegative().default(0),
   /** EMA of generation speed, tokens/s. */
-  tokensPerSecond: z.number().nonnegative()
+  tokensPerSecond: z.number().nonnegative(),
+  /** EMA of the time a request holds a slot (ms); 0 before the first. Routing's queue-wait estimate. */
+  avgServiceMs: z.number().nonnegative().default(0)
 })
 export type ModelAdvert = z.infer<typeof ModelAdvertSchema>
 

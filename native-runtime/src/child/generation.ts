@@ -54,7 +54,10 @@ export async function runGeneration(
       if (signal.aborted) break
       lastAt = performance.now()
       if (sampled++ === 0) firstAt = lastAt
-      if (host.model.isEogToken(token)) break
+      if (host.model.isEogToken(token)) {
+        if (request.params.ignoreEos === true) continue
+        break
+      }
       generated.push(token)
       const piece = decoder.push(token)
       const out = filter.push(piece.text, piece.tokens)

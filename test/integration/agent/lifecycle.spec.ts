@@ -25,7 +25,7 @@ describe('node lifecycle', () => {
     const a = await startAgent({ name: 'crashy-node', models: [model] })
     const [child] = childPids(a.pid)
     expect(child).toBeGreaterThan(0)
-    const res = await chat(a.url, { model: 'crashy', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100000, stream: true })
+    const res = await chat(a.url, { model: 'crashy', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100000, stream: true, ignore_eos: true })
     const reader = (res.body as ReadableStream<Uint8Array>).getReader()
     await reader.read()
     process.kill(child as number, 'SIGKILL')

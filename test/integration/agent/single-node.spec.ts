@@ -132,7 +132,7 @@ describe('single node through the openai client', () => {
     const r = await fetch(`${agent.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 200, stream: true }),
+      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 200, stream: true, ignore_eos: true }),
       signal: ac.signal
     })
     const reader = (r.body as ReadableStream<Uint8Array>).getReader()

@@ -57,7 +57,7 @@ describe('mesh cluster', () => {
 
   it('a client abort at node 3 frees the slot on node 1', async () => {
     const ac = new AbortController()
-    const r = await post(n3, chatBody('model-a', { stream: true, max_tokens: 100000 }), ac.signal)
+    const r = await post(n3, chatBody('model-a', { stream: true, max_tokens: 100000, ignore_eos: true }), ac.signal)
     const reader = (r.body as ReadableStream<Uint8Array>).getReader()
     await reader.read()
     const busy = async (): Promise<number> => (await nodesOf(n1)).find((n) => n.self)?.models.find((m) => m.id === 'model-a')?.slotsBusy ?? -1

@@ -11,7 +11,7 @@ describe('AdmissionQueue', () => {
     const order: string[] = []
     const c = q.acquire('m', 2).then((l) => (order.push('c'), l))
     const d = q.acquire('m', 2).then((l) => (order.push('d'), l))
-    expect(q.stats('m')).toEqual({ busy: 2, waiting: 2, capacity: 2 })
+    expect(q.stats('m')).toMatchObject({ busy: 2, waiting: 2, capacity: 2 })
     a.release()
     a.release() // idempotent
     const lc = await c
@@ -21,7 +21,7 @@ describe('AdmissionQueue', () => {
     expect(order).toEqual(['c', 'd'])
     lc.release()
     ld.release()
-    expect(q.stats('m')).toEqual({ busy: 0, waiting: 0, capacity: 2 })
+    expect(q.stats('m')).toMatchObject({ busy: 0, waiting: 0, capacity: 2 })
   })
 
   it('rejects with 429 Retry-After when the queue is full', async () => {

@@ -1,39 +1,100 @@
 import { describe, expect, it } from 'vitest'
-import { rankCandidates } from '../../../agent/src/scheduler/select.js'
+import { expectedFinishMs, rankCandidates, STALE_AFTER_MS } from '../../../agent/src/scheduler/select.js'
 import type { Candidate } from '../../../agent/src/scheduler/candidates.js'
 
-const cand = (target: string, slotsBusy: number, slotsTotal = 4, queueDepth = 0): Candidate => ({
+const caps = { chat: true, completion: true, embeddings: true, tools: false, vision: false }
+const cand = (target: string, load: number, over: Partial<Candidate> = {}): Candidate => ({
   target,
   nodeName: target,
-  slotsBusy,
-  slotsTotal,
-  queueDepth,
-  tokensPerSecond: 10,
-  capabilities: { chat: true, completion: true, embeddings: true, tools: false, vision: false },
-  contextLength: 512,
-  stateAgeMs: 0
+  slotsTotal: 4,
+  load,
+  tokensPerSecond: 100,
+  capabilities: caps,
+  contextLength: 2048,
+  loaded: true,
+  prefixMatch: 0,
+  stateAgeMs: 0,
+  ...over
 })
+const task = { expectedTokens: 100, promptTokens: 400 }
+const seeded = (seed: number) => (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647)
 
 describe('rankCandidates', () => {
-  it('serves locally when this node has a free slot', () => {
-    const r = rankCandidates([cand('p1', 0), cand('self', 3)])
+  it('serves locally when this node has a free slot and is as good', () => {
+    const r = rankCandidates([cand('p1', 0), cand('self', 3)], task)
     expect(r.candidates[0]?.target).toBe('self')
     expect(r.reason).toBe('local-free-slot')
   })
+
   it('prefers a peer with a free slot over queueing here', () => {
-    const r = rankCandidates([cand('self', 4, 4, 2), cand('p1', 1)])
+    const r = rankCandidates([cand('self', 6), cand('p1', 1)], task)
     expect(r.candidates[0]?.target).toBe('p1')
     expect(r.reason).toBe('least-loaded')
   })
-  it('reports only-holder and queued', () => {
-    expect(rankCandidates([cand('p1', 4)]).reason).toBe('only-holder')
-    expect(rankCandidates([cand('p1', 4, 4, 1), cand('p2', 4, 4, 3)]).reason).toBe('queued')
+
+  it('only-holder when a single node has the model', () => {
+    expect(rankCandidates([cand('p1', 9)], task).reason).toBe('only-holder')
   })
-  it('spreads ties between equal peers', () => {
-    let seed = 1
-    const rand = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647)
-    const firsts = new Set<string>()
-    for (let i = 0; i < 50; i++) firsts.add(rankCandidates([cand('p1', 1), cand('p2', 1), cand('p3', 1)], rand).candidates[0]?.target as string)
+
+  it('faster hardware gets more work, but not all of it (expected finish time, not TPS argmax)', () => {
+    const fast = cand('fast', 0, { tokensPerSecond: 400 })
+    const slow = cand('slow', 0, { tokensPerSecond: 100 })
+    expect(rankCandidates([slow, fast], task).candidates[0]?.target).toBe('fast')
+    // once the fast node queues, the idle slow one finishes first
+    const busyFast = { ...fast, load: 40 }
+    expect(rankCandidates([slow, busyFast], task).candidates[0]?.target).toBe('slow')
+  })
+
+  it('a new node (never measured) is not starved: it is priced at the median speed', () => {
+    const rand = seeded(7)
+    let newWins = 0
+    for (let i = 0; i < 200; i++) {
+      const r = rankCandidates([cand('a', 1), cand('b', 1), cand('new', 1, { tokensPerSecond: 0 })], task, rand)
+      if (r.candidates[0]?.target === 'new') {
+        newWins++
+        expect(r.reason).toBe('exploration')
+      }
+    }
+    expect(newWins).toBeGreaterThan(30)
+    expect(newWins).toBeLessThan(120)
+  })
+
+  it('ignores stale peers while fresh ones can serve, but falls back to them', () => {
+    const stale = cand('stale', 0, { stateAgeMs: STALE_AFTER_MS + 1, tokensPerSecond: 1000 })
+    const fresh = cand('fresh', 3)
+    expect(rankCandidates([stale, fresh], task).candidates.map((c) => c.target)).toEqual(['fresh', 'stale'])
+    expect(rankCandidates([stale], task).candidates[0]?.target).toBe('stale')
+  })
+
+  it('spreads ties between equal peers at random', () => {
+    const rand = seeded(3)
+    const firsts = new Map<string, number>()
+    for (let i = 0; i < 300; i++) {
+      const t = rankCandidates([cand('p1', 1), cand('p2', 1), cand('p3', 1)], task, rand).candidates[0]?.target as string
+      firsts.set(t, (firsts.get(t) ?? 0) + 1)
+    }
     expect(firsts.size).toBe(3)
+    for (const n of firsts.values()) expect(n).toBeGreaterThan(60)
+  })
+
+  it('prefix affinity wins among equals and yields to load', () => {
+    const affine = cand('affine', 1, { prefixMatch: 0.75 })
+    const other = cand('other', 1)
+    const longPrompt = { expectedTokens: 50, promptTokens: 1000 }
+    const r = rankCandidates([other, affine], longPrompt)
+    expect(r.candidates[0]?.target).toBe('affine')
+    expect(r.reason).toBe('prefix-affinity')
+    const busy = { ...affine, load: 20 }
+    expect(rankCandidates([other, busy], longPrompt).candidates[0]?.target).toBe('other')
+  })
+
+  it('a cold node (model not loaded) ranks behind warm ones', () => {
+    expect(rankCandidates([cand('cold', 0, { loaded: false }), cand('warm', 3)], task).candidates[0]?.target).toBe('warm')
+  })
+
+  it('queue wait grows with load beyond the slots', () => {
+    const base = expectedFinishMs(cand('p', 3), task, 100)
+    expect(expectedFinishMs(cand('p', 4), task, 100)).toBeGreaterThan(base)
+    expect(expectedFinishMs(cand('p', 8), task, 100)).toBeGreaterThan(expectedFinishMs(cand('p', 4), task, 100))
   })
 })

@@ -94,7 +94,7 @@ describe('StateBroadcaster', () => {
     await vi.advanceTimersByTimeAsync(0)
     const model = {
       id: 'm', capabilities: { chat: true, completion: true, embeddings: false, tools: false, vision: false }, loaded: true,
-      contextLength: 512, quantization: 'F32', sizeBytes: 1, slotsTotal: 1, slotsBusy: 0, queueDepth: 0, tokensPerSecond: 1
+      contextLength: 512, quantization: 'F32', sizeBytes: 1, slotsTotal: 1, slotsBusy: 0, queueDepth: 0, tokensPerSecond: 1, avgServiceMs: 0
     }
     expect(() => b.setLocalState({ ...local, name: '' })).toThrow()
     expect(() => b.setLocalState({ ...local, models: Array.from({ length: 257 }, (_, i) => ({ ...model, id: `m${i}` })) })).toThrow()

@@ -39,7 +39,9 @@ const common = {
   presence_penalty: penalty,
   frequency_penalty: penalty,
   n: z.literal(1).nullish(),
-  user: z.string().nullish()
+  user: z.string().nullish(),
+  /** llama.cpp server extension: keep generating past end-of-generation tokens. */
+  ignore_eos: z.boolean().nullish()
 }
 
 export const ChatCompletionRequestSchema = z.object({

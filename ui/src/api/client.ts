@@ -1,0 +1,137 @@
+/**
+ * The dashboard's one typed API client, grouped by resource (auth, nodes, models, chat, history,
+ * stats, keys, users). Every call goes through Transport: same-origin cookie, CSRF on writes,
+ * ApiError on failure. Stores and pages never call fetch themselves.
+ */
+import { readSseEvents } from '../lib/sse.js'
+import { interpretChatEvent, type ChatStreamEvent } from '../lib/chat-stream.js'
+import { Transport, type Query, type TransportInit } from './transport.js'
+import type {
+  ApiKey,
+  ChatRequest,
+  ClusterModel,
+  CreatedKey,
+  CreateKeyInput,
+  CreateUserInput,
+  HealthBody,
+  HistoryDetail,
+  HistoryPage,
+  ListBody,
+  LogEntry,
+  NodesBody,
+  RouteInfo,
+  SessionBody,
+  StatsBy,
+  StatsGroup,
+  TokenStatsRow,
+  UpdateUserInput,
+  User
+} from './types.js'
+
+/** The answer to a streamed chat request: where it was served, then its events as they arrive. */
+export interface ChatStream {
+  route: RouteInfo
+  events: AsyncIterable<ChatStreamEvent>
+}
+
+export interface LogQuery {
+  level?: string
+  limit?: number
+  q?: string
+}
+
+export interface TokenStatsQuery {
+  by: StatsBy
+  group: StatsGroup
+  cluster: boolean
+}
+
+const enc = encodeURIComponent
+
+export function createApiClient(init: TransportInit = {}) {
+  const t = new Transport(init)
+  return {
+    transport: t,
+
+    health: () => t.json<HealthBody>('GET', '/health'),
+
+    auth: {
+      /** 401 means "signed out" here, not an expired session. */
+      me: (signal?: AbortSignal) => t.json<SessionBody>('GET', '/api/auth/me', { expect401: true, signal }),
+      login: (username: string, password: string) => t.json<SessionBody>('POST', '/api/auth/login', { body: { username, password }, expect401: true }),
+      logout: () => t.json<void>('POST', '/api/auth/logout', { expect401: true }),
+      changePassword: (currentPassword: string, newPassword: string) =>
+        t.json<unknown>('POST', '/api/auth/password', { body: { currentPassword, newPassword }, expect401: true })
+    },
+
+    nodes: {
+      list: (signal?: AbortSignal) => t.json<NodesBody>('GET', '/api/nodes', { signal }),
+      logs: (name: string, q: LogQuery = {}, signal?: AbortSignal) =>
+        t.json<ListBody<LogEntry> | { data: LogEntry[] }>('GET', `/api/nodes/${enc(name)}/logs`, { query: { ...q }, signal }),
+      /** URL of the live cluster event stream (EventSource). */
+      eventsUrl: () => t.url('/api/events')
+    },
+
+    models: {
+      list: (signal?: AbortSignal) => t.json<ListBody<ClusterModel>>('GET', '/v1/models', { signal })
+    },
+
+    chat: {
+      /** POSTs a streamed chat completion; resolves once the headers arrive. */
+      stream: async (body: ChatRequest, signal?: AbortSignal): Promise<ChatStream> => {
+        const res = await t.send('POST', '/v1/chat/completions', { body, signal, headers: { accept: 'text/event-stream' } })
+        const route = routeInfo(res.headers)
+        if (!res.body) throw new Error('The answer has no body')
+        const stream = res.body
+        return {
+          route,
+          events: (async function* () {
+            for await (const ev of readSseEvents(stream, signal)) yield* interpretChatEvent(ev)
+          })()
+        }
+      }
+    },
+
+    history: {
+      /** `search` comes from lib/history-query's historySearch(). */
+      list: (search: string, signal?: AbortSignal) => t.json<HistoryPage>('GET', '/api/history', { query: search, signal }),
+      get: (id: string, cluster: boolean, signal?: AbortSignal) =>
+        t.json<HistoryDetail>('GET', `/api/history/${enc(id)}`, { query: cluster ? { scope: 'cluster' } : undefined, signal }),
+      /** Link for the browser to download (cookie auth works for same-origin GET). */
+      exportUrl: (search: string) => t.url('/api/history/export', search)
+    },
+
+    stats: {
+      tokens: (q: TokenStatsQuery, signal?: AbortSignal) =>
+        t.json<{ data: TokenStatsRow[] }>('GET', '/api/stats/tokens', { query: { by: q.by, group: q.group, scope: q.cluster ? 'cluster' : undefined }, signal })
+    },
+
+    keys: {
+      list: () => t.json<{ data: ApiKey[] }>('GET', '/api/keys'),
+      create: (input: CreateKeyInput) => t.json<CreatedKey>('POST', '/api/keys', { body: input }),
+      revoke: (id: string) => t.json<void>('DELETE', `/api/keys/${enc(id)}`)
+    },
+
+    users: {
+      list: () => t.json<{ data: User[] }>('GET', '/api/users'),
+      create: (input: CreateUserInput) => t.json<User>('POST', '/api/users', { body: input }),
+      update: (id: string, patch: UpdateUserInput) => t.json<User>('PATCH', `/api/users/${enc(id)}`, { body: patch }),
+      remove: (id: string) => t.json<void>('DELETE', `/api/users/${enc(id)}`)
+    }
+  }
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>
+export type { Query }
+
+/** Reads the `x-llmlb-*` routing headers of an answer. */
+export function routeInfo(h: Headers): RouteInfo {
+  const hops = h.get('x-llmlb-hops')
+  return {
+    servedBy: h.get('x-llmlb-served-by'),
+    route: h.get('x-llmlb-route'),
+    reason: h.get('x-llmlb-route-reason'),
+    hops: hops === null || hops === '' || Number.isNaN(Number(hops)) ? null : Number(hops),
+    requestId: h.get('x-request-id')
+  }
+}

@@ -1,0 +1,14 @@
+/** The capabilities of a model as small tags (chat, completion, embeddings, tools, vision). */
+import { For } from 'solid-js'
+import type { Capabilities } from '../api/types.js'
+
+const ORDER: (keyof Capabilities)[] = ['chat', 'completion', 'embeddings', 'tools', 'vision']
+
+export function CapabilityTags(props: { capabilities: Capabilities | undefined }) {
+  const on = () => ORDER.filter((k) => props.capabilities?.[k])
+  return (
+    <span class="tags">
+      <For each={on()}>{(k) => <span class={`tag tag-${k}`}>{k}</span>}</For>
+    </span>
+  )
+}

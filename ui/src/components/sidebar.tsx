@@ -1,0 +1,26 @@
+/** Left navigation: the entries this user may see. */
+import { A } from '@solidjs/router'
+import { For } from 'solid-js'
+import type { NavItem } from '../lib/nav.js'
+
+export function Sidebar(props: { items: NavItem[] }) {
+  return (
+    <nav class="sidebar" aria-label="Main" data-testid="sidebar">
+      <A href="/" class="brand" end>
+        <img src="/favicon.svg" alt="" width="22" height="22" />
+        <span>llmlb</span>
+      </A>
+      <ul>
+        <For each={props.items}>
+          {(item) => (
+            <li>
+              <A href={item.href} end={item.href === '/'} activeClass="active" data-testid={item.testId}>
+                {item.label}
+              </A>
+            </li>
+          )}
+        </For>
+      </ul>
+    </nav>
+  )
+}

@@ -1,0 +1,59 @@
+/** Keys & users (admins only; the route is guarded by AdminOnly). */
+import { onMount, Show } from 'solid-js'
+import { ErrorNote, Loading, Unavailable } from '../../components/states.jsx'
+import { useKeys } from '../../stores/keys.js'
+import { useSession } from '../../stores/session.js'
+import { useUsers } from '../../stores/users.js'
+import { KeyForm } from './key-form.jsx'
+import { KeySecret } from './key-secret.jsx'
+import { KeysTable } from './keys-table.jsx'
+import { UsersPanel } from './users-panel.jsx'
+
+export function AdminPage() {
+  const keys = useKeys()
+  const users = useUsers()
+  const session = useSession()
+  onMount(() => {
+    void keys.refresh()
+    void users.refresh()
+  })
+  return (
+    <div class="page" data-testid="admin-page">
+      <header class="page-head">
+        <h1>Keys & users</h1>
+      </header>
+
+      <section class="card">
+        <h2>API keys</h2>
+        <p class="muted">Clients send a key as <code>Authorization: Bearer &lt;key&gt;</code> to any node.</p>
+        <Show when={!keys.load.unavailable} fallback={<Unavailable feature="API key management" />}>
+          <Show when={keys.state.created}>
+            {(c) => <KeySecret name={c().name} secret={c().key} onDismiss={() => keys.dismissCreated()} />}
+          </Show>
+          <KeyForm onCreate={(input) => keys.create(input)} />
+          <ErrorNote message={keys.state.actionError ?? keys.load.error} onRetry={() => void keys.refresh()} />
+          <Show when={keys.load.loaded} fallback={<Loading what="keys" />}>
+            <KeysTable keys={keys.state.keys} onRevoke={(id) => void keys.revoke(id)} />
+          </Show>
+        </Show>
+      </section>
+
+      <section class="card">
+        <h2>Users</h2>
+        <p class="muted">Admins manage keys and users; viewers see the cluster, requests and statistics.</p>
+        <Show when={!users.load.unavailable} fallback={<Unavailable feature="User management" />}>
+          <ErrorNote message={users.state.actionError ?? users.load.error} onRetry={() => void users.refresh()} />
+          <Show when={users.load.loaded} fallback={<Loading what="users" />}>
+            <UsersPanel
+              users={users.state.users}
+              currentUserId={session.state.user?.id ?? null}
+              onCreate={(input) => users.create(input)}
+              onRole={(id, role) => void users.update(id, { role })}
+              onRemove={(id) => void users.remove(id)}
+            />
+          </Show>
+        </Show>
+      </section>
+    </div>
+  )
+}

@@ -1,0 +1,64 @@
+/** Existing keys (never their secrets) with a revoke button. */
+import { For, Show } from 'solid-js'
+import type { ApiKey } from '../../api/types.js'
+import { formatTimestamp } from '../../lib/format.js'
+
+export function KeysTable(props: { keys: ApiKey[]; onRevoke: (id: string) => void }) {
+  return (
+    <div class="table-wrap">
+      <table class="table" data-testid="keys-table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Scopes</th>
+            <th>Created</th>
+            <th>Expires</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          <For
+            each={props.keys}
+            fallback={
+              <tr>
+                <td colspan="5" class="muted">
+                  No API keys yet.
+                </td>
+              </tr>
+            }
+          >
+            {(k) => (
+              <tr data-testid="key-row" data-id={k.id}>
+                <td>
+                  {k.name}
+                  <Show when={k.prefix}>
+                    <span class="muted mono small"> {k.prefix}…</span>
+                  </Show>
+                </td>
+                <td>
+                  <span class="tags">
+                    <For each={k.scopes}>{(s) => <span class="tag">{s}</span>}</For>
+                  </span>
+                </td>
+                <td class="nowrap">{formatTimestamp(k.createdAt)}</td>
+                <td class="nowrap">{k.expiresAt ? formatTimestamp(k.expiresAt) : 'never'}</td>
+                <td class="num">
+                  <button
+                    type="button"
+                    class="btn btn-small btn-danger"
+                    data-testid="key-revoke"
+                    onClick={() => {
+                      if (confirm(`Revoke the key “${k.name}”? Clients using it will get 401 on every node.`)) props.onRevoke(k.id)
+                    }}
+                  >
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </div>
+  )
+}

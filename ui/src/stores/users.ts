@@ -1,0 +1,49 @@
+/** Dashboard accounts (admin): list, create, change role or password, delete. */
+import { createStore, reconcile } from 'solid-js/store'
+import type { ApiClient } from '../api/client.js'
+import { messageOf } from '../api/errors.js'
+import type { CreateUserInput, UpdateUserInput, User } from '../api/types.js'
+import { createStoreContext } from './context.js'
+import { createLoadState } from './resource.js'
+
+export function createUsersStore(api: Pick<ApiClient, 'users'>) {
+  const [state, setState] = createStore<{ users: User[]; actionError: string | null }>({ users: [], actionError: null })
+  const { load, run } = createLoadState()
+  const refresh = (): Promise<void> => run(() => api.users.list(), (body) => setState('users', reconcile(body.data, { key: 'id' })))
+  const act = async (fn: () => Promise<void>): Promise<boolean> => {
+    setState('actionError', null)
+    try {
+      await fn()
+      return true
+    } catch (err) {
+      setState('actionError', messageOf(err))
+      return false
+    }
+  }
+  return {
+    state,
+    load,
+    refresh,
+    create: (input: CreateUserInput) =>
+      act(async () => {
+        const user = await api.users.create(input)
+        setState('users', (users) => [...users, user])
+      }),
+    update: (id: string, patch: UpdateUserInput) =>
+      act(async () => {
+        const user = await api.users.update(id, patch)
+        setState('users', (u) => u.id === id, user ?? patch)
+      }),
+    remove: (id: string) =>
+      act(async () => {
+        await api.users.remove(id)
+        setState('users', (users) => users.filter((u) => u.id !== id))
+      })
+  }
+}
+
+export type UsersStore = ReturnType<typeof createUsersStore>
+
+const ctx = createStoreContext<UsersStore>('Users')
+export const UsersProvider = ctx.Provider
+export const useUsers = ctx.use
