@@ -30,9 +30,14 @@ async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, wha
   throw new Error(`timed out: ${what}`)
 }
 
-export async function startBenchAgent(args: string[], env: Record<string, string> = {}): Promise<BenchAgent> {
+/**
+ * Starts an agent. `production: true` keeps the default membership timings (only ports and addresses
+ * are made local), for measuring what users get; otherwise the fast `test` profile.
+ */
+export async function startBenchAgent(args: string[], env: Record<string, string> = {}, production = false): Promise<BenchAgent> {
   const dataDir = await mkdtemp(join(tmpdir(), 'llmlb-bench-'))
-  const proc = spawn(process.execPath, [CLI, 'serve', '--profile', 'test', '--data-dir', dataDir, '--log-level', 'error', ...args], {
+  const profile = production ? ['--port', '0', '--mesh-port', '0', '--host', '127.0.0.1', '--no-mdns'] : ['--profile', 'test']
+  const proc = spawn(process.execPath, [CLI, 'serve', ...profile, '--data-dir', dataDir, '--log-level', 'error', ...args], {
     env: { ...process.env, LLMLB_AUTH: 'off', ...env },
     stdio: ['ignore', 'ignore', 'inherit']
   })
@@ -59,4 +64,18 @@ export async function startBenchAgent(args: string[], env: Record<string, string
 
 export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   await until(async () => ((await fn()) ? true : undefined), timeoutMs, what)
+}
+
+/** The loopback mesh multiaddr of an agent, for `--peer`. */
+export async function meshAddressOf(a: BenchAgent): Promise<string> {
+  const nodes = (await (await fetch(`${a.url}/api/nodes`)).json()) as { data: { self: boolean; addresses: string[] }[] }
+  const addr = nodes.data.find((n) => n.self)?.addresses.find((x) => x.includes('/127.0.0.1/'))
+  if (!addr) throw new Error('no mesh address')
+  return addr
+}
+
+/** Names of the nodes an agent currently sees alive (itself included). */
+export async function aliveNames(a: BenchAgent): Promise<string[]> {
+  const nodes = (await (await fetch(`${a.url}/api/nodes`)).json()) as { data: { name: string; status: string; self: boolean }[] }
+  return nodes.data.filter((n) => n.self || n.status === 'alive').map((n) => n.name)
 }

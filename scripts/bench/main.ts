@@ -5,9 +5,11 @@
 import '../../mesh/src/polyfill.js'
 import { runtimeBench } from './runtime-bench.js'
 import { routingSimBench } from './routing-bench.js'
+import { meshBench } from './mesh-bench.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   runtime: runtimeBench,
+  mesh: meshBench,
   routing: routingSimBench
 }
 

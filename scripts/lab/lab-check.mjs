@@ -24,8 +24,9 @@ async function once() {
   }
   if (cmd === 'shut-out-peer') {
     const names = (await json('/api/nodes')).data.map((n) => n.name)
-    if (names.includes(b)) throw new Error(`${b} was admitted: ${names}`)
-    return `${b} absent from ${names}`
+    if (!a) throw new Error('shut-out-peer needs a node name')
+    if (names.includes(a)) throw new Error(`${a} was admitted: ${names}`)
+    return `${a} absent from ${names}`
   }
   throw new Error('unknown check ' + cmd)
 }

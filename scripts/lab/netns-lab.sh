@@ -46,8 +46,9 @@ for i in $NODES; do
   mkdir -p "$WORK/d$i"
   node dist/scripts/make-tiny-gguf.js "$WORK/lab-model-$i.gguf" --seed "$i" >/dev/null
   k=$KEY; [ "$i" = 4 ] && k=$WRONG
-  ip netns exec "${P}n$i" env LLMLB_AUTH=off node bin/llmlb.js serve --name "lab$i" --data-dir "$WORK/d$i" \
-    --host 0.0.0.0 --model "$WORK/lab-model-$i.gguf" --cluster-key "$k" --log-level warn >"$WORK/n$i.log" 2>&1 &
+  # in a subshell so the shell does not report the kills of cleanup as job events
+  (ip netns exec "${P}n$i" env LLMLB_AUTH=off node bin/llmlb.js serve --name "lab$i" --data-dir "$WORK/d$i" \
+    --host 0.0.0.0 --model "$WORK/lab-model-$i.gguf" --cluster-key "$k" --log-level warn >"$WORK/n$i.log" 2>&1 &)
 done
 
 check() { ip netns exec "${P}n$1" node scripts/lab/lab-check.mjs "${@:2}"; }

@@ -1,0 +1,106 @@
+/**
+ * Mesh benchmark: what one forwarded hop adds (64 concurrent non-stream requests, and time to first
+ * token of streams, direct vs through a second node), and how fast membership notices a join and a
+ * kill -9 with the production timings, for 3 and 10 agents.
+ */
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { writeTinyGguf } from '../../native-runtime/src/index.js'
+import { aliveNames, meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
+import { fmt, percentile, printTable } from './stats.js'
+
+const CONCURRENCY = 64
+const REQUESTS_PER_ROUND = 640
+const ROUNDS = 3
+const STREAMS = 40
+
+const body = (stream: boolean): string => JSON.stringify({ model: 'hop', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2, stream })
+
+async function post(url: string, stream: boolean): Promise<{ total: number; ttft: number }> {
+  const t0 = performance.now()
+  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(stream) })
+  if (res.status !== 200) throw new Error(`status ${res.status}`)
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  let ttft = 0
+  for (let r = await reader.read(); !r.done; r = await reader.read()) if (!ttft) ttft = performance.now() - t0
+  return { total: performance.now() - t0, ttft }
+}
+
+async function concurrentRound(url: string): Promise<number[]> {
+  const out: number[] = []
+  let next = 0
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < REQUESTS_PER_ROUND) out.push((await post(url, false)).total)
+    })
+  )
+  return out
+}
+
+async function hopOverhead(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'llmlb-bench-hop-'))
+  const model = join(dir, 'hop.gguf')
+  await writeTinyGguf(model, { seed: 9 })
+  const key = 'd4'.repeat(32)
+  const server = await startBenchAgent(['--name', 'server', '--model', model, '--slots', '8', '--cluster-key', key])
+  const ingress = await startBenchAgent(['--name', 'ingress', '--cluster-key', key, '--peer', await meshAddressOf(server)])
+  try {
+    await waitUntil(async () => (await fetch(`${ingress.url}/ready`)).status === 200, 20_000, 'ingress to see the model')
+    for (const url of [server.url, ingress.url]) await concurrentRound(url) // warm up connections and streams
+    const direct: number[] = []
+    const forwarded: number[] = []
+    for (let r = 0; r < ROUNDS; r++) {
+      // interleaved rounds so drift on the shared 2-core box hits both sides alike
+      direct.push(...(await concurrentRound(server.url)))
+      forwarded.push(...(await concurrentRound(ingress.url)))
+    }
+    const dTtft: number[] = []
+    const fTtft: number[] = []
+    for (let i = 0; i < STREAMS; i++) {
+      dTtft.push((await post(server.url, true)).ttft)
+      fTtft.push((await post(ingress.url, true)).ttft)
+    }
+    const row = (label: string, d: number[], f: number[], p: number): (string | number)[] => [label, fmt(percentile(d, p)), fmt(percentile(f, p)), fmt(percentile(f, p) - percentile(d, p))]
+    printTable(
+      `mesh: one forwarded hop vs calling the serving node directly (${CONCURRENCY} concurrent, ${ROUNDS}×${REQUESTS_PER_ROUND} non-stream requests; ${STREAMS} sequential streams)`,
+      ['measure', 'direct ms', 'forwarded ms', 'added by the hop ms'],
+      [row('latency p50 (64 concurrent)', direct, forwarded, 50), row('latency p99 (64 concurrent)', direct, forwarded, 99), row('stream TTFT p50', dTtft, fTtft, 50), row('stream TTFT p99', dTtft, fTtft, 99)]
+    )
+  } finally {
+    await Promise.all([server.stop(), ingress.stop()])
+  }
+}
+
+async function detection(n: number): Promise<(string | number)[]> {
+  const key = 'e5'.repeat(32)
+  const first = await startBenchAgent(['--name', 'm0', '--cluster-key', key], {}, true)
+  const seed = await meshAddressOf(first)
+  const agents: BenchAgent[] = [first]
+  try {
+    for (let i = 1; i < n; i++) agents.push(await startBenchAgent(['--name', `m${i}`, '--cluster-key', key, '--peer', seed], {}, true))
+    await waitUntil(async () => (await Promise.all(agents.map(aliveNames))).every((v) => v.length === n), 60_000, 'full membership')
+    const t0 = performance.now()
+    const joiner = await startBenchAgent(['--name', 'joiner', '--cluster-key', key, '--peer', seed], {}, true)
+    const started = performance.now()
+    await waitUntil(async () => (await Promise.all(agents.map(aliveNames))).every((v) => v.includes('joiner')), 30_000, 'join seen')
+    const join = performance.now() - started
+    await joiner.kill()
+    const killed = performance.now()
+    await waitUntil(async () => (await Promise.all(agents.map(aliveNames))).every((v) => !v.includes('joiner')), 30_000, 'death seen')
+    const death = performance.now() - killed
+    return [n, fmt(started - t0, 0), fmt(join, 0), fmt(death, 0)]
+  } finally {
+    await Promise.all(agents.map((a) => a.stop()))
+  }
+}
+
+export async function meshBench(): Promise<void> {
+  await hopOverhead()
+  const rows = [await detection(3), await detection(10)]
+  printTable(
+    'mesh: membership with production timings (heartbeat 500 ms, dead after 1.8 s or 1 s after the connection drops); times until EVERY node sees it',
+    ['agents', 'joiner process start ms', 'join seen by all ms (after listening)', 'kill -9 seen by all ms'],
+    rows
+  )
+}
