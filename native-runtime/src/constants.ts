@@ -53,3 +53,9 @@ export const STDIO_DRAIN_MS = 200
 
 /** Most threads the default ever picks: CPU decoding is memory-bound, more threads only contend. */
 export const MAX_DEFAULT_THREADS = 8
+
+/**
+ * Longest time generated text waits in the child before crossing IPC (ms). The first text of a
+ * generation is sent at once; after it, text of the same window is sent as one event.
+ */
+export const TEXT_FLUSH_MS = 4

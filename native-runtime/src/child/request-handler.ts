@@ -8,6 +8,7 @@ import type { GenerateRequest, ParentMessage } from '../protocol.js'
 import { runGeneration } from './generation.js'
 import { log, send } from './ipc.js'
 import { ModelHost } from './model-host.js'
+import { coalesceText } from './event-coalescer.js'
 
 export class RequestHandler {
   private readonly models = new Map<string, ModelHost>()
@@ -65,8 +66,9 @@ export class RequestHandler {
   private generate(request: GenerateRequest): void {
     const controller = new AbortController()
     const signal = controller.signal
-    const emit = (event: Parameters<Parameters<typeof runGeneration>[2]>[0]): void =>
+    const { emit } = coalesceText((event: Parameters<Parameters<typeof runGeneration>[2]>[0]): void =>
       send({ type: 'generation', id: request.id, event })
+    )
     let host: ModelHost
     try {
       host = this.host(request.model)
