@@ -21,6 +21,9 @@ import { buildLocalState } from './node/local-state.js'
 import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.js'
 import { createForwardHandler } from './node/forward-handler.js'
 import { createPeerApiHandler, newInternalSecret } from './node/peer-api.js'
+import { NodeAuth, TEST_ANTI_ENTROPY_INTERVAL_MS, type AuthStartInfo } from './auth/index.js'
+import { CONTROL_TOPIC } from './control-plane/index.js'
+import { Observability, type LogSource } from './observability/index.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -36,6 +39,8 @@ export interface AgentInfo {
   meshAddresses: string[]
   models: string[]
   clusterKey: ResolvedClusterKey
+  /** Auth mode and what the first start of the cluster created (shown once by the CLI). */
+  auth: AuthStartInfo
 }
 
 export class Agent {
@@ -43,6 +48,8 @@ export class Agent {
   private runtime?: InferenceRuntime
   private mesh?: Mesh
   private app?: FastifyInstance
+  private nodeAuth?: NodeAuth
+  private observability?: Observability
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -54,7 +61,12 @@ export class Agent {
   private readonly internalSecret = newInternalSecret()
   private publishTimer?: NodeJS.Timeout
 
-  constructor(private readonly config: Readonly<Config>, private readonly logger: Logger) {
+  /** @param options.logs the log tail of this process (createAgentLogger), served by the logs API */
+  constructor(
+    private readonly config: Readonly<Config>,
+    private readonly logger: Logger,
+    private readonly options: { logs?: LogSource } = {}
+  ) {
     this.lock = new DataDirLock(config.dataDir)
     this.admission = new AdmissionQueue({ maxWaiters: config.queue.maxWaiters, maxWaitMs: config.queue.maxWaitMs })
   }
@@ -76,6 +88,18 @@ export class Agent {
   private async startComponents(): Promise<AgentInfo> {
     const cfg = this.config
     const log = this.logger
+    // the replicated control plane (users, keys, settings) opens first: it is local and fast
+    const nodeAuth = await NodeAuth.open(
+      {
+        dataDir: cfg.dataDir,
+        mode: cfg.auth,
+        internalSecret: this.internalSecret,
+        adminPassword: cfg.adminPassword,
+        ...(cfg.profile === 'test' ? { antiEntropyIntervalMs: TEST_ANTI_ENTROPY_INTERVAL_MS } : {})
+      },
+      log
+    )
+    this.nodeAuth = nodeAuth
     const runtime = new LlamaCppRuntime(
       { logger: log.child({ component: 'runtime' }) },
       { threads: cfg.runtime.threads, gpu: cfg.runtime.gpu === 'off' ? false : cfg.runtime.gpu }
@@ -104,10 +128,12 @@ export class Agent {
         clusterKey: clusterKey.key,
         identityPath: join(cfg.dataDir, 'peer.key'),
         mdns: cfg.mdns,
+        topics: [CONTROL_TOPIC],
         ...(cfg.profile === 'test' ? TEST_MESH_TIMINGS : {})
       }
     )
     this.mesh = mesh
+    nodeAuth.attach(mesh)
 
     const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name })
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen)
@@ -129,9 +155,20 @@ export class Agent {
       }
     }
     mesh.setForwardHandler(
-      createForwardHandler({ service, isLeaving: () => this.leaving, logger: log, peerApi: createPeerApiHandler(() => this.app, this.internalSecret) })
+      createForwardHandler({
+        service,
+        isLeaving: () => this.leaving,
+        logger: log,
+        peerApi: createPeerApiHandler(() => this.app, this.internalSecret),
+        checkCaller: (caller) => nodeAuth.auth.verifyForwardedInference(caller)
+      })
     )
     await mesh.start()
+    const authInfo = await nodeAuth.bootstrap(cfg.peers.length > 0 || (cfg.mdns && nodeAuth.isEmpty()))
+    // history is open before the first request and closed after the last (stopComponents)
+    const observability = new Observability(cfg, { mesh, runtime, admission: this.admission }, { logs: this.options.logs, logger: log })
+    this.observability = observability
+    await observability.start(mesh)
 
     const app = await buildApp({
       logger: log,
@@ -142,7 +179,10 @@ export class Agent {
       models,
       runtimeUp: () => runtime.isUp(),
       selfState,
-      mesh
+      mesh,
+      auth: nodeAuth.auth,
+      controlSync: (body) => nodeAuth.handleSync(body),
+      observability
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -155,6 +195,7 @@ export class Agent {
     // peers need an address they can reach, not localhost
     this.advertisedUrl = `http://${wildcard ? lanAddress() : cfg.host}:${port}`
     await this.lock.update({ port, host: cfg.host, url: this.url })
+    await nodeAuth.issueLocalToken()
 
     runtime.addEventListener('models:change', publish)
     // load changes the moment a slot is taken or freed; the mesh coalesces the adverts
@@ -170,7 +211,8 @@ export class Agent {
       peerId: mesh.peerId(),
       meshAddresses: mesh.listenAddresses(),
       models: runtime.models().filter((m) => m.state === 'loaded').map((m) => m.id),
-      clusterKey
+      clusterKey,
+      auth: authInfo
     }
   }
 
@@ -188,7 +230,9 @@ export class Agent {
     const deadline = Date.now() + this.config.drainTimeoutMs
     while (this.admission.totalInFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     await this.app?.close().catch(() => undefined)
+    await this.observability?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
+    await this.nodeAuth?.stop()
     await this.runtime?.stop().catch(() => undefined)
   }
 }

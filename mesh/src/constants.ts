@@ -59,6 +59,12 @@ export const FORWARD_OPEN_TIMEOUT_MS = 5_000
 /** Concurrent forward streams allowed per connection, each direction. */
 export const MAX_FORWARD_STREAMS = 512
 
+/**
+ * Largest message on an application gossip topic (`Mesh.publish`), e.g. a control-plane delta (bytes).
+ * Larger payloads must be split by the publisher.
+ */
+export const MAX_TOPIC_MESSAGE_BYTES = 64 * 1024
+
 /** Stream protocol of forwarded requests; the version is part of the id (specs/protocols.md). */
 export const FORWARD_PROTOCOL = '/llmlb/forward/1.0.0'
 

@@ -17,7 +17,8 @@ export type {
   MeshEvents,
   MeshStats,
   PeerStatus,
-  PeerView
+  PeerView,
+  TopicHandler
 } from './interfaces.js'
 export {
   GpuAdvertSchema,
@@ -30,6 +31,7 @@ export {
 } from './protocol/node-state.js'
 export type { LocalNodeState } from './broadcast/state-broadcaster.js'
 export type { ForwardLimits } from './forward/frame-stream.js'
+export { TOPIC_NAME_PATTERN } from './broadcast/topic-bus.js'
 export {
   COALESCE_WINDOW_MS,
   CONNECTION_CLOSE_GRACE_MS,
@@ -41,6 +43,7 @@ export {
   HEARTBEAT_INTERVAL_MS,
   MAX_FORWARD_BODY_BYTES,
   MAX_FORWARD_HEAD_BYTES,
+  MAX_TOPIC_MESSAGE_BYTES,
   SUSPECT_AFTER_MS,
   TEST_MESH_TIMINGS,
   TOMBSTONE_MS,

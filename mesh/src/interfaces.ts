@@ -100,5 +100,22 @@ export interface Mesh extends EventTarget {
   forward(peerId: string, req: ForwardRequest, options?: AbortOptions): Promise<ForwardResponse>
   /** Installs the handler for inbound forwarded requests. */
   setForwardHandler(handler: ForwardHandler): void
+  /**
+   * Gossips `data` to every member subscribed to `topic`, an application topic declared when the mesh
+   * was created (`Libp2pMeshInit.topics`). Messages are signed by this node and at most
+   * MAX_TOPIC_MESSAGE_BYTES. Resolves once handed to gossip (delivery is best effort: pair it with an
+   * anti-entropy exchange). Throws TypeError for an undeclared topic, RangeError when too large, and
+   * rejects when the mesh is not started.
+   */
+  publish(topic: string, data: Uint8Array): Promise<void>
+  /**
+   * Calls `handler(data, fromPeerId)` for every message other members publish on a declared `topic`
+   * (never for this node's own). The bytes are unparsed and untrusted: the consumer safeParses them.
+   * May be called before `start()`. Returns a function that removes the handler.
+   */
+  subscribe(topic: string, handler: TopicHandler): () => void
   stats(): MeshStats
 }
+
+/** Receives one application gossip message: its bytes and the peer id that signed it. */
+export type TopicHandler = (data: Uint8Array, from: string) => void

@@ -17,6 +17,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { decodeAdvert, encodeAdvert } from './broadcast/advert-codec.js'
 import { StateBroadcaster, type LocalNodeState } from './broadcast/state-broadcaster.js'
+import { TopicBus } from './broadcast/topic-bus.js'
 import {
   DEFAULT_LISTEN_HOST,
   DEFAULT_MESH_PORT,
@@ -25,6 +26,7 @@ import {
   MAX_FORWARD_FRAME_BYTES,
   MAX_FORWARD_HEAD_BYTES,
   MAX_FORWARD_STREAMS,
+  MAX_TOPIC_MESSAGE_BYTES,
   resolveTimings,
   type MeshTimings
 } from './constants.js'
@@ -41,7 +43,7 @@ import { HandshakeWatch, type HandshakeRejection } from './transport/handshake-w
 import { loadOrCreateIdentity } from './transport/identity.js'
 import { advertisedAddresses } from './transport/peer-address.js'
 import type { ForwardLimits } from './forward/frame-stream.js'
-import type { AbortOptions, ForwardHandler, ForwardRequest, ForwardResponse, Mesh, MeshStats, PeerView } from './interfaces.js'
+import type { AbortOptions, ForwardHandler, ForwardRequest, ForwardResponse, Mesh, MeshStats, PeerView, TopicHandler } from './interfaces.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Logger } from 'pino'
 
@@ -75,6 +77,11 @@ export interface Libp2pMeshInit extends Partial<MeshTimings> {
   limits?: Partial<ForwardLimits>
   /** Concurrent forward streams per connection, each direction. @default MAX_FORWARD_STREAMS */
   maxForwardStreams?: number
+  /**
+   * Application gossip topics for `publish`/`subscribe` (versioned `/llmlb/…/1.0.0` names). Declared
+   * up front because gossipsub only accepts the topics it was created with. @default []
+   */
+  topics?: string[]
 }
 
 /** `stop()` options of this implementation. */
@@ -108,6 +115,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
   private localState?: LocalNodeState
   private leaving = false
   private readonly table: PeerTable
+  private readonly bus: TopicBus
   private readonly counters = { gossipIn: 0, gossipDropped: 0, forwardsOut: 0, forwardsIn: 0, forwardErrors: 0, handshakesRejected: 0 }
   private gossipOutBefore = 0
   // Set while started.
@@ -130,6 +138,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
       maxFrameBytes: init.limits?.maxFrameBytes ?? MAX_FORWARD_FRAME_BYTES
     }
     this.table = new PeerTable(this.timings)
+    this.bus = new TopicBus(init.topics ?? [], MAX_TOPIC_MESSAGE_BYTES, this.log)
   }
 
   /** Starts libp2p, joins the mesh and begins gossiping. Idempotent; a failed start rolls back and rethrows. */
@@ -237,6 +246,17 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     this.handler = handler
   }
 
+  async publish(topic: string, data: Uint8Array): Promise<void> {
+    this.bus.checkOutbound(topic, data)
+    const node = this.node
+    if (node === undefined || this.status !== 'started') throw new Error('mesh not started')
+    await node.services.pubsub.publish(topic, data)
+  }
+
+  subscribe(topic: string, handler: TopicHandler): () => void {
+    return this.bus.subscribe(topic, handler)
+  }
+
   /** Counters since construction (across restarts). `forwardErrors` counts both directions, not caller aborts. */
   stats(): MeshStats {
     return { ...this.counters, gossipOut: this.gossipOutBefore + (this.broadcaster?.published ?? 0) }
@@ -254,7 +274,8 @@ export class Libp2pMesh extends EventTarget implements Mesh {
       psk: clusterKey?.key,
       mdns: this.init.mdns ?? false,
       gossipHeartbeatMs: this.timings.gossipHeartbeatMs,
-      watch
+      watch,
+      topics: this.bus.topics()
     })
     this.node = node
     this.selfId = node.peerId.toString()
@@ -284,6 +305,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
       })
     }, { maxInboundStreams: streams, maxOutboundStreams: streams })
     node.services.pubsub.subscribe(NODE_STATE_TOPIC)
+    for (const topic of this.bus.topics()) node.services.pubsub.subscribe(topic)
     if (this.leaving) await this.broadcaster.leave()
     if (this.localState !== undefined) this.broadcaster.setLocalState(this.localState)
     this.broadcaster.start()
@@ -303,8 +325,22 @@ export class Libp2pMesh extends EventTarget implements Mesh {
       this.log.debug({ reason: result.reason, detail: result.detail }, 'dropped node-state advert')
       return TopicValidatorResult.Reject
     })
+    for (const topic of this.bus.topics()) {
+      pubsub.topicValidators.set(topic, (_peer, msg) => {
+        const reason = this.bus.check(topic, msg.data, msg.type === 'signed' ? msg.from.toString() : undefined)
+        if (reason === undefined) return TopicValidatorResult.Accept
+        this.counters.gossipDropped++
+        this.log.debug({ topic, reason }, 'dropped topic message')
+        return TopicValidatorResult.Reject
+      })
+    }
     pubsub.addEventListener('message', evt => {
       const msg = evt.detail
+      if (msg.type === 'signed' && msg.topic !== NODE_STATE_TOPIC && this.bus.has(msg.topic)) {
+        this.counters.gossipIn++
+        this.bus.deliver(msg.topic, msg.data, msg.from.toString())
+        return
+      }
       if (msg.topic !== NODE_STATE_TOPIC || msg.type !== 'signed') return
       const result = decodeAdvert(msg.data, msg.from.toString())
       if (!result.ok || result.state.peerId === this.selfId) return

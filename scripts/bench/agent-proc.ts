@@ -1,6 +1,6 @@
 /** Starts and stops real `llmlb serve` processes for benchmarks (same CLI as users run). */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -32,10 +32,12 @@ async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, wha
 
 /**
  * Starts an agent. `production: true` keeps the default membership timings (only ports and addresses
- * are made local), for measuring what users get; otherwise the fast `test` profile.
+ * are made local), for measuring what users get; otherwise the fast `test` profile. `config` is
+ * written to `<data-dir>/config.json` when not empty.
  */
-export async function startBenchAgent(args: string[], env: Record<string, string> = {}, production = false): Promise<BenchAgent> {
+export async function startBenchAgent(args: string[], env: Record<string, string> = {}, production = false, config: Record<string, unknown> = {}): Promise<BenchAgent> {
   const dataDir = await mkdtemp(join(tmpdir(), 'llmlb-bench-'))
+  if (Object.keys(config).length > 0) await writeFile(join(dataDir, 'config.json'), JSON.stringify(config))
   const profile = production ? ['--port', '0', '--mesh-port', '0', '--host', '127.0.0.1', '--no-mdns'] : ['--profile', 'test']
   const proc = spawn(process.execPath, [CLI, 'serve', ...profile, '--data-dir', dataDir, '--log-level', 'error', ...args], {
     env: { ...process.env, LLMLB_AUTH: 'off', ...env },

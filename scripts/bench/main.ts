@@ -6,11 +6,13 @@ import '../../mesh/src/polyfill.js'
 import { runtimeBench } from './runtime-bench.js'
 import { routingSimBench } from './routing-bench.js'
 import { meshBench } from './mesh-bench.js'
+import { historyBench } from './history-bench.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   runtime: runtimeBench,
   mesh: meshBench,
-  routing: routingSimBench
+  routing: routingSimBench,
+  history: historyBench
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

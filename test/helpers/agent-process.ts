@@ -22,6 +22,10 @@ export interface StartOptions {
   env?: Record<string, string>
   /** Wait for at least this many loaded models in /ready. @default models.length */
   readyModels?: number
+  /** Start with authentication on (the default for the suites is `LLMLB_AUTH=off`). */
+  auth?: boolean
+  /** LLMLB_ADMIN_PASSWORD for a node started with `auth: true`. */
+  adminPassword?: string
 }
 
 export interface RunningAgent {
@@ -94,7 +98,10 @@ export async function startAgent(opts: StartOptions = {}): Promise<RunningAgent>
   for (const p of opts.peers ?? []) args.push('--peer', p)
   if (opts.clusterKey) args.push('--cluster-key', opts.clusterKey)
   args.push(...(opts.args ?? []))
-  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LLMLB_AUTH: 'off', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, LLMLB_AUTH: opts.auth ? 'on' : 'off', ...(opts.adminPassword ? { LLMLB_ADMIN_PASSWORD: opts.adminPassword } : {}), ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   let log = ''
   proc.stdout?.on('data', (d) => (log += d))
   proc.stderr?.on('data', (d) => (log += d))
@@ -152,8 +159,14 @@ export interface NodeEntry {
   inFlight: number
 }
 
+/** The Authorization header of a node's local admin token (auth on), or nothing (auth off). */
+export async function localAdminHeaders(a: RunningAgent): Promise<Record<string, string>> {
+  const token = await readFile(join(a.dataDir, 'local-admin.token'), 'utf8').then((t) => t.trim(), () => undefined)
+  return token ? { authorization: `Bearer ${token}` } : {}
+}
+
 export async function nodesOf(a: RunningAgent): Promise<NodeEntry[]> {
-  return ((await (await fetch(`${a.url}/api/nodes`)).json()) as { data: NodeEntry[] }).data
+  return ((await (await fetch(`${a.url}/api/nodes`, { headers: await localAdminHeaders(a) })).json()) as { data: NodeEntry[] }).data
 }
 
 /** The loopback mesh multiaddr (with /p2p/<id>) others can bootstrap from. */

@@ -6,10 +6,13 @@ import { resolve } from 'node:path'
 import { expandHome } from '../config/index.js'
 import { configFromEnv } from '../config/env.js'
 import { isProcessAlive, readLock } from '../node/data-dir-lock.js'
+import { resolveTarget } from './credentials.js'
 
 export interface TargetFlags {
   dataDir?: string
   url?: string
+  /** Credential for `--url` targets (`--data-dir` targets use the node's local admin token). */
+  apiKey?: string
   json?: boolean
 }
 
@@ -32,8 +35,8 @@ async function targetUrl(flags: TargetFlags): Promise<string | undefined> {
   return `http://127.0.0.1:${lock.port}`
 }
 
-async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) })
+async function getJson(url: string, headers: Record<string, string> = {}): Promise<unknown> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(5000) })
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`)
   return res.json()
 }
@@ -82,7 +85,9 @@ export async function stopCommand(flags: TargetFlags): Promise<void> {
 export async function peersCommand(flags: TargetFlags): Promise<void> {
   const base = await targetUrl(flags)
   if (!base) process.exit(1)
-  const body = (await getJson(`${base}/api/nodes`)) as { data: NodeRow[] }
+  // /api/nodes needs nodes:read: the local admin token (data dir) or --api-key / LLMLB_API_KEY
+  const target = await resolveTarget(flags)
+  const body = (await getJson(`${base}/api/nodes`, 'error' in target ? {} : target.headers)) as { data: NodeRow[] }
   if (flags.json) {
     out(JSON.stringify(body.data, null, 2))
     return

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander'
 import { serveCommand } from './serve.js'
 import { statusCommand, stopCommand, peersCommand } from './control.js'
+import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys.js'
 import { LLMLB_VERSION } from '../node/local-state.js'
 
 const program = new Command()
@@ -35,10 +36,26 @@ program
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
   .action(serveCommand)
 
-const withTarget = (c: Command): Command => c.option('--data-dir <dir>', 'data directory of the node (default ~/.llmlb)').option('--url <url>', 'address of a node instead')
+const withTarget = (c: Command): Command =>
+  c
+    .option('--data-dir <dir>', 'data directory of the node (default ~/.llmlb)')
+    .option('--url <url>', 'address of a node instead')
+    .option('--api-key <key>', 'credential for --url (default $LLMLB_API_KEY)')
 
 withTarget(program.command('status').description('show whether the node of a data dir is running and what it serves')).action(statusCommand)
 program.command('stop').description('stop the node of a data dir').option('--data-dir <dir>', 'data directory (default ~/.llmlb)').action(stopCommand)
 withTarget(program.command('peers').description('list the nodes of the cluster as this node sees them')).option('--json', 'print JSON').action(peersCommand)
+
+const keys = program.command('keys').description('manage API keys (shown once at creation, stored hashed, replicated to every node)')
+withTarget(keys.command('create').description('create an API key and print it (only the key, on stdout)'))
+  .requiredOption('--name <name>', 'name of the key (unique)')
+  .requiredOption('--scopes <a,b>', 'comma-separated scopes, e.g. inference,models:read')
+  .option('--expires <duration>', 'expire after e.g. 30d, 12h, 90m (default: never)')
+  .option('--rpm <n>', 'requests per minute limit')
+  .option('--tpm <n>', 'tokens per minute limit')
+  .option('--json', 'print the key and its details as JSON')
+  .action(keysCreateCommand)
+withTarget(keys.command('list').description('list API keys (never the keys themselves)')).option('--json', 'print JSON').action(keysListCommand)
+withTarget(keys.command('revoke').description('revoke an API key everywhere').argument('<id|name>', 'id or name of the key')).action(keysRevokeCommand)
 
 await program.parseAsync(process.argv)

@@ -2,10 +2,13 @@
  * `llmlb serve`: loads the config, starts the agent, prints how to use it, and stops it cleanly on
  * SIGINT/SIGTERM (a second signal exits at once).
  */
-import { pino } from 'pino'
+import { join, resolve } from 'node:path'
 import { loadConfig, InvalidConfigError, type ConfigInput } from '../config/index.js'
 import { Agent } from '../agent.js'
 import { DataDirLockedError } from '../node/data-dir-lock.js'
+import { LOG_REDACT } from '../auth/index.js'
+import { AUTH_OFF_WARNING, authBannerLines, curlAuthHeader } from './auth-banner.js'
+import { createAgentLogger } from '../observability/index.js'
 
 export interface ServeFlags {
   port?: string
@@ -63,8 +66,20 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     }
     throw err
   }
-  const logger = pino({ level: config.logLevel, base: { node: config.name } })
-  const agent = new Agent(config, logger)
+  // JSON lines to stdout and to rotating files in the data dir; the log API reads them back
+  const { logger, logs } = createAgentLogger({
+    name: config.name,
+    level: config.logLevel,
+    redact: LOG_REDACT,
+    dir: resolve(config.logs.dir ?? join(config.dataDir, 'logs')),
+    maxFileBytes: config.logs.maxFileBytes,
+    maxFiles: config.logs.maxFiles
+  })
+  if (config.auth === 'off') {
+    process.stderr.write(AUTH_OFF_WARNING + '\n')
+    logger.warn('authentication is off: every request is allowed (local development only)')
+  }
+  const agent = new Agent(config, logger, { logs })
   let info
   try {
     info = await agent.start()
@@ -80,12 +95,13 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     '',
     `llmlb node "${info.name}" is up`,
     `  API:        ${info.url}/v1   (OpenAI-compatible)`,
+    ...authBannerLines(info.auth, info.url, config.dataDir),
     `  models:     ${info.models.length ? info.models.join(', ') : 'none yet: add --model path.gguf or put *.gguf in the models dir'}`,
     `  peer id:    ${info.peerId}`,
     `  mesh:       ${info.meshAddresses.join(' ')}`,
     `  cluster key ${info.clusterKey.source === 'generated' ? 'created at' : 'from'} ${info.clusterKey.path ?? info.clusterKey.source}`,
-    `  add a box:  llmlb serve --cluster-key ${info.clusterKey.hex}${config.mdns ? '' : ` --peer ${info.meshAddresses[0] ?? '<this-host>:' + config.meshPort}`}`,
-    `  try it:     curl -N ${info.url}/v1/chat/completions -d '{"model":"${info.models[0] ?? '<model>'}","messages":[{"role":"user","content":"hi"}],"stream":true}'`,
+    `  add a box:  llmlb serve --cluster-key ${info.clusterKey.hex}${config.mdns ? '' : ` --peer ${peerHint(info.meshAddresses, config.meshPort)}`}`,
+    `  try it:     curl -N ${info.url}/v1/chat/completions${curlAuthHeader(info.auth, config.dataDir)} -d '{"model":"${info.models[0] ?? '<model>'}","messages":[{"role":"user","content":"hi"}],"stream":true}'`,
     ''
   ]
   process.stdout.write(lines.join('\n') + '\n')
@@ -104,4 +120,9 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   }
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))
+}
+
+/** The mesh address another box should use: a LAN address when there is one, loopback otherwise. */
+function peerHint(addresses: string[], meshPort: number): string {
+  return addresses.find((a) => !a.includes('/127.0.0.1/') && !a.includes('/::1/')) ?? addresses[0] ?? `<this-host>:${meshPort}`
 }

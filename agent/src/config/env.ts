@@ -24,3 +24,13 @@ export function configFromEnv(env: Env = process.env): ConfigInput {
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k]
   return out as ConfigInput
 }
+
+/** Environment of the CLI's client verbs (`keys`, `peers`…), not part of a node's config. */
+export interface CliEnv {
+  /** `LLMLB_API_KEY`: credential for `--url` targets. */
+  apiKey?: string
+}
+
+export function cliEnv(env: Env = process.env): CliEnv {
+  return env.LLMLB_API_KEY ? { apiKey: env.LLMLB_API_KEY } : {}
+}

@@ -57,7 +57,33 @@ export const ConfigSchema = z.object({
     })
     .prefault({}),
   /** Grace period for in-flight requests on shutdown (ms). */
-  drainTimeoutMs: z.number().int().min(0).default(10_000)
+  drainTimeoutMs: z.number().int().min(0).default(10_000),
+  /** Request history and token statistics (see specs/storage.md). */
+  history: z
+    .object({
+      /** Record requests (and count their tokens); false keeps metrics only. */
+      enabled: z.boolean().default(true),
+      /** Keep request and response bodies (redacted of base64 media, capped); false for privacy. */
+      storeBodies: z.boolean().default(true),
+      /** Cap of each stored body (bytes). */
+      maxBodyBytes: z.number().int().min(0).default(64 * 1024),
+      /** Records older than this are deleted (days; token statistics are kept). */
+      retentionDays: z.number().positive().default(30),
+      /** At most this many records are kept (the oldest go first). */
+      maxRecords: z.number().int().positive().default(1_000_000)
+    })
+    .prefault({}),
+  /** Log files (JSON lines; the level is `logLevel`). */
+  logs: z
+    .object({
+      /** Folder of the rotating log files (default `<data-dir>/logs`). */
+      dir: z.string().optional(),
+      /** Size at which the next file is started (bytes). */
+      maxFileBytes: z.number().int().min(4096).default(10 * 1024 * 1024),
+      /** Files kept (the oldest are deleted). */
+      maxFiles: z.number().int().min(1).default(10)
+    })
+    .prefault({})
 })
 
 export type Config = z.infer<typeof ConfigSchema>

@@ -17,6 +17,13 @@ import { healthRoutes } from './routes/health.js'
 import { nodeRoutes, nodesBody } from './routes/nodes.js'
 import { eventRoutes } from './routes/events.js'
 import { dashboardRoutes, findDashboardDist } from './routes/dashboard.js'
+import fastifyCookie from '@fastify/cookie'
+import { installAuthHooks, type AuthService } from '../auth/index.js'
+import { authRoutes } from './routes/auth.js'
+import { userRoutes } from './routes/users.js'
+import { keyRoutes } from './routes/keys.js'
+import { controlSyncRoutes } from './routes/control-sync.js'
+import type { AppObservability } from '../observability/index.js'
 
 export interface AppDeps {
   logger: Logger
@@ -28,6 +35,12 @@ export interface AppDeps {
   runtimeUp: () => boolean
   selfState: () => Omit<NodeState, 'seq' | 'peerId'>
   mesh?: Mesh
+  /** Authentication; unset, every route is open (only unit tests of other routes build it so). */
+  auth?: AuthService
+  /** Answers a peer's control-plane anti-entropy request (the internal sync route). */
+  controlSync?: (body: unknown) => unknown
+  /** History, token statistics, logs and metrics: request observer hooks and their routes. */
+  observability?: AppObservability
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -69,11 +82,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throw new RouteNotFoundError(request.method, request.url)
   })
 
+  // before any route: every route must declare its access, every request is checked against it
+  await app.register(fastifyCookie)
+  // before auth: requests refused by auth are recorded in history too
+  deps.observability?.install(app)
+  installAuthHooks(app, deps.auth)
+
   await app.register(healthRoutes, { name: deps.name, startedAt: deps.startedAt, models: deps.models, runtimeUp: deps.runtimeUp })
   await app.register(modelRoutes, { models: deps.models })
-  await app.register(inferenceRoutes, { service: deps.service })
+  await app.register(inferenceRoutes, { service: deps.service, meter: deps.auth ? (request, served) => deps.auth?.meter(request.identity, served) ?? served : undefined })
   await app.register(nodeRoutes, { self: deps.selfState, mesh: deps.mesh })
   await app.register(eventRoutes, { nodes: () => nodesBody({ self: deps.selfState, mesh: deps.mesh }), mesh: deps.mesh })
+  if (deps.auth) {
+    await app.register(authRoutes, { auth: deps.auth })
+    await app.register(userRoutes, { auth: deps.auth })
+    await app.register(keyRoutes, { auth: deps.auth })
+  }
+  if (deps.controlSync) await app.register(controlSyncRoutes, { handleSync: deps.controlSync })
+  if (deps.observability) await app.register(deps.observability.routes)
   // last: it owns GET / and the SPA fallback; API paths keep their JSON 404s
   await app.register(dashboardRoutes, { root: findDashboardDist() })
   return app

@@ -5,6 +5,7 @@
  */
 import type { FastifyReply } from 'fastify'
 import type { Served } from '../inference/inference-service.js'
+import type { ResponseTap } from './response-tap.js'
 
 /** `x-llmlb-*` headers that explain where a request was served. */
 export function routeHeaders(s: Pick<Served, 'route'>): Record<string, string> {
@@ -24,6 +25,9 @@ export async function sendServed(reply: FastifyReply, served: Served, extraHeade
   reply.hijack()
   res.writeHead(served.result.status, { ...served.result.headers, ...routeHeaders(served), ...extraHeaders })
   res.flushHeaders()
+  // history and metrics (observability/request-observer.ts) see every chunk as it is written
+  const tap: ResponseTap | undefined = reply.request.observeServed?.(served)
+  let failure: unknown
   const it = served.result.body[Symbol.asyncIterator]()
   let closed = false
   const onClose = (): void => {
@@ -34,7 +38,9 @@ export async function sendServed(reply: FastifyReply, served: Served, extraHeade
   res.once('close', onClose)
   try {
     for (let r = await it.next(); !r.done && !closed; r = await it.next()) {
-      if (!res.write(r.value)) await new Promise<void>((resolve) => {
+      const ok = res.write(r.value)
+      tap?.chunk(r.value)
+      if (!ok) await new Promise<void>((resolve) => {
         const done = (): void => {
           res.off('drain', done)
           res.off('close', done)
@@ -46,9 +52,12 @@ export async function sendServed(reply: FastifyReply, served: Served, extraHeade
     }
   } catch (err) {
     // the status line is gone; a broken body can only end the response
+    failure = err
     reply.log.warn({ err: (err as Error).message }, 'response body failed after the first byte')
   } finally {
     res.off('close', onClose)
+    // recorded (committed) before the response completes: whoever got the whole answer finds it in history
+    await tap?.end({ clientGone: closed, error: failure })
     if (!closed) res.end()
     else await it.return?.()
   }

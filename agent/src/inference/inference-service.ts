@@ -20,7 +20,7 @@ import { routingInput, type RoutingInput } from '../scheduler/routing-task.js'
 import { MissingCapabilityError } from '../errors/errors.js'
 import type { HttpResult } from './http-result.js'
 import { LocalExecutor } from './local-executor.js'
-import type { RequestContext, RouteInfo } from './request-context.js'
+import { HEAD_MS_HEADER, type RequestContext, type RouteInfo } from './request-context.js'
 
 /** Peers tried before giving up when each fails before answering. */
 export const MAX_FORWARD_ATTEMPTS = 3
@@ -180,11 +180,12 @@ export class InferenceService {
     }
     const servedBy = res.headers['x-llmlb-served-by'] ?? cand.nodeName
     const queueWait = Number(res.headers['x-llmlb-queue-wait-ms'] ?? 0)
+    const peerHead = Number(res.headers[HEAD_MS_HEADER])
     const headers = { ...res.headers }
     for (const h of Object.keys(headers)) if (h.startsWith('x-llmlb-')) delete headers[h]
     return {
       result: { status: res.status, headers, body: untilDone(res.body, reservation) },
-      route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait },
+      route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait, ...(Number.isFinite(peerHead) ? { peerHeadMs: peerHead } : {}) },
       model: body.model,
       stream
     }

@@ -10,6 +10,9 @@ export interface RequestContext {
   caller?: { kind: 'anonymous' | 'api-key' | 'user'; id?: string; scopes?: string[] }
 }
 
+/** Header of a forwarded response: the serving node's time to its response head (ms), see `RouteInfo.peerHeadMs`. */
+export const HEAD_MS_HEADER = 'x-llmlb-head-ms'
+
 /** Where and why a request was served; turned into `x-llmlb-*` headers. */
 export interface RouteInfo {
   servedBy: string
@@ -17,4 +20,6 @@ export interface RouteInfo {
   reason: string
   hops: number
   queueWaitMs?: number
+  /** Forwarded only: the serving node's own time from receiving the request to its response head (ms), for the per-hop overhead metric. */
+  peerHeadMs?: number
 }

@@ -4,12 +4,13 @@
  * forward response. Errors become OpenAI error bodies with their status, exactly as over HTTP.
  */
 import type { Logger } from 'pino'
-import type { ForwardHandler, ForwardRequest, ForwardResponse } from '../../../mesh/src/index.js'
+import type { ForwardCaller, ForwardHandler, ForwardRequest, ForwardResponse } from '../../../mesh/src/index.js'
 import type { InferenceApi, InferenceService } from '../inference/inference-service.js'
 import { API_PATHS } from '../inference/inference-service.js'
 import { renderError } from '../errors/render.js'
 import { RouteNotFoundError, ShuttingDownError, InvalidJsonError } from '../errors/errors.js'
 import { routeHeaders } from '../http/send-result.js'
+import { HEAD_MS_HEADER } from '../inference/request-context.js'
 
 const API_BY_PATH = new Map<string, InferenceApi>(Object.entries(API_PATHS).map(([api, path]) => [path, api as InferenceApi]))
 
@@ -33,15 +34,22 @@ export interface ForwardHandlerDeps {
   logger: Logger
   /** Serves non-inference paths (a peer's control-plane API calls), see `peer-api.ts`. */
   peerApi?: (req: ForwardRequest) => Promise<ForwardResponse>
+  /**
+   * Re-checks the caller of a forwarded inference request against this node's replicated auth data
+   * (the peer authenticated it, but a revocation anywhere must apply here too); throws 401/403.
+   */
+  checkCaller?: (caller: ForwardCaller | undefined) => void
 }
 
 export function createForwardHandler(deps: ForwardHandlerDeps): ForwardHandler {
   return async (req, from, { signal }) => {
+    const t0 = performance.now()
     try {
       const api = API_BY_PATH.get(req.path.split('?')[0] ?? '')
       if (!api && deps.peerApi) return await deps.peerApi(req)
       if (deps.isLeaving()) throw new ShuttingDownError()
       if (!api || req.method !== 'POST') throw new RouteNotFoundError(req.method, req.path)
+      deps.checkCaller?.(req.caller)
       let raw: unknown
       try {
         raw = JSON.parse(new TextDecoder().decode(req.body))
@@ -51,12 +59,15 @@ export function createForwardHandler(deps: ForwardHandlerDeps): ForwardHandler {
       const served = await deps.service.handle(api, raw, { requestId: req.requestId, signal, hops: req.hops, local: true, caller: req.caller })
       return {
         status: served.result.status,
-        headers: { ...served.result.headers, ...routeHeaders(served), 'x-request-id': req.requestId },
+        // how long this node took to the head: the ingress subtracts it to measure the hop itself
+        headers: { ...served.result.headers, ...routeHeaders(served), 'x-request-id': req.requestId, [HEAD_MS_HEADER]: (performance.now() - t0).toFixed(2) },
         body: bytes(served.result.body)
       }
     } catch (err) {
       deps.logger.debug({ from, requestId: req.requestId, err: (err as Error).message }, 'forwarded request failed')
-      return errorResponse(err, req.requestId)
+      const res = errorResponse(err, req.requestId)
+      res.headers[HEAD_MS_HEADER] = (performance.now() - t0).toFixed(2)
+      return res
     }
   }
 }

@@ -3,8 +3,9 @@
  *
  * Each candidate gets an expected finish time (ms):
  *
- *   speed   = its tokens/s EMA, or — never measured (new or recovered node) — the median of the
- *             measured candidates, so it is neither starved nor flooded (exploration)
+ *   speed   = its tokens/s EMA, or — never measured (new or recovered node) — the best measured
+ *             speed: optimism in the face of uncertainty, so it gets requests until it has measured
+ *             itself (exploration) and is priced by what it really does from then on
  *   decode  = expectedTokens / speed
  *   prefill = promptTokens × (1 − prefixMatch) / (speed × PREFILL_SPEEDUP)   — affinity pays off here
  *   wait    = 0 with a free slot, else (load − slots + 1) / slots × service   — queueing behind others,
@@ -12,7 +13,8 @@
  *             request's decode estimate when the node has not measured one yet
  *   cost    = wait + prefill + decode + (remote ? HOP_COST_MS : 0) + (loaded ? 0 : COLD_LOAD_MS)
  *
- * The cheapest wins; candidates within TIE_EPSILON of it are tied and one is taken at random (so
+ * The cheapest wins; candidates within TIE_EPSILON of it are tied (those with a free slot first) and
+ * the cheaper of two drawn at random is taken (so
  * several ingress nodes with the same stale view do not all pile onto one node, the failure of
  * "least-busy" routers). This node wins a tie while it has a free slot (no hop). Stale peers (state
  * older than STALE_AFTER_MS) are used only when nothing fresh can serve. Prefix affinity is only a
@@ -29,7 +31,7 @@ export const HOP_COST_MS = 2
 /** Penalty for a node that would first have to load the model (ms). */
 export const COLD_LOAD_MS = 10_000
 /** Relative cost difference under which candidates are tied. */
-export const TIE_EPSILON = 0.5
+export const TIE_EPSILON = 0.3
 /** Peer state older than this is not trusted when fresher candidates exist (ms). */
 export const STALE_AFTER_MS = 3_000
 /** Speed assumed when no candidate has ever been measured (tokens/s). */
@@ -55,11 +57,6 @@ export interface Ranked {
   scored: Scored[]
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0 ? NaN : (s[Math.floor((s.length - 1) / 2)] as number)
-}
-
 /** Expected finish time of `task` on `c` (ms). */
 export function expectedFinishMs(c: Candidate, task: RoutingTask, priorTps: number, usePrefix = true): number {
   const speed = c.tokensPerSecond > 0 ? c.tokensPerSecond : priorTps
@@ -76,12 +73,15 @@ export function rankCandidates(all: Candidate[], task: RoutingTask, random: () =
   const fresh = all.filter((c) => c.stateAgeMs <= STALE_AFTER_MS)
   const pool = fresh.length > 0 ? fresh : all
   const measured = pool.filter((c) => c.tokensPerSecond > 0).map((c) => c.tokensPerSecond)
-  const prior = measured.length > 0 ? median(measured) : PRIOR_TOKENS_PER_SECOND
+  const prior = measured.length > 0 ? Math.max(...measured) : PRIOR_TOKENS_PER_SECOND
   const scored = pool.map((candidate) => ({ candidate, costMs: expectedFinishMs(candidate, task, prior) })).sort((a, b) => a.costMs - b.costMs)
   const stale = all.filter((c) => !pool.includes(c)).map((candidate) => ({ candidate, costMs: Infinity }))
   if (scored.length === 0) return { candidates: [], reason: 'only-holder', scored: [] }
   const best = (scored[0] as Scored).costMs
-  const tied = scored.filter((s) => s.costMs <= best * (1 + TIE_EPSILON))
+  const near = scored.filter((s) => s.costMs <= best * (1 + TIE_EPSILON))
+  // among near-ties, one that can start at once beats one that would queue
+  const free = near.filter((s) => s.candidate.load < s.candidate.slotsTotal)
+  const tied = free.length > 0 ? free : near
   const self = tied.find((s) => s.candidate.target === 'self' && s.candidate.load < s.candidate.slotsTotal)
   const chosen = self ?? twoChoices(tied, random)
   const rest = scored.filter((s) => s !== chosen)

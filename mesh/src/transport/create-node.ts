@@ -47,6 +47,8 @@ export interface MeshNodeInit {
   gossipHeartbeatMs: number
   /** Fires on failed handshakes; see HandshakeWatch. */
   watch: HandshakeWatch
+  /** Application gossip topics accepted besides the node-state topic. @default [] */
+  topics?: readonly string[]
 }
 
 /** Creates the libp2p node, not started. */
@@ -74,7 +76,7 @@ export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
         heartbeatInterval: init.gossipHeartbeatMs,
         // Adverts are signed and bound to their signer (advert-codec); unsigned gossip is refused.
         globalSignaturePolicy: 'StrictSign',
-        allowedTopics: [NODE_STATE_TOPIC],
+        allowedTopics: [NODE_STATE_TOPIC, ...(init.topics ?? [])],
         // Larger than the advert limit so oversized adverts reach advert-codec and are counted as dropped.
         maxInboundDataLength: 2 * MAX_NODE_STATE_BYTES
       })

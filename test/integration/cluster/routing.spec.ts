@@ -24,12 +24,18 @@ describe('routing', () => {
       startAgent({ name: 'r3', models: [slowModel], clusterKey: key, peers: [seed], args: ['--slots', '1'] })
     ])
     await waitFor(async () => (await nodesOf(r1)).filter((n) => n.status === 'alive' || n.self).length === 3, 'r1 to see r2 and r3', 15_000)
-    // warm-up: every node measures its speed once, as it would after its first requests
-    for (const a of [r1, r2, r3]) await (await chat(a, { model: 'shared', messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 })).arrayBuffer()
+    // warm-up: every node measures its speed, as it would after its first requests (a warm-up sent to a
+    // node may be routed elsewhere, so repeat until each node has served one itself)
+    for (const a of [r1, r2, r3]) {
+      await waitFor(async () => {
+        await (await chat(a, { model: 'shared', messages: [{ role: 'user', content: 'hi' }], max_tokens: 16, ignore_eos: true })).arrayBuffer()
+        return (await nodesOf(a)).find((n) => n.self)?.models[0]?.tokensPerSecond ?? 0
+      }, `${a.name} to measure its speed`, 15_000)
+    }
     await waitFor(async () => (await nodesOf(r1)).every((n) => n.models.every((m) => m.tokensPerSecond > 0)), 'speeds to be gossiped', 10_000)
     const served = new Map<string, number>()
     const reasons = new Set<string>()
-    const rs = await Promise.all(Array.from({ length: 24 }, () => chat(r1, { model: 'shared', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 48 })))
+    const rs = await Promise.all(Array.from({ length: 24 }, () => chat(r1, { model: 'shared', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 48, ignore_eos: true })))
     for (const r of rs) {
       expect(r.status).toBe(200)
       const by = r.headers.get('x-llmlb-served-by') as string

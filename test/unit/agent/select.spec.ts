@@ -45,11 +45,11 @@ describe('rankCandidates', () => {
     expect(rankCandidates([slow, busyFast], task).candidates[0]?.target).toBe('slow')
   })
 
-  it('a new node (never measured) is not starved: it is priced at the median speed', () => {
+  it('a new node (never measured) is not starved: it is priced at the best measured speed', () => {
     const rand = seeded(7)
     let newWins = 0
     for (let i = 0; i < 200; i++) {
-      const r = rankCandidates([cand('a', 1), cand('b', 1), cand('new', 1, { tokensPerSecond: 0 })], task, rand)
+      const r = rankCandidates([cand('a', 1, { tokensPerSecond: 80 }), cand('b', 1), cand('new', 1, { tokensPerSecond: 0 })], task, rand)
       if (r.candidates[0]?.target === 'new') {
         newWins++
         expect(r.reason).toBe('exploration')

@@ -84,6 +84,9 @@ describe('dashboard app', () => {
     m = app.m
     await vi.waitFor(() => expect(m?.byTestId('change-password')).not.toBeNull())
     expect(m.byTestId('sidebar')).toBeNull()
+    // the agent refuses everything but the password change until it is done: no live stream yet
+    expect(FakeEventSource.instances).toHaveLength(0)
+    expect(app.f.calls.some((c) => c.url === '/api/nodes')).toBe(false)
   })
 
   it('renders live node cards and the getting-started hints for a lone node without models', async () => {

@@ -44,6 +44,12 @@ describe('chart scaling', () => {
     expect(a?.total).toBe(50)
   })
 
+  it('keeps a lone bar narrow, centred in its slot', () => {
+    const [only] = layoutStackedBars([{ label: 'a', segments: [{ key: 'x', value: 5 }] }], 720, 100, 0.25, 56).bars
+    expect(only?.width).toBe(56)
+    expect(only?.x).toBe((720 - 56) / 2)
+  })
+
   it('draws a sparkline across the width', () => {
     expect(sparklinePath([0, 2, 4], 100, 40)).toBe('M0 40 L50 20 L100 0')
     expect(sparklinePath([1], 100, 40, 2)).toBe('M50 20')

@@ -1,5 +1,5 @@
-/** Builders shared by the dashboard tests: node adverts, a routed fake fetch, a fake EventSource. */
-import type { ModelInfo, NodeInfo } from '../../../ui/src/api/types.js'
+/** Builders shared by the dashboard tests: node adverts, history rows, a routed fake fetch, a fake EventSource. */
+import type { HistoryEntry, ModelInfo, NodeInfo } from '../../../ui/src/api/types.js'
 
 export function model(over: Partial<ModelInfo> = {}): ModelInfo {
   return {
@@ -34,6 +34,36 @@ export function node(over: Partial<NodeInfo> = {}): NodeInfo {
     memory: { totalBytes: 16 * 2 ** 30, freeBytes: 8 * 2 ** 30 },
     gpus: [],
     inFlight: 0,
+    ...over
+  }
+}
+
+/** A row of GET /api/history as the agent sends it. */
+export function historyRow(over: Partial<HistoryEntry> = {}): HistoryEntry {
+  const ts = over.ts ?? Date.UTC(2025, 0, 31, 12, 0, 0)
+  return {
+    id: 'req-1',
+    ts,
+    time: new Date(ts).toISOString(),
+    api: 'chat',
+    model: 'tiny',
+    stream: true,
+    ingressNode: 'n1',
+    servedBy: 'n2',
+    route: 'forwarded',
+    reason: 'least-loaded',
+    hops: 1,
+    clientAddress: '10.0.0.9',
+    apiKeyId: 'k1',
+    status: 200,
+    outcome: 'success',
+    error: null,
+    durationMs: 840,
+    ttftMs: 120,
+    queueWaitMs: 0,
+    inputTokens: 20,
+    outputTokens: 64,
+    tokensEstimated: false,
     ...over
   }
 }

@@ -47,10 +47,10 @@ describe('load samples', () => {
 describe('token stats', () => {
   it('stacks groups per period, folding small groups into "other"', () => {
     const rows = [
-      { period: '2025-01-02', group: 'a', inputTokens: 10, outputTokens: 5, requests: 1 },
-      { period: '2025-01-01', group: 'b', inputTokens: 1, outputTokens: 1, requests: 1 },
-      { period: '2025-01-01', group: 'c', inputTokens: 1, outputTokens: 0, requests: 1 },
-      { period: '2025-01-01', group: 'a', inputTokens: 2, outputTokens: 2, requests: 1 }
+      { period: '2025-01-02', group: 'a', inputTokens: 10, outputTokens: 5, requests: 1, errors: 0 },
+      { period: '2025-01-01', group: 'b', inputTokens: 1, outputTokens: 1, requests: 1, errors: 0 },
+      { period: '2025-01-01', group: 'c', inputTokens: 1, outputTokens: 0, requests: 1, errors: 1 },
+      { period: '2025-01-01', group: 'a', inputTokens: 2, outputTokens: 2, requests: 1, errors: 0 }
     ]
     const c = tokenChart(rows, 'total', 2)
     expect(c.groups).toEqual(['a', 'other'])

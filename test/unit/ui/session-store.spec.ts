@@ -49,14 +49,28 @@ describe('session store', () => {
     expect(session.state.error).toBe('Wrong username or password.')
   })
 
-  it('clears mustChangePassword after a password change', async () => {
-    const { session } = setup({
+  it('takes the user from the password change answer and keeps the CSRF token', async () => {
+    const { session, f } = setup({
       'POST /api/auth/login': { ...admin, user: { ...admin.user, mustChangePassword: true } },
-      'POST /api/auth/password': () => json(200, { ok: true })
+      // the agent answers {user, csrfToken}; the token is the session's, unchanged
+      'POST /api/auth/password': () => json(200, admin)
     })
     await session.login('admin', 'temp')
     expect(session.state.user?.mustChangePassword).toBe(true)
+    expect(session.canEnter()).toBe(true)
+    expect(session.ready()).toBe(false)
     expect(await session.changePassword('temp', 'a-better-one')).toBe(true)
+    expect(f.calls.at(-1)?.headers['x-csrf-token']).toBe('c1')
+    expect(f.calls.at(-1)?.body).toEqual({ currentPassword: 'temp', newPassword: 'a-better-one' })
     expect(session.state.user?.mustChangePassword).toBe(false)
+    expect(session.ready()).toBe(true)
+  })
+
+  it('reports a wrong current password', async () => {
+    const { session } = setup({ 'POST /api/auth/login': admin, 'POST /api/auth/password': UNAUTHORIZED })
+    await session.login('admin', 'temp')
+    expect(await session.changePassword('wrong', 'a-better-one')).toBe(false)
+    expect(session.state.error).toBe('The current password is wrong.')
+    expect(session.state.status).toBe('signed-in')
   })
 })

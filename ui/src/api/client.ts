@@ -11,6 +11,7 @@ import type {
   ChatRequest,
   ClusterModel,
   CreatedKey,
+  CreatedUser,
   CreateKeyInput,
   CreateUserInput,
   HealthBody,
@@ -20,10 +21,11 @@ import type {
   LogEntry,
   NodesBody,
   RouteInfo,
+  ScopesBody,
   SessionBody,
   StatsBy,
   StatsGroup,
-  TokenStatsRow,
+  TokenStatsBody,
   UpdateUserInput,
   User
 } from './types.js'
@@ -60,8 +62,11 @@ export function createApiClient(init: TransportInit = {}) {
       me: (signal?: AbortSignal) => t.json<SessionBody>('GET', '/api/auth/me', { expect401: true, signal }),
       login: (username: string, password: string) => t.json<SessionBody>('POST', '/api/auth/login', { body: { username, password }, expect401: true }),
       logout: () => t.json<void>('POST', '/api/auth/logout', { expect401: true }),
+      /** Same session and CSRF token afterwards; the answer carries the updated user. */
       changePassword: (currentPassword: string, newPassword: string) =>
-        t.json<unknown>('POST', '/api/auth/password', { body: { currentPassword, newPassword }, expect401: true })
+        t.json<SessionBody>('POST', '/api/auth/password', { body: { currentPassword, newPassword }, expect401: true }),
+      /** The real scope list (for the key form) and each role's scopes. */
+      scopes: () => t.json<ScopesBody>('GET', '/api/auth/scopes')
     },
 
     nodes: {
@@ -103,18 +108,19 @@ export function createApiClient(init: TransportInit = {}) {
 
     stats: {
       tokens: (q: TokenStatsQuery, signal?: AbortSignal) =>
-        t.json<{ data: TokenStatsRow[] }>('GET', '/api/stats/tokens', { query: { by: q.by, group: q.group, scope: q.cluster ? 'cluster' : undefined }, signal })
+        t.json<TokenStatsBody>('GET', '/api/stats/tokens', { query: { by: q.by, group: q.group, scope: q.cluster ? 'cluster' : undefined }, signal })
     },
 
     keys: {
-      list: () => t.json<{ data: ApiKey[] }>('GET', '/api/keys'),
+      list: () => t.json<ListBody<ApiKey>>('GET', '/api/keys'),
       create: (input: CreateKeyInput) => t.json<CreatedKey>('POST', '/api/keys', { body: input }),
       revoke: (id: string) => t.json<void>('DELETE', `/api/keys/${enc(id)}`)
     },
 
     users: {
-      list: () => t.json<{ data: User[] }>('GET', '/api/users'),
-      create: (input: CreateUserInput) => t.json<User>('POST', '/api/users', { body: input }),
+      list: () => t.json<ListBody<User>>('GET', '/api/users'),
+      /** Without a password the agent generates one, returned once as `password`. */
+      create: (input: CreateUserInput) => t.json<CreatedUser>('POST', '/api/users', { body: input.password ? input : { username: input.username, role: input.role } }),
       update: (id: string, patch: UpdateUserInput) => t.json<User>('PATCH', `/api/users/${enc(id)}`, { body: patch }),
       remove: (id: string) => t.json<void>('DELETE', `/api/users/${enc(id)}`)
     }

@@ -1,10 +1,13 @@
 /**
- * Wire types of the agent's HTTP API as the dashboard reads them. Node adverts come type-only from
- * the mesh's zod schema, so a change there breaks the dashboard's type check instead of its runtime;
- * the rest (auth, history, stats, keys, logs) is defined here from the API contract in
- * specs/dashboard.md.
+ * Wire types of the agent's HTTP API as the dashboard reads them. Where the agent has a schema, the
+ * type comes from it type-only (node adverts, scopes and roles, history records, token statistics),
+ * so a change there breaks the dashboard's type check instead of its runtime. The rest (the JSON the
+ * auth, key and user routes build by hand, logs) is written here from specs/auth.md and the routes.
  */
 import type { ModelAdvert, NodeState } from '../../../mesh/src/protocol/node-state.js'
+import type { Role as AgentRole, Scope as AgentScope } from '../../../agent/src/auth/scopes.js'
+import type { HistoryDetail as AgentHistoryDetail, HistoryRecord, Outcome } from '../../../agent/src/history/history-record.js'
+import type { StatsGroup as AgentStatsGroup, TokenStatsRow as AgentTokenStatsRow, TokenTotals } from '../../../agent/src/history/token-stats.js'
 
 /** Membership status as /api/nodes reports it (the peer table's view, plus the node's own `leaving`). */
 export type NodeStatus = 'alive' | 'suspect' | 'dead' | 'left' | 'leaving'
@@ -60,33 +63,50 @@ export interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string }
 }
 
-export type Role = 'admin' | 'viewer'
+export type Role = AgentRole
+export type Scope = AgentScope
 
+/** `publicUser()` of the agent (account-schemas.ts): never the password hash. */
 export interface User {
   id: string
   username: string
   role: Role
   mustChangePassword: boolean
-  createdAt?: string | number
+  /** ISO times. */
+  createdAt?: string
+  updatedAt?: string
 }
 
-/** POST /api/auth/login and GET /api/auth/me. */
+/** POST /api/auth/login, POST /api/auth/password and GET /api/auth/me. */
 export interface SessionBody {
   user: User
   csrfToken: string
 }
 
+/** GET /api/auth/scopes: every scope, and the scopes each role holds. */
+export interface ScopesBody {
+  scopes: string[]
+  roles: Record<string, string[]>
+}
+
+export interface RateLimit {
+  requestsPerMinute?: number
+  tokensPerMinute?: number
+}
+
+/** `publicKey()` of the agent: never the key or its hash. */
 export interface ApiKey {
   id: string
   name: string
+  /** The key's first characters (`llmlb_<id>_xxxx`), to recognise it. */
+  prefix: string
   scopes: string[]
-  createdAt: string | number
-  expiresAt: string | number | null
-  /** Shown only by POST /api/keys, once. */
-  key?: string
-  /** A short non-secret prefix, when the agent provides one. */
-  prefix?: string
-  lastUsedAt?: string | number | null
+  /** The username that created it, or `system:<name>` (the initial key). */
+  owner: string
+  createdAt: string
+  expiresAt: string | null
+  expired: boolean
+  rateLimit: RateLimit | null
 }
 
 export interface CreateKeyInput {
@@ -95,67 +115,72 @@ export interface CreateKeyInput {
   expiresInDays?: number
 }
 
+/** POST /api/keys: the key as listed, plus the secret, shown this once. */
 export type CreatedKey = ApiKey & { key: string }
 
 export interface CreateUserInput {
   username: string
-  password: string
+  /** Empty: the agent generates one and returns it once. */
+  password?: string
   role: Role
 }
+
+/** POST /api/users: the user, plus the generated password when none was given. */
+export type CreatedUser = User & { password?: string }
 
 export interface UpdateUserInput {
   role?: Role
   password?: string
 }
 
-/** One row of GET /api/history. */
-export interface HistoryEntry {
-  id: string
-  time: string | number
-  /** Which API: chat, completion, embeddings, … */
-  api: string
-  model: string
-  ingressNode: string
-  servedBy: string
-  routeReason: string
-  hops: number
-  /** HTTP status of the answer. */
-  status: number
-  durationMs: number
-  ttftMs: number | null
-  inputTokens: number
-  outputTokens: number
-  error?: string
-}
+/** One row of GET /api/history: the agent's record plus `time` (ISO) next to `ts` (ms). */
+export type HistoryEntry = HistoryRecord & { time: string }
+export type HistoryOutcome = Outcome
 
+/** GET /api/history (`nodes_*` and `partial` say who answered a cluster-wide read). */
 export interface HistoryPage {
+  object: 'list'
   data: HistoryEntry[]
   total: number
+  /** false when `total` is a lower bound (a cluster read where some node did not answer). */
+  total_exact?: boolean
   page: number
   per_page: number
-  /** With scope=cluster: how many nodes answered the fan-out. */
-  nodes_answered?: number
+  scope?: 'local' | 'cluster'
+  nodes_answered?: string[]
+  nodes_failed?: { node: string; error: string }[]
+  partial?: boolean
 }
 
-/** GET /api/history/:id */
-export type HistoryDetail = HistoryEntry & { request?: unknown; response?: unknown }
+/** GET /api/history/:id: the record with its stored bodies (null when not stored). */
+export type HistoryDetail = AgentHistoryDetail & { time: string }
+
+/** What the detail drawer shows: the row as listed, with the bodies once the detail has answered. */
+export type HistoryDetailView = HistoryEntry & Partial<Pick<HistoryDetail, 'requestBody' | 'responseBody' | 'bodiesTruncated'>>
 
 export type StatsBy = 'day' | 'month'
-export type StatsGroup = 'model' | 'key' | 'node'
+/** The groupings the Statistics page offers (the agent also has `none`). */
+export type StatsGroup = Exclude<AgentStatsGroup, 'none'>
 
-export interface TokenStatsRow {
-  /** "2025-01-31" (by=day) or "2025-01" (by=month). */
-  period: string
+/** One row of GET /api/stats/tokens; `group` is null only for group=none. */
+export type TokenStatsRow = AgentTokenStatsRow
+
+export interface TokenStatsBody {
+  object: 'list'
+  by: StatsBy
   group: string
-  inputTokens: number
-  outputTokens: number
-  requests: number
+  data: TokenStatsRow[]
+  totals: TokenTotals
+  nodes_answered?: string[]
+  nodes_failed?: { node: string; error: string }[]
+  partial?: boolean
 }
 
+/** One line of GET /api/nodes/:name/logs (oldest first). */
 export interface LogEntry {
   time: string | number
   level: string | number
-  msg: string
+  msg?: string
   [field: string]: unknown
 }
 

@@ -6,6 +6,8 @@ import { For, Index, Show } from 'solid-js'
 import { layoutStackedBars, type StackedBar } from '../lib/chart.js'
 
 const PLOT = { width: 720, height: 220, left: 56, bottom: 28, top: 8, right: 8 }
+/** Widest bar (plot units): a day or two of data stays a bar, not a slab. */
+const MAX_BAR_WIDTH = 56
 
 export function StackedBarChart(props: {
   bars: StackedBar[]
@@ -14,7 +16,7 @@ export function StackedBarChart(props: {
   formatLabel?: (label: string) => string
   label: string
 }) {
-  const layout = () => layoutStackedBars(props.bars, PLOT.width, PLOT.height)
+  const layout = () => layoutStackedBars(props.bars, PLOT.width, PLOT.height, 0.25, MAX_BAR_WIDTH)
   const color = (key: string) => `var(--series-${(props.groups.indexOf(key) % 8) + 1})`
   const every = () => Math.max(1, Math.ceil(props.bars.length / 12))
   const fullW = PLOT.left + PLOT.width + PLOT.right

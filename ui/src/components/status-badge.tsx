@@ -12,7 +12,18 @@ export function StatusBadge(props: { status: NodeStatus; testId?: string }) {
   )
 }
 
-/** An HTTP status (history rows): 2xx green, 4xx amber, 5xx red. */
+/** A history row's outcome: its HTTP status, green when answered, red when failed, grey when the client left. */
+export function OutcomeBadge(props: { status: number; outcome: 'success' | 'error' | 'aborted' }) {
+  const tone = () => (props.outcome === 'success' ? 'ok' : props.outcome === 'aborted' ? 'muted' : props.status >= 500 || props.status < 400 ? 'bad' : 'warn')
+  const text = () => (props.outcome === 'aborted' ? `${props.status || ''} aborted`.trim() : props.outcome === 'error' && props.status < 400 ? `${props.status} · failed` : String(props.status || 'failed'))
+  return (
+    <span class={`badge badge-${tone()}`} data-outcome={props.outcome}>
+      {text()}
+    </span>
+  )
+}
+
+/** An HTTP status: 2xx green, 4xx amber, 5xx red. */
 export function HttpStatusBadge(props: { status: number }) {
   const tone = () => (props.status >= 200 && props.status < 300 ? 'ok' : props.status >= 500 || props.status === 0 ? 'bad' : 'warn')
   return <span class={`badge badge-${tone()}`}>{props.status || 'failed'}</span>

@@ -58,15 +58,16 @@ export interface BarLayout {
 
 /**
  * Lays out stacked vertical bars in a `width`×`height` plot area (pixels, y grows downwards).
- * `gap` is the fraction of each slot left empty between bars (default 0.25).
+ * `gap` is the fraction of each slot left empty between bars (default 0.25); a bar is never wider
+ * than `maxBarWidth`, so one or two periods do not fill the plot with slabs.
  */
-export function layoutStackedBars(bars: StackedBar[], width: number, height: number, gap = 0.25): BarLayout {
+export function layoutStackedBars(bars: StackedBar[], width: number, height: number, gap = 0.25, maxBarWidth = Infinity): BarLayout {
   const totals = bars.map((b) => b.segments.reduce((s, x) => s + Math.max(0, x.value), 0))
   const max = niceCeil(Math.max(0, ...totals))
   const ticks = axisTicks(max)
   const y = scaleLinear(max, height)
   const slot = bars.length > 0 ? width / bars.length : width
-  const barWidth = Math.max(1, slot * (1 - gap))
+  const barWidth = Math.max(1, Math.min(maxBarWidth, slot * (1 - gap)))
   return {
     max,
     ticks,

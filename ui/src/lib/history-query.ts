@@ -7,8 +7,12 @@
 export const TIME_RANGES = { all: 0, '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 } as const
 export type TimeRange = keyof typeof TIME_RANGES
 
-/** `ok` = 2xx answers, `error` = everything else (sent as `status=ok|error`). */
-export type StatusFilter = '' | 'ok' | 'error'
+/**
+ * The agent's outcomes (`status=success|error|aborted`): answered; failed (HTTP status ≥ 400, or an
+ * error event in a stream that began with 200); left by its client before the end.
+ */
+export const STATUS_FILTERS = ['success', 'error', 'aborted'] as const
+export type StatusFilter = '' | (typeof STATUS_FILTERS)[number]
 
 export interface HistoryQuery {
   page: number
@@ -94,7 +98,7 @@ export function fromPageParams(params: Record<string, string | string[] | undefi
     page: Number.isFinite(page) && page > 0 ? page : 1,
     model: one('model'),
     node: one('node'),
-    status: status === 'ok' || status === 'error' ? status : '',
+    status: (STATUS_FILTERS as readonly string[]).includes(status) ? (status as StatusFilter) : '',
     range: range in TIME_RANGES ? (range as TimeRange) : 'all',
     q: one('q'),
     cluster: one('scope') !== 'node'

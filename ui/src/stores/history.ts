@@ -5,7 +5,7 @@
 import { createStore, reconcile } from 'solid-js/store'
 import type { ApiClient } from '../api/client.js'
 import { messageOf } from '../api/errors.js'
-import type { HistoryDetail, HistoryEntry } from '../api/types.js'
+import type { HistoryDetailView, HistoryEntry } from '../api/types.js'
 import { DEFAULT_HISTORY_QUERY, exportSearch, historySearch, type HistoryQuery } from '../lib/history-query.js'
 import { createStoreContext } from './context.js'
 import { createLoadState } from './resource.js'
@@ -14,9 +14,13 @@ export interface HistoryState {
   query: HistoryQuery
   rows: HistoryEntry[]
   total: number
-  nodesAnswered: number | null
+  /** false when `total` is a lower bound (some node did not answer a cluster read). */
+  totalExact: boolean
+  /** Cluster reads: the nodes that answered, and those that did not (with why). */
+  nodesAnswered: string[] | null
+  nodesFailed: { node: string; error: string }[]
   /** The row whose drawer is open. */
-  detail: HistoryDetail | null
+  detail: HistoryDetailView | null
   detailLoading: boolean
   detailError: string | null
 }
@@ -32,7 +36,9 @@ export function createHistoryStore(api: Pick<ApiClient, 'history'>, init: Histor
     query: { ...DEFAULT_HISTORY_QUERY, ...init.query },
     rows: [],
     total: 0,
+    totalExact: true,
     nodesAnswered: null,
+    nodesFailed: [],
     detail: null,
     detailLoading: false,
     detailError: null
@@ -44,7 +50,12 @@ export function createHistoryStore(api: Pick<ApiClient, 'history'>, init: Histor
       () => api.history.list(historySearch(state.query, now())),
       (page) => {
         setState('rows', reconcile(page.data, { key: 'id' }))
-        setState({ total: page.total, nodesAnswered: page.nodes_answered ?? null })
+        setState({
+          total: page.total,
+          totalExact: page.total_exact !== false,
+          nodesAnswered: page.scope === 'cluster' ? (page.nodes_answered ?? null) : null,
+          nodesFailed: page.scope === 'cluster' ? (page.nodes_failed ?? []) : []
+        })
       }
     )
 

@@ -74,8 +74,8 @@ export function createSessionStore(api: Pick<ApiClient, 'auth' | 'transport'>) {
     async changePassword(currentPassword: string, newPassword: string): Promise<boolean> {
       setState({ busy: true, error: null })
       try {
-        await api.auth.changePassword(currentPassword, newPassword)
-        if (state.user) setState('user', 'mustChangePassword', false)
+        // the session and its CSRF token stay; the answer carries the user without the pending change
+        signIn(await api.auth.changePassword(currentPassword, newPassword))
         return true
       } catch (err) {
         setState('error', isUnauthorized(err) ? 'The current password is wrong.' : messageOf(err))
@@ -90,7 +90,9 @@ export function createSessionStore(api: Pick<ApiClient, 'auth' | 'transport'>) {
     role: (): Role | null => (state.status === 'open' ? null : (state.user?.role ?? 'viewer')),
     isAdmin: (): boolean => state.status === 'open' || state.user?.role === 'admin',
     /** Signed in, or nothing to sign in to. */
-    canEnter: (): boolean => state.status === 'signed-in' || state.status === 'open'
+    canEnter: (): boolean => state.status === 'signed-in' || state.status === 'open',
+    /** May use the pages (signed in with no pending password change, or open): the agent refuses data before. */
+    ready: (): boolean => state.status === 'open' || (state.status === 'signed-in' && state.user?.mustChangePassword !== true)
   }
 }
 

@@ -1,13 +1,20 @@
-/** Dashboard accounts (admin): list, create, change role or password, delete. */
+/**
+ * Dashboard accounts (admin): list, create, change role, delete. A user created without a password
+ * gets one from the agent, kept in `created` (shown once) until the admin dismisses it.
+ */
 import { createStore, reconcile } from 'solid-js/store'
 import type { ApiClient } from '../api/client.js'
 import { messageOf } from '../api/errors.js'
-import type { CreateUserInput, UpdateUserInput, User } from '../api/types.js'
+import type { CreatedUser, CreateUserInput, UpdateUserInput, User } from '../api/types.js'
 import { createStoreContext } from './context.js'
 import { createLoadState } from './resource.js'
 
 export function createUsersStore(api: Pick<ApiClient, 'users'>) {
-  const [state, setState] = createStore<{ users: User[]; actionError: string | null }>({ users: [], actionError: null })
+  const [state, setState] = createStore<{ users: User[]; created: { username: string; password: string } | null; actionError: string | null }>({
+    users: [],
+    created: null,
+    actionError: null
+  })
   const { load, run } = createLoadState()
   const refresh = (): Promise<void> => run(() => api.users.list(), (body) => setState('users', reconcile(body.data, { key: 'id' })))
   const act = async (fn: () => Promise<void>): Promise<boolean> => {
@@ -26,8 +33,9 @@ export function createUsersStore(api: Pick<ApiClient, 'users'>) {
     refresh,
     create: (input: CreateUserInput) =>
       act(async () => {
-        const user = await api.users.create(input)
-        setState('users', (users) => [...users, user])
+        const { password, ...user }: CreatedUser = await api.users.create(input)
+        setState('users', (users) => [...users.filter((u) => u.id !== user.id), user])
+        setState('created', password ? { username: user.username, password } : null)
       }),
     update: (id: string, patch: UpdateUserInput) =>
       act(async () => {
@@ -38,7 +46,9 @@ export function createUsersStore(api: Pick<ApiClient, 'users'>) {
       act(async () => {
         await api.users.remove(id)
         setState('users', (users) => users.filter((u) => u.id !== id))
-      })
+      }),
+    /** Forgets the shown-once generated password. */
+    dismissCreated: () => setState('created', null)
   }
 }
 

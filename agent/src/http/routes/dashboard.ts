@@ -105,6 +105,6 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
     return notFound(reply)
   }
 
-  app.get('/', handler)
-  app.get('/*', handler)
+  app.get('/', { config: { access: 'public' } }, handler)
+  app.get('/*', { config: { access: 'public' } }, handler)
 }

@@ -31,5 +31,5 @@ export function nodesBody(deps: NodeRouteDeps): { object: 'list'; data: Record<s
 }
 
 export async function nodeRoutes(app: FastifyInstance, deps: NodeRouteDeps): Promise<void> {
-  app.get('/api/nodes', async () => nodesBody(deps))
+  app.get('/api/nodes', { config: { access: { scope: 'nodes:read' } } }, async () => nodesBody(deps))
 }

@@ -15,6 +15,7 @@ export function AdminPage() {
   const session = useSession()
   onMount(() => {
     void keys.refresh()
+    void keys.loadScopes()
     void users.refresh()
   })
   return (
@@ -22,15 +23,22 @@ export function AdminPage() {
       <header class="page-head">
         <h1>Keys & users</h1>
       </header>
+      <Show when={session.state.status === 'open'}>
+        <p class="note note-warn" data-testid="auth-off-note">
+          Authentication is off on this node (--auth off): keys and users made here are kept, but nothing checks them until the node runs with authentication on.
+        </p>
+      </Show>
 
       <section class="card">
         <h2>API keys</h2>
-        <p class="muted">Clients send a key as <code>Authorization: Bearer &lt;key&gt;</code> to any node.</p>
+        <p class="muted">
+          Clients send a key as <code>Authorization: Bearer &lt;key&gt;</code> to any node; the OpenAI SDKs do that with their <code>apiKey</code> option.
+        </p>
         <Show when={!keys.load.unavailable} fallback={<Unavailable feature="API key management" />}>
           <Show when={keys.state.created}>
             {(c) => <KeySecret name={c().name} secret={c().key} onDismiss={() => keys.dismissCreated()} />}
           </Show>
-          <KeyForm onCreate={(input) => keys.create(input)} />
+          <KeyForm scopes={keys.state.scopes} onCreate={(input) => keys.create(input)} />
           <ErrorNote message={keys.state.actionError ?? keys.load.error} onRetry={() => void keys.refresh()} />
           <Show when={keys.load.loaded} fallback={<Loading what="keys" />}>
             <KeysTable keys={keys.state.keys} onRevoke={(id) => void keys.revoke(id)} />
@@ -40,12 +48,14 @@ export function AdminPage() {
 
       <section class="card">
         <h2>Users</h2>
-        <p class="muted">Admins manage keys and users; viewers see the cluster, requests and statistics.</p>
+        <p class="muted">Admins manage keys and users. Viewers see the cluster, requests, statistics and logs, and may use the playground.</p>
         <Show when={!users.load.unavailable} fallback={<Unavailable feature="User management" />}>
           <ErrorNote message={users.state.actionError ?? users.load.error} onRetry={() => void users.refresh()} />
           <Show when={users.load.loaded} fallback={<Loading what="users" />}>
             <UsersPanel
               users={users.state.users}
+              created={users.state.created}
+              onDismissCreated={() => users.dismissCreated()}
               currentUserId={session.state.user?.id ?? null}
               onCreate={(input) => users.create(input)}
               onRole={(id, role) => void users.update(id, { role })}

@@ -14,7 +14,7 @@ export function KeySecret(props: { name: string; secret: string; onDismiss: () =
         <textarea
           class="mono secret"
           readOnly
-          rows="2"
+          rows="1"
           value={props.secret}
           onFocus={(e) => e.currentTarget.select()}
           data-testid="key-secret"

@@ -11,6 +11,7 @@ export function KeysTable(props: { keys: ApiKey[]; onRevoke: (id: string) => voi
           <tr>
             <th>Name</th>
             <th>Scopes</th>
+            <th>Owner</th>
             <th>Created</th>
             <th>Expires</th>
             <th />
@@ -21,7 +22,7 @@ export function KeysTable(props: { keys: ApiKey[]; onRevoke: (id: string) => voi
             each={props.keys}
             fallback={
               <tr>
-                <td colspan="5" class="muted">
+                <td colspan="6" class="muted">
                   No API keys yet.
                 </td>
               </tr>
@@ -30,9 +31,11 @@ export function KeysTable(props: { keys: ApiKey[]; onRevoke: (id: string) => voi
             {(k) => (
               <tr data-testid="key-row" data-id={k.id}>
                 <td>
-                  {k.name}
+                  <div>{k.name}</div>
                   <Show when={k.prefix}>
-                    <span class="muted mono small"> {k.prefix}…</span>
+                    <div class="muted mono small" title="The key starts with this">
+                      {k.prefix}…
+                    </div>
                   </Show>
                 </td>
                 <td>
@@ -40,8 +43,14 @@ export function KeysTable(props: { keys: ApiKey[]; onRevoke: (id: string) => voi
                     <For each={k.scopes}>{(s) => <span class="tag">{s}</span>}</For>
                   </span>
                 </td>
+                <td class="nowrap">{k.owner}</td>
                 <td class="nowrap">{formatTimestamp(k.createdAt)}</td>
-                <td class="nowrap">{k.expiresAt ? formatTimestamp(k.expiresAt) : 'never'}</td>
+                <td class="nowrap">
+                  <Show when={k.expired}>
+                    <span class="badge badge-bad">expired</span>{' '}
+                  </Show>
+                  {k.expiresAt ? formatTimestamp(k.expiresAt) : 'never'}
+                </td>
                 <td class="num">
                   <button
                     type="button"

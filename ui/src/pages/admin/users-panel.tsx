@@ -1,9 +1,15 @@
-/** Accounts: create (with a temporary password the user must change), change role, delete. */
-import { createSignal, For } from 'solid-js'
+/**
+ * Accounts: create (with a temporary password the user must change at first sign-in; left empty,
+ * the agent generates one and it is shown once), change role, delete.
+ */
+import { createSignal, For, Show } from 'solid-js'
 import type { CreateUserInput, Role, User } from '../../api/types.js'
+import { CopyButton } from '../../components/copy-button.jsx'
 
 export function UsersPanel(props: {
   users: User[]
+  created: { username: string; password: string } | null
+  onDismissCreated: () => void
   currentUserId: string | null
   onCreate: (input: CreateUserInput) => Promise<boolean>
   onRole: (id: string, role: Role) => void
@@ -30,7 +36,7 @@ export function UsersPanel(props: {
                   <td>
                     {u.username}
                     {u.id === props.currentUserId ? <span class="muted small"> (you)</span> : null}
-                    {u.mustChangePassword ? <span class="muted small"> · must change password</span> : null}
+                    {u.mustChangePassword ? <span class="badge badge-warn badge-inline">temporary password</span> : null}
                   </td>
                   <td>
                     <select
@@ -68,7 +74,9 @@ export function UsersPanel(props: {
         data-testid="user-form"
         onSubmit={async (e) => {
           e.preventDefault()
-          if (await props.onCreate({ username: username().trim(), password: password(), role: role() })) {
+          const input: CreateUserInput = { username: username().trim().toLowerCase(), role: role() }
+          if (password()) input.password = password()
+          if (await props.onCreate(input)) {
             setUsername('')
             setPassword('')
           }
@@ -80,7 +88,15 @@ export function UsersPanel(props: {
         </label>
         <label>
           Temporary password
-          <input type="password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} required minLength={8} autocomplete="new-password" data-testid="user-password" />
+          <input
+            type="password"
+            value={password()}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+            minLength={8}
+            placeholder="empty: generate one"
+            autocomplete="new-password"
+            data-testid="user-password"
+          />
         </label>
         <label>
           Role
@@ -89,10 +105,26 @@ export function UsersPanel(props: {
             <option value="admin">admin</option>
           </select>
         </label>
-        <button type="submit" class="btn btn-primary" disabled={!username().trim() || password().length < 8} data-testid="user-create">
+        <button type="submit" class="btn btn-primary" disabled={!username().trim() || (password().length > 0 && password().length < 8)} data-testid="user-create">
           Add user
         </button>
       </form>
+      <Show when={props.created}>
+        {(c) => (
+          <section class="note note-ok key-secret" data-testid="user-created" role="status">
+            <p>
+              <strong>User “{c().username}” created.</strong> Their temporary password is shown this once; they choose their own at first sign-in.
+            </p>
+            <div class="command">
+              <input class="mono secret" readOnly value={c().password} onFocus={(e) => e.currentTarget.select()} data-testid="user-secret" aria-label="The temporary password" />
+              <CopyButton text={c().password} testId="user-copy" />
+            </div>
+            <button type="button" class="btn btn-small" onClick={() => props.onDismissCreated()} data-testid="user-dismiss">
+              Done
+            </button>
+          </section>
+        )}
+      </Show>
     </>
   )
 }

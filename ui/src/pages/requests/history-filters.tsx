@@ -31,8 +31,9 @@ export function HistoryFilters(props: { query: HistoryQuery; models: string[]; n
         Status
         <select value={props.query.status} onChange={(e) => props.onChange({ status: e.currentTarget.value as StatusFilter })} data-testid="filter-status">
           <option value="">any</option>
-          <option value="ok">succeeded</option>
+          <option value="success">succeeded</option>
           <option value="error">failed</option>
+          <option value="aborted">aborted</option>
         </select>
       </label>
       <label>

@@ -1,7 +1,7 @@
 /** Rows of request history; a click opens the detail drawer. */
 import { For, Show } from 'solid-js'
 import type { HistoryEntry } from '../../api/types.js'
-import { HttpStatusBadge } from '../../components/status-badge.jsx'
+import { OutcomeBadge } from '../../components/status-badge.jsx'
 import { formatDuration, formatInteger, formatTimestamp } from '../../lib/format.js'
 
 export function HistoryTable(props: { rows: HistoryEntry[]; onOpen?: (id: string) => void; compact?: boolean; emptyText?: string }) {
@@ -46,26 +46,27 @@ export function HistoryTable(props: { rows: HistoryEntry[]; onOpen?: (id: string
                   if (e.key === 'Enter') props.onOpen?.(r.id)
                 }}
               >
-                <td class="nowrap">{formatTimestamp(r.time)}</td>
-                <td class="mono">{r.model}</td>
+                <td class="nowrap">{formatTimestamp(r.ts)}</td>
+                <td class="mono">{r.model ?? '—'}</td>
                 <Show when={!props.compact}>
                   <td class="opt">{r.api}</td>
                   <td class="opt">{r.ingressNode}</td>
                 </Show>
                 <td class="nowrap">{r.servedBy || '—'}</td>
-                <td class="nowrap" title={r.routeReason}>
-                  {r.hops > 0 ? `forwarded (${r.hops})` : 'local'}
-                  <Show when={r.routeReason}>
-                    <span class="muted small"> · {r.routeReason}</span>
+                <td class="nowrap" title={r.reason ?? undefined}>
+                  {routeText(r.route, r.hops)}
+                  <Show when={r.reason}>
+                    <span class="muted small"> · {r.reason}</span>
                   </Show>
                 </td>
-                <td>
-                  <HttpStatusBadge status={r.status} />
+                <td class="nowrap" title={r.error?.message}>
+                  <OutcomeBadge status={r.status} outcome={r.outcome} />
                 </td>
                 <td class="num">{formatDuration(r.durationMs)}</td>
                 <td class="num opt">{formatDuration(r.ttftMs)}</td>
-                <td class="num">
-                  {formatInteger(r.inputTokens)} / {formatInteger(r.outputTokens)}
+                <td class="num" title={r.tokensEstimated ? 'estimated: the answer carried no usage' : undefined}>
+                  {formatInteger(r.inputTokens)} / {r.tokensEstimated ? '~' : ''}
+                  {formatInteger(r.outputTokens)}
                 </td>
               </tr>
             )}
@@ -74,4 +75,10 @@ export function HistoryTable(props: { rows: HistoryEntry[]; onOpen?: (id: string
       </table>
     </div>
   )
+}
+
+/** "local", "forwarded" (with the hop count when more than one), or a dash when no node took it. */
+export function routeText(route: string | null, hops: number): string {
+  if (route === null) return hops > 0 ? `forwarded (${hops})` : '—'
+  return route === 'forwarded' && hops > 1 ? `forwarded (${hops})` : route
 }

@@ -35,7 +35,9 @@ export function RequestsPage() {
     void history.setPage(page)
     setParams(toPageParams(history.state.query), { replace: true })
   }
-  const modelIds = createMemo(() => [...new Set([...models.state.models.map((m) => m.id), ...history.state.rows.map((r) => r.model)])].sort())
+  const modelIds = createMemo(() =>
+    [...new Set([...models.state.models.map((m) => m.id), ...history.state.rows.flatMap((r) => (r.model === null ? [] : [r.model]))])].sort()
+  )
   const nodeNames = createMemo(() => cluster.state.nodes.map((n) => n.name).sort())
 
   return (
@@ -57,16 +59,24 @@ export function RequestsPage() {
         <HistoryFilters query={history.state.query} models={modelIds()} nodes={nodeNames()} onChange={change} />
         <ErrorNote message={history.load.error} onRetry={() => void history.refresh()} />
         <Show when={history.load.loaded} fallback={<Loading what="requests" />}>
-          <Show when={history.state.query.cluster && history.state.nodesAnswered !== null}>
-            <p class="muted small" data-testid="nodes-answered">
-              {history.state.nodesAnswered} of {cluster.state.nodes.filter((n) => n.status === 'alive').length || '?'} nodes answered.
-            </p>
+          <Show when={history.state.query.cluster && history.state.nodesAnswered}>
+            {(answered) => (
+              <p class={history.state.nodesFailed.length > 0 ? 'note note-warn small' : 'muted small'} data-testid="nodes-answered" title={answered().join(', ')}>
+                {answered().length} of {answered().length + history.state.nodesFailed.length} nodes answered
+                <Show when={history.state.nodesFailed.length > 0}>
+                  {': no answer from '}
+                  {history.state.nodesFailed.map((f) => f.node).join(', ')}, so their requests are missing
+                </Show>
+                .
+              </p>
+            )}
           </Show>
           <HistoryTable rows={history.state.rows} onOpen={(id) => void history.open(id)} />
           <Pagination
             page={history.state.query.page}
             pages={pageCount(history.state.total, history.state.query.perPage)}
             total={history.state.total}
+            atLeast={!history.state.totalExact}
             onPage={goTo}
           />
         </Show>

@@ -27,8 +27,9 @@ export function Shell(props: RouteSectionProps) {
     () => api.health().catch(() => null)
   )
 
+  // the agent answers 403 to everything but the password change until it is done
   createEffect(() => {
-    if (session.canEnter()) cluster.start()
+    if (session.ready()) cluster.start()
     else cluster.stop()
   })
   onCleanup(() => cluster.stop())
@@ -55,9 +56,11 @@ export function Shell(props: RouteSectionProps) {
         <div class="splash">
           <ChangePasswordForm
             forced
+            username={session.state.user?.username}
             busy={session.state.busy}
             error={session.state.error}
             onSubmit={(current, next) => void session.changePassword(current, next)}
+            onSignOut={() => void session.logout()}
           />
         </div>
       </Match>

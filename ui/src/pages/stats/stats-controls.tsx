@@ -1,4 +1,4 @@
-/** By day/month, group by model/key/node, which figure, and cluster scope. */
+/** By day/month, group by model/key/node/API, which figure, and cluster scope. */
 import type { StatsBy, StatsGroup } from '../../api/types.js'
 import type { TokenMetric } from '../../lib/token-stats.js'
 
@@ -26,7 +26,8 @@ export function StatsControls(props: {
         <select value={props.group} onChange={(e) => props.onGroup(e.currentTarget.value as StatsGroup)} data-testid="stats-group">
           <option value="model">by model</option>
           <option value="key">by API key</option>
-          <option value="node">by node</option>
+          <option value="node">by serving node</option>
+          <option value="api">by API</option>
         </select>
       </label>
       <label>
