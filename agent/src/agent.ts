@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { LlamaCppRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
-import { Libp2pMesh, TEST_MESH_TIMINGS, type Mesh } from '../../mesh/src/index.js'
+import { Libp2pMesh, TEST_MESH_TIMINGS, type Mesh, type MeshEvents } from '../../mesh/src/index.js'
 import type { Config } from './config/index.js'
 import { AdmissionQueue } from './scheduler/admission-queue.js'
 import { InferenceService } from './inference/inference-service.js'
@@ -19,6 +19,7 @@ import { DataDirLock } from './node/data-dir-lock.js'
 import { discoverModels } from './node/model-sources.js'
 import { buildLocalState } from './node/local-state.js'
 import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.js'
+import { RejectedPeers } from './node/rejected-peers.js'
 import { createForwardHandler } from './node/forward-handler.js'
 import { createPeerApiHandler, newInternalSecret } from './node/peer-api.js'
 import { NodeAuth, TEST_ANTI_ENTROPY_INTERVAL_MS, type AuthStartInfo } from './auth/index.js'
@@ -134,8 +135,14 @@ export class Agent {
     )
     this.mesh = mesh
     nodeAuth.attach(mesh)
+    // nodes found (mDNS, --peer) or dialling in with another cluster key: listed by /api/nodes, not logged again
+    const rejectedPeers = new RejectedPeers()
+    mesh.addEventListener('peer:rejected', (evt) => {
+      const { address, reason, direction } = (evt as MeshEvents['peer:rejected']).detail
+      rejectedPeers.record(address, reason, direction)
+    })
 
-    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name })
+    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy })
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen)
     const selfState = () =>
       buildLocalState({
@@ -180,6 +187,7 @@ export class Agent {
       runtimeUp: () => runtime.isUp(),
       selfState,
       mesh,
+      rejectedPeers: () => rejectedPeers.list(),
       auth: nodeAuth.auth,
       controlSync: (body) => nodeAuth.handleSync(body),
       observability

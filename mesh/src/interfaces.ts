@@ -63,7 +63,7 @@ export interface MeshEvents {
   'peer:dead': CustomEvent<PeerView>
   'peer:leave': CustomEvent<PeerView>
   /** A connection attempt from/to a node that failed the private-network handshake (wrong or no cluster key). */
-  'peer:rejected': CustomEvent<{ address: string; reason: string }>
+  'peer:rejected': CustomEvent<{ address: string; reason: string; direction?: 'inbound' | 'outbound' }>
 }
 
 /** Counters for metrics. */

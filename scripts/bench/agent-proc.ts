@@ -33,13 +33,16 @@ async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, wha
 /**
  * Starts an agent. `production: true` keeps the default membership timings (only ports and addresses
  * are made local), for measuring what users get; otherwise the fast `test` profile. `config` is
- * written to `<data-dir>/config.json` when not empty.
+ * written to `<data-dir>/config.json` when not empty. `cpus` (a `taskset -c` list, Linux) pins the
+ * agent and its runtime child to those cores, so agents on one box behave more like separate machines.
  */
-export async function startBenchAgent(args: string[], env: Record<string, string> = {}, production = false, config: Record<string, unknown> = {}): Promise<BenchAgent> {
+export async function startBenchAgent(args: string[], env: Record<string, string> = {}, production = false, config: Record<string, unknown> = {}, cpus?: string): Promise<BenchAgent> {
   const dataDir = await mkdtemp(join(tmpdir(), 'llmlb-bench-'))
   if (Object.keys(config).length > 0) await writeFile(join(dataDir, 'config.json'), JSON.stringify(config))
   const profile = production ? ['--port', '0', '--mesh-port', '0', '--host', '127.0.0.1', '--no-mdns'] : ['--profile', 'test']
-  const proc = spawn(process.execPath, [CLI, 'serve', ...profile, '--data-dir', dataDir, '--log-level', 'error', ...args], {
+  const argv = [CLI, 'serve', ...profile, '--data-dir', dataDir, '--log-level', 'error', ...args]
+  // taskset execs node in place: the pid, signals and exit are the agent's own
+  const proc = spawn(cpus ? 'taskset' : process.execPath, cpus ? ['-c', cpus, process.execPath, ...argv] : argv, {
     env: { ...process.env, LLMLB_AUTH: 'off', ...env },
     stdio: ['ignore', 'ignore', 'inherit']
   })

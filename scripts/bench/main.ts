@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
- * Sections: runtime, mesh, routing, history (default: all that exist).
+ * Sections: runtime, mesh, routing, routing-real, history (default: all that exist).
  */
 import '../../mesh/src/polyfill.js'
 import { runtimeBench } from './runtime-bench.js'
 import { routingSimBench } from './routing-bench.js'
+import { routingRealBench } from './routing-real.js'
 import { meshBench } from './mesh-bench.js'
 import { historyBench } from './history-bench.js'
 
@@ -12,6 +13,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   runtime: runtimeBench,
   mesh: meshBench,
   routing: routingSimBench,
+  'routing-real': routingRealBench,
   history: historyBench
 }
 

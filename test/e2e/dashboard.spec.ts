@@ -1,6 +1,7 @@
 /**
  * The dashboard in a real headless Chromium against three real agents with authentication on:
  * first sign-in (with the forced password change), the live cluster page when a node is killed,
+ * a node with another cluster key shown as not joined,
  * the playground, an API key made in the UI used by the official OpenAI client, the request
  * history, and what a viewer may not see. Every page is saved as a screenshot, light and dark.
  *
@@ -122,6 +123,20 @@ describe('dashboard in Chromium against a real cluster', () => {
     await gone(['dead', 'left'])
     expect(await card(page, 'e2e-1').locator('[data-testid="node-status"]').getAttribute('data-status')).toBe('alive')
     await screenshot(page, 'cluster-node-dead')
+  })
+
+  it('shows a node with another cluster key as not joined, with how to let it in', async () => {
+    const stranger = await startAgent({ name: 'e2e-stranger', clusterKey: 'f5'.repeat(32), peers: [await meshAddress(n1)] })
+    try {
+      const rejected = byTestId(page, 'rejected-peer').first()
+      await rejected.waitFor({ timeout: 10_000 })
+      expect(await rejected.textContent()).toContain('different cluster key')
+      expect(await rejected.textContent()).toContain('cluster.key')
+      expect(await card(page, 'e2e-stranger').count()).toBe(0)
+      await screenshot(page, 'cluster-not-joined')
+    } finally {
+      await stranger.kill()
+    }
   })
 
   it('streams a playground answer and says which node served it', async () => {

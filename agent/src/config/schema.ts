@@ -56,6 +56,18 @@ export const ConfigSchema = z.object({
       maxWaitMs: z.number().int().min(1).default(30_000)
     })
     .prefault({}),
+  /** Request routing (see specs/routing.md). */
+  routing: z
+    .object({
+      /**
+       * How this node picks where a request runs when it is the ingress. `llmlb` (expected finish
+       * time, power of two choices, prefix affinity) is the product; the others exist for benchmarks
+       * and comparisons only: `round-robin`, `random`, `tps-argmax` (the original llmlb: highest
+       * tokens/s wins), `least-in-flight` (fewest running + queued).
+       */
+      policy: z.enum(['llmlb', 'round-robin', 'random', 'tps-argmax', 'least-in-flight']).default('llmlb')
+    })
+    .prefault({}),
   /** Grace period for in-flight requests on shutdown (ms). */
   drainTimeoutMs: z.number().int().min(0).default(10_000),
   /** Request history and token statistics (see specs/storage.md). */

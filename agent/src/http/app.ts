@@ -24,6 +24,7 @@ import { userRoutes } from './routes/users.js'
 import { keyRoutes } from './routes/keys.js'
 import { controlSyncRoutes } from './routes/control-sync.js'
 import type { AppObservability } from '../observability/index.js'
+import type { RejectedPeer } from '../node/rejected-peers.js'
 
 export interface AppDeps {
   logger: Logger
@@ -35,6 +36,8 @@ export interface AppDeps {
   runtimeUp: () => boolean
   selfState: () => Omit<NodeState, 'seq' | 'peerId'>
   mesh?: Mesh
+  /** Nodes refused at the mesh handshake (wrong or no cluster key), for GET /api/nodes `rejected`. */
+  rejectedPeers?: () => RejectedPeer[]
   /** Authentication; unset, every route is open (only unit tests of other routes build it so). */
   auth?: AuthService
   /** Answers a peer's control-plane anti-entropy request (the internal sync route). */
@@ -91,8 +94,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { name: deps.name, startedAt: deps.startedAt, models: deps.models, runtimeUp: deps.runtimeUp })
   await app.register(modelRoutes, { models: deps.models })
   await app.register(inferenceRoutes, { service: deps.service, meter: deps.auth ? (request, served) => deps.auth?.meter(request.identity, served) ?? served : undefined })
-  await app.register(nodeRoutes, { self: deps.selfState, mesh: deps.mesh })
-  await app.register(eventRoutes, { nodes: () => nodesBody({ self: deps.selfState, mesh: deps.mesh }), mesh: deps.mesh })
+  const nodeDeps = { self: deps.selfState, mesh: deps.mesh, rejected: deps.rejectedPeers }
+  await app.register(nodeRoutes, nodeDeps)
+  await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh })
   if (deps.auth) {
     await app.register(authRoutes, { auth: deps.auth })
     await app.register(userRoutes, { auth: deps.auth })

@@ -13,7 +13,7 @@ import { parseBody } from '../http/schemas/parse-body.js'
 import { UnknownModelError, UpstreamError } from '../errors/errors.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import { localCandidate, peerCandidates, type Candidate } from '../scheduler/candidates.js'
-import { rankCandidates } from '../scheduler/select.js'
+import { createRanker, type Ranker, type RoutingPolicy } from '../scheduler/baseline-policies.js'
 import { InflightTracker, type Reservation } from '../scheduler/inflight-tracker.js'
 import { PrefixDigest } from '../scheduler/prefix-digest.js'
 import { routingInput, type RoutingInput } from '../scheduler/routing-task.js'
@@ -44,6 +44,8 @@ export interface InferenceServiceComponents {
   tracker?: InflightTracker
   /** Prompt prefixes this node served recently (gossiped for affinity). @default a new digest */
   digest?: PrefixDigest
+  /** Routing policy of this ingress; every policy but `llmlb` is for benchmarks. @default 'llmlb' */
+  policy?: RoutingPolicy
 }
 
 export interface Served {
@@ -63,12 +65,14 @@ export class InferenceService {
   private readonly now: () => number
   readonly tracker: InflightTracker
   readonly digest: PrefixDigest
+  private readonly rank: Ranker
 
   constructor(private readonly c: InferenceServiceComponents) {
     this.local = new LocalExecutor(c)
     this.now = c.now ?? Date.now
     this.tracker = c.tracker ?? new InflightTracker(this.now)
     this.digest = c.digest ?? new PrefixDigest()
+    this.rank = createRanker(c.policy ?? 'llmlb')
   }
 
   /** Every node that lists `model` (loaded or loading here, or advertised by a live peer). */
@@ -89,7 +93,7 @@ export class InferenceService {
       const missing = task.needs.find((n) => !all.some((c) => c.capabilities[n.key])) ?? task.needs[0]
       throw new MissingCapabilityError(model, missing?.label ?? 'this request', this.modelsWith(missing?.key))
     }
-    const r = rankCandidates(able, task)
+    const r = this.rank(able, task)
     return { ranked: r.candidates, reason: r.reason }
   }
 

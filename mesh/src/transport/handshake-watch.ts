@@ -16,10 +16,13 @@ export interface HandshakeRejection {
   /** Remote multiaddr of the raw connection, or 'unknown'. */
   address: string
   reason: string
+  /** Who dialled: 'inbound' (the remote did; its source port is ephemeral) or 'outbound' (we did). */
+  direction: 'inbound' | 'outbound'
 }
 
 interface Pending {
   address: string
+  direction: 'inbound' | 'outbound'
   done: boolean
 }
 
@@ -41,14 +44,15 @@ export class HandshakeWatch {
       return {
         protect: async (connection: MessageStream, options?: AbortOptions): Promise<MessageStream> => {
           const address = remoteAddressOf(connection)
+          const direction = connection.direction
           let protectedConn: MessageStream
           try {
             protectedConn = protector === undefined ? connection : await protector.protect(connection, options)
           } catch (err) {
-            this.onReject({ address, reason: `private network handshake failed: ${messageOf(err)}` })
+            this.onReject({ address, direction, reason: `private network handshake failed: ${messageOf(err)}` })
             throw err
           }
-          const entry: Pending = { address, done: false }
+          const entry: Pending = { address, direction, done: false }
           this.pending.set(protectedConn, entry)
           connection.addEventListener('close', (evt) => {
             // Our own dial cancelled or timed out mid-handshake: not the remote's fault.
@@ -88,7 +92,7 @@ export class HandshakeWatch {
   private fail(entry: Pending, reason: string): void {
     if (entry.done) return
     entry.done = true
-    this.onReject({ address: entry.address, reason })
+    this.onReject({ address: entry.address, direction: entry.direction, reason })
   }
 }
 

@@ -25,7 +25,7 @@ describe('private network', () => {
   it('keeps out nodes with another key or none, and reports their attempts', async () => {
     const key = generateClusterKey()
     const a = await startNode('a', { clusterKey: key })
-    const rejected = nextEvent<{ address: string; reason: string }>(a, 'peer:rejected')
+    const rejected = nextEvent<{ address: string; reason: string; direction?: string }>(a, 'peer:rejected')
     // The same key given as bare hex (as --cluster-key takes it) is the same network.
     const b = await startNode('b', { clusterKey: parseClusterKey(key).hex, peers: [hostPort(a)] })
     const outsider = await startNode('x', { clusterKey: generateClusterKey(), peers: [hostPort(a), hostPort(b)] })
@@ -35,6 +35,8 @@ describe('private network', () => {
     const detail = await rejected
     expect(detail.address).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
     expect(detail.reason.length).toBeGreaterThan(0)
+    // a dials nobody: whoever it rejects dialled in
+    expect(detail.direction).toBe('inbound')
     await waitFor(() => (a.stats().handshakesRejected ?? 0) >= 2, 'both outsiders to be rejected by a')
 
     // Let several redial rounds and heartbeats pass: still nobody lets them in.

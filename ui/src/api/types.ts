@@ -8,6 +8,7 @@ import type { ModelAdvert, NodeState } from '../../../mesh/src/protocol/node-sta
 import type { Role as AgentRole, Scope as AgentScope } from '../../../agent/src/auth/scopes.js'
 import type { HistoryDetail as AgentHistoryDetail, HistoryRecord, Outcome } from '../../../agent/src/history/history-record.js'
 import type { StatsGroup as AgentStatsGroup, TokenStatsRow as AgentTokenStatsRow, TokenTotals } from '../../../agent/src/history/token-stats.js'
+import type { RejectedPeer as AgentRejectedPeer } from '../../../agent/src/node/rejected-peers.js'
 
 /** Membership status as /api/nodes reports it (the peer table's view, plus the node's own `leaving`). */
 export type NodeStatus = 'alive' | 'suspect' | 'dead' | 'left' | 'leaving'
@@ -32,7 +33,11 @@ export interface ListBody<T> {
   data: T[]
 }
 
-export type NodesBody = ListBody<NodeInfo>
+/** A node refused at the mesh handshake (another cluster key, or none): found but not joined. */
+export type RejectedPeer = AgentRejectedPeer
+
+/** GET /api/nodes and the `nodes` SSE event; `rejected` is absent from agents that predate it. */
+export type NodesBody = ListBody<NodeInfo> & { rejected?: RejectedPeer[] }
 
 /** GET /v1/models entry. */
 export interface ClusterModel {

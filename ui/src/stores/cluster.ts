@@ -7,7 +7,7 @@
  */
 import { createStore, reconcile } from 'solid-js/store'
 import type { ApiClient } from '../api/client.js'
-import type { NodeInfo, NodesBody } from '../api/types.js'
+import type { NodeInfo, NodesBody, RejectedPeer } from '../api/types.js'
 import { backoffDelay } from '../lib/backoff.js'
 import { appendSample, sampleOf, type LoadSample } from '../lib/load-samples.js'
 import { sortNodes } from '../lib/node-summary.js'
@@ -32,6 +32,8 @@ export type Connection = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'poll
 
 export interface ClusterState {
   nodes: NodeInfo[]
+  /** Nodes refused at the mesh handshake (another cluster key): found but not joined. */
+  rejected: RejectedPeer[]
   connection: Connection
   /** Epoch ms of the last snapshot applied; 0 before the first. */
   updatedAt: number
@@ -54,7 +56,7 @@ export function createClusterStore(api: Pick<ApiClient, 'nodes'>, init: ClusterS
   const later = init.setTimeout ?? ((fn: () => void, ms: number) => globalThis.setTimeout(fn, ms))
   const cancel = init.clearTimeout ?? ((h: unknown) => globalThis.clearTimeout(h as number))
 
-  const [state, setState] = createStore<ClusterState>({ nodes: [], connection: 'idle', updatedAt: 0, samples: {}, error: null })
+  const [state, setState] = createStore<ClusterState>({ nodes: [], rejected: [], connection: 'idle', updatedAt: 0, samples: {}, error: null })
 
   let es: EventSourceLike | null = null
   let timer: unknown = null
@@ -67,6 +69,7 @@ export function createClusterStore(api: Pick<ApiClient, 'nodes'>, init: ClusterS
     const t = now()
     const nodes = sortNodes(body.data)
     setState('nodes', reconcile(nodes, { key: 'name', merge: false }))
+    setState('rejected', reconcile(body.rejected ?? [], { key: 'address', merge: false }))
     setState('updatedAt', t)
     setState('error', null)
     for (const n of nodes) setState('samples', n.name, (prev) => appendSample(prev ?? [], sampleOf(n, t)))

@@ -1,14 +1,20 @@
-/** GET /api/nodes — this node and every peer it knows, with their gossiped state. */
+/**
+ * GET /api/nodes — this node and every peer it knows, with their gossiped state, and `rejected`: the
+ * nodes whose connections failed the cluster-key handshake lately (found, but not joined).
+ */
 import type { FastifyInstance } from 'fastify'
 import type { Mesh, NodeState } from '../../../../mesh/src/index.js'
+import type { RejectedPeer } from '../../node/rejected-peers.js'
 
 export interface NodeRouteDeps {
   self: () => Omit<NodeState, 'seq' | 'peerId'>
   mesh?: Mesh
+  /** Nodes refused at the handshake (wrong or no cluster key); none when unset. */
+  rejected?: () => RejectedPeer[]
 }
 
 /** The body of GET /api/nodes: this node first, then every peer in the local view. */
-export function nodesBody(deps: NodeRouteDeps): { object: 'list'; data: Record<string, unknown>[] } {
+export function nodesBody(deps: NodeRouteDeps): { object: 'list'; data: Record<string, unknown>[]; rejected: RejectedPeer[] } {
   const self = deps.self()
   const nodes = [
     {
@@ -27,7 +33,7 @@ export function nodesBody(deps: NodeRouteDeps): { object: 'list'; data: Record<s
       last_seen_ms_ago: Math.max(0, Date.now() - p.lastSeen)
     }))
   ]
-  return { object: 'list', data: nodes }
+  return { object: 'list', data: nodes, rejected: deps.rejected?.() ?? [] }
 }
 
 export async function nodeRoutes(app: FastifyInstance, deps: NodeRouteDeps): Promise<void> {

@@ -1,4 +1,4 @@
-/** The cluster at a glance: totals, a card per node (live over SSE), and how to grow it. */
+/** The cluster at a glance: totals, a card per node (live over SSE), nodes found but not joined, and how to grow it. */
 import { For, Show } from 'solid-js'
 import { ErrorNote, Loading } from '../../components/states.jsx'
 import { meshPeerHint, summarizeNode } from '../../lib/node-summary.js'
@@ -6,6 +6,7 @@ import { useCluster } from '../../stores/cluster.js'
 import { ClusterSummary, type ClusterTotals } from './cluster-summary.jsx'
 import { GettingStarted } from './getting-started.jsx'
 import { NodeCard } from './node-card.jsx'
+import { RejectedPeers } from './rejected-peers.jsx'
 
 export function ClusterPage() {
   const cluster = useCluster()
@@ -44,6 +45,7 @@ export function ClusterPage() {
         <div class="card-grid" data-testid="node-grid">
           <For each={nodes()}>{(node) => <NodeCard node={node} />}</For>
         </div>
+        <RejectedPeers peers={cluster.state.rejected} />
       </Show>
     </div>
   )
