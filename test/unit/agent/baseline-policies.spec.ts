@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { createRanker, leastInFlightRank, randomRank, roundRobinRank, tpsArgmaxRank } from '../../../agent/src/scheduler/baseline-policies.js'
 import type { Candidate } from '../../../agent/src/scheduler/candidates.js'
+import { cand, seeded, task } from './candidate-fixture.js'
 import { loadConfig } from '../../../agent/src/config/index.js'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const caps = { chat: true, completion: true, embeddings: true, tools: false, vision: false }
-const cand = (target: string, load: number, over: Partial<Candidate> = {}): Candidate => ({
-  target,
-  nodeName: target === 'self' ? 'n-self' : `n-${target}`,
-  slotsTotal: 4,
-  load,
-  tokensPerSecond: 100,
-  capabilities: caps,
-  contextLength: 2048,
-  loaded: true,
-  prefixMatch: 0,
-  stateAgeMs: 0,
-  ...over
-})
-const task = { expectedTokens: 100, promptTokens: 400 }
-const seeded = (seed: number) => (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647)
 const targets = (r: { candidates: Candidate[] }): string[] => r.candidates.map((c) => c.target)
 
 describe('round-robin', () => {

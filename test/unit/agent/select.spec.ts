@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { expectedFinishMs, rankCandidates, STALE_AFTER_MS } from '../../../agent/src/scheduler/select.js'
 import type { Candidate } from '../../../agent/src/scheduler/candidates.js'
+import { cand, seeded, task } from './candidate-fixture.js'
 
-const caps = { chat: true, completion: true, embeddings: true, tools: false, vision: false }
-const cand = (target: string, load: number, over: Partial<Candidate> = {}): Candidate => ({
-  target,
-  nodeName: target,
-  slotsTotal: 4,
-  load,
-  tokensPerSecond: 100,
-  capabilities: caps,
-  contextLength: 2048,
-  loaded: true,
-  prefixMatch: 0,
-  stateAgeMs: 0,
-  ...over
-})
-const task = { expectedTokens: 100, promptTokens: 400 }
-const seeded = (seed: number) => (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647)
 
 describe('rankCandidates', () => {
   it('serves locally when this node has a free slot and is as good', () => {
