@@ -1,7 +1,7 @@
 /** Request bodies of the account routes (login, password, users, keys) and the public JSON shapes. */
 import { z } from 'zod'
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-hash.js'
-import { RateLimitSchema, USERNAME_PATTERN, type ApiKeyRecord, type UserRecord } from './records.js'
+import { RateLimitSchema, USERNAME_PATTERN, type ApiKeyRecord, type PublicApiKey, type UserRecord } from './records.js'
 import { RoleSchema, ScopeSchema } from './scopes.js'
 
 const password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH)
@@ -47,7 +47,7 @@ export function publicUser(u: UserRecord): Record<string, unknown> {
 }
 
 /** An API key as the API shows it: never the key or its hash, only the recognisable prefix. */
-export function publicKey(k: ApiKeyRecord, now: number): Record<string, unknown> {
+export function publicKey(k: ApiKeyRecord, now: number): PublicApiKey {
   return {
     id: k.id,
     name: k.name,

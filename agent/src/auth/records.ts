@@ -66,3 +66,18 @@ export const ApiKeyRecordSchema = z.object({
   rateLimit: RateLimitSchema.optional()
 })
 export type ApiKeyRecord = z.infer<typeof ApiKeyRecordSchema>
+
+/** An API key as the API shows it (`GET /api/keys`): never the key or its hash, only the recognisable prefix. */
+export interface PublicApiKey {
+  id: string
+  name: string
+  /** The key's first characters (`llmlb_<id>_xxxx`), to recognise it. */
+  prefix: string
+  scopes: string[]
+  /** The username that created it, or `system:<name>` (the initial key). */
+  owner: string
+  createdAt: string
+  expiresAt: string | null
+  expired: boolean
+  rateLimit: ApiKeyRecord['rateLimit'] | null
+}

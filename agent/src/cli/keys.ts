@@ -4,6 +4,7 @@
  * `create` prints only the new key on stdout (so `KEY=$(llmlb keys create …)` works); `--json` prints
  * its details. Exit codes: 0 ok, 1 node unreachable, 2 refused (bad input, no permission, not found).
  */
+import type { PublicApiKey } from '../auth/records.js'
 import { errorMessage, requestJson, resolveTarget, type ClientFlags, type Target } from './credentials.js'
 
 export interface KeyCreateFlags extends ClientFlags {
@@ -19,16 +20,7 @@ export interface KeyListFlags extends ClientFlags {
   json?: boolean
 }
 
-interface KeyRow {
-  id: string
-  name: string
-  prefix: string
-  scopes: string[]
-  owner: string
-  createdAt: string
-  expiresAt: string | null
-  expired: boolean
-}
+type KeyRow = PublicApiKey
 
 const out = (s: string): boolean => process.stdout.write(s + '\n')
 const err = (s: string): boolean => process.stderr.write(s + '\n')

@@ -9,6 +9,7 @@ import type { Role as AgentRole, Scope as AgentScope } from '../../../agent/src/
 import type { HistoryDetail as AgentHistoryDetail, HistoryRecord, Outcome } from '../../../agent/src/history/history-record.js'
 import type { StatsGroup as AgentStatsGroup, TokenStatsRow as AgentTokenStatsRow, TokenTotals } from '../../../agent/src/history/token-stats.js'
 import type { RejectedPeer as AgentRejectedPeer } from '../../../agent/src/node/rejected-peers.js'
+import type { PublicApiKey as AgentPublicApiKey } from '../../../agent/src/auth/records.js'
 
 /** Membership status as /api/nodes reports it (the peer table's view, plus the node's own `leaving`). */
 export type NodeStatus = 'alive' | 'suspect' | 'dead' | 'left' | 'leaving'
@@ -100,19 +101,7 @@ export interface RateLimit {
 }
 
 /** `publicKey()` of the agent: never the key or its hash. */
-export interface ApiKey {
-  id: string
-  name: string
-  /** The key's first characters (`llmlb_<id>_xxxx`), to recognise it. */
-  prefix: string
-  scopes: string[]
-  /** The username that created it, or `system:<name>` (the initial key). */
-  owner: string
-  createdAt: string
-  expiresAt: string | null
-  expired: boolean
-  rateLimit: RateLimit | null
-}
+export type ApiKey = AgentPublicApiKey
 
 export interface CreateKeyInput {
   name: string
