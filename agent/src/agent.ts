@@ -32,6 +32,9 @@ function lanAddress(): string {
   return '127.0.0.1'
 }
 
+/** Longest delay between a load change and building the state the mesh gossips (ms); the mesh coalesces further. */
+const STATE_BUILD_MS = 20
+
 export interface AgentInfo {
   name: string
   url: string
@@ -154,12 +157,20 @@ export class Agent {
         leaving: () => this.leaving,
         prefixes: () => service.digest.snapshot()
       })
+    // Every slot taken or freed asks for a publish; building and validating the state each time would
+    // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.
+    let pendingPublish: NodeJS.Timeout | undefined
     const publish = (): void => {
-      try {
-        mesh.setLocalState(selfState())
-      } catch (err) {
-        log.warn({ err: (err as Error).message }, 'local state not published')
-      }
+      if (pendingPublish) return
+      pendingPublish = setTimeout(() => {
+        pendingPublish = undefined
+        try {
+          mesh.setLocalState(selfState())
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'local state not published')
+        }
+      }, STATE_BUILD_MS)
+      pendingPublish.unref()
     }
     mesh.setForwardHandler(
       createForwardHandler({
