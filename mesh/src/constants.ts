@@ -56,8 +56,17 @@ export const MAX_FORWARD_FRAME_BYTES = 256 * 1024
 /** Time allowed to dial a peer and open a forward stream before `peer_unreachable` (ms). */
 export const FORWARD_OPEN_TIMEOUT_MS = 5_000
 
-/** Concurrent forward streams allowed per connection, each direction. */
+/** Concurrent forward streams allowed per connection, each direction (idle pooled streams included). */
 export const MAX_FORWARD_STREAMS = 512
+
+/** Idle forward streams kept per peer for the next request (specs/protocols.md). */
+export const FORWARD_POOL_MAX_IDLE = 128
+
+/** An idle pooled forward stream is closed by its caller after this long (ms). */
+export const FORWARD_POOL_IDLE_MS = 15_000
+
+/** The serving side closes a forward stream that has waited this long for its next request (ms). */
+export const FORWARD_SERVER_IDLE_MS = 60_000
 
 /**
  * Largest message on an application gossip topic (`Mesh.publish`), e.g. a control-plane delta (bytes).
@@ -66,7 +75,7 @@ export const MAX_FORWARD_STREAMS = 512
 export const MAX_TOPIC_MESSAGE_BYTES = 64 * 1024
 
 /** Stream protocol of forwarded requests; the version is part of the id (specs/protocols.md). */
-export const FORWARD_PROTOCOL = '/llmlb/forward/1.0.0'
+export const FORWARD_PROTOCOL = '/llmlb/forward/2.0.0'
 
 /** TCP port the mesh listens on when none is configured (the HTTP API defaults to 32768). */
 export const DEFAULT_MESH_PORT = 32769

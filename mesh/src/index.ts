@@ -2,7 +2,7 @@
  * @packageDocumentation
  * The llmlb mesh: peers find each other (bootstrap peers or mDNS) over libp2p, gossip their node
  * state, track membership (alive / suspect / dead / left), and forward HTTP-shaped requests to each
- * other over `/llmlb/forward/1.0.0`, streaming responses back. The only public surface of `mesh/`;
+ * other over `/llmlb/forward/2.0.0`, streaming responses back. The only public surface of `mesh/`;
  * specs/protocols.md and specs/membership.md describe the wire formats and the state machine.
  *
  * Entry points that load this module on Node 20 must import `./polyfill.js` first.
@@ -30,7 +30,7 @@ export {
   type NodeState
 } from './protocol/node-state.js'
 export type { LocalNodeState } from './broadcast/state-broadcaster.js'
-export type { ForwardLimits } from './forward/frame-stream.js'
+export type { ForwardLimits } from './forward/frame-channel.js'
 export { TOPIC_NAME_PATTERN } from './broadcast/topic-bus.js'
 export {
   COALESCE_WINDOW_MS,

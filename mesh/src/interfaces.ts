@@ -31,7 +31,7 @@ export interface ForwardCaller {
   scopes?: string[]
 }
 
-/** An HTTP-shaped request carried to a peer over `/llmlb/forward/1.0.0`. */
+/** An HTTP-shaped request carried to a peer over `/llmlb/forward/2.0.0`. */
 export interface ForwardRequest {
   method: string
   /** Path with query, e.g. `/v1/chat/completions`. */
@@ -74,6 +74,10 @@ export interface MeshStats {
   forwardsOut: number
   forwardsIn: number
   forwardErrors: number
+  /** Forward streams opened; far below `forwardsOut` when pooled streams are reused. */
+  forwardStreamsOpened?: number
+  /** Forwards sent again on a fresh stream because their pooled one had just been closed by the peer. */
+  forwardStreamRetries?: number
   /** Connection handshakes that failed: wrong or missing cluster key, failed Noise. */
   handshakesRejected?: number
 }

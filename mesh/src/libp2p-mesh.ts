@@ -21,7 +21,10 @@ import { TopicBus } from './broadcast/topic-bus.js'
 import {
   DEFAULT_LISTEN_HOST,
   DEFAULT_MESH_PORT,
+  FORWARD_POOL_IDLE_MS,
+  FORWARD_POOL_MAX_IDLE,
   FORWARD_PROTOCOL,
+  FORWARD_SERVER_IDLE_MS,
   MAX_FORWARD_BODY_BYTES,
   MAX_FORWARD_FRAME_BYTES,
   MAX_FORWARD_HEAD_BYTES,
@@ -36,15 +39,17 @@ import { refuseWhileLeaving, serveForward } from './forward/forward-server.js'
 import { PeerConnector } from './peers/peer-connector.js'
 import { PeerTable, type PeerRecord, type PeerTransition } from './peers/peer-table.js'
 import { NODE_STATE_TOPIC, NodeStateSchema } from './protocol/node-state.js'
+import type { ForwardRequestHead } from './protocol/forward-frames.js'
 import { BootstrapDialer } from './transport/bootstrap-dialer.js'
 import { clusterKeyFingerprint, parseClusterKey } from './transport/cluster-key.js'
 import { createMeshNode, type MeshNode } from './transport/create-node.js'
 import { HandshakeWatch, type HandshakeRejection } from './transport/handshake-watch.js'
 import { loadOrCreateIdentity } from './transport/identity.js'
 import { advertisedAddresses } from './transport/peer-address.js'
-import type { ForwardLimits } from './forward/frame-stream.js'
+import { FrameChannel, type ForwardLimits } from './forward/frame-channel.js'
+import { StreamPool } from './forward/stream-pool.js'
 import type { AbortOptions, ForwardHandler, ForwardRequest, ForwardResponse, Mesh, MeshStats, PeerView, TopicHandler } from './interfaces.js'
-import type { PrivateKey } from '@libp2p/interface'
+import type { PrivateKey, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 
 export interface Libp2pMeshComponents {
@@ -116,7 +121,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
   private leaving = false
   private readonly table: PeerTable
   private readonly bus: TopicBus
-  private readonly counters = { gossipIn: 0, gossipDropped: 0, forwardsOut: 0, forwardsIn: 0, forwardErrors: 0, handshakesRejected: 0 }
+  private readonly counters = { gossipIn: 0, gossipDropped: 0, forwardsOut: 0, forwardsIn: 0, forwardErrors: 0, forwardStreamsOpened: 0, handshakesRejected: 0 }
   private gossipOutBefore = 0
   // Set while started.
   private node?: MeshNode
@@ -125,6 +130,10 @@ export class Libp2pMesh extends EventTarget implements Mesh {
   private connector?: PeerConnector
   private dialer?: BootstrapDialer
   private tickTimer?: NodeJS.Timeout
+  private poolTimer?: NodeJS.Timeout
+  /** Inbound forward streams being served or waiting for their next request. */
+  private readonly inboundForwards = new Set<Stream>()
+  private readonly pool = new StreamPool({ maxIdlePerPeer: FORWARD_POOL_MAX_IDLE, idleMs: FORWARD_POOL_IDLE_MS })
   private readonly loggedRejections = new Set<string>()
 
   constructor(components: Libp2pMeshComponents, init: Libp2pMeshInit = {}) {
@@ -218,28 +227,38 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     if (peerId === this.selfId) throw new ForwardError('peer_unreachable', 'cannot forward to self', peerId)
     this.counters.forwardsOut++
     const signal = options.signal
-    let stream
     try {
-      const open = AbortSignal.timeout(this.timings.forwardOpenTimeoutMs)
-      stream = await node.dialProtocol(peerIdFromString(peerId), FORWARD_PROTOCOL, {
-        signal: signal === undefined ? open : AbortSignal.any([signal, open]),
-        // Lazy negotiation: the protocol id travels with the head frame, one round trip less per
-        // forward. A whole forward costs ~1.2 ms p50 on loopback (forward-overhead.spec.ts), so
-        // no pool of idle streams (specs/protocols.md).
-        negotiateFully: false
-      })
-    } catch (err) {
-      const aborted = signal?.aborted === true
-      if (!aborted) this.counters.forwardErrors++
-      throw new ForwardError(aborted ? 'aborted' : 'peer_unreachable', aborted ? 'forward aborted by caller' : `peer ${peerId} unreachable: ${(err as Error).message}`, peerId, { cause: err })
-    }
-    try {
-      const res = await sendForward(stream, peerId, head, req.body, this.limits, signal)
-      return { ...res, body: this.countBodyErrors(res.body) }
+      return await this.pool.run(peerId, async () => new FrameChannel(await this.openForwardStream(node, peerId, signal), this.limits),
+        channel => this.exchange(channel, peerId, head, req.body, signal), signal)
     } catch (err) {
       this.countForwardError(err)
       throw err
     }
+  }
+
+  private async openForwardStream(node: MeshNode, peerId: string, signal: AbortSignal | undefined): Promise<Stream> {
+    try {
+      const open = AbortSignal.timeout(this.timings.forwardOpenTimeoutMs)
+      const stream = await node.dialProtocol(peerIdFromString(peerId), FORWARD_PROTOCOL, {
+        signal: signal === undefined ? open : AbortSignal.any([signal, open]),
+        // Lazy negotiation: the protocol id travels with the first request, one round trip less.
+        negotiateFully: false
+      })
+      this.counters.forwardStreamsOpened++
+      return stream
+    } catch (err) {
+      const aborted = signal?.aborted === true
+      throw new ForwardError(aborted ? 'aborted' : 'peer_unreachable', aborted ? 'forward aborted by caller' : `peer ${peerId} unreachable: ${(err as Error).message}`, peerId, { cause: err })
+    }
+  }
+
+  /** One request on `channel`; the stream returns to the pool when the exchange completes cleanly. */
+  private async exchange(channel: FrameChannel, peerId: string, head: ForwardRequestHead, body: Uint8Array, signal: AbortSignal | undefined): Promise<ForwardResponse> {
+    const res = await sendForward(channel, peerId, head, body, signal, reusable => {
+      if (this.status === 'started') this.pool.give(peerId, channel, reusable)
+      else this.pool.give(peerId, channel, false)
+    })
+    return { ...res, body: this.countBodyErrors(res.body) }
   }
 
   setForwardHandler(handler: ForwardHandler): void {
@@ -259,7 +278,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
 
   /** Counters since construction (across restarts). `forwardErrors` counts both directions, not caller aborts. */
   stats(): MeshStats {
-    return { ...this.counters, gossipOut: this.gossipOutBefore + (this.broadcaster?.published ?? 0) }
+    return { ...this.counters, forwardStreamRetries: this.pool.retried, gossipOut: this.gossipOutBefore + (this.broadcaster?.published ?? 0) }
   }
 
   private async doStart(): Promise<void> {
@@ -296,14 +315,19 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     await node.start()
     const streams = this.init.maxForwardStreams ?? MAX_FORWARD_STREAMS
     await node.handle(FORWARD_PROTOCOL, (stream, connection) => {
-      void serveForward(stream, connection.remotePeer.toString(), this.leaving ? refuseWhileLeaving : this.handler, {
+      // the handler is chosen per request: once this node leaves, the next request on any stream is refused
+      this.inboundForwards.add(stream)
+      void serveForward(stream, connection.remotePeer.toString(), () => (this.leaving ? refuseWhileLeaving : this.handler), {
         limits: this.limits,
         readTimeoutMs: Math.max(this.timings.forwardOpenTimeoutMs, 10_000),
+        idleTimeoutMs: FORWARD_SERVER_IDLE_MS,
         log,
         onRequest: () => { this.counters.forwardsIn++ },
         onError: () => { this.counters.forwardErrors++ }
-      })
+      }).finally(() => this.inboundForwards.delete(stream))
     }, { maxInboundStreams: streams, maxOutboundStreams: streams })
+    this.poolTimer = setInterval(() => this.pool.sweep(), FORWARD_POOL_IDLE_MS / 3)
+    this.poolTimer.unref?.()
     node.services.pubsub.subscribe(NODE_STATE_TOPIC)
     for (const topic of this.bus.topics()) node.services.pubsub.subscribe(topic)
     if (this.leaving) await this.broadcaster.leave()
@@ -358,6 +382,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
   private wireConnections(node: MeshNode): void {
     node.addEventListener('peer:disconnect', evt => {
       const peerId = evt.detail.toString()
+      this.pool.clear(peerId)
       this.emitAll(this.table.connectionClosed(peerId, Date.now()))
       const record = this.table.get(peerId)
       if (record !== undefined && (record.status === 'alive' || record.status === 'suspect')) {
@@ -420,6 +445,13 @@ export class Libp2pMesh extends EventTarget implements Mesh {
   private async teardown(): Promise<void> {
     clearInterval(this.tickTimer)
     this.tickTimer = undefined
+    clearInterval(this.poolTimer)
+    this.poolTimer = undefined
+    // Streams still open here are idle (leave drains in-flight work first): reset them rather than
+    // have libp2p close hundreds of them gracefully one by one.
+    this.pool.clear(undefined, true)
+    for (const s of this.inboundForwards) s.abort(new Error('mesh stopping'))
+    this.inboundForwards.clear()
     this.dialer?.stop()
     this.connector?.stop()
     if (this.broadcaster !== undefined) {

@@ -3,6 +3,7 @@
  * token of streams, direct vs through a second node), and how fast membership notices a join and a
  * kill -9 with the production timings, for 3 and 10 agents.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -43,8 +44,10 @@ async function hopOverhead(): Promise<void> {
   const model = join(dir, 'hop.gguf')
   await writeTinyGguf(model, { seed: 9 })
   const key = 'd4'.repeat(32)
-  const server = await startBenchAgent(['--name', 'server', '--model', model, '--slots', '8', '--cluster-key', key])
-  const ingress = await startBenchAgent(['--name', 'ingress', '--cluster-key', key, '--peer', await meshAddressOf(server)])
+  const pin = process.env.HOP_PIN === '1'
+  if (pin) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
+  const server = await startBenchAgent(['--name', 'server', '--model', model, '--slots', '8', '--cluster-key', key], {}, false, {}, pin ? '0' : undefined)
+  const ingress = await startBenchAgent(['--name', 'ingress', '--cluster-key', key, '--peer', await meshAddressOf(server)], {}, false, {}, pin ? '1' : undefined)
   try {
     await waitUntil(async () => (await fetch(`${ingress.url}/ready`)).status === 200, 20_000, 'ingress to see the model')
     for (const url of [server.url, ingress.url]) await concurrentRound(url) // warm up connections and streams

@@ -2,8 +2,13 @@
  * Routing benchmark, part 2: a real 3-node run. Three `llmlb serve` processes on 127.0.0.1 (fast
  * test profile), heterogeneous, all serving the model id `routed` (same file name, different files):
  *
- *   A: the small generated model, 4 slots, core 0      B: the same model, 2 slots, core 1
- *   C: a 4× bigger generated model, 1 slot, core 1 (slower per token, one request at a time)
+ *   A: the small generated model, 1 slot, core 0 (the fastest per request: it never batches)
+ *   B: the same model, 4 slots, core 1 (slower per request under batching, the most capacity)
+ *   C: a 4× bigger generated model, 2 slots, core 1 (slower per token)
+ *
+ * No node can carry 85 % of the cluster alone, as in any cluster of comparable boxes; an earlier
+ * layout (A with 4 slots on its own core) let A carry ~75 %, where "everything to the fastest" is
+ * nearly optimal and tells nothing about routing.
  *
  * Capacity is measured first: the cluster saturated by closed-loop clients at every node (see
  * `capacity`). Every node is an ingress (each request goes to a node drawn at random, like clients
@@ -39,9 +44,9 @@ const BIG: TinyGgufOptions = { layers: 8, embd: 512, ff: 1376, ctx: 2048 }
  * floats). Without pinning the three nodes share the box's CPU and one node alone can use all of it.
  */
 const NODES = [
-  { name: 'A', model: 'small', slots: 4, cpus: '0' },
-  { name: 'B', model: 'small', slots: 2, cpus: '1' },
-  { name: 'C', model: 'big', slots: 1, cpus: '1' }
+  { name: 'A', model: 'small', slots: 1, cpus: '0' },
+  { name: 'B', model: 'small', slots: 4, cpus: '1' },
+  { name: 'C', model: 'big', slots: 2, cpus: '1' }
 ] as const
 const POLICIES: RoutingPolicy[] = ['llmlb', 'round-robin', 'tps-argmax', 'least-in-flight']
 const PREFIX_POLICIES: RoutingPolicy[] = ['llmlb', 'round-robin', 'least-in-flight']

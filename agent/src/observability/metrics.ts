@@ -124,6 +124,7 @@ export class AgentMetrics {
       return { in: st.gossipIn, out: st.gossipOut, dropped: st.gossipDropped }
     })
     mirror('llmlb_forwards_total', 'Requests forwarded to peers (out) and served for peers (in)', 'direction', () => ({ in: ms().forwardsIn, out: ms().forwardsOut }))
+    mirror('llmlb_forward_streams_total', 'Forward streams opened, and forwards retried on a fresh stream after their pooled one closed', 'event', () => ({ opened: ms().forwardStreamsOpened ?? 0, retried: ms().forwardStreamRetries ?? 0 }))
     mirror('llmlb_forward_errors_total', 'Forwards that failed before a response head', undefined, () => ({ all: ms().forwardErrors }))
     mirror('llmlb_runtime_restarts_total', 'Restarts of the llama.cpp child after a crash', undefined, () => ({ all: runtime?.restarts() ?? 0 }))
     new Gauge({

@@ -1,6 +1,7 @@
 /**
- * Caller side of `/llmlb/forward/1.0.0`: writes the request head and body on an open stream, waits for
- * the response head, then hands back a body iterator that yields DATA frames as they arrive.
+ * Caller side of `/llmlb/forward/2.0.0`: writes the request head and body on a stream (fresh or reused
+ * from the pool), waits for the response head, then hands back a body iterator that yields DATA frames
+ * as they arrive. After the END frame the stream is handed back for the next request.
  *
  * Cancellation: aborting `signal` (before or after the head) aborts the stream, which resets it on the
  * serving node, whose handler signal then aborts. Abandoning the body iterator (`break`) does the same.
@@ -14,9 +15,8 @@ import {
   FrameDecodeError,
   type ForwardRequestHead
 } from '../protocol/forward-frames.js'
-import { FrameStream, type ForwardLimits } from './frame-stream.js'
+import type { FrameChannel, ForwardLimits } from './frame-channel.js'
 import type { ForwardRequest, ForwardResponse } from '../interfaces.js'
-import type { Stream } from '@libp2p/interface'
 
 /**
  * Builds and validates the request head. Throws ForwardError (`request_too_large` or
@@ -43,18 +43,19 @@ export function buildRequestHead(req: ForwardRequest, peerId: string, limits: Fo
 }
 
 /**
- * Sends the request on `stream` and resolves at the response head. Owns the stream from here on: it is
- * aborted on any failure and closed when the body has been read to its end.
+ * Sends the request on `channel` and resolves at the response head. Owns the stream from here on: it
+ * is aborted on any failure. `done` is called exactly once when the exchange is over, with whether the
+ * stream can carry another request (the body was read to its END and both sides are still open).
  */
 export async function sendForward(
-  stream: Stream,
+  channel: FrameChannel,
   peerId: string,
   head: ForwardRequestHead,
   body: Uint8Array,
-  limits: ForwardLimits,
-  signal?: AbortSignal
+  signal: AbortSignal | undefined,
+  done: (reusable: boolean) => void
 ): Promise<ForwardResponse> {
-  const frames = new FrameStream(stream, limits)
+  const stream = channel.stream
   const onAbort = (): void => stream.abort(toError(signal?.reason, 'forward aborted by caller'))
   signal?.addEventListener('abort', onAbort, { once: true })
   const release = (): void => signal?.removeEventListener('abort', onAbort)
@@ -62,9 +63,11 @@ export async function sendForward(
   let responseHead
   try {
     signal?.throwIfAborted()
-    await frames.writeHead(head, { signal })
-    if (body.byteLength > 0) await frames.writeData(body, { signal })
-    const first = await frames.read({ signal })
+    // HEAD and body leave in one write (FrameChannel corks frames queued in one turn)
+    channel.writeHead(head)
+    if (body.byteLength > 0) channel.writeData(body)
+    await channel.drained({ signal })
+    const first = await channel.read({ signal })
     const parsed = first.type === 'head' ? ForwardResponseHeadSchema.safeParse(first.json) : undefined
     if (parsed?.success !== true) {
       throw new ForwardError('protocol_error', 'peer sent an invalid forward response head', peerId)
@@ -73,37 +76,39 @@ export async function sendForward(
   } catch (err) {
     release()
     stream.abort(toError(err, 'forward failed'))
+    done(false)
     throw toForwardError(err, peerId, signal, 'peer_unreachable')
   }
 
   return {
     status: responseHead.status,
     headers: responseHead.headers,
-    body: readBody(frames, peerId, limits, signal, release)
+    body: readBody(channel, peerId, signal, () => { release() }, done)
   }
 }
 
 async function* readBody(
-  frames: FrameStream,
+  channel: FrameChannel,
   peerId: string,
-  limits: ForwardLimits,
   signal: AbortSignal | undefined,
-  release: () => void
+  release: () => void,
+  done: (reusable: boolean) => void
 ): AsyncGenerator<Uint8Array, void, undefined> {
   let received = 0
   let complete = false
+  const maxBodyBytes = channel.limits.maxBodyBytes
   try {
     while (true) {
       let frame
       try {
-        frame = await frames.read({ signal })
+        frame = await channel.read({ signal })
       } catch (err) {
         throw toForwardError(err, peerId, signal, 'stream_failed')
       }
       if (frame.type === 'data') {
         received += frame.data.byteLength
-        if (received > limits.maxBodyBytes) {
-          throw new ForwardError('stream_failed', `response body exceeds ${limits.maxBodyBytes} bytes`, peerId)
+        if (received > maxBodyBytes) {
+          throw new ForwardError('stream_failed', `response body exceeds ${maxBodyBytes} bytes`, peerId)
         }
         yield frame.data
         continue
@@ -121,11 +126,12 @@ async function* readBody(
   } finally {
     release()
     if (complete) {
-      // The server already closed its side; closing ours releases the stream on both ends.
-      frames.stream.close().catch(() => {})
+      // the exchange is over; the stream goes back to the pool when both sides are still open
+      done(channel.reusable)
     } else {
       // Abandoned (break), failed or aborted: reset so the serving node stops generating.
-      frames.stream.abort(new Error('forward response abandoned by caller'))
+      channel.stream.abort(new Error('forward response abandoned by caller'))
+      done(false)
     }
   }
 }

@@ -1,80 +1,105 @@
 /**
- * Serving side of `/llmlb/forward/1.0.0`: reads one request (head + exactly `bodyLength` body bytes),
- * calls the installed ForwardHandler, and streams its response back frame by frame as the handler
- * yields chunks (no buffering: SSE arrives chunk by chunk).
+ * Serving side of `/llmlb/forward/2.0.0`: a stream carries one exchange after another. For each, it
+ * reads the request (head + exactly `bodyLength` body bytes), calls the handler current at that moment,
+ * and streams its response back frame by frame as the handler yields chunks (no buffering: SSE arrives
+ * chunk by chunk), ending with END. Then it waits for the caller's next request on the same stream.
  *
  * The handler's `signal` aborts when the stream closes or resets before the response is complete, i.e.
  * when the caller cancelled, its node died, or the connection dropped; generation then stops here.
  */
 import { FORWARD_WIRE_VERSION, ForwardRequestHeadSchema, type ForwardResponseHead, type ForwardTrailer } from '../protocol/forward-frames.js'
-import { FrameStream, type ForwardLimits } from './frame-stream.js'
+import { FrameChannel, type ForwardLimits } from './frame-channel.js'
 import type { ForwardHandler, ForwardRequest, ForwardResponse } from '../interfaces.js'
+import type { DecodedFrame } from '../protocol/forward-frames.js'
 import type { Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 
 export interface ServeForwardOptions {
   limits: ForwardLimits
-  /** Deadline for the request head and body to arrive (ms); a stalled caller cannot pin a stream. */
+  /** Deadline for a request's body to arrive once its head did (ms); a stalled caller cannot pin a stream. */
   readTimeoutMs: number
+  /** How long a stream may wait for its next request before this side closes it (ms). */
+  idleTimeoutMs: number
   log: Logger
-  /** Called once the request head is valid (for `forwardsIn`). */
+  /** Called once per request whose head is valid (for `forwardsIn`). */
   onRequest?: () => void
-  /** Called when the stream ends in failure (for `forwardErrors`). */
+  /** Called when an exchange ends in failure (for `forwardErrors`). */
   onError?: () => void
 }
 
 const encoder = new TextEncoder()
 
-/** Serves one inbound forward stream to completion. Never throws. */
-export async function serveForward(stream: Stream, from: string, handler: ForwardHandler | undefined, opts: ServeForwardOptions): Promise<void> {
-  const frames = new FrameStream(stream, opts.limits)
+/**
+ * Serves one inbound forward stream until the caller closes it, it idles out, or an exchange fails.
+ * `handler` is asked for each request (so a node that starts leaving refuses the next one). Never throws.
+ */
+export async function serveForward(stream: Stream, from: string, handler: () => ForwardHandler | undefined, opts: ServeForwardOptions): Promise<void> {
+  const channel = new FrameChannel(stream, opts.limits)
+  try {
+    while (true) {
+      let first: DecodedFrame
+      try {
+        first = await channel.read({ signal: AbortSignal.timeout(opts.idleTimeoutMs) })
+      } catch {
+        // the caller closed the stream between requests, it idled out, or it broke: nothing in flight
+        await stream.close({ signal: AbortSignal.timeout(opts.readTimeoutMs) }).catch(() => stream.abort(new Error('forward stream close failed')))
+        return
+      }
+      if (!(await serveExchange(channel, first, from, handler(), opts))) return
+    }
+  } finally {
+    channel.detach()
+  }
+}
+
+/** One request and its response. Returns whether the stream can carry the next one. Never throws. */
+async function serveExchange(channel: FrameChannel, first: DecodedFrame, from: string, handler: ForwardHandler | undefined, opts: ServeForwardOptions): Promise<boolean> {
+  const stream = channel.stream
   const controller = new AbortController()
   let finished = false
   const onClose = (): void => {
     if (!finished) controller.abort(new Error('forward stream closed by the caller'))
   }
   stream.addEventListener('close', onClose)
+  stream.addEventListener('remoteCloseWrite', onClose)
   const log = opts.log
-
   try {
-    const req = await readRequest(frames, opts, controller.signal)
+    const req = await readRequest(channel, first, opts, controller.signal)
     if (req === undefined) {
       stream.abort(new Error('invalid forward request'))
       opts.onError?.()
-      return
+      return false
     }
     opts.onRequest?.()
     const response = await runHandler(handler, req, from, controller.signal, log)
     if (controller.signal.aborted) {
       stream.abort(new Error('forward cancelled'))
-      return
+      return false
     }
-    const trailer = await writeResponse(frames, response, opts.limits, controller.signal, log)
-    await frames.writeEnd(trailer)
+    const trailer = await writeResponse(channel, response, opts.limits, controller.signal, log)
+    channel.writeEnd(trailer)
     finished = true
-    // Graceful half-close waits for the queued frames to reach the transport; bounded so a caller that
-    // stopped reading cannot hold the stream forever.
-    await stream.close({ signal: AbortSignal.timeout(opts.readTimeoutMs) })
+    await channel.drained({ signal: AbortSignal.timeout(opts.readTimeoutMs) })
     if (!trailer.ok) opts.onError?.()
+    return true
   } catch (err) {
     // A stream closed by the caller is a cancellation, not a failure.
-    const cancelled = controller.signal.aborted
-    if (!cancelled) {
+    if (!controller.signal.aborted) {
       log.debug({ err, from }, 'forward stream failed')
       opts.onError?.()
     }
     controller.abort(err)
     stream.abort(err instanceof Error ? err : new Error('forward stream failed'))
+    return false
   } finally {
     finished = true
     stream.removeEventListener('close', onClose)
+    stream.removeEventListener('remoteCloseWrite', onClose)
   }
 }
 
-/** Reads head + body. Returns undefined for a request that breaks the protocol or the limits. */
-async function readRequest(frames: FrameStream, opts: ServeForwardOptions, abort: AbortSignal): Promise<ForwardRequest | undefined> {
-  const signal = AbortSignal.any([abort, AbortSignal.timeout(opts.readTimeoutMs)])
-  const first = await frames.read({ signal })
+/** Reads the body after `first` (the head). Returns undefined for a request that breaks the protocol or the limits. */
+async function readRequest(channel: FrameChannel, first: DecodedFrame, opts: ServeForwardOptions, abort: AbortSignal): Promise<ForwardRequest | undefined> {
   const parsed = first.type === 'head' ? ForwardRequestHeadSchema.safeParse(first.json) : undefined
   if (parsed?.success !== true) {
     opts.log.debug('dropping forward stream: invalid request head')
@@ -87,8 +112,9 @@ async function readRequest(frames: FrameStream, opts: ServeForwardOptions, abort
   }
   const body = new Uint8Array(head.bodyLength)
   let offset = 0
+  const signal = head.bodyLength > 0 ? AbortSignal.any([abort, AbortSignal.timeout(opts.readTimeoutMs)]) : abort
   while (offset < head.bodyLength) {
-    const frame = await frames.read({ signal })
+    const frame = await channel.read({ signal })
     if (frame.type !== 'data' || offset + frame.data.byteLength > head.bodyLength) {
       opts.log.debug('dropping forward stream: request body does not match bodyLength')
       return undefined
@@ -121,9 +147,9 @@ async function runHandler(handler: ForwardHandler | undefined, req: ForwardReque
 }
 
 /** Streams head and body; returns the trailer describing how the body ended. Throws on stream errors. */
-async function writeResponse(frames: FrameStream, res: ForwardResponse, limits: ForwardLimits, signal: AbortSignal, log: Logger): Promise<ForwardTrailer> {
+async function writeResponse(channel: FrameChannel, res: ForwardResponse, limits: ForwardLimits, signal: AbortSignal, log: Logger): Promise<ForwardTrailer> {
   const head: ForwardResponseHead = { v: FORWARD_WIRE_VERSION, status: res.status, headers: res.headers }
-  await frames.writeHead(head, { signal })
+  channel.writeHead(head)
   let sent = 0
   let iterationFailed: unknown
   try {
@@ -134,7 +160,11 @@ async function writeResponse(frames: FrameStream, res: ForwardResponse, limits: 
         log.warn({ limit: limits.maxBodyBytes }, 'forward response body over the limit, truncated')
         return { v: FORWARD_WIRE_VERSION, ok: false, message: 'response body too large' }
       }
-      if (chunk.byteLength > 0) await frames.writeData(chunk, { signal })
+      if (chunk.byteLength > 0) {
+        channel.writeData(chunk)
+        // waits only when the transport wants a drain; chunks produced in one turn leave together
+        if (channel.stream.writableNeedsDrain) await channel.drained({ signal })
+      }
     }
   } catch (err) {
     if (signal.aborted) throw err

@@ -1,5 +1,5 @@
 /**
- * Wire format of `/llmlb/forward/1.0.0` (specs/protocols.md). Every frame is an unsigned-varint length
+ * Wire format of `/llmlb/forward/2.0.0` (specs/protocols.md). Every frame is an unsigned-varint length
  * prefix followed by one tag byte and a payload:
  *
  *   HEAD 0x01  JSON: the request head (client → server) or the response head (server → client)
@@ -7,7 +7,9 @@
  *   END  0x03  JSON trailer (server → client): how the body ended
  *
  * Request:  HEAD, then DATA frames carrying exactly `bodyLength` bytes.
- * Response: HEAD, DATA frames as the handler produces them (never buffered), END, then close.
+ * Response: HEAD, DATA frames as the handler produces them (never buffered), END.
+ * A stream carries any number of request/response exchanges one after another; the caller closes it
+ * (idle) or resets it (cancellation, failure), the server closes it after an idle timeout.
  * A tag byte (rather than relying on end-of-stream) lets the client tell a complete body from a
  * truncated one: a body that stops without END is a failure even if the stream closed cleanly.
  */
@@ -18,7 +20,7 @@ export const FRAME_DATA = 0x02
 export const FRAME_END = 0x03
 
 /** Version of the forward frames' JSON; bumps with the protocol id. */
-export const FORWARD_WIRE_VERSION = 1
+export const FORWARD_WIRE_VERSION = 2
 
 export const ForwardCallerSchema = z.object({
   kind: z.enum(['anonymous', 'api-key', 'user']),

@@ -8,11 +8,12 @@ import {
   ForwardRequestHeadSchema,
   ForwardResponseHeadSchema,
   ForwardTrailerSchema,
-  FrameDecodeError
+  FrameDecodeError,
+  FORWARD_WIRE_VERSION as v
 } from '../../../mesh/src/protocol/forward-frames.js'
 
 const head = {
-  v: 1,
+  v,
   method: 'POST',
   path: '/v1/chat/completions?x=1',
   headers: { 'content-type': 'application/json' },
@@ -29,7 +30,7 @@ describe('forward frames', () => {
     const d = decodeFrame(encodeDataFrame(new Uint8Array([1, 2, 3])))
     expect(d.type).toBe('data')
     expect(d.type === 'data' && [...d.data]).toEqual([1, 2, 3])
-    expect(decodeFrame(encodeJsonFrame(FRAME_END, { v: 1, ok: true }, 1024))).toEqual({ type: 'end', json: { v: 1, ok: true } })
+    expect(decodeFrame(encodeJsonFrame(FRAME_END, { v, ok: true }, 1024))).toEqual({ type: 'end', json: { v, ok: true } })
     const empty = decodeFrame(encodeDataFrame(new Uint8Array(0)))
     expect(empty.type === 'data' && empty.data.byteLength).toBe(0)
   })
@@ -48,7 +49,8 @@ describe('forward frames', () => {
   it('validates request heads', () => {
     expect(ForwardRequestHeadSchema.safeParse(head).success).toBe(true)
     const bad = [
-      { ...head, v: 2 },
+      { ...head, v: v + 1 },
+      { ...head, v: v - 1 },
       { ...head, path: 'v1/no-slash' },
       { ...head, hops: -1 },
       { ...head, hops: 1.5 },
@@ -63,10 +65,10 @@ describe('forward frames', () => {
   })
 
   it('validates response heads and trailers', () => {
-    expect(ForwardResponseHeadSchema.safeParse({ v: 1, status: 200, headers: {} }).success).toBe(true)
-    expect(ForwardResponseHeadSchema.safeParse({ v: 1, status: 99, headers: {} }).success).toBe(false)
-    expect(ForwardResponseHeadSchema.safeParse({ v: 1, status: 200 }).success).toBe(false)
-    expect(ForwardTrailerSchema.safeParse({ v: 1, ok: false, message: 'x' }).success).toBe(true)
+    expect(ForwardResponseHeadSchema.safeParse({ v, status: 200, headers: {} }).success).toBe(true)
+    expect(ForwardResponseHeadSchema.safeParse({ v, status: 99, headers: {} }).success).toBe(false)
+    expect(ForwardResponseHeadSchema.safeParse({ v, status: 200 }).success).toBe(false)
+    expect(ForwardTrailerSchema.safeParse({ v, ok: false, message: 'x' }).success).toBe(true)
     expect(ForwardTrailerSchema.safeParse({ v: 1 }).success).toBe(false)
   })
 })
