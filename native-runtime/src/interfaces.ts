@@ -92,7 +92,7 @@ export type FinishReason = 'stop' | 'length'
 export type GenerationEvent =
   | { type: 'start'; promptTokens: number }
   | { type: 'text'; text: string; tokens: number }
-  | { type: 'end'; finishReason: FinishReason; promptTokens: number; completionTokens: number; durationMs: number }
+  | { type: 'end'; finishReason: FinishReason; promptTokens: number; completionTokens: number; durationMs: number; cachedTokens?: number }
 
 /** Result of an embeddings call. */
 export interface EmbeddingResult {

@@ -141,6 +141,8 @@ export const generationEventSchema = z.discriminatedUnion('type', [
     type: z.literal('end'),
     finishReason: z.enum(['stop', 'length']),
     promptTokens: count,
+    /** Prompt tokens found already evaluated in the slot's KV cache (a shared prefix), not evaluated again. */
+    cachedTokens: count.optional(),
     completionTokens: count,
     durationMs: z.number().nonnegative(),
     /** Time from the first sampled token to the last one (ms): decoding without the prompt. */

@@ -1,24 +1,26 @@
 /**
  * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
- * Sections: runtime, mesh, routing, routing-real, history (default: all that exist).
+ * Sections: runtime, mesh, routing, routing-real, history (default: all of them); `mesh-hop` is the
+ * hop part of `mesh` alone.
  */
 import '../../mesh/src/polyfill.js'
 import { runtimeBench } from './runtime-bench.js'
 import { routingSimBench } from './routing-bench.js'
 import { routingRealBench } from './routing-real.js'
-import { meshBench } from './mesh-bench.js'
+import { meshBench, meshHopBench } from './mesh-bench.js'
 import { historyBench } from './history-bench.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   runtime: runtimeBench,
   mesh: meshBench,
+  'mesh-hop': meshHopBench,
   routing: routingSimBench,
   'routing-real': routingRealBench,
   history: historyBench
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
-const names = wanted.length ? wanted : Object.keys(SECTIONS)
+const names = wanted.length ? wanted : Object.keys(SECTIONS).filter((n) => n !== 'mesh-hop')
 process.stdout.write(`# llmlb bench — ${new Date().toISOString()} — node ${process.version}\n`)
 for (const n of names) {
   const fn = SECTIONS[n]

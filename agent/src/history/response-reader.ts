@@ -10,7 +10,8 @@
 /** Bytes of a JSON body's tail searched for `usage`. */
 export const USAGE_TAIL_BYTES = 8192
 
-const USAGE_RE = /"usage"\s*:\s*\{[^{}]*\}/g
+/** A usage object, with one level of nested objects (`prompt_tokens_details`). */
+const USAGE_RE = /"usage"\s*:\s*\{(?:[^{}]|\{[^{}]*\})*\}/g
 const HAS_USAGE = /"usage"\s*:\s*\{/
 const HAS_ERROR = /"error"\s*:\s*\{/
 

@@ -1,7 +1,7 @@
 /**
  * One generation on one sequence: render, check the context, evaluate token by token, stream text, stop.
  */
-import type { SequenceEvaluateOptions, Token } from 'node-llama-cpp'
+import type { LlamaContextSequence, SequenceEvaluateOptions, Token } from 'node-llama-cpp'
 import { DEFAULT_TEMPERATURE, PENALTY_WINDOW_TOKENS } from '../constants.js'
 import { CapabilityError, ContextOverflowError, RuntimeError } from '../errors.js'
 import type { FinishReason, GenerateParams } from '../interfaces.js'
@@ -31,10 +31,14 @@ export async function runGeneration(
   const room = contextSize - promptTokens
   const maxTokens = Math.min(request.params.maxTokens ?? room, room)
 
-  const sequence = await host.pool.acquire(signal).catch((err: unknown) => {
+  // the free slot whose KV cache already holds the longest prefix of this prompt (a conversation's
+  // earlier turns): those tokens are not evaluated again
+  const sequence = await host.pool.acquire(signal, (s) => s.compareContextTokens(prompt.tokens).firstDifferentIndex).catch((err: unknown) => {
     throw signal.reason instanceof RuntimeError ? signal.reason : err
   })
+  let keepHistory = false
   try {
+    const cachedTokens = await reusePrefix(sequence, prompt.tokens)
     emit({ type: 'start', promptTokens })
     const generated: Token[] = []
     const decoder = new Utf8TokenDecoder(
@@ -50,7 +54,7 @@ export async function runGeneration(
     let sampled = 0
     let firstAt = 0
     let lastAt = 0
-    for await (const token of sequence.evaluate(prompt.tokens, samplingOptions(request.params, generated))) {
+    for await (const token of sequence.evaluate(prompt.tokens.slice(cachedTokens), samplingOptions(request.params, generated))) {
       if (signal.aborted) break
       lastAt = performance.now()
       if (sampled++ === 0) firstAt = lastAt
@@ -85,20 +89,37 @@ export async function runGeneration(
         text(rest.text, rest.tokens)
       }
     }
+    keepHistory = true
     emit({
       type: 'end',
       finishReason,
       promptTokens,
+      cachedTokens,
       completionTokens: generated.length,
       durationMs: performance.now() - startedAt,
       decodeMs: lastAt - firstAt,
       decodeTokens: Math.max(0, sampled - 1)
     })
   } finally {
-    // no prefix reuse yet: every request starts from an empty sequence, so promptTokens are all evaluated
-    await sequence.clearHistory().catch(() => undefined)
+    // a completed generation leaves prompt + answer in the slot for the next turn to reuse; anything
+    // else (cancel, error) may have left it half-evaluated, so it starts empty
+    if (!keepHistory) await sequence.clearHistory().catch(() => undefined)
     host.pool.release(sequence)
   }
+}
+
+/**
+ * Erases what the slot holds beyond the prompt's common prefix and returns how many prompt tokens are
+ * already evaluated. At least the last prompt token is always evaluated again: sampling needs its logits.
+ */
+async function reusePrefix(sequence: LlamaContextSequence, tokens: Token[]): Promise<number> {
+  const common = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1)
+  if (common <= 0) {
+    if (sequence.nextTokenIndex > 0) await sequence.clearHistory()
+    return 0
+  }
+  if (common < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: common, end: sequence.nextTokenIndex }])
+  return common
 }
 
 /** Maps the request's sampling parameters to node-llama-cpp's evaluate options. */

@@ -28,9 +28,12 @@ export class SlotPool<T> {
     return this.size - this.free.length
   }
 
-  /** Takes a free item, waiting in FIFO order for one when none is free. */
-  acquire(signal?: AbortSignal): Promise<T> {
-    const item = this.free.shift()
+  /**
+   * Takes a free item — the one `score` rates highest (the first free one without it, or on a tie) —
+   * waiting in FIFO order for one when none is free.
+   */
+  acquire(signal?: AbortSignal, score?: (item: T) => number): Promise<T> {
+    const item = this.takeFree(score)
     if (item !== undefined) return Promise.resolve(item)
     if (signal?.aborted) return Promise.reject(new SlotWaitAborted())
     return new Promise<T>((resolve, reject) => {
@@ -49,6 +52,20 @@ export class SlotPool<T> {
       signal?.addEventListener('abort', onAbort, { once: true })
       this.waiters.push(waiter)
     })
+  }
+
+  private takeFree(score?: (item: T) => number): T | undefined {
+    if (score === undefined || this.free.length < 2) return this.free.shift()
+    let best = 0
+    let bestScore = -Infinity
+    this.free.forEach((item, i) => {
+      const v = score(item)
+      if (v > bestScore) {
+        best = i
+        bestScore = v
+      }
+    })
+    return this.free.splice(best, 1)[0]
   }
 
   /** Returns an item: the longest waiter gets it, otherwise it goes back to the free list. */

@@ -167,6 +167,37 @@ describe('LlamaCppRuntime with a real llama.cpp child', () => {
     await runtime.unload('single')
   })
 
+  it('reuses a slot\'s KV cache for a shared prompt prefix, with the same greedy output as without it', async () => {
+    await runtime.load({ id: 'cached', path: paths.chat, slots: 2, contextSize: 512 })
+    await runtime.load({ id: 'fresh', path: paths.chat, slots: 1, contextSize: 512 })
+    const turn1: PromptInput = { kind: 'chat', messages: [{ role: 'user', content: 'the mesh and the model and the node' }] }
+    const greedy = { maxTokens: 8, temperature: 0 }
+    const first = await collect(runtime, { model: 'cached', prompt: turn1, params: greedy })
+    expect(usageCheck(first).cachedTokens).toBe(0)
+    // the same prompt again: everything but the last prompt token comes from the cache
+    const again = await collect(runtime, { model: 'cached', prompt: turn1, params: greedy })
+    expect(usageCheck(again).cachedTokens).toBe(usageCheck(again).promptTokens - 1)
+    expect(textOf(again)).toBe(textOf(first))
+    // the next turn of the conversation repeats the first one: its prefix is cached, the rest evaluated
+    const turn2: PromptInput = { kind: 'chat', messages: [...(turn1.kind === 'chat' ? turn1.messages : []), { role: 'assistant', content: textOf(first) }, { role: 'user', content: 'and then' }] }
+    const cached = await collect(runtime, { model: 'cached', prompt: turn2, params: greedy })
+    const end = usageCheck(cached)
+    expect(end.cachedTokens).toBeGreaterThanOrEqual(usageCheck(first).promptTokens - 1)
+    expect(end.cachedTokens).toBeLessThan(end.promptTokens)
+    // a model instance that never saw turn 1 evaluates all of turn 2 and says the same
+    const uncached = await collect(runtime, { model: 'fresh', prompt: turn2, params: greedy })
+    expect(usageCheck(uncached).cachedTokens).toBe(0)
+    expect(textOf(cached)).toBe(textOf(uncached))
+    // a cancelled generation leaves nothing behind to reuse
+    const ac = new AbortController()
+    await expect(async () => {
+      for await (const e of runtime.generate({ model: 'fresh', prompt: turn1, params: { maxTokens: 200, temperature: 0 } }, { signal: ac.signal })) if (e.type === 'text') ac.abort()
+    }).rejects.toThrow()
+    expect(usageCheck(await collect(runtime, { model: 'fresh', prompt: turn1, params: greedy })).cachedTokens).toBe(0)
+    await runtime.unload('cached')
+    await runtime.unload('fresh')
+  })
+
   it('stops a generation when the consumer breaks out of the loop', async () => {
     for await (const e of runtime.generate({ model: 'plain', prompt: text, params: { maxTokens: 400 } })) {
       if (e.type === 'text') break

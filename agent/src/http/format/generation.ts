@@ -21,12 +21,15 @@ export interface Usage {
   prompt_tokens: number
   completion_tokens: number
   total_tokens: number
+  /** OpenAI's shape: prompt tokens served from the KV cache of an earlier request with the same prefix. */
+  prompt_tokens_details: { cached_tokens: number }
 }
 
-const usageOf = (promptTokens: number, completionTokens: number): Usage => ({
-  prompt_tokens: promptTokens,
-  completion_tokens: completionTokens,
-  total_tokens: promptTokens + completionTokens
+const usageOf = (end: { promptTokens: number; completionTokens: number; cachedTokens?: number }): Usage => ({
+  prompt_tokens: end.promptTokens,
+  completion_tokens: end.completionTokens,
+  total_tokens: end.promptTokens + end.completionTokens,
+  prompt_tokens_details: { cached_tokens: end.cachedTokens ?? 0 }
 })
 
 /** Creates a response id with the prefix OpenAI uses for this API. */
@@ -59,7 +62,7 @@ export async function collectGeneration(meta: GenerationMeta, events: AsyncItera
     else if (ev.type === 'end') end = ev
   }
   if (!end) throw new Error('generation ended without an end event')
-  const usage = usageOf(end.promptTokens, end.completionTokens)
+  const usage = usageOf(end)
   const c =
     meta.api === 'chat'
       ? { index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: end.finishReason }
@@ -88,7 +91,7 @@ export async function* streamGeneration(meta: GenerationMeta, events: AsyncItera
         yield sseData(chunk(meta, [choice(meta, ev.text, null, first)], meta.includeUsage ? null : undefined))
         first = false
       } else if (ev.type === 'end') {
-        const usage = usageOf(ev.promptTokens, ev.completionTokens)
+        const usage = usageOf(ev)
         if (first && meta.api === 'chat') yield sseData(chunk(meta, [choice(meta, '', null, true)], meta.includeUsage ? null : undefined))
         yield sseData(chunk(meta, [choice(meta, '', ev.finishReason, false)], meta.includeUsage ? null : usage))
         if (meta.includeUsage) yield sseData(chunk(meta, [], usage))

@@ -5,13 +5,15 @@ const sse = (v: unknown): string => `data: ${JSON.stringify(v)}\n\n`
 const chunk = (text: string, usage?: unknown): Record<string, unknown> => ({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: text }, finish_reason: null }], ...(usage === undefined ? {} : { usage }) })
 
 describe('ResponseReader', () => {
-  it('reads usage from the end of a JSON body', () => {
-    const r = new ResponseReader(false, 1024)
-    r.push(JSON.stringify({ id: 'x', choices: [{ message: { content: 'hi "usage":{' } }], usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 } }))
-    const f = r.finish(200)
-    expect(f.usage).toEqual({ inputTokens: 12, outputTokens: 7 })
-    expect(f.error).toBeUndefined()
-    expect(f.complete).toBe(true)
+  it('reads usage from the end of a JSON body, with or without nested details', () => {
+    for (const details of [{}, { prompt_tokens_details: { cached_tokens: 5 } }]) {
+      const r = new ResponseReader(false, 1024)
+      r.push(JSON.stringify({ id: 'x', choices: [{ message: { content: 'hi "usage":{' } }], usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19, ...details } }))
+      const f = r.finish(200)
+      expect(f.usage).toEqual({ inputTokens: 12, outputTokens: 7 })
+      expect(f.error).toBeUndefined()
+      expect(f.complete).toBe(true)
+    }
   })
 
   it('reads embeddings usage (no completion tokens)', () => {
@@ -32,7 +34,7 @@ describe('ResponseReader', () => {
         sse(chunk('Hé', includeUsage ? null : undefined)) +
         sse(chunk('llo', includeUsage ? null : undefined)) +
         sse({ choices: [{ index: 0, delta: {}, finish_reason: 'length' }], usage: includeUsage ? null : { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }) +
-        (includeUsage ? sse({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }) : '') +
+        (includeUsage ? sse({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, prompt_tokens_details: { cached_tokens: 1 } } }) : '') +
         'data: [DONE]\n\n'
       const bytes = new TextEncoder().encode(text)
       const r = new ResponseReader(true, 64)
