@@ -52,6 +52,7 @@ export class Agent {
   private runtime?: InferenceRuntime
   private mesh?: Mesh
   private app?: FastifyInstance
+  private service?: InferenceService
   private nodeAuth?: NodeAuth
   private observability?: Observability
   private admission: AdmissionQueue
@@ -146,6 +147,7 @@ export class Agent {
     })
 
     const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy })
+    this.service = service
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen)
     const selfState = () =>
       buildLocalState({
@@ -247,7 +249,11 @@ export class Agent {
   private async stopComponents(): Promise<void> {
     if (this.publishTimer) clearInterval(this.publishTimer)
     const deadline = Date.now() + this.config.drainTimeoutMs
-    while (this.admission.totalInFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    // in-flight work: served here, and routed from here to peers (until its last byte)
+    const inFlight = (): number => this.admission.totalInFlight() + (this.service?.tracker.total() ?? 0)
+    while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    // then every connection goes, kept-alive and long-lived (dashboard event streams) included:
+    // waiting for them held a stop for the 72 s keep-alive timeout after clients aborted streams
     await this.app?.close().catch(() => undefined)
     await this.observability?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)

@@ -53,7 +53,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     // our own onResponse hook logs one line per request at debug; fastify's two info lines are noise
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true
+    return503OnClosing: true,
+    // close() destroys the connections still open: the agent calls it after draining in-flight work
+    forceCloseConnections: true
   })
 
   // Every body is JSON whatever its content type: `curl -d` sends form-urlencoded, and OpenAI-style

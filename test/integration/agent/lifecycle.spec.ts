@@ -63,4 +63,29 @@ describe('node lifecycle', () => {
     // the runtime child went with it
     await waitFor(() => children.every((pid) => spawnSync('kill', ['-0', String(pid)]).status !== 0), 'runtime child to exit', 10_000)
   })
+  it('stop is not held by open connections: a dashboard event stream, kept-alive clients, aborted streams', async () => {
+    const model = await tinyModel('held')
+    const a = await startAgent({ name: 'held-node', models: [model], args: ['--slots', '1'] })
+    const events = await fetch(`${a.url}/api/events`)
+    const eventReader = (events.body as ReadableStream<Uint8Array>).getReader()
+    await eventReader.read()
+    const aborts = Array.from({ length: 3 }, () => new AbortController())
+    await Promise.all(aborts.map(async (ac) => {
+      const res = await fetch(`${a.url}/v1/chat/completions`, {
+        method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'held', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100000, ignore_eos: true, stream: true })
+      })
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+      await reader.read()
+      ac.abort()
+    }))
+    expect((await chat(a.url, { model: 'held', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 })).status).toBe(200)
+    const r = await runCli(['stop', '--data-dir', a.dataDir])
+    expect(r.code).toBe(0)
+    // the test profile drains for at most 2 s; a connection that held the HTTP server open would keep
+    // the agent for the 72 s keep-alive timeout, or for as long as the dashboard stays open
+    await waitFor(() => a.proc.exitCode !== null, 'agent to exit', 15_000)
+    expect(a.proc.exitCode).toBe(0)
+    await eventReader.cancel().catch(() => undefined)
+  })
 })
