@@ -39,7 +39,7 @@ export async function serveForward(stream: Stream, from: string, handler: () => 
     while (true) {
       let first: DecodedFrame
       try {
-        first = await channel.read({ signal: AbortSignal.timeout(opts.idleTimeoutMs) })
+        first = await withDeadline(opts.idleTimeoutMs, undefined, signal => channel.read({ signal }))
       } catch {
         // the caller closed the stream between requests, it idled out, or it broke: nothing in flight
         await stream.close({ signal: AbortSignal.timeout(opts.readTimeoutMs) }).catch(() => stream.abort(new Error('forward stream close failed')))
@@ -79,7 +79,7 @@ async function serveExchange(channel: FrameChannel, first: DecodedFrame, from: s
     const trailer = await writeResponse(channel, response, opts.limits, controller.signal, log)
     channel.writeEnd(trailer)
     finished = true
-    await channel.drained({ signal: AbortSignal.timeout(opts.readTimeoutMs) })
+    await withDeadline(opts.readTimeoutMs, undefined, signal => channel.drained({ signal }))
     if (!trailer.ok) opts.onError?.()
     return true
   } catch (err) {
@@ -112,15 +112,18 @@ async function readRequest(channel: FrameChannel, first: DecodedFrame, opts: Ser
   }
   const body = new Uint8Array(head.bodyLength)
   let offset = 0
-  const signal = head.bodyLength > 0 ? AbortSignal.any([abort, AbortSignal.timeout(opts.readTimeoutMs)]) : abort
-  while (offset < head.bodyLength) {
-    const frame = await channel.read({ signal })
-    if (frame.type !== 'data' || offset + frame.data.byteLength > head.bodyLength) {
-      opts.log.debug('dropping forward stream: request body does not match bodyLength')
-      return undefined
+  const complete = await withDeadline(opts.readTimeoutMs, abort, async signal => {
+    while (offset < head.bodyLength) {
+      const frame = await channel.read({ signal })
+      if (frame.type !== 'data' || offset + frame.data.byteLength > head.bodyLength) return false
+      body.set(frame.data, offset)
+      offset += frame.data.byteLength
     }
-    body.set(frame.data, offset)
-    offset += frame.data.byteLength
+    return true
+  })
+  if (!complete) {
+    opts.log.debug('dropping forward stream: request body does not match bodyLength')
+    return undefined
   }
   const req: ForwardRequest = {
     method: head.method,
@@ -132,6 +135,24 @@ async function readRequest(channel: FrameChannel, first: DecodedFrame, opts: Ser
   }
   if (head.caller !== undefined) req.caller = head.caller
   return req
+}
+
+/**
+ * Runs `fn` with a signal that aborts after `ms` or with `parent`. One timer, cleared when `fn` settles:
+ * a stream serves thousands of requests, and `AbortSignal.timeout` would leave a timer behind for each.
+ */
+async function withDeadline<T>(ms: number, parent: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new Error(`no forward frame within ${ms} ms`)), ms)
+  const onParent = (): void => controller.abort(parent?.reason)
+  parent?.addEventListener('abort', onParent, { once: true })
+  if (parent?.aborted === true) onParent()
+  try {
+    return await fn(controller.signal)
+  } finally {
+    clearTimeout(timer)
+    parent?.removeEventListener('abort', onParent)
+  }
 }
 
 async function runHandler(handler: ForwardHandler | undefined, req: ForwardRequest, from: string, signal: AbortSignal, log: Logger): Promise<ForwardResponse> {
