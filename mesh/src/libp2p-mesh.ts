@@ -254,10 +254,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
 
   /** One request on `channel`; the stream returns to the pool when the exchange completes cleanly. */
   private async exchange(channel: FrameChannel, peerId: string, head: ForwardRequestHead, body: Uint8Array, signal: AbortSignal | undefined): Promise<ForwardResponse> {
-    const res = await sendForward(channel, peerId, head, body, signal, reusable => {
-      if (this.status === 'started') this.pool.give(peerId, channel, reusable)
-      else this.pool.give(peerId, channel, false)
-    })
+    const res = await sendForward(channel, peerId, head, body, signal, reusable => this.pool.give(peerId, channel, reusable && this.status === 'started'))
     return { ...res, body: this.countBodyErrors(res.body) }
   }
 

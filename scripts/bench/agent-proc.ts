@@ -1,12 +1,31 @@
 /** Starts and stops real `llmlb serve` processes for benchmarks (same CLI as users run). */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..')
 export const CLI = join(ROOT, 'bin', 'llmlb.js')
+
+/** Whether agents and the bench itself can be pinned to cores (Linux, taskset, 2+ cores). */
+export function canPinCores(): boolean {
+  return process.platform === 'linux' && availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
+}
+
+/**
+ * Runs `fn` with this process (every thread) pinned to `cpus`, then gives it back the cores it had.
+ * The cores are read before pinning: once pinned, `availableParallelism()` reports the pinned set only.
+ */
+export async function pinnedTo<T>(cpus: string, fn: () => Promise<T>): Promise<T> {
+  const all = `0-${availableParallelism() - 1}`
+  spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' })
+  try {
+    return await fn()
+  } finally {
+    spawnSync('taskset', ['-a', '-p', '-c', all, String(process.pid)], { stdio: 'ignore' })
+  }
+}
 
 export interface BenchAgent {
   url: string

@@ -8,13 +8,12 @@
  * and the load generator on core 1 — so the ingress's CPU is not taken from the serving node. The
  * pinned figure is what one hop costs between two machines; the shared one is a worst case.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtemp } from 'node:fs/promises'
-import { availableParallelism, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, request } from 'undici'
 import { writeTinyGguf } from '../../native-runtime/src/index.js'
-import { aliveNames, meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
+import { aliveNames, canPinCores, meshAddressOf, pinnedTo, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
 import { fmt, percentile, printTable } from './stats.js'
 
 const CONCURRENCY = 64
@@ -25,9 +24,7 @@ const STREAMS = 200
 const body = (stream: boolean): string => JSON.stringify({ model: 'hop', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2, stream })
 
 /** The load generator: undici's `request` on keep-alive connections costs the client far less CPU than fetch. */
-let client = new Agent({ connections: CONCURRENCY })
-
-async function post(url: string, stream: boolean): Promise<{ total: number; ttft: number }> {
+async function post(client: Agent, url: string, stream: boolean): Promise<{ total: number; ttft: number }> {
   const t0 = performance.now()
   const res = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(stream), dispatcher: client })
   if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`)
@@ -36,12 +33,12 @@ async function post(url: string, stream: boolean): Promise<{ total: number; ttft
   return { total: performance.now() - t0, ttft }
 }
 
-async function concurrentRound(url: string): Promise<number[]> {
+async function concurrentRound(client: Agent, url: string): Promise<number[]> {
   const out: number[] = []
   let next = 0
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next++ < REQUESTS_PER_ROUND) out.push((await post(url, false)).total)
+      while (next++ < REQUESTS_PER_ROUND) out.push((await post(client, url, false)).total)
     })
   )
   return out
@@ -52,26 +49,25 @@ async function hopOverhead(pin: boolean): Promise<void> {
   const model = join(dir, 'hop.gguf')
   await writeTinyGguf(model, { seed: 9 })
   const key = 'd4'.repeat(32)
-  const allCores = availableParallelism() > 1 ? `0-${availableParallelism() - 1}` : '0'
-  if (pin) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
+  const client = new Agent({ connections: CONCURRENCY })
   // production timings (gossip every 500 ms, state changes coalesced to 100 ms): what users get
   const server = await startBenchAgent(['--name', 'server', '--model', model, '--slots', '8', '--cluster-key', key], {}, true, {}, pin ? '0' : undefined)
   const ingress = await startBenchAgent(['--name', 'ingress', '--cluster-key', key, '--peer', await meshAddressOf(server)], {}, true, {}, pin ? '1' : undefined)
   try {
     await waitUntil(async () => (await fetch(`${ingress.url}/ready`)).status === 200, 20_000, 'ingress to see the model')
-    for (const url of [server.url, ingress.url]) await concurrentRound(url) // warm up connections and streams
+    for (const url of [server.url, ingress.url]) await concurrentRound(client, url) // warm up connections and streams
     const direct: number[] = []
     const forwarded: number[] = []
     for (let r = 0; r < ROUNDS; r++) {
       // interleaved rounds so drift on the shared 2-core box hits both sides alike
-      direct.push(...(await concurrentRound(server.url)))
-      forwarded.push(...(await concurrentRound(ingress.url)))
+      direct.push(...(await concurrentRound(client, server.url)))
+      forwarded.push(...(await concurrentRound(client, ingress.url)))
     }
     const dTtft: number[] = []
     const fTtft: number[] = []
     for (let i = 0; i < STREAMS; i++) {
-      dTtft.push((await post(server.url, true)).ttft)
-      fTtft.push((await post(ingress.url, true)).ttft)
+      dTtft.push((await post(client, server.url, true)).ttft)
+      fTtft.push((await post(client, ingress.url, true)).ttft)
     }
     const row = (label: string, d: number[], f: number[], p: number): (string | number)[] => [label, fmt(percentile(d, p)), fmt(percentile(f, p)), fmt(percentile(f, p) - percentile(d, p))]
     printTable(
@@ -81,9 +77,7 @@ async function hopOverhead(pin: boolean): Promise<void> {
     )
   } finally {
     await client.close()
-    client = new Agent({ connections: CONCURRENCY })
     await Promise.all([server.stop(), ingress.stop()])
-    if (pin) execFileSync('taskset', ['-a', '-p', '-c', allCores, String(process.pid)], { stdio: 'ignore' })
   }
 }
 
@@ -113,8 +107,8 @@ async function detection(n: number): Promise<(string | number)[]> {
 /** The hop overhead alone, shared and (where the box can) pinned: `npm run bench -- mesh-hop`. */
 export async function meshHopBench(): Promise<void> {
   await hopOverhead(false)
-  const canPin = process.platform === 'linux' && availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
-  if (canPin) await hopOverhead(true)
+  // the load generator shares core 1 with the ingress
+  if (canPinCores()) await pinnedTo('1', () => hopOverhead(true))
   else process.stdout.write('mesh: pinned hop measurement skipped (needs Linux, taskset and 2+ cores)\n')
 }
 

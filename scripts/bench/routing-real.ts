@@ -26,12 +26,11 @@
  * simulator is run with this cluster's shape (slots, measured rates) as an oracle reference.
  */
 import { mkdtemp } from 'node:fs/promises'
-import { availableParallelism, tmpdir } from 'node:os'
-import { spawnSync } from 'node:child_process'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeTinyGguf, type TinyGgufOptions } from '../../native-runtime/src/index.js'
 import type { RoutingPolicy } from '../../agent/src/scheduler/baseline-policies.js'
-import { aliveNames, meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
+import { aliveNames, canPinCores, meshAddressOf, pinnedTo, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
 import { POLICIES as SIM_POLICIES } from './sim/policies.js'
 import { prng } from './sim/sim-model.js'
 import { simulate } from './sim/simulate.js'
@@ -358,10 +357,13 @@ function simulatorReference(speeds: number[]): (string | number)[][] {
 }
 
 export async function routingRealBench(): Promise<void> {
+  // pin each node to its cores where the box can, and the load generator to core 1; see NODES
+  const pin = canPinCores()
+  await (pin ? pinnedTo('1', () => routingRealRun(pin)) : routingRealRun(pin))
+}
+
+async function routingRealRun(pin: boolean): Promise<void> {
   const started = performance.now()
-  // pin each node to its cores where the box can (Linux, taskset, 2+ cores); see NODES
-  const pin = process.platform === 'linux' && availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
-  if (pin) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)])
   const dir = await mkdtemp(join(tmpdir(), 'llmlb-bench-routing-'))
   const model = join(dir, `${MODEL_ID}.gguf`)
   await writeTinyGguf(model, { ...MODEL, seed: 5, readable: true })
@@ -433,6 +435,5 @@ export async function routingRealBench(): Promise<void> {
     ['load', 'policy', 'p99 s (sim)', 'p99 / oracle'],
     simulatorReference(rel)
   )
-  if (pin) spawnSync('taskset', ['-a', '-p', '-c', `0-${availableParallelism() - 1}`, String(process.pid)])
   process.stdout.write(`\nrouting-real took ${fmt((performance.now() - started) / 1000, 0)} s\n`)
 }

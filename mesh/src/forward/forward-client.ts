@@ -83,7 +83,7 @@ export async function sendForward(
   return {
     status: responseHead.status,
     headers: responseHead.headers,
-    body: readBody(channel, peerId, signal, () => { release() }, done)
+    body: readBody(channel, peerId, signal, release, done)
   }
 }
 

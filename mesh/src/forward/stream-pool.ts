@@ -27,6 +27,8 @@ export class StreamPool {
   private readonly idle = new Map<string, Idle[]>()
   private readonly opts: StreamPoolOptions
   private readonly now: () => number
+  /** Requests sent again on a fresh stream because their pooled stream had gone (since construction). */
+  retried = 0
 
   constructor(opts: StreamPoolOptions) {
     this.opts = opts
@@ -51,9 +53,6 @@ export class StreamPool {
     }
     return attempt(await open())
   }
-
-  /** Requests sent again on a fresh stream because their pooled stream had gone (since construction). */
-  retried = 0
 
   /** The most recently used idle stream to `peerId` that is still open, or undefined. */
   take(peerId: string): FrameChannel | undefined {
@@ -82,8 +81,11 @@ export class StreamPool {
     const cutoff = this.now() - this.opts.idleMs
     let dropped = 0
     for (const [peerId, list] of this.idle) {
-      const keep = list.filter(i => i.since > cutoff && i.channel.reusable)
-      for (const i of list) if (!keep.includes(i)) retire(i.channel)
+      const keep: Idle[] = []
+      for (const i of list) {
+        if (i.since > cutoff && i.channel.reusable) keep.push(i)
+        else retire(i.channel)
+      }
       dropped += list.length - keep.length
       if (keep.length === 0) this.idle.delete(peerId)
       else this.idle.set(peerId, keep)
