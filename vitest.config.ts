@@ -8,6 +8,8 @@ export default defineConfig({
     // explicit: vite-plugin-solid would otherwise default every test to jsdom
     environment: 'node',
     setupFiles: ['test/setup.ts'],
+    // one scratch folder for every temporary file of the run (agents' data dirs, models), removed at the end
+    globalSetup: ['test/global-setup.ts'],
     include: ['test/**/*.spec.ts', 'test/**/*.spec.tsx'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -9,6 +9,7 @@ import { routingSimBench } from './routing-bench.js'
 import { routingRealBench } from './routing-real.js'
 import { meshBench, meshHopBench } from './mesh-bench.js'
 import { historyBench } from './history-bench.js'
+import { useScratchTmp } from '../scratch-tmp.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   runtime: runtimeBench,
@@ -21,6 +22,10 @@ const SECTIONS: Record<string, () => Promise<void>> = {
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const names = wanted.length ? wanted : Object.keys(SECTIONS).filter((n) => n !== 'mesh-hop')
+// agents' data dirs and generated models of the whole run, removed when it ends (even on Ctrl-C)
+const cleanUp = useScratchTmp('llmlb-bench-run-')
+process.once('exit', cleanUp)
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143))
 process.stdout.write(`# llmlb bench — ${new Date().toISOString()} — node ${process.version}\n`)
 for (const n of names) {
   const fn = SECTIONS[n]

@@ -18,8 +18,9 @@ import { fmt, percentile, printTable } from './stats.js'
 
 const CONCURRENCY = 64
 const REQUESTS_PER_ROUND = 640
-const ROUNDS = 3
-const STREAMS = 200
+// many short interleaved rounds: a burst of noise on the shared VM lands on both sides alike
+const ROUNDS = 6
+const STREAMS = 400
 
 const body = (stream: boolean): string => JSON.stringify({ model: 'hop', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2, stream })
 
@@ -63,6 +64,7 @@ async function hopOverhead(pin: boolean): Promise<void> {
       direct.push(...(await concurrentRound(client, server.url)))
       forwarded.push(...(await concurrentRound(client, ingress.url)))
     }
+
     const dTtft: number[] = []
     const fTtft: number[] = []
     for (let i = 0; i < STREAMS; i++) {
@@ -73,7 +75,12 @@ async function hopOverhead(pin: boolean): Promise<void> {
     printTable(
       `mesh: one forwarded hop vs calling the serving node directly, ${pin ? 'pinned like separate boxes (server on core 0; ingress and load generator on core 1)' : 'all processes sharing the cores'} (${CONCURRENCY} concurrent, ${ROUNDS}×${REQUESTS_PER_ROUND} non-stream requests; ${STREAMS} sequential streams)`,
       ['measure', 'direct ms', 'forwarded ms', 'added by the hop ms'],
-      [row('latency p50 (64 concurrent)', direct, forwarded, 50), row('latency p99 (64 concurrent)', direct, forwarded, 99), row('stream TTFT p50', dTtft, fTtft, 50), row('stream TTFT p99', dTtft, fTtft, 99)]
+      [
+        row('latency p50 (64 concurrent)', direct, forwarded, 50),
+        row('latency p99 (64 concurrent)', direct, forwarded, 99),
+        row('stream TTFT p50', dTtft, fTtft, 50),
+        row('stream TTFT p99', dTtft, fTtft, 99)
+      ]
     )
   } finally {
     await client.close()

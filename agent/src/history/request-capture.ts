@@ -43,6 +43,16 @@ export interface CaptureTimings {
   peerHeadMs?: number
 }
 
+/** How a served body ended. */
+export interface BodyEnd {
+  /** The client left before the body was complete. */
+  clientGone: boolean
+  /** The body failed after the response head was decided. */
+  error?: unknown
+  /** The status the client got instead of the served one (a body that broke before anything was sent). */
+  status?: number
+}
+
 export interface CaptureResult {
   record: HistoryRecord
   bodies?: HistoryBodies
@@ -68,7 +78,7 @@ export class RequestCapture {
   private headAt?: number
   private firstByteAt?: number
   private rejected?: { status: number; payload: unknown }
-  private ended?: { clientGone: boolean; error?: unknown }
+  private ended?: BodyEnd
   /** Set once `finish` ran: a request is recorded exactly once. */
   finished = false
 
@@ -91,7 +101,7 @@ export class RequestCapture {
   }
 
   /** The body ended: completely, by the client leaving, or by a failure after the head. */
-  end(o: { clientGone: boolean; error?: unknown }): void {
+  end(o: BodyEnd): void {
     this.ended = o
   }
 
@@ -105,8 +115,9 @@ export class RequestCapture {
     this.finished = true
     const now = this.clock()
     const s = this.served
-    const status = s?.status ?? this.rejected?.status ?? 500
-    const facts: ResponseFacts | undefined = this.reader?.finish(status)
+    const status = this.ended?.status ?? s?.status ?? this.rejected?.status ?? 500
+    // the body as served (a status that replaced it after a failure says nothing about the body)
+    const facts: ResponseFacts | undefined = this.reader?.finish(s?.status ?? status)
     const clientGone = ctx.clientGone === true || this.ended?.clientGone === true
     const failure = this.ended?.error ? { code: 'stream_failed', message: String((this.ended.error as Error).message ?? this.ended.error) } : undefined
     const error = s ? (facts?.error ?? failure ?? null) : errorOfPayload(this.rejected?.payload, status)

@@ -5,6 +5,7 @@
  * is observed.
  */
 import type { Served } from '../inference/inference-service.js'
+import type { BodyEnd } from '../history/request-capture.js'
 
 export interface ResponseTap {
   /** A body chunk was written to the client (the first one is time-to-first-token). */
@@ -13,7 +14,7 @@ export interface ResponseTap {
    * The body ended. Resolves when the request is recorded (committed), so `sendServed` ends the
    * response only then: a client that received a complete answer finds it in history. Never rejects.
    */
-  end(o: { clientGone: boolean; error?: unknown }): Promise<void>
+  end(o: BodyEnd): Promise<void>
 }
 
 declare module 'fastify' {

@@ -28,9 +28,26 @@ afterEach(async () => {
 
 const usage = { prompt_tokens: 6, completion_tokens: 2, total_tokens: 8 }
 
-function served(kind: 'json' | 'sse' | 'broken'): Served {
+type Kind = 'json' | 'sse' | 'broken' | 'broken-json'
+
+function served(kind: Kind): Served {
   const route = { servedBy: 'n2', route: 'forwarded' as const, reason: 'free-slot', hops: 1, queueWaitMs: 0 }
   if (kind === 'json') return { result: jsonResult(200, { id: 'x', choices: [{ message: { content: 'ok' } }], usage }), route, model: 'm', stream: false }
+  if (kind === 'broken-json')
+    return {
+      // a forwarded JSON answer whose stream breaks after its first frame
+      result: {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: (async function* () {
+          yield '{"id":"x","choi'
+          throw new Error('peer died')
+        })()
+      },
+      route,
+      model: 'm',
+      stream: false
+    }
   return {
     result: {
       status: 200,
@@ -69,7 +86,7 @@ async function build(commit: () => Promise<void> = async () => undefined): Promi
     void reply.status(r.status).send(r.body)
   })
   app.post('/v1/chat/completions', async (request, reply) => {
-    const body = request.body as { model: string; kind: 'json' | 'sse' | 'broken' | 'missing' }
+    const body = request.body as { model: string; kind: Kind | 'missing' }
     if (body.kind === 'missing') throw new UnknownModelError(body.model)
     await sendServed(reply, served(body.kind), { 'x-request-id': request.id })
   })
@@ -87,18 +104,24 @@ describe('request observer', () => {
     await chat('broken', 'c')
     const missing = await chat('missing', 'd')
     expect(missing.statusCode).toBe(404)
+    // a JSON answer that broke before anything was sent: the client gets a 502, and so does the record
+    const brokenJson = await chat('broken-json', 'e')
+    expect(brokenJson.statusCode).toBe(502)
+    expect(brokenJson.json()).toMatchObject({ error: { code: 'stream_failed', type: 'server_error' } })
+    expect(brokenJson.headers['x-llmlb-served-by']).toBe('n2')
     await app.inject({ method: 'GET', url: '/api/other' })
-    expect(stored.map((s) => s.record.id)).toEqual(['a', 'b', 'c', 'd'])
-    const [a, b, c, d] = stored.map((s) => s.record)
+    expect(stored.map((s) => s.record.id)).toEqual(['a', 'b', 'c', 'd', 'e'])
+    const [a, b, c, d, e] = stored.map((s) => s.record)
     expect(a).toMatchObject({ status: 200, outcome: 'success', inputTokens: 6, outputTokens: 2, stream: false, servedBy: 'n2', route: 'forwarded', ingressNode: 'n1' })
     expect(b).toMatchObject({ status: 200, outcome: 'success', inputTokens: 6, outputTokens: 2, stream: true })
     expect(c).toMatchObject({ status: 200, outcome: 'error', error: { code: 'stream_failed' } })
     expect(d).toMatchObject({ status: 404, outcome: 'error', error: { code: 'model_not_found' }, servedBy: null })
+    expect(e).toMatchObject({ status: 502, outcome: 'error', error: { code: 'stream_failed' }, servedBy: 'n2' })
     expect(stored[0]?.bodies?.response).toContain('"usage"')
     const f = parsePrometheusText((await metrics.render()).text)
-    expect(sampleSum(f, 'llmlb_requests_total')).toBe(4)
+    expect(sampleSum(f, 'llmlb_requests_total')).toBe(5)
     expect(sampleSum(f, 'llmlb_requests_in_flight')).toBe(0)
-    expect(sampleSum(f, 'llmlb_history_wait_seconds_count')).toBe(4)
+    expect(sampleSum(f, 'llmlb_history_wait_seconds_count')).toBe(5)
   })
 
   it('completes a response only after its record is committed', async () => {
