@@ -26,6 +26,13 @@ import { controlSyncRoutes } from './routes/control-sync.js'
 import type { AppObservability } from '../observability/index.js'
 import type { RejectedPeer } from '../node/rejected-peers.js'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body's bytes as the client sent them (null without a body). */
+    rawBody: Buffer | null
+  }
+}
+
 export interface AppDeps {
   logger: Logger
   name: string
@@ -61,11 +68,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Every body is JSON whatever its content type: `curl -d` sends form-urlencoded, and OpenAI-style
   // clients are not always careful. An empty body parses to undefined and fails schema validation.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body)
+  app.decorateRequest('rawBody', null)
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    const text = body.toString('utf8')
     if (text.trim() === '') return done(null, undefined)
     try {
-      done(null, JSON.parse(text))
+      const parsed: unknown = JSON.parse(text)
+      request.rawBody = body as Buffer
+      done(null, parsed)
     } catch (err) {
       done(new InvalidJsonError((err as Error).message), undefined)
     }

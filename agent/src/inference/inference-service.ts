@@ -171,7 +171,7 @@ export class InferenceService {
         method: 'POST',
         path: API_PATHS[api],
         headers: { 'content-type': 'application/json', 'x-request-id': ctx.requestId },
-        body: new TextEncoder().encode(JSON.stringify(body)),
+        body: ctx.rawBody ?? new TextEncoder().encode(JSON.stringify(body)),
         requestId: ctx.requestId,
         hops: ctx.hops + 1,
         caller: ctx.caller

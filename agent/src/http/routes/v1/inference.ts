@@ -19,7 +19,7 @@ export async function inferenceRoutes(app: FastifyInstance, deps: InferenceRoute
   for (const api of Object.keys(API_PATHS) as InferenceApi[]) {
     app.post(API_PATHS[api], { config: { access: { scope: 'inference' } } }, async (request, reply) => {
       const signal = clientGoneSignal(reply)
-      const served = await deps.service.handle(api, request.body, { requestId: request.id, signal, hops: 0, local: false, caller: callerOf(request.identity) })
+      const served = await deps.service.handle(api, request.body, { requestId: request.id, signal, hops: 0, local: false, caller: callerOf(request.identity), ...(request.rawBody ? { rawBody: request.rawBody } : {}) })
       await sendServed(reply, deps.meter ? deps.meter(request, served) : served, { 'x-request-id': request.id })
     })
   }
