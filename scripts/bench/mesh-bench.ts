@@ -64,7 +64,6 @@ async function hopOverhead(pin: boolean): Promise<void> {
       direct.push(...(await concurrentRound(client, server.url)))
       forwarded.push(...(await concurrentRound(client, ingress.url)))
     }
-
     const dTtft: number[] = []
     const fTtft: number[] = []
     for (let i = 0; i < STREAMS; i++) {

@@ -10,7 +10,7 @@ export interface RequestContext {
   caller?: { kind: 'anonymous' | 'api-key' | 'user'; id?: string; scopes?: string[] }
   /**
    * The body's bytes as the client sent them, when they are at hand. A forward sends these instead of
-   * serializing the parsed body again (a long conversation is 100 KB of JSON: ~0.2 ms saved on the
+   * serializing the parsed body again (a long conversation is 100 KB of JSON: ~0.17 ms saved on the
    * way to the first token); the serving node parses and validates them with the same schema.
    */
   rawBody?: Uint8Array

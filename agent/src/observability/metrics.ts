@@ -13,8 +13,10 @@ import { LabelGuard } from './label-guard.js'
 
 /** Latency buckets (s): sub-ms proxying up to multi-minute generations. */
 export const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
-/** Per-hop overhead buckets (s): a mesh hop should cost milliseconds. */
-// fine below 10 ms: a hop costs well under a millisecond, and its goal (≤ 1 ms p50, ≤ 5 ms p99) must be readable here
+/**
+ * Per-hop overhead buckets (s): fine below 10 ms, where a hop's cost lies (well under a millisecond
+ * unloaded) and where its goal (≤ 1 ms p50, ≤ 5 ms p99) must be readable.
+ */
 export const HOP_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
 
 /** Where scrape-time values come from; every source optional. */
