@@ -10,6 +10,7 @@ import { routingRealBench } from './routing-real.js'
 import { meshBench, meshHopBench } from './mesh-bench.js'
 import { historyBench } from './history-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
+import { scriptArgs } from '../script-args.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   runtime: runtimeBench,
@@ -20,7 +21,10 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   history: historyBench
 }
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const USAGE = `usage: npm run bench [-- section…]
+Runs the benchmarks side by side and prints tables of ratios (see specs/benchmarks.md).
+sections: ${Object.keys(SECTIONS).join(', ')} (default: all but mesh-hop, which is part of mesh)`
+const { positionals: wanted } = scriptArgs(USAGE, {})
 const names = wanted.length ? wanted : Object.keys(SECTIONS).filter((n) => n !== 'mesh-hop')
 // agents' data dirs and generated models of the whole run, removed when it ends (even on Ctrl-C)
 const cleanUp = useScratchTmp('llmlb-bench-run-')
@@ -30,7 +34,7 @@ process.stdout.write(`# llmlb bench — ${new Date().toISOString()} — node ${p
 for (const n of names) {
   const fn = SECTIONS[n]
   if (!fn) {
-    process.stderr.write(`unknown section ${n}; have: ${Object.keys(SECTIONS).join(', ')}\n`)
+    process.stderr.write(`error: unknown section ${n}\n${USAGE}\n`)
     process.exit(2)
   }
   await fn()

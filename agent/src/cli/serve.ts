@@ -29,6 +29,7 @@ export interface ServeFlags {
   ctxSize?: string
   profile?: 'default' | 'test'
   logLevel?: string
+  logFormat?: string
 }
 
 const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.parseInt(v, 10))
@@ -51,6 +52,7 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     auth: f.auth,
     profile: f.profile,
     logLevel: f.logLevel as ConfigInput['logLevel'],
+    logFormat: f.logFormat as ConfigInput['logFormat'],
     runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) }
   }
 }
@@ -66,10 +68,12 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     }
     throw err
   }
-  // JSON lines to stdout and to rotating files in the data dir; the log API reads them back
+  // stdout: readable lines in a terminal, JSON lines otherwise; rotating JSON files in the data dir,
+  // which the log API reads back
   const { logger, logs } = createAgentLogger({
     name: config.name,
     level: config.logLevel,
+    format: config.logFormat === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.logFormat,
     redact: LOG_REDACT,
     dir: resolve(config.logs.dir ?? join(config.dataDir, 'logs')),
     maxFileBytes: config.logs.maxFileBytes,

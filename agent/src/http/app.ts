@@ -25,6 +25,7 @@ import { keyRoutes } from './routes/keys.js'
 import { controlSyncRoutes } from './routes/control-sync.js'
 import type { AppObservability } from '../observability/index.js'
 import type { RejectedPeer } from '../node/rejected-peers.js'
+import { DEFAULT_LINGER_MS, installLingeringClose, type LingerBounds } from './lingering-close.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,6 +39,8 @@ export interface AppDeps {
   name: string
   startedAt: number
   bodyLimitBytes: number
+  /** Bounds of the lingering close after early answers. @default 5 s and twice `bodyLimitBytes` */
+  lingerClose?: Partial<LingerBounds>
   service: InferenceService
   models: () => ClusterModel[]
   runtimeUp: () => boolean
@@ -65,6 +68,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: true
   })
 
+  installLingeringClose(app.server, {
+    maxMs: deps.lingerClose?.maxMs ?? DEFAULT_LINGER_MS,
+    maxBytes: deps.lingerClose?.maxBytes ?? 2 * deps.bodyLimitBytes
+  })
+
   // Every body is JSON whatever its content type: `curl -d` sends form-urlencoded, and OpenAI-style
   // clients are not always careful. An empty body parses to undefined and fails schema validation.
   app.removeAllContentTypeParsers()
@@ -83,6 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // an unknown route is a 404 before its body is read or parsed, whatever its content type
+    if (request.is404) throw new RouteNotFoundError(request.method, request.url)
   })
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
