@@ -216,8 +216,10 @@ export class Agent {
     this.url = `http://${wildcard ? 'localhost' : cfg.host}:${port}`
     // peers need an address they can reach, not localhost
     this.advertisedUrl = `http://${wildcard ? lanAddress() : cfg.host}:${port}`
-    await this.lock.update({ port, host: cfg.host, url: this.url })
+    // the local admin token exists before the lock names the port: a CLI or test that finds the node
+    // through the lock can always use it
     await nodeAuth.issueLocalToken()
+    await this.lock.update({ port, host: cfg.host, url: this.url })
 
     runtime.addEventListener('models:change', publish)
     // load changes the moment a slot is taken or freed; the mesh coalesces the adverts
