@@ -57,7 +57,7 @@ export function renameRules(grammar: string, prefix: string): string {
  * them). Decoding here stops when the grammar is complete instead, so that tail is removed.
  */
 export function withoutNewlineTail(grammar: string): string {
-  return tightIntegers(grammar.replace(/^(root ::= .*?)\s*"(?:\\n)+"\s*\[\\n\]\*\s*$/m, '$1'))
+  return tightIntegers(grammar.replace(/^(root ::= .*?)[ \t]*"(?:\\n)+"[ \t]*\[\\n\]\*[ \t]*$/m, '$1'))
 }
 
 /**
@@ -65,7 +65,7 @@ export function withoutNewlineTail(grammar: string): string {
  * are not safe integers, which schema validators reject. Integers here are plain digits, at most 15.
  */
 function tightIntegers(grammar: string): string {
-  return grammar.replace(/^(integer-number-rule ::= .*?)\s*\(\[eE\].*\)\?\s*$/m, '$1').replace(/^(integer-number-rule ::= .*)\{0,15\}/m, '$1{0,14}')
+  return grammar.replace(/^(integer-number-rule ::= .*?)[ \t]*\(\[eE\].*\)\?[ \t]*$/m, '$1').replace(/^(integer-number-rule ::= .*)\{0,15\}/m, '$1{0,14}')
 }
 
 /** The text around tool calls in a model's call syntax (from its chat wrapper's function settings). */
