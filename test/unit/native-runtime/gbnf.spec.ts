@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { gbnfLiteral, renameRules, toolCallGrammar, withoutNewlineTail } from '../../../native-runtime/src/tools/gbnf.js'
+import { gbnfLiteral, renameRules, toolCallGrammar, tightenJsonGrammar } from '../../../native-runtime/src/tools/gbnf.js'
 import { topEntries } from '../../../native-runtime/src/child/logprobs.js'
 
 describe('GBNF helpers', () => {
@@ -15,7 +15,7 @@ describe('GBNF helpers', () => {
 
   it('drops the newline tail of a JSON grammar and the exponent of its integers', () => {
     const g = 'root ::= "{" x "}" "\\n\\n\\n\\n" [\\n]*\ninteger-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,15}) ([eE] [-+]? ("0" | [1-9] [0-9]{0,15}))?\n'
-    expect(withoutNewlineTail(g)).toBe('root ::= "{" x "}"\ninteger-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,14})\n')
+    expect(tightenJsonGrammar(g)).toBe('root ::= "{" x "}"\ninteger-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,14})\n')
   })
 
   it('composes a grammar of calls in the model syntax, one or many', () => {
@@ -39,5 +39,11 @@ describe('topEntries', () => {
     expect(topEntries(m, 3)).toEqual([[2, 0.5], [4, 0.3], [1, 0.1]])
     expect(topEntries(m, 0)).toEqual([])
     expect(topEntries(m, 10)).toHaveLength(5)
+  })
+})
+
+describe('tightenJsonGrammar', () => {
+  it('keeps surrogates out of JSON string characters', () => {
+    expect(tightenJsonGrammar(String.raw`string-char-rule ::= [^"\\\x7F\x00-\x1F] | "\\"`)).toBe(String.raw`string-char-rule ::= [^"\\\x7F\x00-\x1F\uD800-\uDFFF] | "\\"`)
   })
 })
