@@ -8,9 +8,10 @@ import OpenAI from 'openai'
 import { zodResponseFormat } from 'openai/helpers/zod'
 import { z } from 'zod'
 import { stopAllAgents, type RunningAgent } from '../../helpers/agent-process.js'
-import { EMBED_MODEL, historyOf, PLAIN_MODEL, startToolsCluster, TOOLS_MODEL } from './tools-cluster.js'
+import { EMBED_MODEL, historyOf, PLAIN_MODEL, startToolsCluster, TOOLS_MODEL, type ToolsCluster } from './tools-cluster.js'
 
 let n3: RunningAgent
+let cluster: ToolsCluster
 let client: OpenAI
 /** Request ids of successful requests, checked against history at the end. */
 const seen: string[] = []
@@ -37,10 +38,14 @@ const user = (content: string): OpenAI.Chat.ChatCompletionMessageParam[] => [{ r
 const remember = (r: { headers: Headers }): void => void seen.push(r.headers.get('x-request-id') as string)
 
 beforeAll(async () => {
-  ;({ n3 } = await startToolsCluster('c3'.repeat(32)))
+  cluster = await startToolsCluster('c3'.repeat(32))
+  n3 = cluster.n3
   client = new OpenAI({ baseURL: `${n3.url}/v1`, apiKey: 'x', maxRetries: 0, timeout: 120_000 })
 })
-afterAll(stopAllAgents)
+afterAll(async () => {
+  if (process.env.TOOLS_DEBUG) process.stderr.write(cluster.n1.output().slice(-6000))
+  await stopAllAgents()
+})
 
 describe('tools through the mesh (openai client)', () => {
   it('advertises the tools capability only for the model whose template has tools', async () => {
@@ -160,11 +165,13 @@ describe('tools through the mesh (openai client)', () => {
 
   it('n: 2 gives two choices with summed usage, non-stream and stream', async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: TOOLS_MODEL, messages: user('hi'), n: 2, max_tokens: 5, ignore_eos: true } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
+      .create({ model: TOOLS_MODEL, messages: user('hi'), n: 2, max_tokens: 5, ignore_eos: true, seed: 7 } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
       .withResponse()
     remember(response)
     expect(data.choices.map((c) => c.index)).toEqual([0, 1])
     expect(data.usage?.completion_tokens).toBe(10)
+    // with a seed, choice i samples with seed + i: two different answers, not one twice
+    expect(data.choices[0]?.message.content).not.toBe(data.choices[1]?.message.content)
     const { data: stream, response: r2 } = await client.chat.completions
       .create({ model: TOOLS_MODEL, messages: user('hi'), n: 2, max_tokens: 4, ignore_eos: true, stream: true, stream_options: { include_usage: true } } as OpenAI.Chat.ChatCompletionCreateParamsStreaming)
       .withResponse()
