@@ -118,7 +118,7 @@ describe('tools through the mesh (openai client)', () => {
   })
 
   it('chat.completions.parse with a zod schema (zodResponseFormat) returns a parsed object', async () => {
-    const Answer = z.object({ ok: z.boolean(), level: z.enum(['low', 'high']), count: z.number().int(), tag: z.string().max(5) })
+    const Answer = z.object({ ok: z.boolean(), level: z.enum(['low', 'high']), count: z.number().int(), tag: z.enum(['x', 'y', 'z']) })
     const { data, response } = await client.chat.completions
       .parse({ model: TOOLS_MODEL, messages: user('Answer in JSON'), response_format: zodResponseFormat(Answer, 'answer'), max_tokens: 200 })
       .withResponse()

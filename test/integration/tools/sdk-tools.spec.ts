@@ -14,7 +14,7 @@ let n3: RunningAgent
 /** Request ids the node gave the SDKs' requests (read from responses), checked against history. */
 const ids: string[] = []
 const Weather = z.object({ city: z.enum(['Paris', 'Tokyo']), days: z.number().int(), metric: z.boolean() })
-const Answer = z.object({ ok: z.boolean(), level: z.enum(['low', 'high']), tag: z.string().max(5) })
+const Answer = z.object({ ok: z.boolean(), level: z.enum(['low', 'high']), tag: z.enum(['x', 'y', 'z']) })
 
 /** fetch that records each answer's x-request-id. */
 const recordingFetch: typeof fetch = async (input, init) => {
