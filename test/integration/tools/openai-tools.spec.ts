@@ -8,10 +8,9 @@ import OpenAI from 'openai'
 import { zodResponseFormat } from 'openai/helpers/zod'
 import { z } from 'zod'
 import { stopAllAgents, type RunningAgent } from '../../helpers/agent-process.js'
-import { EMBED_MODEL, historyOf, PLAIN_MODEL, startToolsCluster, TOOLS_MODEL, type ToolsCluster } from './tools-cluster.js'
+import { EMBED_MODEL, historyOf, PLAIN_MODEL, startToolsCluster, TOOLS_MODEL } from './tools-cluster.js'
 
 let n3: RunningAgent
-let cluster: ToolsCluster
 let client: OpenAI
 /** Request ids of successful requests, checked against history at the end. */
 const seen: string[] = []
@@ -38,14 +37,10 @@ const user = (content: string): OpenAI.Chat.ChatCompletionMessageParam[] => [{ r
 const remember = (r: { headers: Headers }): void => void seen.push(r.headers.get('x-request-id') as string)
 
 beforeAll(async () => {
-  cluster = await startToolsCluster('c3'.repeat(32))
-  n3 = cluster.n3
+  ;({ n3 } = await startToolsCluster('c3'.repeat(32)))
   client = new OpenAI({ baseURL: `${n3.url}/v1`, apiKey: 'x', maxRetries: 0, timeout: 120_000 })
 })
-afterAll(async () => {
-  if (process.env.TOOLS_DEBUG) process.stderr.write(cluster.n1.output().slice(-6000))
-  await stopAllAgents()
-})
+afterAll(stopAllAgents)
 
 describe('tools through the mesh (openai client)', () => {
   it('advertises the tools capability only for the model whose template has tools', async () => {
