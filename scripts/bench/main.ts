@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
- * Sections: runtime, mesh, routing, routing-real, history (default: all of them); `mesh-hop` is the
+ * Sections: runtime, mesh, routing, routing-real, history, structured (default: all of them); `mesh-hop` is the
  * hop part of `mesh` alone.
  */
 import '../../mesh/src/polyfill.js'
@@ -9,6 +9,7 @@ import { routingSimBench } from './routing-bench.js'
 import { routingRealBench } from './routing-real.js'
 import { meshBench, meshHopBench } from './mesh-bench.js'
 import { historyBench } from './history-bench.js'
+import { structuredBench } from './structured-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
 import { scriptArgs } from '../script-args.js'
 
@@ -18,7 +19,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   'mesh-hop': meshHopBench,
   routing: routingSimBench,
   'routing-real': routingRealBench,
-  history: historyBench
+  history: historyBench,
+  structured: structuredBench
 }
 
 const USAGE = `usage: npm run bench [-- section…]
