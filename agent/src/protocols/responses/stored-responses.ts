@@ -1,0 +1,130 @@
+/**
+ * Stored responses as any node sees them: those in its own store, and those of its peers, reached
+ * through the mesh. A response id names its owner node (ids.ts); the owner answers for it, with its own
+ * access check on the caller the asking node vouches for. Nothing is replicated (specs/responses.md).
+ */
+import type { Mesh } from '../../../../mesh/src/index.js'
+import type { Identity } from '../../auth/identity.js'
+import { LOCAL_ADMIN_ID, callerOf } from '../../auth/identity.js'
+import { AgentError } from '../../errors/errors.js'
+import { askPeer } from '../../node/peer-api.js'
+import { newResponseId, nodeTag, tagOfResponseId } from './ids.js'
+import type { ResponseStore, StoredResponse } from './response-store.js'
+import { StoredResponseSchema } from './schemas.js'
+
+/** Path of the mesh-only route that hands a stored response, with its conversation, to a peer. */
+export const INTERNAL_RESPONSE_PATH = '/api/internal/responses/:id'
+
+/** No such response, or not one the caller may see (the two are not told apart). */
+export class ResponseNotFoundError extends AgentError {
+  constructor(id: string, param: string | null = null, why = '') {
+    super('not_found', `Response with id '${id}' not found${why}`, { param })
+  }
+}
+
+/** Who owns what a request stores: `api-key:<id>`, `user:<id>`, or `anonymous` (auth off, no key). */
+export function ownerOf(identity: Identity | null | undefined): string {
+  const c = callerOf(identity)
+  return c.kind === 'anonymous' || c.id === undefined ? 'anonymous' : `${c.kind}:${c.id}`
+}
+
+/** Admins (and everyone when auth is off) see every stored response. */
+export function seesAll(identity: Identity | null | undefined): boolean {
+  if (!identity) return false
+  if (identity.kind === 'open' || identity.kind === 'local-admin' || identity.role === 'admin') return true
+  // a peer's local admin arrives through the mesh as this key id (identity.ts)
+  return identity.via === 'mesh' && identity.kind === 'api-key' && identity.id === LOCAL_ADMIN_ID
+}
+
+/** Where a response id lives: here, at a live peer, or nowhere this node can reach. */
+export type ResponseHome = { at: 'self' } | { at: 'peer'; peerId: string } | { at: 'unknown' }
+
+export interface StoredResponsesDeps {
+  store: ResponseStore
+  /** This node's peer id (the tag in the ids it mints). */
+  peerId: () => string
+  mesh?: Mesh
+}
+
+export class StoredResponses {
+  private readonly tags = new Map<string, string>()
+
+  constructor(private readonly d: StoredResponsesDeps) {}
+
+  private tagOf(peerId: string): string {
+    let t = this.tags.get(peerId)
+    if (t === undefined) {
+      t = nodeTag(peerId)
+      this.tags.set(peerId, t)
+    }
+    return t
+  }
+
+  /** A new id for a response this node stores. */
+  newId(): string {
+    return newResponseId(this.tagOf(this.d.peerId()))
+  }
+
+  /** The node that owns `id`. */
+  home(id: string): ResponseHome {
+    const tag = tagOfResponseId(id)
+    if (tag === undefined) return { at: 'unknown' }
+    if (tag === this.tagOf(this.d.peerId())) return { at: 'self' }
+    const peer = this.d.mesh?.peers().find((p) => p.status !== 'dead' && p.status !== 'left' && this.tagOf(p.peerId) === tag)
+    return peer ? { at: 'peer', peerId: peer.peerId } : { at: 'unknown' }
+  }
+
+  /** A response of this node's store that `identity` may see; throws ResponseNotFoundError otherwise. */
+  local(id: string, identity: Identity | null | undefined, param: string | null = null): StoredResponse {
+    const s = this.d.store.get(id)
+    if (!s || (s.owner !== ownerOf(identity) && !seesAll(identity))) throw new ResponseNotFoundError(id, param)
+    return s
+  }
+
+  /** Saves a response this node generated. */
+  save(stored: StoredResponse): Promise<void> {
+    return this.d.store.put(stored)
+  }
+
+  /** Deletes a local response `identity` may see; throws ResponseNotFoundError otherwise. */
+  async delete(id: string, identity: Identity | null | undefined): Promise<void> {
+    this.local(id, identity)
+    await this.d.store.delete(id)
+  }
+
+  /**
+   * The stored response `id` wherever it lives, for `previous_response_id`: from this store, or from
+   * its owner through the mesh (one round trip), which checks the caller itself.
+   */
+  async find(id: string, identity: Identity | null | undefined, ctx: { requestId: string; signal?: AbortSignal }, param: string): Promise<StoredResponse> {
+    const home = this.home(id)
+    if (home.at === 'self') return this.local(id, identity, param)
+    // a peer asking us about an id that is not ours: never ask on, a wrong tag must not loop
+    if (home.at === 'unknown' || identity?.via === 'mesh') throw new ResponseNotFoundError(id, param, home.at === 'unknown' && tagOfResponseId(id) ? ' (the node that stored it is not in the cluster now)' : '')
+    const path = INTERNAL_RESPONSE_PATH.replace(':id', encodeURIComponent(id))
+    const res = await this.relay(home.peerId, 'GET', path, identity, ctx)
+    if (res.status === 404) throw new ResponseNotFoundError(id, param)
+    if (res.status !== 200) throw peerError(res.status, res.body)
+    const parsed = StoredResponseSchema.safeParse(res.body)
+    if (!parsed.success) throw new AgentError('protocol_error', `the node that stored ${id} answered a malformed response`)
+    return parsed.data
+  }
+
+  /** Sends a request for a response to its owner node, as `identity`; the peer's status and JSON body. */
+  async relay(peerId: string, method: string, path: string, identity: Identity | null | undefined, ctx: { requestId: string; signal?: AbortSignal }): Promise<{ status: number; body: unknown }> {
+    const mesh = this.d.mesh
+    if (!mesh) throw new AgentError('peer_unreachable', 'no mesh')
+    try {
+      return await askPeer(mesh, peerId, { method, path, requestId: ctx.requestId, caller: callerOf(identity) }, { signal: ctx.signal })
+    } catch (err) {
+      throw new AgentError('peer_unreachable', `the node that stored this response could not be reached: ${(err as Error).message}`, { cause: err })
+    }
+  }
+}
+
+/** A peer's OpenAI error answer as a typed error (the codes come from the same table). */
+function peerError(status: number, body: unknown): AgentError {
+  const e = (body as { error?: { code?: unknown; message?: unknown; param?: unknown } } | null)?.error
+  const code = typeof e?.code === 'string' ? e.code : status >= 500 ? 'upstream_failed' : 'invalid_request'
+  return new AgentError(code, typeof e?.message === 'string' ? e.message : `HTTP ${status}`, { param: typeof e?.param === 'string' ? e.param : null })
+}
