@@ -21,10 +21,18 @@ export interface ChatMessage {
 /** Where an item sits, for error params: `input[3]`, or the stored context of the previous response. */
 type Where = (i: number) => string
 
-/** This request's `input` as items with ids (a string is one user message). */
+/**
+ * This request's `input` as OpenAI lists it back (`input_items`): a string is one user message, every
+ * item has an id and a type, message text is in parts (`input_text`, or `output_text` for the assistant).
+ */
 export function inputItemsOf(input: ResponsesRequest['input']): StoredInputItem[] {
   const items: InputItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input
-  return items.map((it) => ({ ...it, ...(it.type === undefined ? { type: 'message' as const } : {}), id: it.id ?? newItemId(idPrefix(it)) }) as StoredInputItem)
+  return items.map((it): StoredInputItem => {
+    const id = it.id ?? newItemId(idPrefix(it))
+    if (it.type !== undefined && it.type !== 'message') return { ...it, id }
+    const content: ContentPart[] = typeof it.content !== 'string' ? it.content : it.role === 'assistant' ? [{ type: 'output_text', text: it.content, annotations: [] }] : [{ type: 'input_text', text: it.content }]
+    return { ...it, type: 'message', content, id }
+  })
 }
 
 function idPrefix(it: InputItem): 'msg' | 'fc' | 'fco' | 'rs' {

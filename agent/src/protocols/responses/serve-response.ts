@@ -31,7 +31,7 @@ export const sseEvent = (e: ResponseStreamEvent): string => `event: ${e.type}\nd
 export async function serveResponse(deps: ServeResponseDeps, raw: unknown, ctx: RequestContext, identity: Identity | null): Promise<Served> {
   const now = deps.now ?? Date.now
   const req = parseResponsesRequest(raw)
-  const prev = req.previous_response_id ? await deps.stored.find(req.previous_response_id, identity, ctx, 'previous_response_id') : undefined
+  const prev = req.previous_response_id ? await deps.stored.find(req.previous_response_id, identity, ctx) : undefined
   const context = prev ? [...prev.context, ...prev.input, ...prev.response.output] : []
   const input = inputItemsOf(req.input)
   const answer = await openChat(deps.service, toChatBody(req, context, input), ctx)

@@ -15,12 +15,22 @@ import { StoredResponseSchema } from './schemas.js'
 /** Path of the mesh-only route that hands a stored response, with its conversation, to a peer. */
 export const INTERNAL_RESPONSE_PATH = '/api/internal/responses/:id'
 
-/** No such response, or not one the caller may see (the two are not told apart). */
+/** No such response, or not one the caller may see (the two are not told apart): 404. */
 export class ResponseNotFoundError extends AgentError {
-  constructor(id: string, param: string | null = null, why = '') {
-    super('not_found', `Response with id '${id}' not found${why}`, { param })
+  constructor(id: string, why = '') {
+    super('not_found', `Response with id '${id}' not found.${why}`)
   }
 }
+
+/** `previous_response_id` names no response the caller may see: OpenAI's 400. */
+export class PreviousResponseNotFoundError extends AgentError {
+  constructor(id: string, why = '') {
+    super('previous_response_not_found', `Previous response with id '${id}' not found.${why}`, { param: 'previous_response_id' })
+  }
+}
+
+/** Said when an id names a node that is not in the cluster now. */
+const OWNER_GONE = ' The node that stored it is not in the cluster now.'
 
 /** Who owns what a request stores: `api-key:<id>`, `user:<id>`, or `anonymous` (auth off, no key). */
 export function ownerOf(identity: Identity | null | undefined): string {
@@ -74,10 +84,16 @@ export class StoredResponses {
     return peer ? { at: 'peer', peerId: peer.peerId } : { at: 'unknown' }
   }
 
-  /** A response of this node's store that `identity` may see; throws ResponseNotFoundError otherwise. */
-  local(id: string, identity: Identity | null | undefined, param: string | null = null): StoredResponse {
+  /** A response of this node's store that `identity` may see, or undefined. */
+  visible(id: string, identity: Identity | null | undefined): StoredResponse | undefined {
     const s = this.d.store.get(id)
-    if (!s || (s.owner !== ownerOf(identity) && !seesAll(identity))) throw new ResponseNotFoundError(id, param)
+    return s && (s.owner === ownerOf(identity) || seesAll(identity)) ? s : undefined
+  }
+
+  /** A response of this node's store that `identity` may see; throws ResponseNotFoundError otherwise. */
+  local(id: string, identity: Identity | null | undefined): StoredResponse {
+    const s = this.visible(id, identity)
+    if (!s) throw new ResponseNotFoundError(id)
     return s
   }
 
@@ -96,18 +112,27 @@ export class StoredResponses {
    * The stored response `id` wherever it lives, for `previous_response_id`: from this store, or from
    * its owner through the mesh (one round trip), which checks the caller itself.
    */
-  async find(id: string, identity: Identity | null | undefined, ctx: { requestId: string; signal?: AbortSignal }, param: string): Promise<StoredResponse> {
+  async find(id: string, identity: Identity | null | undefined, ctx: { requestId: string; signal?: AbortSignal }): Promise<StoredResponse> {
     const home = this.home(id)
-    if (home.at === 'self') return this.local(id, identity, param)
+    if (home.at === 'self') {
+      const s = this.visible(id, identity)
+      if (!s) throw new PreviousResponseNotFoundError(id)
+      return s
+    }
     // a peer asking us about an id that is not ours: never ask on, a wrong tag must not loop
-    if (home.at === 'unknown' || identity?.via === 'mesh') throw new ResponseNotFoundError(id, param, home.at === 'unknown' && tagOfResponseId(id) ? ' (the node that stored it is not in the cluster now)' : '')
+    if (home.at === 'unknown' || identity?.via === 'mesh') throw new PreviousResponseNotFoundError(id, home.at === 'unknown' && tagOfResponseId(id) ? OWNER_GONE : '')
     const path = INTERNAL_RESPONSE_PATH.replace(':id', encodeURIComponent(id))
     const res = await this.relay(home.peerId, 'GET', path, identity, ctx)
-    if (res.status === 404) throw new ResponseNotFoundError(id, param)
+    if (res.status === 404) throw new PreviousResponseNotFoundError(id)
     if (res.status !== 200) throw peerError(res.status, res.body)
     const parsed = StoredResponseSchema.safeParse(res.body)
     if (!parsed.success) throw new AgentError('protocol_error', `the node that stored ${id} answered a malformed response`)
     return parsed.data
+  }
+
+  /** Throws the 404 of `GET /v1/responses/{id}` for an id whose owner is unknown. */
+  static notFound(id: string): ResponseNotFoundError {
+    return new ResponseNotFoundError(id, tagOfResponseId(id) ? OWNER_GONE : '')
   }
 
   /** Sends a request for a response to its owner node, as `identity`; the peer's status and JSON body. */

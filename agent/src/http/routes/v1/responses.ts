@@ -13,7 +13,7 @@ import { parseBody } from '../../schemas/parse-body.js'
 import '../../route-openapi.js'
 import { openAiErrorOf } from '../../../protocols/chat-events.js'
 import { serveResponse } from '../../../protocols/responses/serve-response.js'
-import { INTERNAL_RESPONSE_PATH, ResponseNotFoundError, type StoredResponses } from '../../../protocols/responses/stored-responses.js'
+import { INTERNAL_RESPONSE_PATH, StoredResponses } from '../../../protocols/responses/stored-responses.js'
 import { InputItemsQuerySchema, ResponsesRequestSchema } from '../../../protocols/responses/schemas.js'
 import { inputItemsPage } from '../../../protocols/responses/input-items.js'
 
@@ -35,7 +35,7 @@ export async function responsesRoutes(app: FastifyInstance, deps: ResponsesRoute
   const relayed = async (request: FastifyRequest<ById>, reply: FastifyReply): Promise<boolean> => {
     const home = stored.home(request.params.id)
     if (home.at === 'self') return false
-    if (home.at === 'unknown' || request.identity?.via === 'mesh') throw new ResponseNotFoundError(request.params.id)
+    if (home.at === 'unknown' || request.identity?.via === 'mesh') throw StoredResponses.notFound(request.params.id)
     const res = await stored.relay(home.peerId, request.method, request.url, request.identity, { requestId: request.id })
     await reply.status(res.status).send(res.body)
     return true
