@@ -50,25 +50,29 @@ export async function serveResponse(deps: ServeResponseDeps, raw: unknown, ctx: 
     if (req.store !== false) await deps.stored.save({ response: builder.response, input, context, owner: ownerOf(identity), createdAt })
     return events
   }
-  const events = async function* (chunks: AsyncIterable<ChatChunk>): AsyncGenerator<ResponseStreamEvent> {
-    yield* builder.start()
+  // events in batches, one per chat chunk: a batch leaves in one socket write
+  const batches = async function* (chunks: AsyncIterable<ChatChunk>): AsyncGenerator<ResponseStreamEvent[]> {
+    yield builder.start()
     try {
-      for await (const c of chunks) yield* builder.push(c)
+      for await (const c of chunks) {
+        const events = builder.push(c)
+        if (events.length > 0) yield events
+      }
     } catch (err) {
       if (ctx.signal.aborted) throw err
-      yield* await end(builder.fail(failureOf(err)))
+      yield await end(builder.fail(failureOf(err)))
       // a non-streamed answer still fails as HTTP (a 502 before any byte)
       if (!stream) throw err
       return
     }
-    yield* await end(builder.finish(Math.floor(now() / 1000)))
+    yield await end(builder.finish(Math.floor(now() / 1000)))
   }
   const body = stream
     ? (async function* () {
-        for await (const e of events(answer.chunks)) yield sseEvent(e)
+        for await (const events of batches(answer.chunks)) yield events.map(sseEvent).join('')
       })()
     : (async function* () {
-        for await (const _ of events(answer.chunks)) void _
+        for await (const _ of batches(answer.chunks)) void _
         yield JSON.stringify(builder.response)
       })()
   const headers = stream ? { ...SSE_HEADERS } : { 'content-type': 'application/json; charset=utf-8' }
