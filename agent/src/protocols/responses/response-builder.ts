@@ -76,6 +76,7 @@ function logprobsOf(content: ChatLogprobs | null | undefined): Logprob[] {
   }))
 }
 
+/** Builds one response from the chat chunks of choice 0: `start`, `push` per chunk, then `finish` or `fail`. */
 export class ResponseBuilder {
   /** The response as built so far; final once `finish` or `fail` ran. */
   readonly response: ResponseObject

@@ -10,6 +10,7 @@ import { RetentionJob } from '../../history/retention-job.js'
 import { LmdbResponseStore } from './response-store.js'
 import { StoredResponses } from './stored-responses.js'
 
+/** Settings of the stored-responses component. */
 export interface ResponseStorageInit {
   dataDir: string
   /** History's retention: stored responses older than this are deleted (days). */
@@ -20,6 +21,7 @@ export interface ResponseStorageInit {
   logger?: Logger
 }
 
+/** Stored responses of one node: store, retention, lookup. */
 export class ResponseStorage {
   readonly store: LmdbResponseStore
   readonly stored: StoredResponses

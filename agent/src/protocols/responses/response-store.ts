@@ -44,6 +44,7 @@ interface Dbs {
   time: Database<null, TimeKey>
 }
 
+/** ResponseStore in its own LMDB environment (layout in the module comment). */
 export class LmdbResponseStore implements ResponseStore {
   private db?: Dbs
   private total = 0

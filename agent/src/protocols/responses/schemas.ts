@@ -62,6 +62,7 @@ export const FunctionToolSchema = z.object({
 })
 export type FunctionTool = z.infer<typeof FunctionToolSchema>
 
+/** `tool_choice`: a mode, or one named function. */
 export const ToolChoiceSchema = z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), name: z.string().min(1) })])
 export type ToolChoice = z.infer<typeof ToolChoiceSchema>
 
@@ -111,6 +112,7 @@ export const InputItemsQuerySchema = z.object({
   after: z.string().optional()
 })
 
+/** The text part of an output message (no annotations are produced; logprobs when asked). */
 export const OutputTextSchema = z.object({ type: z.literal('output_text'), text: z.string(), annotations: z.array(z.unknown()), logprobs: z.array(z.unknown()) })
 
 /** An assistant message in `output`. */
@@ -123,12 +125,15 @@ export const OutputMessageSchema = z.object({
 })
 export type OutputMessage = z.infer<typeof OutputMessageSchema>
 
+/** A function call in `output`: always with an item id and a status. */
 export const OutputFunctionCallSchema = FunctionCallItemSchema.extend({ id: z.string(), status: z.enum(['in_progress', 'completed', 'incomplete']) })
 export type OutputFunctionCall = z.infer<typeof OutputFunctionCallSchema>
 
+/** Every item type a response's `output` holds. */
 export const OutputItemSchema = z.discriminatedUnion('type', [OutputMessageSchema, OutputFunctionCallSchema])
 export type OutputItem = z.infer<typeof OutputItemSchema>
 
+/** Token usage of a response (the chat path's usage, renamed). */
 export const ResponseUsageSchema = z.object({
   input_tokens: z.number().int(),
   input_tokens_details: z.object({ cached_tokens: z.number().int() }),
@@ -138,6 +143,7 @@ export const ResponseUsageSchema = z.object({
 })
 export type ResponseUsage = z.infer<typeof ResponseUsageSchema>
 
+/** Where a response is in its life. */
 export const ResponseStatusSchema = z.enum(['in_progress', 'completed', 'incomplete', 'failed'])
 export type ResponseStatus = z.infer<typeof ResponseStatusSchema>
 

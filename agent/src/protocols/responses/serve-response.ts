@@ -17,6 +17,7 @@ import { ResponseBuilder } from './response-builder.js'
 import type { ResponseStreamEvent } from './schemas.js'
 import { ownerOf, type StoredResponses } from './stored-responses.js'
 
+/** What serving a Responses request needs. */
 export interface ServeResponseDeps {
   service: InferenceService
   stored: StoredResponses

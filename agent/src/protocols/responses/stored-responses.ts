@@ -49,6 +49,7 @@ export function seesAll(identity: Identity | null | undefined): boolean {
 /** Where a response id lives: here, at a live peer, or nowhere this node can reach. */
 export type ResponseHome = { at: 'self' } | { at: 'peer'; peerId: string } | { at: 'unknown' }
 
+/** This node's store, its identity and the mesh to reach the others. */
 export interface StoredResponsesDeps {
   store: ResponseStore
   /** This node's peer id (the tag in the ids it mints). */
@@ -56,6 +57,7 @@ export interface StoredResponsesDeps {
   mesh?: Mesh
 }
 
+/** Stored responses of the whole cluster as this node reaches them, with the access rule applied. */
 export class StoredResponses {
   private readonly tags = new Map<string, string>()
 

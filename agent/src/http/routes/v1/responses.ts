@@ -17,6 +17,7 @@ import { INTERNAL_RESPONSE_PATH, StoredResponses } from '../../../protocols/resp
 import { InputItemsQuerySchema, ResponsesRequestSchema } from '../../../protocols/responses/schemas.js'
 import { inputItemsPage } from '../../../protocols/responses/input-items.js'
 
+/** What the Responses routes need. */
 export interface ResponsesRouteDeps {
   service: InferenceService
   stored: StoredResponses
@@ -28,6 +29,7 @@ type ById = { Params: { id: string }; Querystring: Record<string, string> }
 
 const inference = { scope: 'inference' } as const
 
+/** Registers the Responses routes (see the module comment). */
 export async function responsesRoutes(app: FastifyInstance, deps: ResponsesRouteDeps): Promise<void> {
   const { stored } = deps
 
