@@ -48,6 +48,14 @@ describe('Vercel AI SDK (@ai-sdk/openai default provider → /v1/responses)', ()
     expect(rec).toMatchObject({ api: 'responses', servedBy: 'f1', status: 200, outputTokens: r.usage.outputTokens })
   })
 
+  it("a second turn with the first turn's messages (the provider sends the stored answer as an item_reference)", async () => {
+    const first = await generateText({ model: sdk()(MODEL), prompt: 'Say hello', maxOutputTokens: 6, maxRetries: 0 })
+    const second = await generateText({ model: sdk()(MODEL), messages: [{ role: 'user', content: 'Say hello' }, ...first.response.messages, { role: 'user', content: 'Again' }], maxOutputTokens: 6, maxRetries: 0 })
+    const sentInput = (second.request.body as { input: { type?: string }[] }).input
+    expect(sentInput.some((i) => i.type === 'item_reference')).toBe(true)
+    expect(second.usage.inputTokens).toBeGreaterThan((first.usage.inputTokens ?? 0) + (first.usage.outputTokens ?? 0))
+  })
+
   it('streamText', async () => {
     const r = streamText({ model: sdk()(MODEL), system: 'be brief', prompt: 'Count to three', maxOutputTokens: 10, maxRetries: 0 })
     let text = ''
@@ -79,7 +87,8 @@ describe('Vercel AI SDK (@ai-sdk/openai default provider → /v1/responses)', ()
 })
 
 describe('LangChain ChatOpenAI with useResponsesApi', () => {
-  const chat = () => new ChatOpenAI({ model: MODEL, apiKey: 'unused', useResponsesApi: true, maxTokens: 8, maxRetries: 0, configuration: { baseURL: `${n2.url}/v1` } })
+  // ignore_eos (llmlb's extension, as on chat): gibberish weights may otherwise end at the first token
+  const chat = () => new ChatOpenAI({ model: MODEL, apiKey: 'unused', useResponsesApi: true, maxTokens: 8, maxRetries: 0, modelKwargs: { ignore_eos: true }, configuration: { baseURL: `${n2.url}/v1` } })
 
   it('invoke', async () => {
     const msg = await chat().invoke([{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello' }])
@@ -90,8 +99,13 @@ describe('LangChain ChatOpenAI with useResponsesApi', () => {
 
   it('stream', async () => {
     let text = ''
-    for await (const c of await chat().stream('tell me something')) text += c.text
+    let outputTokens = 0
+    for await (const c of await chat().stream('tell me something')) {
+      text += c.text
+      outputTokens += c.usage_metadata?.output_tokens ?? 0
+    }
     expect(text.length).toBeGreaterThan(0)
+    expect(outputTokens).toBe(8)
   })
 })
 

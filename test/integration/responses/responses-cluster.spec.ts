@@ -119,6 +119,17 @@ describe('Responses API across the mesh (openai client)', () => {
     expect(secondItems.data).toEqual([{ id: expect.stringMatching(/^msg_/), type: 'message', role: 'user', content: [{ type: 'input_text', text: 'what was the word?' }] }])
   })
 
+  it('item_reference to an output item stored on another node is resolved through the mesh', async () => {
+    const first = await client(n2).responses.create({ model: MODEL, input: 'first turn', max_output_tokens: 6 })
+    const msg = first.output[0]
+    const second = await client(n3).responses.create({ model: MODEL, input: [{ role: 'user', content: 'first turn' }, { type: 'item_reference', id: msg?.id ?? '' }, { role: 'user', content: 'second turn' }], max_output_tokens: 4 })
+    // the referenced answer is part of the prompt
+    expect(second.usage?.input_tokens).toBeGreaterThan((first.usage?.input_tokens ?? 0) + (first.usage?.output_tokens ?? 0))
+    const items = await client(n3).responses.inputItems.list(second.id, { order: 'asc' })
+    expect(items.data[1]).toMatchObject({ id: msg?.id, type: 'message', role: 'assistant' })
+    await expect(client(n3).responses.create({ model: MODEL, input: [{ type: 'item_reference', id: `msg_${'0'.repeat(40)}` }] })).rejects.toMatchObject({ status: 400, param: 'input[0].id' })
+  })
+
   it('delete from another node; afterwards the response and its follow-ups are gone', async () => {
     const r = await client(n2).responses.create({ model: MODEL, input: 'to be deleted', max_output_tokens: 3 })
     const del = await fetch(`${n1.url}/v1/responses/${r.id}`, { method: 'DELETE' })

@@ -26,7 +26,17 @@ export function tagOfResponseId(id: string): string | undefined {
   return RESPONSE_ID.exec(id)?.[1]
 }
 
-/** A new item id (`msg_…`, `fc_…`, `fco_…`, `call_…`). */
-export function newItemId(prefix: 'msg' | 'fc' | 'fco' | 'call' | 'rs'): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`
+const ITEM_ID = new RegExp(`^(?:msg|fc)_([0-9a-f]{${NODE_TAG_HEX}})[0-9a-f]{24}$`)
+
+/**
+ * A new item id. Output items (`msg`, `fc`) carry their node's tag like response ids, so an
+ * `item_reference` to them can be resolved from any node; the ids of input items need no tag.
+ */
+export function newItemId(prefix: 'msg' | 'fc' | 'fco' | 'call' | 'rs', tag = ''): string {
+  return `${prefix}_${tag}${randomBytes(12).toString('hex')}`
+}
+
+/** The owner tag of an output item id, or undefined when the id is not one of ours. */
+export function tagOfItemId(id: string): string | undefined {
+  return ITEM_ID.exec(id)?.[1]
 }

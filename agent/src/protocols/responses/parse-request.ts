@@ -5,13 +5,14 @@
  */
 import { InvalidRequestError } from '../../errors/errors.js'
 import { parseBody } from '../../http/schemas/parse-body.js'
-import { FunctionCallItemSchema, FunctionCallOutputItemSchema, MessageItemSchema, ReasoningItemSchema, ResponsesRequestSchema, type ResponsesRequest } from './schemas.js'
+import { FunctionCallItemSchema, FunctionCallOutputItemSchema, ItemReferenceSchema, MessageItemSchema, ReasoningItemSchema, ResponsesRequestSchema, type ResponsesRequest } from './schemas.js'
 
 const ITEM_SCHEMAS = {
   message: MessageItemSchema,
   function_call: FunctionCallItemSchema,
   function_call_output: FunctionCallOutputItemSchema,
-  reasoning: ReasoningItemSchema
+  reasoning: ReasoningItemSchema,
+  item_reference: ItemReferenceSchema
 } as const
 
 /** Why item `i` of `input` is invalid, as a 400. */
@@ -20,7 +21,7 @@ function itemError(item: unknown, i: number): InvalidRequestError {
   const type = typeof item === 'object' && item !== null ? ((item as { type?: unknown }).type ?? ('role' in item ? 'message' : undefined)) : undefined
   if (typeof type !== 'string') return new InvalidRequestError(`'${param}' must be an item object with a 'type' (or a message with a 'role')`, param)
   const schema = ITEM_SCHEMAS[type as keyof typeof ITEM_SCHEMAS]
-  if (!schema) return new InvalidRequestError(`'${param}': input items of type '${type}' are not supported (message, function_call, function_call_output)`, `${param}.type`)
+  if (!schema) return new InvalidRequestError(`'${param}': input items of type '${type}' are not supported (message, function_call, function_call_output, item_reference)`, `${param}.type`)
   try {
     parseBody(schema, item)
   } catch (err) {

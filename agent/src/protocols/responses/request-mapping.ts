@@ -25,8 +25,8 @@ type Where = (i: number) => string
  * This request's `input` as OpenAI lists it back (`input_items`): a string is one user message, every
  * item has an id and a type, message text is in parts (`input_text`, or `output_text` for the assistant).
  */
-export function inputItemsOf(input: ResponsesRequest['input']): StoredInputItem[] {
-  const items: InputItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input
+export function inputItemsOf(input: string | readonly InputItem[]): StoredInputItem[] {
+  const items: readonly InputItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input
   return items.map((it): StoredInputItem => {
     const id = it.id ?? newItemId(idPrefix(it))
     if (it.type !== undefined && it.type !== 'message') return { ...it, id }
@@ -126,6 +126,7 @@ export function toChatBody(req: ResponsesRequest, context: readonly InputItem[],
   if (req.temperature != null) body.temperature = req.temperature
   if (req.top_p != null) body.top_p = req.top_p
   if (req.user != null) body.user = req.user
+  if (req.ignore_eos) body.ignore_eos = true
   if (req.include?.includes('message.output_text.logprobs') || (req.top_logprobs ?? 0) > 0) {
     body.logprobs = true
     if (req.top_logprobs) body.top_logprobs = req.top_logprobs

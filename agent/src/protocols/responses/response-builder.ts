@@ -23,6 +23,8 @@ export interface ResponseSeed {
   /** Seconds since the epoch. */
   createdAt: number
   request: ResponsesRequest
+  /** Node tag put into output item ids (ids.ts). @default none */
+  itemTag?: string
 }
 
 /** The response object before any output: status `in_progress`. */
@@ -85,9 +87,11 @@ export class ResponseBuilder {
   private call?: { item: OutputFunctionCall; index: number; chatIndex: number }
   private usage: ChatUsage | null = null
   private finishReason: string | null = null
+  private readonly tag: string
 
   constructor(seed: ResponseSeed) {
     this.response = initialResponse(seed)
+    this.tag = seed.itemTag ?? ''
   }
 
   /** Chat usage seen so far (the last chunk carries it). */
@@ -124,7 +128,7 @@ export class ResponseBuilder {
   private addText(out: ResponseStreamEvent[], delta: string, logprobs: Logprob[]): void {
     this.closeCall(out, 'completed')
     if (!this.text) {
-      const item: OutputMessage = { type: 'message', id: newItemId('msg'), role: 'assistant', status: 'in_progress', content: [] }
+      const item: OutputMessage = { type: 'message', id: newItemId('msg', this.tag), role: 'assistant', status: 'in_progress', content: [] }
       const index = this.response.output.push(item) - 1
       this.text = { item, index, logprobs: [] }
       this.emit(out, { type: 'response.output_item.added', output_index: index, item })
@@ -141,7 +145,7 @@ export class ResponseBuilder {
     this.closeText(out, 'completed')
     if (this.call && this.call.chatIndex !== chatIndex) this.closeCall(out, 'completed')
     if (!this.call) {
-      const item: OutputFunctionCall = { type: 'function_call', id: newItemId('fc'), call_id: id || newItemId('call'), name: name ?? '', arguments: '', status: 'in_progress' }
+      const item: OutputFunctionCall = { type: 'function_call', id: newItemId('fc', this.tag), call_id: id || newItemId('call'), name: name ?? '', arguments: '', status: 'in_progress' }
       const index = this.response.output.push(item) - 1
       this.call = { item, index, chatIndex }
       this.emit(out, { type: 'response.output_item.added', output_index: index, item })

@@ -4,6 +4,7 @@
  *
  * - `resp` id → StoredResponse          the response, its input items, the conversation before it (LZ4)
  * - `time` [createdAtMs, id] → null     creation order, for retention (oldest first)
+ * - `item` output item id → response id  resolves `item_reference` inputs
  *
  * Retention follows history's (`history.retentionDays`, `history.maxRecords`) through the same
  * RetentionJob. Puts resolve at their commit: a response is answered only once it can be read back.
@@ -29,6 +30,8 @@ export type StoredResponse = z.infer<typeof StoredResponseSchema>
 /** Where a node keeps its stored responses. */
 export interface ResponseStore extends RetentionTarget {
   get(id: string): StoredResponse | undefined
+  /** The id of the stored response whose output holds the item `itemId`. */
+  responseOfItem(itemId: string): string | undefined
   /** Resolves once committed (readable by the next request). */
   put(stored: StoredResponse): Promise<void>
   /** True when it existed. */
@@ -42,6 +45,7 @@ interface Dbs {
   root: RootDatabase
   resp: Database<StoredResponse, string>
   time: Database<null, TimeKey>
+  item: Database<string, string>
 }
 
 /** ResponseStore in its own LMDB environment (layout in the module comment). */
@@ -56,8 +60,13 @@ export class LmdbResponseStore implements ResponseStore {
     if (this.db) return
     await mkdir(this.path, { recursive: true, mode: 0o700 })
     // noSync as history: committed writes survive kill -9 of the agent; a power cut may lose the last seconds
-    const root = open({ path: this.path, maxDbs: 2, compression: false, noSync: true })
-    this.db = { root, resp: root.openDB<StoredResponse, string>({ name: 'resp', compression: true }), time: root.openDB<null, TimeKey>({ name: 'time' }) }
+    const root = open({ path: this.path, maxDbs: 3, compression: false, noSync: true })
+    this.db = {
+      root,
+      resp: root.openDB<StoredResponse, string>({ name: 'resp', compression: true }),
+      time: root.openDB<null, TimeKey>({ name: 'time' }),
+      item: root.openDB<string, string>({ name: 'item' })
+    }
     this.total = this.db.resp.getCount()
   }
 
@@ -76,13 +85,18 @@ export class LmdbResponseStore implements ResponseStore {
     return this.opened().resp.get(id)
   }
 
+  responseOfItem(itemId: string): string | undefined {
+    return this.opened().item.get(itemId)
+  }
+
   async put(stored: StoredResponse): Promise<void> {
     const db = this.opened()
     const id = stored.response.id
     const had = db.resp.get(id)
-    if (had) void db.time.remove([had.createdAt, id])
+    if (had) this.removeEntries(db, had)
     else this.total++
     void db.time.put([stored.createdAt, id], null)
+    for (const o of stored.response.output) void db.item.put(o.id, id)
     await db.resp.put(id, stored)
   }
 
@@ -90,10 +104,16 @@ export class LmdbResponseStore implements ResponseStore {
     const db = this.opened()
     const had = db.resp.get(id)
     if (!had) return false
-    void db.time.remove([had.createdAt, id])
+    this.removeEntries(db, had)
     this.total--
     await db.resp.remove(id)
     return true
+  }
+
+  /** Removes what a stored response adds besides itself (all in the caller's turn: one transaction). */
+  private removeEntries(db: Dbs, s: StoredResponse): void {
+    void db.time.remove([s.createdAt, s.response.id])
+    for (const o of s.response.output) void db.item.remove(o.id)
   }
 
   size(): number {
@@ -120,6 +140,7 @@ export class LmdbResponseStore implements ResponseStore {
       for (const { key } of db.time.getRange({ limit: Math.min(RESPONSE_PRUNE_BATCH, max - deleted) })) {
         if (!doomed(key[0])) break
         void db.time.remove(key)
+        for (const o of db.resp.get(key[1])?.response.output ?? []) void db.item.remove(o.id)
         void db.resp.remove(key[1])
         this.total--
         n++

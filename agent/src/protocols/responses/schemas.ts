@@ -48,9 +48,16 @@ export const FunctionCallOutputItemSchema = z.object({
 /** A reasoning item echoed back by a client; it carries nothing our models need and is dropped. */
 export const ReasoningItemSchema = z.object({ type: z.literal('reasoning'), id: z.string().optional(), summary: z.array(z.unknown()).optional() })
 
-/** Every input item type this node understands. */
+/** Every input item type this node understands, once references are resolved. */
 export const InputItemSchema = z.union([MessageItemSchema, FunctionCallItemSchema, FunctionCallOutputItemSchema, ReasoningItemSchema])
 export type InputItem = z.infer<typeof InputItemSchema>
+
+/** An output item of a stored response, named instead of repeated (the AI SDK sends these with `store`). */
+export const ItemReferenceSchema = z.object({ type: z.literal('item_reference'), id: z.string().min(1).max(128) })
+
+/** An item of the request's `input`: an item, or a reference to an output item of a stored response. */
+export const RequestInputItemSchema = z.union([InputItemSchema, ItemReferenceSchema])
+export type RequestInputItem = z.infer<typeof RequestInputItemSchema>
 
 /** A function tool; the only tool type served (built-in OpenAI tools need OpenAI's servers). */
 export const FunctionToolSchema = z.object({
@@ -83,7 +90,7 @@ export type TextFormat = z.infer<typeof TextFormatSchema>
 /** `POST /v1/responses` body. */
 export const ResponsesRequestSchema = z.object({
   model: z.string().min(1).max(256),
-  input: z.union([z.string(), z.array(InputItemSchema)]),
+  input: z.union([z.string(), z.array(RequestInputItemSchema)]),
   instructions: z.string().nullish(),
   previous_response_id: z.string().min(1).max(128).nullish(),
   tools: z.array(FunctionToolSchema).nullish(),
@@ -101,7 +108,9 @@ export const ResponsesRequestSchema = z.object({
   background: z.boolean().nullish(),
   user: z.string().nullish(),
   reasoning: z.unknown().optional(),
-  truncation: z.enum(['auto', 'disabled']).nullish()
+  truncation: z.enum(['auto', 'disabled']).nullish(),
+  /** llmlb extension, as on chat (llama.cpp server's): keep generating past end-of-generation tokens. */
+  ignore_eos: z.boolean().nullish()
 })
 export type ResponsesRequest = z.infer<typeof ResponsesRequestSchema>
 
@@ -203,3 +212,9 @@ export const StoredResponseSchema = z.object({
   owner: z.string(),
   createdAt: z.number()
 })
+
+/** Body of the mesh-only `POST /api/internal/responses/items`: output item ids to resolve. */
+export const ItemLookupSchema = z.object({ ids: z.array(z.string().max(128)).min(1).max(1000) })
+
+/** Its answer: the items found among those the caller may see. */
+export const ItemLookupAnswerSchema = z.object({ items: z.array(OutputItemSchema) })

@@ -14,7 +14,8 @@ import { openAiErrorOf, openChat, type ChatChunk } from '../chat-events.js'
 import { inputItemsOf, toChatBody } from './request-mapping.js'
 import { parseResponsesRequest } from './parse-request.js'
 import { ResponseBuilder } from './response-builder.js'
-import type { ResponseStreamEvent } from './schemas.js'
+import type { InputItem, ResponseStreamEvent, ResponsesRequest } from './schemas.js'
+import { InvalidRequestError } from '../../errors/errors.js'
 import { ownerOf, type StoredResponses } from './stored-responses.js'
 
 /** What serving a Responses request needs. */
@@ -34,10 +35,10 @@ export async function serveResponse(deps: ServeResponseDeps, raw: unknown, ctx: 
   const req = parseResponsesRequest(raw)
   const prev = req.previous_response_id ? await deps.stored.find(req.previous_response_id, identity, ctx) : undefined
   const context = prev ? [...prev.context, ...prev.input, ...prev.response.output] : []
-  const input = inputItemsOf(req.input)
+  const input = inputItemsOf(await resolveReferences(deps.stored, req.input, identity, ctx))
   const answer = await openChat(deps.service, toChatBody(req, context, input), ctx)
   const createdAt = now()
-  const builder = new ResponseBuilder({ id: deps.stored.newId(), createdAt: Math.floor(createdAt / 1000), request: req })
+  const builder = new ResponseBuilder({ id: deps.stored.newId(), createdAt: Math.floor(createdAt / 1000), request: req, itemTag: deps.stored.tag() })
   const usage = { promptTokens: 0, completionTokens: 0 }
   const stream = req.stream === true
 
@@ -78,6 +79,19 @@ export async function serveResponse(deps: ServeResponseDeps, raw: unknown, ctx: 
       })()
   const headers = stream ? { ...SSE_HEADERS } : { 'content-type': 'application/json; charset=utf-8' }
   return { result: { status: 200, headers, body }, route: answer.served.route, model: req.model, stream, usage }
+}
+
+/** `input` with each `item_reference` replaced by the stored output item it names; an unknown one is a 400. */
+async function resolveReferences(stored: StoredResponses, input: ResponsesRequest['input'], identity: Identity | null, ctx: RequestContext): Promise<string | InputItem[]> {
+  if (typeof input === 'string') return input
+  const refs = input.flatMap((it) => (it.type === 'item_reference' ? [it.id] : []))
+  const found = refs.length > 0 ? await stored.items(refs, identity, ctx) : new Map<string, InputItem>()
+  return input.map((it, i) => {
+    if (it.type !== 'item_reference') return it
+    const item = found.get(it.id)
+    if (!item) throw new InvalidRequestError(`Item with id '${it.id}' not found.`, `input[${i}].id`)
+    return item
+  })
 }
 
 /** The `error` of a response that failed mid-generation (5xx details stay generic, as everywhere). */

@@ -8,12 +8,15 @@ import type { Identity } from '../../auth/identity.js'
 import { LOCAL_ADMIN_ID, callerOf } from '../../auth/identity.js'
 import { AgentError } from '../../errors/errors.js'
 import { askPeer } from '../../node/peer-api.js'
-import { newResponseId, nodeTag, tagOfResponseId } from './ids.js'
+import { newResponseId, nodeTag, tagOfItemId, tagOfResponseId } from './ids.js'
 import type { ResponseStore, StoredResponse } from './response-store.js'
-import { StoredResponseSchema } from './schemas.js'
+import { ItemLookupAnswerSchema, StoredResponseSchema, type OutputItem } from './schemas.js'
 
 /** Path of the mesh-only route that hands a stored response, with its conversation, to a peer. */
 export const INTERNAL_RESPONSE_PATH = '/api/internal/responses/:id'
+
+/** Path of the mesh-only route that resolves output item ids (`item_reference`) for a peer. */
+export const INTERNAL_ITEMS_PATH = '/api/internal/response-items'
 
 /** No such response, or not one the caller may see (the two are not told apart): 404. */
 export class ResponseNotFoundError extends AgentError {
@@ -74,14 +77,22 @@ export class StoredResponses {
 
   /** A new id for a response this node stores. */
   newId(): string {
-    return newResponseId(this.tagOf(this.d.peerId()))
+    return newResponseId(this.tag())
   }
 
-  /** The node that owns `id`. */
+  /** This node's tag, put into the ids of the responses and output items it stores. */
+  tag(): string {
+    return this.tagOf(this.d.peerId())
+  }
+
+  /** The node that owns the response `id`. */
   home(id: string): ResponseHome {
-    const tag = tagOfResponseId(id)
+    return this.homeOfTag(tagOfResponseId(id))
+  }
+
+  private homeOfTag(tag: string | undefined): ResponseHome {
     if (tag === undefined) return { at: 'unknown' }
-    if (tag === this.tagOf(this.d.peerId())) return { at: 'self' }
+    if (tag === this.tag()) return { at: 'self' }
     const peer = this.d.mesh?.peers().find((p) => p.status !== 'dead' && p.status !== 'left' && this.tagOf(p.peerId) === tag)
     return peer ? { at: 'peer', peerId: peer.peerId } : { at: 'unknown' }
   }
@@ -137,12 +148,48 @@ export class StoredResponses {
     return new ResponseNotFoundError(id, tagOfResponseId(id) ? OWNER_GONE : '')
   }
 
+  /** Output items of this node's stored responses among `ids` that `identity` may see. */
+  localItems(ids: readonly string[], identity: Identity | null | undefined): OutputItem[] {
+    const out: OutputItem[] = []
+    for (const id of ids) {
+      const rid = this.d.store.responseOfItem(id)
+      const item = rid === undefined ? undefined : this.visible(rid, identity)?.response.output.find((o) => o.id === id)
+      if (item) out.push(item)
+    }
+    return out
+  }
+
+  /**
+   * Output items of stored responses wherever they live (`item_reference`): this node's from its
+   * store, others' with one mesh request per owner node. Ids not found, or not the caller's, are absent.
+   */
+  async items(ids: readonly string[], identity: Identity | null | undefined, ctx: { requestId: string; signal?: AbortSignal }): Promise<Map<string, OutputItem>> {
+    const found = new Map<string, OutputItem>()
+    const byPeer = new Map<string, string[]>()
+    for (const id of new Set(ids)) {
+      const home = this.homeOfTag(tagOfItemId(id))
+      if (home.at === 'self') for (const it of this.localItems([id], identity)) found.set(it.id, it)
+      // a peer asking us: answer with ours only, never ask on
+      else if (home.at === 'peer' && identity?.via !== 'mesh') byPeer.set(home.peerId, [...(byPeer.get(home.peerId) ?? []), id])
+    }
+    await Promise.all(
+      [...byPeer].map(async ([peerId, wanted]) => {
+        const res = await this.relay(peerId, 'POST', INTERNAL_ITEMS_PATH, identity, ctx, { ids: wanted })
+        if (res.status !== 200) throw peerError(res.status, res.body)
+        const parsed = ItemLookupAnswerSchema.safeParse(res.body)
+        if (!parsed.success) throw new AgentError('protocol_error', 'a node answered a malformed item lookup')
+        for (const it of parsed.data.items) found.set(it.id, it)
+      })
+    )
+    return found
+  }
+
   /** Sends a request for a response to its owner node, as `identity`; the peer's status and JSON body. */
-  async relay(peerId: string, method: string, path: string, identity: Identity | null | undefined, ctx: { requestId: string; signal?: AbortSignal }): Promise<{ status: number; body: unknown }> {
+  async relay(peerId: string, method: string, path: string, identity: Identity | null | undefined, ctx: { requestId: string; signal?: AbortSignal }, body?: unknown): Promise<{ status: number; body: unknown }> {
     const mesh = this.d.mesh
     if (!mesh) throw new AgentError('peer_unreachable', 'no mesh')
     try {
-      return await askPeer(mesh, peerId, { method, path, requestId: ctx.requestId, caller: callerOf(identity) }, { signal: ctx.signal })
+      return await askPeer(mesh, peerId, { method, path, requestId: ctx.requestId, caller: callerOf(identity), ...(body === undefined ? {} : { body }) }, { signal: ctx.signal })
     } catch (err) {
       throw new AgentError('peer_unreachable', `the node that stored this response could not be reached: ${(err as Error).message}`, { cause: err })
     }

@@ -7,7 +7,7 @@ import type { InputItem, ResponsesRequest } from '../../../../agent/src/protocol
 
 const body = (req: Partial<ResponsesRequest> & { input: ResponsesRequest['input'] }, context: InputItem[] = []): Record<string, unknown> => {
   const r = parseResponsesRequest({ model: 'm', ...req })
-  return toChatBody(r, context, inputItemsOf(r.input))
+  return toChatBody(r, context, inputItemsOf(r.input as string | InputItem[]))
 }
 
 function error400(fn: () => unknown): InvalidRequestError {
@@ -22,7 +22,7 @@ function error400(fn: () => unknown): InvalidRequestError {
 
 describe('Responses request mapping', () => {
   it('a string input is one user message; instructions lead as a system message; limits and sampling map', () => {
-    expect(body({ input: 'hi', instructions: 'be brief', max_output_tokens: 12, temperature: 0.3, top_p: 0.8, user: 'u1' })).toEqual({
+    expect(body({ input: 'hi', instructions: 'be brief', max_output_tokens: 12, temperature: 0.3, top_p: 0.8, user: 'u1', ignore_eos: true })).toEqual({
       model: 'm',
       messages: [
         { role: 'system', content: 'be brief' },
@@ -31,7 +31,8 @@ describe('Responses request mapping', () => {
       max_tokens: 12,
       temperature: 0.3,
       top_p: 0.8,
-      user: 'u1'
+      user: 'u1',
+      ignore_eos: true
     })
   })
 

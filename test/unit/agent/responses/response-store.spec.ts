@@ -50,6 +50,18 @@ describe('LmdbResponseStore', () => {
     expect(store.size()).toBe(1)
   })
 
+  it('indexes output items by id for item_reference, and forgets them with their response', async () => {
+    const s = stored('resp_items', 1000)
+    s.response.output = [{ type: 'message', id: 'msg_out1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'hi', annotations: [], logprobs: [] }] }]
+    await store.put(s)
+    expect(store.responseOfItem('msg_out1')).toBe('resp_items')
+    await store.delete('resp_items')
+    expect(store.responseOfItem('msg_out1')).toBeUndefined()
+    await store.put({ ...s, createdAt: 500 })
+    expect(await store.prune({ olderThan: 900 })).toBe(1)
+    expect(store.responseOfItem('msg_out1')).toBeUndefined()
+  })
+
   it('retention deletes the older than the cut, then the oldest beyond the cap', async () => {
     for (let i = 0; i < 10; i++) await store.put(stored(`resp_${i}`, 1000 * (i + 1)))
     expect(await store.prune({ olderThan: 3500 })).toBe(3)
@@ -89,6 +101,17 @@ describe('StoredResponses', () => {
     await expect(s.delete(id, key('k2'))).rejects.toThrow(ResponseNotFoundError)
     await s.delete(id, key('k1'))
     expect(() => s.local(id, key('k1'))).toThrow(ResponseNotFoundError)
+  })
+
+  it('output items resolve for their owner only', async () => {
+    const s = new StoredResponses({ store, peerId: () => peerId })
+    const id = s.newId()
+    const rec = stored(id, 1000, ownerOf(key('k1')))
+    rec.response.output = [{ type: 'function_call', id: `fc_${s.tag()}${'1'.repeat(24)}`, call_id: 'c1', name: 'f', arguments: '{}', status: 'completed' }]
+    await s.save(rec)
+    const itemId = rec.response.output[0]?.id ?? ''
+    expect((await s.items([itemId, `msg_${s.tag()}${'2'.repeat(24)}`, 'msg_foreign'], key('k1'), { requestId: 'r' })).get(itemId)).toMatchObject({ name: 'f' })
+    expect((await s.items([itemId], key('k2'), { requestId: 'r' })).size).toBe(0)
   })
 
   it('owners and admins', () => {

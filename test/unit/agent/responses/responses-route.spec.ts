@@ -110,6 +110,21 @@ describe('/v1/responses over a scripted chat path', () => {
     ])
   })
 
+  it('item_reference inputs are replaced by the stored output items they name; an unknown one is a 400', async () => {
+    script = { text: 'first answer' }
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 })
+    const first = await client.responses.create({ model: 'm', input: 'first question' })
+    const msgId = first.output[0]?.id ?? ''
+    script = { text: 'second answer' }
+    await client.responses.create({ model: 'm', input: [{ role: 'user', content: 'first question' }, { type: 'item_reference', id: msgId }, { role: 'user', content: 'second question' }] })
+    expect((sent.at(-1) as { messages: unknown[] }).messages).toEqual([
+      { role: 'user', content: 'first question' },
+      { role: 'assistant', content: 'first answer' },
+      { role: 'user', content: 'second question' }
+    ])
+    await expect(client.responses.create({ model: 'm', input: [{ type: 'item_reference', id: 'msg_unknown' }] })).rejects.toMatchObject({ status: 400, param: 'input[0].id' })
+  })
+
   it("AI SDK: toolChoice 'required' and generateObject (text.format json_schema → response_format)", async () => {
     const openai = createOpenAI({ baseURL: `${url}/v1`, apiKey: 'x' })
     script = { call: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }

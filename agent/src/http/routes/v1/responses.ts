@@ -1,7 +1,8 @@
 /**
  * The OpenAI Responses API: POST /v1/responses (translated onto the chat path, see
  * protocols/responses/), GET and DELETE /v1/responses/:id, GET /v1/responses/:id/input_items, and the
- * mesh-only GET /api/internal/responses/:id a peer uses to continue a conversation stored here.
+ * mesh-only routes a peer uses to continue a conversation stored here (GET /api/internal/responses/:id)
+ * and to resolve `item_reference`s to output items stored here (POST /api/internal/response-items).
  * A stored response lives on the node that generated it; the others relay to it through the mesh.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -13,8 +14,8 @@ import { parseBody } from '../../schemas/parse-body.js'
 import '../../route-openapi.js'
 import { openAiErrorOf } from '../../../protocols/chat-events.js'
 import { serveResponse } from '../../../protocols/responses/serve-response.js'
-import { INTERNAL_RESPONSE_PATH, StoredResponses } from '../../../protocols/responses/stored-responses.js'
-import { InputItemsQuerySchema, ResponsesRequestSchema } from '../../../protocols/responses/schemas.js'
+import { INTERNAL_ITEMS_PATH, INTERNAL_RESPONSE_PATH, StoredResponses } from '../../../protocols/responses/stored-responses.js'
+import { InputItemsQuerySchema, ItemLookupSchema, ResponsesRequestSchema } from '../../../protocols/responses/schemas.js'
 import { inputItemsPage } from '../../../protocols/responses/input-items.js'
 
 /** What the Responses routes need. */
@@ -76,4 +77,8 @@ export async function responsesRoutes(app: FastifyInstance, deps: ResponsesRoute
   })
 
   app.get<ById>(INTERNAL_RESPONSE_PATH, { config: { access: 'mesh', openapi: { summary: 'A stored response with its conversation, for a peer (mesh only)' } } }, async (request) => stored.local(request.params.id, request.identity))
+
+  app.post(INTERNAL_ITEMS_PATH, { config: { access: 'mesh', openapi: { body: ItemLookupSchema, summary: 'Output items of stored responses, for a peer resolving item_reference (mesh only)' } } }, async (request) => ({
+    items: stored.localItems(parseBody(ItemLookupSchema, request.body).ids, request.identity)
+  }))
 }
