@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import OpenAI from 'openai'
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses'
-import { meshAddress, modelIdsOf, startAgent, stopAllAgents, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
+import { meshAddress, modelIdsOf, nodesOf, startAgent, stopAllAgents, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
 
 const MODEL = 'resp-model'
 let n1: RunningAgent
@@ -93,6 +93,20 @@ describe('Responses API across the mesh (openai client)', () => {
 
     const rec = await historyOf(n2, response.headers.get('x-request-id') ?? '')
     expect(rec).toMatchObject({ api: 'responses', servedBy: 'r1', stream: true, outputTokens: final?.usage?.output_tokens, inputTokens: final?.usage?.input_tokens })
+  })
+
+  it('a client that leaves a stream at r3 frees the slot on r1, and its response is not stored', async () => {
+    const ac = new AbortController()
+    const r = await fetch(`${n3.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, input: 'go on forever', max_output_tokens: 100000, ignore_eos: true, stream: true }), signal: ac.signal })
+    const reader = (r.body as ReadableStream<Uint8Array>).getReader()
+    let head = ''
+    while (!head.includes('response.output_text.delta')) head += new TextDecoder().decode((await reader.read()).value)
+    const id = /"id":"(resp_[0-9a-f]+)"/.exec(head)?.[1] ?? ''
+    const busy = async (): Promise<number> => (await nodesOf(n1)).find((n) => n.self)?.models.find((m) => m.id === MODEL)?.slotsBusy ?? -1
+    expect(await busy()).toBe(1)
+    ac.abort()
+    await waitFor(async () => (await busy()) === 0, 'the slot on r1 to be freed', 5000)
+    expect((await fetch(`${n3.url}/v1/responses/${id}`)).status).toBe(404)
   })
 
   it('a response stored on r2 is retrieved, listed and continued from r3 and r1 (previous_response_id across nodes)', async () => {
