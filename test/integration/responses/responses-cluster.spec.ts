@@ -17,7 +17,8 @@ const client = (a: RunningAgent): OpenAI => new OpenAI({ baseURL: `${a.url}/v1`,
 
 beforeAll(async () => {
   const key = 'c3'.repeat(32)
-  n1 = await startAgent({ name: 'r1', models: [await tinyModel(MODEL, { template: 'hermes' })], clusterKey: key })
+  // a long context: the stream a client leaves must still be generating when it leaves
+  n1 = await startAgent({ name: 'r1', models: [await tinyModel(MODEL, { template: 'hermes', ctx: 16384 })], clusterKey: key, args: ['--ctx-size', '16384'] })
   const seed = await meshAddress(n1)
   ;[n2, n3] = await Promise.all([startAgent({ name: 'r2', clusterKey: key, peers: [seed] }), startAgent({ name: 'r3', clusterKey: key, peers: [seed] })])
   for (const a of [n2, n3]) await waitFor(async () => (await modelIdsOf(a)).includes(MODEL), `${a.name} to see ${MODEL}`, 20_000)
@@ -107,6 +108,10 @@ describe('Responses API across the mesh (openai client)', () => {
     ac.abort()
     await waitFor(async () => (await busy()) === 0, 'the slot on r1 to be freed', 5000)
     expect((await fetch(`${n3.url}/v1/responses/${id}`)).status).toBe(404)
+    // recorded as aborted, with the output tokens estimated from the deltas sent
+    const rec = (await historyOf(n3, r.headers.get('x-request-id') ?? '')) as HistoryRow & { outcome: string; tokensEstimated: boolean }
+    expect(rec).toMatchObject({ api: 'responses', servedBy: 'r1', outcome: 'aborted', tokensEstimated: true })
+    expect(rec.outputTokens).toBeGreaterThan(0)
   })
 
   it('a response stored on r2 is retrieved, listed and continued from r3 and r1 (previous_response_id across nodes)', async () => {
