@@ -5,6 +5,8 @@
  * - Translation: the same prompt, greedy, the same number of tokens, streamed through
  *   `/v1/chat/completions` and through `/v1/responses` on the node that holds the model, in
  *   interleaved rounds: time to the first text delta and decode tokens/s, side by side as ratios.
+ * - Translator CPU: the same work in this process, measured in CPU time (robust to a busy box): a
+ *   recorded 48-token chat stream read and re-emitted as Responses events, vs passed through as is.
  * - Stored response lookup: `GET /v1/responses/{id}` answered by the node that stored it vs by another
  *   node, which relays through the mesh to the owner (the same round trip a `previous_response_id`
  *   continued on another node makes before its chat request is routed).
@@ -15,6 +17,12 @@ import { join } from 'node:path'
 import { writeTinyGguf } from '../../native-runtime/src/index.js'
 import { meshAddressOf, startBenchAgent, waitUntil } from './agent-proc.js'
 import { fmt, median, percentile, printTable } from './stats.js'
+import { readChatChunks } from '../../agent/src/protocols/chat-events.js'
+import { sseData, SSE_DONE } from '../../agent/src/inference/http-result.js'
+import { parseResponsesRequest } from '../../agent/src/protocols/responses/parse-request.js'
+import { inputItemsOf, toChatBody } from '../../agent/src/protocols/responses/request-mapping.js'
+import { ResponseBuilder } from '../../agent/src/protocols/responses/response-builder.js'
+import { sseEvent } from '../../agent/src/protocols/responses/serve-response.js'
 
 const ROUNDS = 6
 const PER_ROUND = 10
@@ -59,7 +67,57 @@ async function timeGet(url: string): Promise<number> {
   return performance.now() - t0
 }
 
+/** The SSE frames of a 48-token chat answer, as the chat path streams them. */
+function recordedChatStream(): string[] {
+  const base = { id: 'chatcmpl-1', created: 1, model: 'resp' }
+  const frames = [sseData({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })]
+  for (let i = 0; i < TOKENS; i++) frames.push(sseData({ ...base, choices: [{ index: 0, delta: { content: ' word' }, finish_reason: null }] }))
+  frames.push(sseData({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'length' }] }), sseData({ ...base, choices: [], usage: { prompt_tokens: 20, completion_tokens: TOKENS, total_tokens: 20 + TOKENS } }), SSE_DONE)
+  return frames
+}
+
+async function* replay(frames: string[]): AsyncGenerator<string> {
+  yield* frames
+}
+
+/** CPU µs per stream of `fn`, over `n` runs after a warm-up. */
+async function cpuPerRun(n: number, fn: () => Promise<number>): Promise<number> {
+  for (let i = 0; i < 200; i++) await fn()
+  const c0 = process.cpuUsage()
+  let sink = 0
+  for (let i = 0; i < n; i++) sink += await fn()
+  const c = process.cpuUsage(c0)
+  if (sink < 0) throw new Error('unreachable')
+  return (c.user + c.system) / n
+}
+
+async function translatorCpu(): Promise<void> {
+  const frames = recordedChatStream()
+  const raw = { model: 'resp', input: PROMPT, max_output_tokens: TOKENS, stream: true }
+  const passThrough = async (): Promise<number> => {
+    let bytes = 0
+    for await (const f of replay(frames)) bytes += f.length
+    return bytes
+  }
+  const translate = async (): Promise<number> => {
+    const req = parseResponsesRequest(raw)
+    toChatBody(req, [], inputItemsOf(req.input as string))
+    const b = new ResponseBuilder({ id: 'resp_bench', createdAt: 1, request: req })
+    let bytes = b.start().map(sseEvent).join('').length
+    for await (const c of readChatChunks(replay(frames))) bytes += b.push(c).map(sseEvent).join('').length
+    return bytes + b.finish(2).map(sseEvent).join('').length
+  }
+  const N = 3000
+  const chat = await cpuPerRun(N, passThrough)
+  const resp = await cpuPerRun(N, translate)
+  printTable(`responses: translator CPU per ${TOKENS}-token stream (in process, CPU time, ${N} runs)`, ['', 'chat bytes as is', 'responses translation', 'added'], [
+    ['CPU µs per stream', fmt(chat, 1), fmt(resp, 1), fmt(resp - chat, 1)],
+    ['CPU µs per token', fmt(chat / TOKENS, 2), fmt(resp / TOKENS, 2), fmt((resp - chat) / TOKENS, 2)]
+  ])
+}
+
 export async function responsesBench(): Promise<void> {
+  await translatorCpu()
   const dir = await mkdtemp(join(tmpdir(), 'llmlb-bench-resp-'))
   const model = join(dir, 'resp.gguf')
   await writeTinyGguf(model, { name: 'resp', seed: 5 })

@@ -100,8 +100,10 @@ export class ResponseBuilder {
   }
 
   private emit(out: ResponseStreamEvent[], e: Unsequenced): void {
-    // snapshots: the objects keep changing after the event is sent
-    out.push(structuredClone({ ...e, sequence_number: this.seq++ }) as ResponseStreamEvent)
+    const event = { ...e, sequence_number: this.seq++ } as ResponseStreamEvent
+    // the response and its items keep changing after the event: those events carry snapshots; text
+    // and argument deltas (one per token) hold only fresh values and are not copied
+    out.push('delta' in event ? event : structuredClone(event))
   }
 
   /** `response.created` and `response.in_progress`. */
