@@ -96,6 +96,17 @@ describe('Responses API across the mesh (openai client)', () => {
     expect(rec).toMatchObject({ api: 'responses', servedBy: 'r1', stream: true, outputTokens: final?.usage?.output_tokens, inputTokens: final?.usage?.input_tokens })
   })
 
+  it('logprobs: include message.output_text.logprobs with top_logprobs gives one entry per token', async () => {
+    const r = await client(n3).responses.create({ model: MODEL, input: 'hi', max_output_tokens: 5, include: ['message.output_text.logprobs'], top_logprobs: 2, ignore_eos: true } as OpenAI.Responses.ResponseCreateParamsNonStreaming)
+    const part = r.output[0]?.type === 'message' ? r.output[0].content[0] : undefined
+    const logprobs = part?.type === 'output_text' ? (part.logprobs ?? []) : []
+    expect(logprobs).toHaveLength(5)
+    for (const l of logprobs) {
+      expect(l.logprob).toBeLessThanOrEqual(0)
+      expect(l.top_logprobs).toHaveLength(2)
+    }
+  })
+
   it('a client that leaves a stream at r3 frees the slot on r1, and its response is not stored', async () => {
     const ac = new AbortController()
     const r = await fetch(`${n3.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, input: 'go on forever', max_output_tokens: 100000, ignore_eos: true, stream: true }), signal: ac.signal })
