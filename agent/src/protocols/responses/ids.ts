@@ -26,10 +26,10 @@ export function tagOfResponseId(id: string): string | undefined {
   return RESPONSE_ID.exec(id)?.[1]
 }
 
-const ITEM_ID = new RegExp(`^(?:msg|fc)_([0-9a-f]{${NODE_TAG_HEX}})[0-9a-f]{24}$`)
+const ITEM_ID = new RegExp(`^(?:msg|fc|rs)_([0-9a-f]{${NODE_TAG_HEX}})[0-9a-f]{24}$`)
 
 /**
- * A new item id. Output items (`msg`, `fc`) carry their node's tag like response ids, so an
+ * A new item id. Output items (`msg`, `fc`, `rs`) carry their node's tag like response ids, so an
  * `item_reference` to them can be resolved from any node; the ids of input items need no tag.
  */
 export function newItemId(prefix: 'msg' | 'fc' | 'fco' | 'call' | 'rs', tag = ''): string {

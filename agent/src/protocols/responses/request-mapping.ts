@@ -8,6 +8,9 @@ import { InvalidRequestError } from '../../errors/errors.js'
 import { newItemId } from './ids.js'
 import type { ContentPart, InputItem, ResponsesRequest, StoredInputItem, TextFormat, ToolChoice } from './schemas.js'
 
+/** `reasoning_effort` values the chat path takes. */
+const CHAT_EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal', 'low', 'medium', 'high'])
+
 type ChatPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: string } }
 
 /** A chat message as the chat path takes it. */
@@ -127,6 +130,7 @@ export function toChatBody(req: ResponsesRequest, context: readonly InputItem[],
   if (req.top_p != null) body.top_p = req.top_p
   if (req.user != null) body.user = req.user
   if (req.ignore_eos) body.ignore_eos = true
+  if (req.reasoning?.effort && CHAT_EFFORTS.has(req.reasoning.effort)) body.reasoning_effort = req.reasoning.effort
   if (req.include?.includes('message.output_text.logprobs') || (req.top_logprobs ?? 0) > 0) {
     body.logprobs = true
     if (req.top_logprobs) body.top_logprobs = req.top_logprobs

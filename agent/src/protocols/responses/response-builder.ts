@@ -3,7 +3,8 @@
  * its `sequence_number`, and the response object they add up to. The same builder serves a streamed
  * answer (its events are sent) and a non-streamed one (only its final response is). Pure, no I/O.
  *
- * Order: `response.created`, `response.in_progress`; per text segment `output_item.added` (message),
+ * Order: `response.created`, `response.in_progress`; per thinking segment `output_item.added`
+ * (reasoning), `reasoning_text.delta`…, `reasoning_text.done`, `output_item.done`; per text segment `output_item.added` (message),
  * `content_part.added`, `output_text.delta`…, `output_text.done`, `content_part.done`,
  * `output_item.done`; per tool call `output_item.added` (function_call), `function_call_arguments.delta`…,
  * `function_call_arguments.done`, `output_item.done`; then `response.completed` (or `.incomplete` when
@@ -11,7 +12,7 @@
  */
 import type { ChatChunk, ChatUsage } from '../chat-events.js'
 import { newItemId } from './ids.js'
-import type { OutputFunctionCall, OutputMessage, ResponseObject, ResponseStreamEvent, ResponseUsage, ResponsesRequest } from './schemas.js'
+import type { OutputFunctionCall, OutputMessage, OutputReasoning, ResponseObject, ResponseStreamEvent, ResponseUsage, ResponsesRequest } from './schemas.js'
 
 type Unsequenced = ResponseStreamEvent extends infer E ? (E extends ResponseStreamEvent ? Omit<E, 'sequence_number'> : never) : never
 type Logprob = { token: string; logprob: number; bytes: number[]; top_logprobs: { token: string; logprob: number; bytes: number[] }[] }
@@ -44,7 +45,7 @@ export function initialResponse(seed: ResponseSeed): ResponseObject {
     output: [],
     parallel_tool_calls: r.parallel_tool_calls ?? true,
     previous_response_id: r.previous_response_id ?? null,
-    reasoning: { effort: null, summary: null },
+    reasoning: { effort: r.reasoning?.effort ?? null, summary: null },
     store: r.store ?? true,
     temperature: r.temperature ?? null,
     text: { format: r.text?.format ?? { type: 'text' } },
@@ -84,6 +85,7 @@ export class ResponseBuilder {
   readonly response: ResponseObject
   private seq = 0
   private text?: { item: OutputMessage; index: number; logprobs: Logprob[] }
+  private thought?: { item: OutputReasoning; index: number }
   private call?: { item: OutputFunctionCall; index: number; chatIndex: number }
   private usage: ChatUsage | null = null
   private finishReason: string | null = null
@@ -120,6 +122,7 @@ export class ResponseBuilder {
     if (chunk.usage) this.usage = chunk.usage
     for (const ch of chunk.choices) {
       if (ch.index !== 0) continue
+      if (ch.delta.reasoning_content) this.addReasoning(out, ch.delta.reasoning_content)
       if (ch.delta.content) this.addText(out, ch.delta.content, logprobsOf(ch.logprobs?.content))
       for (const t of ch.delta.tool_calls ?? []) this.addCall(out, t.index, t.id, t.function?.name, t.function?.arguments)
       if (ch.finish_reason) this.finishReason = ch.finish_reason
@@ -127,7 +130,30 @@ export class ResponseBuilder {
     return out
   }
 
+  private addReasoning(out: ResponseStreamEvent[], delta: string): void {
+    this.closeText(out, 'completed')
+    this.closeCall(out, 'completed')
+    if (!this.thought) {
+      const item: OutputReasoning = { type: 'reasoning', id: newItemId('rs', this.tag), summary: [], content: [{ type: 'reasoning_text', text: '' }], status: 'in_progress' }
+      this.thought = { item, index: this.response.output.push(item) - 1 }
+      this.emit(out, { type: 'response.output_item.added', output_index: this.thought.index, item })
+    }
+    const part = this.thought.item.content[0]
+    if (part) part.text += delta
+    this.emit(out, { type: 'response.reasoning_text.delta', item_id: this.thought.item.id, output_index: this.thought.index, content_index: 0, delta })
+  }
+
+  private closeReasoning(out: ResponseStreamEvent[], status: OutputReasoning['status']): void {
+    const t = this.thought
+    if (!t) return
+    this.thought = undefined
+    this.emit(out, { type: 'response.reasoning_text.done', item_id: t.item.id, output_index: t.index, content_index: 0, text: t.item.content[0]?.text ?? '' })
+    t.item.status = status
+    this.emit(out, { type: 'response.output_item.done', output_index: t.index, item: t.item })
+  }
+
   private addText(out: ResponseStreamEvent[], delta: string, logprobs: Logprob[]): void {
+    this.closeReasoning(out, 'completed')
     this.closeCall(out, 'completed')
     if (!this.text) {
       const item: OutputMessage = { type: 'message', id: newItemId('msg', this.tag), role: 'assistant', status: 'in_progress', content: [] }
@@ -144,6 +170,7 @@ export class ResponseBuilder {
   }
 
   private addCall(out: ResponseStreamEvent[], chatIndex: number, id: string | undefined, name: string | undefined, args: string | undefined): void {
+    this.closeReasoning(out, 'completed')
     this.closeText(out, 'completed')
     if (this.call && this.call.chatIndex !== chatIndex) this.closeCall(out, 'completed')
     if (!this.call) {
@@ -183,6 +210,7 @@ export class ResponseBuilder {
   finish(nowS: number): ResponseStreamEvent[] {
     const out: ResponseStreamEvent[] = []
     const cut = this.finishReason === 'length' ? 'max_output_tokens' : this.finishReason === 'content_filter' ? 'content_filter' : undefined
+    this.closeReasoning(out, cut ? 'incomplete' : 'completed')
     this.closeText(out, cut ? 'incomplete' : 'completed')
     this.closeCall(out, cut ? 'incomplete' : 'completed')
     const r = this.response
@@ -197,6 +225,7 @@ export class ResponseBuilder {
   /** Ends with `response.failed` carrying `error` (generation broke after the stream started). */
   fail(error: { code: string; message: string }): ResponseStreamEvent[] {
     const out: ResponseStreamEvent[] = []
+    this.closeReasoning(out, 'incomplete')
     this.closeText(out, 'incomplete')
     this.closeCall(out, 'incomplete')
     const r = this.response

@@ -107,7 +107,8 @@ export const ResponsesRequestSchema = z.object({
   stream: z.boolean().nullish(),
   background: z.boolean().nullish(),
   user: z.string().nullish(),
-  reasoning: z.unknown().optional(),
+  /** `effort` goes to the chat path when it knows the value (`none`…`high`); newer values are ignored there. */
+  reasoning: z.object({ effort: z.string().max(32).nullish(), summary: z.string().nullish() }).nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
   /** llmlb extension, as on chat (llama.cpp server's): keep generating past end-of-generation tokens. */
   ignore_eos: z.boolean().nullish()
@@ -138,8 +139,18 @@ export type OutputMessage = z.infer<typeof OutputMessageSchema>
 export const OutputFunctionCallSchema = FunctionCallItemSchema.extend({ id: z.string(), status: z.enum(['in_progress', 'completed', 'incomplete']) })
 export type OutputFunctionCall = z.infer<typeof OutputFunctionCallSchema>
 
+/** The thinking segment of a reasoning model (its `reasoning_content` on the chat path), as reasoning text. */
+export const OutputReasoningSchema = z.object({
+  type: z.literal('reasoning'),
+  id: z.string(),
+  summary: z.array(z.unknown()),
+  content: z.array(z.object({ type: z.literal('reasoning_text'), text: z.string() })),
+  status: z.enum(['in_progress', 'completed', 'incomplete'])
+})
+export type OutputReasoning = z.infer<typeof OutputReasoningSchema>
+
 /** Every item type a response's `output` holds. */
-export const OutputItemSchema = z.discriminatedUnion('type', [OutputMessageSchema, OutputFunctionCallSchema])
+export const OutputItemSchema = z.discriminatedUnion('type', [OutputMessageSchema, OutputFunctionCallSchema, OutputReasoningSchema])
 export type OutputItem = z.infer<typeof OutputItemSchema>
 
 /** Token usage of a response (the chat path's usage, renamed). */
@@ -171,7 +182,7 @@ export const ResponseObjectSchema = z.object({
   output: z.array(OutputItemSchema),
   parallel_tool_calls: z.boolean(),
   previous_response_id: z.string().nullable(),
-  reasoning: z.object({ effort: z.null(), summary: z.null() }),
+  reasoning: z.object({ effort: z.string().nullable(), summary: z.null() }),
   store: z.boolean(),
   temperature: z.number().nullable(),
   text: z.object({ format: TextFormatSchema }),
@@ -199,6 +210,8 @@ export const ResponseStreamEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.enum(['response.content_part.added', 'response.content_part.done']), ...part, part: OutputTextSchema, ...seq }),
   z.object({ type: z.literal('response.output_text.delta'), ...part, delta: z.string(), logprobs: z.array(z.unknown()), ...seq }),
   z.object({ type: z.literal('response.output_text.done'), ...part, text: z.string(), logprobs: z.array(z.unknown()), ...seq }),
+  z.object({ type: z.literal('response.reasoning_text.delta'), ...part, delta: z.string(), ...seq }),
+  z.object({ type: z.literal('response.reasoning_text.done'), ...part, text: z.string(), ...seq }),
   z.object({ type: z.literal('response.function_call_arguments.delta'), ...at, delta: z.string(), ...seq }),
   z.object({ type: z.literal('response.function_call_arguments.done'), ...at, name: z.string(), arguments: z.string(), ...seq })
 ])

@@ -22,7 +22,7 @@ function error400(fn: () => unknown): InvalidRequestError {
 
 describe('Responses request mapping', () => {
   it('a string input is one user message; instructions lead as a system message; limits and sampling map', () => {
-    expect(body({ input: 'hi', instructions: 'be brief', max_output_tokens: 12, temperature: 0.3, top_p: 0.8, user: 'u1', ignore_eos: true })).toEqual({
+    expect(body({ input: 'hi', instructions: 'be brief', max_output_tokens: 12, temperature: 0.3, top_p: 0.8, user: 'u1', ignore_eos: true, reasoning: { effort: 'low' } })).toEqual({
       model: 'm',
       messages: [
         { role: 'system', content: 'be brief' },
@@ -32,7 +32,8 @@ describe('Responses request mapping', () => {
       temperature: 0.3,
       top_p: 0.8,
       user: 'u1',
-      ignore_eos: true
+      ignore_eos: true,
+      reasoning_effort: 'low'
     })
   })
 

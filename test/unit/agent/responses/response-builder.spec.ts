@@ -86,6 +86,14 @@ describe('ResponseBuilder', () => {
     expect(b.response.output.map((o) => o.type)).toEqual(['message', 'function_call'])
   })
 
+  it('a thinking segment becomes a reasoning item before the message', () => {
+    const { events, b } = run([chunk({ reasoning_content: 'Let me ' }), chunk({ reasoning_content: 'think.' }), chunk({ content: 'Answer.' }), chunk({}, 'stop')])
+    expect(events.map((e) => e.type).slice(2, 7)).toEqual(['response.output_item.added', 'response.reasoning_text.delta', 'response.reasoning_text.delta', 'response.reasoning_text.done', 'response.output_item.done'])
+    for (const e of events) expect(ResponseStreamEventSchema.safeParse(e).success).toBe(true)
+    expect(b.response.output.map((o) => o.type)).toEqual(['reasoning', 'message'])
+    expect(b.response.output[0]).toMatchObject({ type: 'reasoning', id: expect.stringMatching(/^rs_/), summary: [], content: [{ type: 'reasoning_text', text: 'Let me think.' }], status: 'completed' })
+  })
+
   it('a length cut ends in response.incomplete with max_output_tokens', () => {
     const { events, b } = run([chunk({ content: 'abc' }), chunk({}, 'length')])
     expect(events.at(-1)?.type).toBe('response.incomplete')

@@ -21,13 +21,14 @@ import { LmdbResponseStore } from '../../../../agent/src/protocols/responses/res
 import { StoredResponses } from '../../../../agent/src/protocols/responses/stored-responses.js'
 
 /** What the scripted chat path answers next: text, or one tool call. */
-let script: { text?: string; call?: { name: string; arguments: string } } = {}
+let script: { text?: string; reasoning?: string; call?: { name: string; arguments: string } } = {}
 const sent: Record<string, unknown>[] = []
 
 function chatAnswer(body: Record<string, unknown>): Served {
   sent.push(body)
   const base = { id: 'chatcmpl-1', created: 1, model: String(body.model) }
   const chunks: object[] = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }]
+  if (script.reasoning) chunks.push({ ...base, choices: [{ index: 0, delta: { reasoning_content: script.reasoning }, finish_reason: null }] })
   if (script.call) {
     const half = Math.floor(script.call.arguments.length / 2)
     chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_abc', type: 'function', function: { name: script.call.name, arguments: script.call.arguments.slice(0, half) } }] }, finish_reason: null }] })
@@ -108,6 +109,17 @@ describe('/v1/responses over a scripted chat path', () => {
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_abc', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
       { role: 'tool', tool_call_id: 'call_abc', content: '{"sky":"clear"}' }
     ])
+  })
+
+  it("a model's thinking segment comes back as a reasoning item the openai client reads", async () => {
+    script = { reasoning: 'Thinking it over.', text: 'Done.' }
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 })
+    const r = await client.responses.create({ model: 'm', input: 'Think first' })
+    expect(r.output[0]).toMatchObject({ type: 'reasoning', content: [{ type: 'reasoning_text', text: 'Thinking it over.' }] })
+    expect(r.output_text).toBe('Done.')
+    const types: string[] = []
+    for await (const e of await client.responses.create({ model: 'm', input: 'Think first', stream: true })) types.push(e.type)
+    expect(types).toContain('response.reasoning_text.delta')
   })
 
   it('item_reference inputs are replaced by the stored output items they name; an unknown one is a 400', async () => {
