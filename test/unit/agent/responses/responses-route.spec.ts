@@ -21,7 +21,7 @@ import { LmdbResponseStore } from '../../../../agent/src/protocols/responses/res
 import { StoredResponses } from '../../../../agent/src/protocols/responses/stored-responses.js'
 
 /** What the scripted chat path answers next: text, or one tool call. */
-let script: { text?: string; reasoning?: string; call?: { name: string; arguments: string } } = {}
+let script: { text?: string; reasoning?: string; call?: { name: string; arguments: string }; breaks?: boolean } = {}
 const sent: Record<string, unknown>[] = []
 
 function chatAnswer(body: Record<string, unknown>): Served {
@@ -37,7 +37,9 @@ function chatAnswer(body: Record<string, unknown>): Served {
     for (const piece of (script.text ?? 'hi').match(/.{1,4}/g) ?? []) chunks.push({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })
     chunks.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })
   }
-  chunks.push({ ...base, choices: [], usage: { prompt_tokens: 11, completion_tokens: 5, total_tokens: 16 } })
+  // the stream of a serving node that died mid-answer ends with one error event
+  if (script.breaks) chunks.splice(2, chunks.length, { error: { message: 'The stream from the node serving this model broke', type: 'server_error', param: null, code: 'stream_failed' } })
+  else chunks.push({ ...base, choices: [], usage: { prompt_tokens: 11, completion_tokens: 5, total_tokens: 16 } })
   return {
     result: { status: 200, headers: { ...SSE_HEADERS }, body: (async function* () { for (const c of chunks) yield sseData(c); yield SSE_DONE })() },
     route: { servedBy: 'scripted', route: 'local', reason: 'test', hops: 0 },
@@ -120,6 +122,22 @@ describe('/v1/responses over a scripted chat path', () => {
     const types: string[] = []
     for await (const e of await client.responses.create({ model: 'm', input: 'Think first', stream: true })) types.push(e.type)
     expect(types).toContain('response.reasoning_text.delta')
+  })
+
+  it('generation that breaks mid-stream ends with response.failed (stream) or a 502 (JSON); the failed response is stored', async () => {
+    script = { text: 'partial answer here', breaks: true }
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 })
+    const events = []
+    for await (const e of await client.responses.create({ model: 'm', input: 'x', stream: true })) events.push(e)
+    const last = events.at(-1)
+    expect(last?.type).toBe('response.failed')
+    const failed = last?.type === 'response.failed' ? last.response : undefined
+    expect(failed?.status).toBe('failed')
+    expect(failed?.error).toEqual({ code: 'server_error', message: 'The stream from the node serving this model broke' })
+    expect(events.map((e) => e.type)).toContain('response.output_item.done')
+    expect((await client.responses.retrieve(failed?.id ?? '')).status).toBe('failed')
+    await expect(client.responses.create({ model: 'm', input: 'x' })).rejects.toMatchObject({ status: 502, code: 'stream_failed' })
+    script = {}
   })
 
   it('item_reference inputs are replaced by the stored output items they name; an unknown one is a 400', async () => {
