@@ -52,22 +52,29 @@ export async function serveResponse(deps: ServeResponseDeps, raw: unknown, ctx: 
     if (req.store !== false) await deps.stored.save({ response: builder.response, input, context, owner: ownerOf(identity), createdAt })
     return events
   }
-  // events in batches, one per chat chunk: a batch leaves in one socket write
+  // events in batches, one per chat chunk: a batch leaves in one socket write. `response.created` and
+  // `.in_progress` go with the first token's events, so the first body byte is the first token (what
+  // history and metrics call TTFT, as for chat)
   const batches = async function* (chunks: AsyncIterable<ChatChunk>): AsyncGenerator<ResponseStreamEvent[]> {
-    yield builder.start()
+    let opening: ResponseStreamEvent[] | undefined = builder.start()
+    const withOpening = (events: ResponseStreamEvent[]): ResponseStreamEvent[] => {
+      const all = opening ? [...opening, ...events] : events
+      opening = undefined
+      return all
+    }
     try {
       for await (const c of chunks) {
         const events = builder.push(c)
-        if (events.length > 0) yield events
+        if (events.length > 0) yield withOpening(events)
       }
     } catch (err) {
       if (ctx.signal.aborted) throw err
-      yield await end(builder.fail(failureOf(err)))
+      yield withOpening(await end(builder.fail(failureOf(err))))
       // a non-streamed answer still fails as HTTP (a 502 before any byte)
       if (!stream) throw err
       return
     }
-    yield await end(builder.finish(Math.floor(now() / 1000)))
+    yield withOpening(await end(builder.finish(Math.floor(now() / 1000))))
   }
   const body = stream
     ? (async function* () {
