@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ChatChunk } from '../../../../agent/src/protocols/chat-events.js'
 import { ResponseBuilder } from '../../../../agent/src/protocols/responses/response-builder.js'
+import { sseEvent } from '../../../../agent/src/protocols/responses/serve-response.js'
 import { ResponseObjectSchema, ResponseStreamEventSchema, type ResponseStreamEvent } from '../../../../agent/src/protocols/responses/schemas.js'
 
 const chunk = (delta: ChatChunk['choices'][number]['delta'], finish: string | null = null, usage?: ChatChunk['usage']): ChatChunk => ({
@@ -92,6 +93,15 @@ describe('ResponseBuilder', () => {
     for (const e of events) expect(ResponseStreamEventSchema.safeParse(e).success).toBe(true)
     expect(b.response.output.map((o) => o.type)).toEqual(['reasoning', 'message'])
     expect(b.response.output[0]).toMatchObject({ type: 'reasoning', id: expect.stringMatching(/^rs_/), summary: [], content: [{ type: 'reasoning_text', text: 'Let me think.' }], status: 'completed' })
+  })
+
+  it('SSE: every event named and its data the event itself (the text-delta template included)', () => {
+    const { events } = run([chunk({ content: 'a "quoted"\nline' }), chunk({}, 'stop')])
+    for (const e of events) {
+      const [name, data] = sseEvent(e).split('\n')
+      expect(name).toBe(`event: ${e.type}`)
+      expect(JSON.parse((data ?? '').slice('data: '.length))).toEqual(e)
+    }
   })
 
   it('a length cut ends in response.incomplete with max_output_tokens', () => {
