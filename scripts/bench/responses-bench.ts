@@ -25,8 +25,11 @@ import { ResponseBuilder } from '../../agent/src/protocols/responses/response-bu
 import { sseEvent } from '../../agent/src/protocols/responses/serve-response.js'
 
 const ROUNDS = 6
-const PER_ROUND = 10
-const TOKENS = 48
+const PER_ROUND = 6
+/** Tokens of each streamed answer (ignore_eos: every run the same length). */
+const TOKENS = 200
+/** Tokens of the recorded stream the translator CPU is measured on. */
+const CPU_TOKENS = 48
 const LOOKUPS = 300
 const PROMPT = 'Write a short story about a lighthouse keeper who finds a message in a bottle.'
 
@@ -39,8 +42,8 @@ interface Run {
 async function streamOnce(url: string, api: 'chat' | 'responses'): Promise<Run> {
   const body =
     api === 'chat'
-      ? { model: 'resp', messages: [{ role: 'user', content: PROMPT }], max_tokens: TOKENS, temperature: 0, stream: true, stream_options: { include_usage: true } }
-      : { model: 'resp', input: PROMPT, max_output_tokens: TOKENS, temperature: 0, stream: true, store: false }
+      ? { model: 'resp', messages: [{ role: 'user', content: PROMPT }], max_tokens: TOKENS, temperature: 0, ignore_eos: true, stream: true, stream_options: { include_usage: true } }
+      : { model: 'resp', input: PROMPT, max_output_tokens: TOKENS, temperature: 0, ignore_eos: true, stream: true, store: false }
   const t0 = performance.now()
   const res = await fetch(`${url}${api === 'chat' ? '/v1/chat/completions' : '/v1/responses'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   if (res.status !== 200 || !res.body) throw new Error(`${api}: status ${res.status}`)
@@ -71,8 +74,8 @@ async function timeGet(url: string): Promise<number> {
 function recordedChatStream(): string[] {
   const base = { id: 'chatcmpl-1', created: 1, model: 'resp' }
   const frames = [sseData({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })]
-  for (let i = 0; i < TOKENS; i++) frames.push(sseData({ ...base, choices: [{ index: 0, delta: { content: ' word' }, finish_reason: null }] }))
-  frames.push(sseData({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'length' }] }), sseData({ ...base, choices: [], usage: { prompt_tokens: 20, completion_tokens: TOKENS, total_tokens: 20 + TOKENS } }), SSE_DONE)
+  for (let i = 0; i < CPU_TOKENS; i++) frames.push(sseData({ ...base, choices: [{ index: 0, delta: { content: ' word' }, finish_reason: null }] }))
+  frames.push(sseData({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'length' }] }), sseData({ ...base, choices: [], usage: { prompt_tokens: 20, completion_tokens: CPU_TOKENS, total_tokens: 20 + CPU_TOKENS } }), SSE_DONE)
   return frames
 }
 
@@ -93,7 +96,7 @@ async function cpuPerRun(n: number, fn: () => Promise<number>): Promise<number> 
 
 async function translatorCpu(): Promise<void> {
   const frames = recordedChatStream()
-  const raw = { model: 'resp', input: PROMPT, max_output_tokens: TOKENS, stream: true }
+  const raw = { model: 'resp', input: PROMPT, max_output_tokens: CPU_TOKENS, stream: true }
   const passThrough = async (): Promise<number> => {
     let bytes = 0
     for await (const f of replay(frames)) bytes += f.length
@@ -110,9 +113,9 @@ async function translatorCpu(): Promise<void> {
   const N = 3000
   const chat = await cpuPerRun(N, passThrough)
   const resp = await cpuPerRun(N, translate)
-  printTable(`responses: translator CPU per ${TOKENS}-token stream (in process, CPU time, ${N} runs)`, ['', 'chat bytes as is', 'responses translation', 'added'], [
+  printTable(`responses: translator CPU per ${CPU_TOKENS}-token stream (in process, CPU time, ${N} runs)`, ['', 'chat bytes as is', 'responses translation', 'added'], [
     ['CPU µs per stream', fmt(chat, 1), fmt(resp, 1), fmt(resp - chat, 1)],
-    ['CPU µs per token', fmt(chat / TOKENS, 2), fmt(resp / TOKENS, 2), fmt((resp - chat) / TOKENS, 2)]
+    ['CPU µs per token', fmt(chat / CPU_TOKENS, 2), fmt(resp / CPU_TOKENS, 2), fmt((resp - chat) / CPU_TOKENS, 2)]
   ])
 }
 
