@@ -93,7 +93,10 @@ export class StoredResponses {
   private homeOfTag(tag: string | undefined): ResponseHome {
     if (tag === undefined) return { at: 'unknown' }
     if (tag === this.tag()) return { at: 'self' }
-    const peer = this.d.mesh?.peers().find((p) => p.status !== 'dead' && p.status !== 'left' && this.tagOf(p.peerId) === tag)
+    // a peer thought dead may only be slow (a busy box): asking it fails fast with a 502, which is
+    // truer than "not found"; one that left the cluster is gone
+    const peers = (this.d.mesh?.peers() ?? []).filter((p) => p.status !== 'left' && this.tagOf(p.peerId) === tag)
+    const peer = peers.find((p) => p.status === 'alive') ?? peers.find((p) => p.status === 'suspect') ?? peers[0]
     return peer ? { at: 'peer', peerId: peer.peerId } : { at: 'unknown' }
   }
 

@@ -80,12 +80,14 @@ describe('StoredResponses', () => {
   const mesh = (peers: PeerView[]): Mesh => ({ peers: () => peers }) as unknown as Mesh
 
   it('ids name their owner node; home finds it among live peers', () => {
-    const s = new StoredResponses({ store, peerId: () => peerId, mesh: mesh([peerView('12D3KooWOther'), peerView('12D3KooWGone', 'dead')]) })
+    const s = new StoredResponses({ store, peerId: () => peerId, mesh: mesh([peerView('12D3KooWOther'), peerView('12D3KooWDead', 'dead'), peerView('12D3KooWGone', 'left')]) })
     const mine = s.newId()
     expect(mine).toMatch(/^resp_[0-9a-f]{48}$/)
     expect(tagOfResponseId(mine)).toBe(nodeTag(peerId))
     expect(s.home(mine)).toEqual({ at: 'self' })
     expect(s.home(newResponseId(nodeTag('12D3KooWOther')))).toEqual({ at: 'peer', peerId: '12D3KooWOther' })
+    // a peer thought dead is still asked (it may only be slow); one that left is not
+    expect(s.home(newResponseId(nodeTag('12D3KooWDead')))).toEqual({ at: 'peer', peerId: '12D3KooWDead' })
     expect(s.home(newResponseId(nodeTag('12D3KooWGone')))).toEqual({ at: 'unknown' })
     expect(s.home('resp_not-ours')).toEqual({ at: 'unknown' })
   })
