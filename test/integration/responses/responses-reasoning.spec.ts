@@ -2,15 +2,12 @@
  * A thinking segment through the Responses API: the conversation ends with an assistant prefill that
  * opened `<think>` (a random-weight tiny model never closes it), so the chat path answers in
  * `reasoning_content` only, which the Responses API returns as a reasoning item (JSON and stream).
- * Official openai client, one real agent.
+ * Official openai client, one real agent (a model without a chat template: the fallback template).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import OpenAI from 'openai'
 import { startAgent, stopAllAgents, tinyModel } from '../../helpers/agent-process.js'
 
-const CHATML =
-  "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}" +
-  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 const input: OpenAI.Responses.ResponseInput = [
   { role: 'user', content: 'hi' },
   { role: 'assistant', content: '<think>\nThe user greets me' }
@@ -18,7 +15,8 @@ const input: OpenAI.Responses.ResponseInput = [
 let client: OpenAI
 
 beforeAll(async () => {
-  const agent = await startAgent({ name: 'think', models: [await tinyModel('thinker', { chatTemplate: CHATML, ctx: 1024 })], args: ['--ctx-size', '1024'] })
+  // no chat template: the fallback template continues an assistant prefill too
+  const agent = await startAgent({ name: 'think', models: [await tinyModel('thinker', { ctx: 1024 })], args: ['--ctx-size', '1024'] })
   client = new OpenAI({ baseURL: `${agent.url}/v1`, apiKey: 'x', maxRetries: 0 })
 })
 afterAll(stopAllAgents)
