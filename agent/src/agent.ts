@@ -25,6 +25,7 @@ import { createPeerApiHandler, newInternalSecret } from './node/peer-api.js'
 import { NodeAuth, awaitsFirstSync, TEST_ANTI_ENTROPY_INTERVAL_MS, type AuthStartInfo } from './auth/index.js'
 import { CONTROL_TOPIC } from './control-plane/index.js'
 import { Observability, type LogSource } from './observability/index.js'
+import { ResponseStorage } from './protocols/responses/response-storage.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -55,6 +56,7 @@ export class Agent {
   private service?: InferenceService
   private nodeAuth?: NodeAuth
   private observability?: Observability
+  private responses?: ResponseStorage
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -189,6 +191,9 @@ export class Agent {
     const observability = new Observability(cfg, { mesh, runtime, admission: this.admission }, { logs: this.options.logs, logger: log })
     this.observability = observability
     await observability.start(mesh)
+    const responses = new ResponseStorage({ dataDir: cfg.dataDir, retentionDays: cfg.history.retentionDays, maxRecords: cfg.history.maxRecords, mesh, logger: log })
+    this.responses = responses
+    await responses.start()
 
     const app = await buildApp({
       logger: log,
@@ -204,7 +209,8 @@ export class Agent {
       rejectedPeers: () => rejectedPeers.list(),
       auth: nodeAuth.auth,
       controlSync: (body) => nodeAuth.handleSync(body),
-      observability
+      observability,
+      responses: responses.stored
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -259,6 +265,7 @@ export class Agent {
     // waiting for them held a stop for the 72 s keep-alive timeout after clients aborted streams
     await this.app?.close().catch(() => undefined)
     await this.observability?.stop().catch(() => undefined)
+    await this.responses?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
     await this.nodeAuth?.stop()
     await this.runtime?.stop().catch(() => undefined)

@@ -15,6 +15,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   invalid_request: { status: 400, type: 'invalid_request_error' },
   context_length_exceeded: { status: 400, type: 'invalid_request_error' },
   model_capability_missing: { status: 400, type: 'invalid_request_error' },
+  previous_response_not_found: { status: 400, type: 'invalid_request_error' },
   unauthorized: { status: 401, type: 'authentication_error' },
   forbidden: { status: 403, type: 'permission_error' },
   csrf_failed: { status: 403, type: 'permission_error' },

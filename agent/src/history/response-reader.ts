@@ -89,7 +89,8 @@ export class ResponseReader {
       if (!line.startsWith('data:')) continue
       const data = line.slice(5).trim()
       if (data === '[DONE]') continue
-      if (data.includes('"content":"') || data.includes('"text":"')) this.contentEvents++
+      // chat deltas carry "content", completions "text", Responses text deltas a string "delta"
+      if (data.includes('"content":"') || data.includes('"text":"') || data.includes('"delta":"')) this.contentEvents++
       if (!HAS_USAGE.test(data) && !HAS_ERROR.test(data)) continue
       try {
         const obj = JSON.parse(data) as { usage?: unknown; error?: unknown }

@@ -2,16 +2,18 @@
  * Builds the fastify app: body parsing, request ids, the one error handler, and every route.
  * No listening here; the composition root decides where to listen.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Mesh } from '../../../mesh/src/index.js'
-import type { InferenceService } from '../inference/inference-service.js'
+import type { InferenceService, Served } from '../inference/inference-service.js'
 import type { ClusterModel } from '../inference/cluster-models.js'
 import type { NodeState } from '../../../mesh/src/index.js'
 import { InvalidJsonError, RouteNotFoundError } from '../errors/errors.js'
 import { renderError } from '../errors/render.js'
 import { requestIdFrom } from './request-id.js'
 import { inferenceRoutes } from './routes/v1/inference.js'
+import { responsesRoutes } from './routes/v1/responses.js'
+import type { StoredResponses } from '../protocols/responses/stored-responses.js'
 import { modelRoutes } from './routes/v1/models.js'
 import { healthRoutes } from './routes/health.js'
 import { nodeRoutes, nodesBody } from './routes/nodes.js'
@@ -54,6 +56,8 @@ export interface AppDeps {
   controlSync?: (body: unknown) => unknown
   /** History, token statistics, logs and metrics: request observer hooks and their routes. */
   observability?: AppObservability
+  /** Stored responses of the Responses API; unset, /v1/responses is not served (unit tests of other routes). */
+  responses?: StoredResponses
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -115,7 +119,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { name: deps.name, startedAt: deps.startedAt, models: deps.models, runtimeUp: deps.runtimeUp })
   await app.register(modelRoutes, { models: deps.models })
-  await app.register(inferenceRoutes, { service: deps.service, meter: deps.auth ? (request, served) => deps.auth?.meter(request.identity, served) ?? served : undefined })
+  const meter = deps.auth ? (request: FastifyRequest, served: Served): Served => deps.auth?.meter(request.identity, served) ?? served : undefined
+  await app.register(inferenceRoutes, { service: deps.service, meter })
+  if (deps.responses) await app.register(responsesRoutes, { service: deps.service, stored: deps.responses, meter })
   const nodeDeps = { self: deps.selfState, mesh: deps.mesh, rejected: deps.rejectedPeers }
   await app.register(nodeRoutes, nodeDeps)
   await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh })

@@ -20,7 +20,8 @@ import type { AgentMetrics } from './metrics.js'
 /** Longest a response waits for its history record to commit before completing anyway (ms). */
 export const COMMIT_WAIT_MS = 1000
 
-const API_BY_PATH = new Map<string, string>(Object.entries(API_PATHS).map(([api, path]) => [path, api]))
+/** The `api` of each recorded POST route: the chat path's APIs and the protocols translated onto it. */
+const API_BY_PATH = new Map<string, string>([...Object.entries(API_PATHS).map(([api, path]): [string, string] => [path, api]), ['/v1/responses', 'responses']])
 
 export interface RequestObserverDeps {
   /** This node's name (the ingress node of every record). */

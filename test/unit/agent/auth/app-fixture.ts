@@ -18,6 +18,8 @@ import { ControlReplicator } from '../../../../agent/src/control-plane/replicato
 import { UnknownModelError } from '../../../../agent/src/errors/errors.js'
 import { buildApp, type AppDeps } from '../../../../agent/src/http/app.js'
 import type { InferenceService } from '../../../../agent/src/inference/inference-service.js'
+import { LmdbResponseStore } from '../../../../agent/src/protocols/responses/response-store.js'
+import { StoredResponses } from '../../../../agent/src/protocols/responses/stored-responses.js'
 
 export const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 }
 export const PASSWORDS = { admin: 'admin-password-1', viewer: 'viewer-password-1', pending: 'pending-password-1' } as const
@@ -73,6 +75,9 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
   await auth.keys.revoke(revokedKey.split('_')[1] ?? '')
   const replicator = new ControlReplicator(store, { publish: async () => {}, subscribe: () => () => {}, onPeerJoin: () => () => {}, peers: () => [], exchange: async () => ({}) }, logger)
   const service = init.service ?? ({ handle: async (_api: string, body: unknown) => { throw new UnknownModelError(String((body as { model?: unknown } | undefined)?.model ?? 'none')) } } as unknown as InferenceService)
+  // the Responses routes join the matrix too
+  const responseStore = new LmdbResponseStore(join(dir, 'responses'))
+  await responseStore.start()
   const app = await buildApp({
     logger,
     name: 'test-node',
@@ -84,6 +89,7 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
     selfState: () => ({ v: 1, name: 'test-node', version: '0', httpUrl: 'http://x', status: 'alive', startedAt: 0, models: [], cpu: { cores: 1, load1: 0 }, memory: { totalBytes: 1, freeBytes: 1 }, gpus: [], inFlight: 0, prefixes: {} }),
     auth,
     controlSync: (b) => replicator.handleSync(b),
+    responses: new StoredResponses({ store: responseStore, peerId: () => '12D3KooWFixture' }),
     ...init.appDeps
   })
   await app.ready()
@@ -99,6 +105,7 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
     logs: () => logText,
     close: async () => {
       await app.close()
+      await responseStore.stop()
       await store.close()
       await rm(dir, { recursive: true, force: true })
     }

@@ -56,4 +56,11 @@ describe('ResponseReader', () => {
     expect(f.usage).toBeUndefined()
     expect(f.contentEvents).toBe(2)
   })
+
+  it('counts Responses text deltas as content events (the estimate when a client leaves early)', () => {
+    const r = new ResponseReader(true, 0)
+    for (const d of ['Hel', 'lo']) r.push(`event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"${d}","sequence_number":1}\n\n`)
+    r.push('event: response.in_progress\ndata: {"type":"response.in_progress","response":{"output":[]}}\n\n')
+    expect(r.finish(200).contentEvents).toBe(2)
+  })
 })
