@@ -25,6 +25,7 @@ import { createPeerApiHandler, newInternalSecret } from './node/peer-api.js'
 import { NodeAuth, TEST_ANTI_ENTROPY_INTERVAL_MS, type AuthStartInfo } from './auth/index.js'
 import { CONTROL_TOPIC } from './control-plane/index.js'
 import { Observability, type LogSource } from './observability/index.js'
+import { ModelManager } from './models/index.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -55,6 +56,7 @@ export class Agent {
   private service?: InferenceService
   private nodeAuth?: NodeAuth
   private observability?: Observability
+  private modelManager?: ModelManager
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -113,14 +115,14 @@ export class Agent {
     await runtime.start()
     const modelsDir = cfg.modelsDir ?? join(cfg.dataDir, 'models')
     const files = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo })
-    for (const f of files) {
-      try {
-        await runtime.load({ id: f.id, path: f.path, slots: cfg.runtime.slots, contextSize: cfg.runtime.contextSize })
-        log.info({ model: f.id }, 'model loaded')
-      } catch (err) {
-        log.error({ model: f.id, path: f.path, err: (err as Error).message }, 'model failed to load')
-      }
-    }
+    // every model file, given or pulled, is registered in the store (metadata in LMDB) and loaded
+    const modelManager = new ModelManager(
+      runtime,
+      { dataDir: cfg.dataDir, modelsDir, hub: { endpoint: cfg.hf.endpoint, token: cfg.hf.token }, maxStoreBytes: cfg.modelStore.maxBytes, slots: cfg.runtime.slots, contextSize: cfg.runtime.contextSize },
+      log.child({ component: 'models' })
+    )
+    this.modelManager = modelManager
+    await modelManager.start(files)
 
     const clusterKey = await resolveClusterKey({ clusterKey: cfg.clusterKey, clusterKeyFile: cfg.clusterKeyFile, dataDir: cfg.dataDir })
     const mesh = new Libp2pMesh(
@@ -203,7 +205,8 @@ export class Agent {
       rejectedPeers: () => rejectedPeers.list(),
       auth: nodeAuth.auth,
       controlSync: (body) => nodeAuth.handleSync(body),
-      observability
+      observability,
+      modelManager
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -258,6 +261,7 @@ export class Agent {
     await this.observability?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
     await this.nodeAuth?.stop()
+    await this.modelManager?.stop().catch(() => undefined)
     await this.runtime?.stop().catch(() => undefined)
   }
 }

@@ -7,6 +7,7 @@ import { serveCommand } from './serve.js'
 import { statusCommand, stopCommand, peersCommand } from './control.js'
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys.js'
 import { LLMLB_VERSION } from '../node/local-state.js'
+import { modelsListCommand, modelsLoadCommand, modelsPullCommand, modelsRmCommand, modelsUnloadCommand } from './models.js'
 
 const program = new Command()
 program.name('llmlb').description('llmlb: every GPU box on the network becomes one OpenAI-compatible LLM cluster').version(LLMLB_VERSION)
@@ -57,5 +58,22 @@ withTarget(keys.command('create').description('create an API key and print it (o
   .action(keysCreateCommand)
 withTarget(keys.command('list').description('list API keys (never the keys themselves)')).option('--json', 'print JSON').action(keysListCommand)
 withTarget(keys.command('revoke').description('revoke an API key everywhere').argument('<id|name>', 'id or name of the key')).action(keysRevokeCommand)
+
+const models = program.command('models').description('models of the cluster: stored on each node, pulled from Hugging Face, loaded on demand')
+withTarget(models.command('list').description('every model of the cluster: where it is stored and where it is loaded')).option('--json', 'print JSON').action(modelsListCommand)
+withTarget(
+  models
+    .command('pull')
+    .description('download a GGUF model from Hugging Face (HF_ENDPOINT, HF_TOKEN on the node) and serve it')
+    .argument('<source>', 'hf URL, org/repo[:QUANT] or org/repo/file.gguf')
+)
+  .option('--quant <name>', 'quantization (default Q4_K_M, else the nearest offered)')
+  .option('--node <name>', 'pull onto this node instead (repeatable)', collect)
+  .option('--all', 'pull onto every node of the cluster')
+  .action(modelsPullCommand)
+const perNode = (c: Command): Command => withTarget(c).option('--node <name>', 'act on this node (repeatable)', collect).option('--all', 'act on every node')
+perNode(models.command('rm').description('unload a model and delete its files (a local --model file stays)').argument('<id>', 'model id')).action(modelsRmCommand)
+perNode(models.command('load').description('load a stored model').argument('<id>', 'model id')).action(modelsLoadCommand)
+perNode(models.command('unload').description('unload a model (it stays stored)').argument('<id>', 'model id')).action(modelsUnloadCommand)
 
 await program.parseAsync(process.argv)

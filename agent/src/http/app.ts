@@ -15,7 +15,7 @@ import { inferenceRoutes } from './routes/v1/inference.js'
 import { modelRoutes } from './routes/v1/models.js'
 import { healthRoutes } from './routes/health.js'
 import { nodeRoutes, nodesBody } from './routes/nodes.js'
-import { eventRoutes } from './routes/events.js'
+import { eventRoutes, modelEvents } from './routes/events.js'
 import { dashboardRoutes, findDashboardDist } from './routes/dashboard.js'
 import fastifyCookie from '@fastify/cookie'
 import { installAuthHooks, type AuthService } from '../auth/index.js'
@@ -25,6 +25,8 @@ import { keyRoutes } from './routes/keys.js'
 import { controlSyncRoutes } from './routes/control-sync.js'
 import type { AppObservability } from '../observability/index.js'
 import type { RejectedPeer } from '../node/rejected-peers.js'
+import type { ModelManager } from '../models/index.js'
+import { modelAdminRoutes } from './routes/models-admin.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,6 +53,8 @@ export interface AppDeps {
   controlSync?: (body: unknown) => unknown
   /** History, token statistics, logs and metrics: request observer hooks and their routes. */
   observability?: AppObservability
+  /** The model store (stored models, pulls, load/unload); unset in unit tests of other routes. */
+  modelManager?: ModelManager
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -108,7 +112,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inferenceRoutes, { service: deps.service, meter: deps.auth ? (request, served) => deps.auth?.meter(request.identity, served) ?? served : undefined })
   const nodeDeps = { self: deps.selfState, mesh: deps.mesh, rejected: deps.rejectedPeers }
   await app.register(nodeRoutes, nodeDeps)
-  await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh })
+  await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh, models: deps.modelManager && modelEvents(deps.name, deps.modelManager) })
+  if (deps.modelManager) await app.register(modelAdminRoutes, { name: deps.name, models: deps.modelManager, mesh: deps.mesh })
   if (deps.auth) {
     await app.register(authRoutes, { auth: deps.auth })
     await app.register(userRoutes, { auth: deps.auth })
