@@ -7,6 +7,7 @@ import { serveCommand } from './serve.js'
 import { statusCommand, stopCommand, peersCommand } from './control.js'
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys.js'
 import { LLMLB_VERSION } from '../node/local-state.js'
+import { serviceInstallCommand, serviceUninstallCommand } from './service.js'
 import { modelsListCommand, modelsLoadCommand, modelsPullCommand, modelsRmCommand, modelsUnloadCommand } from './models.js'
 
 const program = new Command()
@@ -75,5 +76,14 @@ const perNode = (c: Command): Command => withTarget(c).option('--node <name>', '
 perNode(models.command('rm').description('unload a model and delete its files (a local --model file stays)').argument('<id>', 'model id')).action(modelsRmCommand)
 perNode(models.command('load').description('load a stored model').argument('<id>', 'model id')).action(modelsLoadCommand)
 perNode(models.command('unload').description('unload a model (it stays stored)').argument('<id>', 'model id')).action(modelsUnloadCommand)
+
+const service = program.command('service').description('run llmlb as a systemd service on this box')
+const serviceOpts = (c: Command): Command =>
+  c
+    .option('--user', 'a user unit (~/.config/systemd/user) instead of a system one (/etc/systemd/system)')
+    .option('--data-dir <dir>', 'data directory of the service (default /var/lib/llmlb, --user: ~/.llmlb)')
+    .addOption(new Option('--root <dir>', 'write under this folder instead of /').hideHelp())
+serviceOpts(service.command('install').description('write the systemd unit and its environment file, print how to start it')).action(serviceInstallCommand)
+serviceOpts(service.command('uninstall').description('remove the systemd unit (the environment file and data stay)')).action(serviceUninstallCommand)
 
 await program.parseAsync(process.argv)

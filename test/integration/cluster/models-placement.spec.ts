@@ -8,7 +8,7 @@ import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTinyGguf } from '../../../native-runtime/src/index.js'
 import { meshAddress, modelIdsOf, runCli, startAgent, stopAllAgents, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
-import { startMockHub, type MockHub } from '../../helpers/mock-hf-hub.js'
+import { startMockHub, type MockHub } from '../../../scripts/mock-hf-hub.js'
 
 let hub: MockHub
 let n1: RunningAgent

@@ -12,7 +12,7 @@ import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTinyGguf } from '../../../native-runtime/src/index.js'
 import { runCli, startAgent, stopAllAgents, tempDir, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
-import { startMockHub, type MockHub } from '../../helpers/mock-hf-hub.js'
+import { startMockHub, type MockHub } from '../../../scripts/mock-hf-hub.js'
 
 let hub: MockHub
 let node: RunningAgent
