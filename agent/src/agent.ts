@@ -116,10 +116,25 @@ export class Agent {
     const modelsDir = cfg.modelsDir ?? join(cfg.dataDir, 'models')
     const files = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo })
     // every model file, given or pulled, is registered in the store (metadata in LMDB) and loaded
+    const store = cfg.modelStore
     const modelManager = new ModelManager(
       runtime,
-      { dataDir: cfg.dataDir, modelsDir, hub: { endpoint: cfg.hf.endpoint, token: cfg.hf.token }, maxStoreBytes: cfg.modelStore.maxBytes, slots: cfg.runtime.slots, contextSize: cfg.runtime.contextSize },
-      log.child({ component: 'models' })
+      {
+        dataDir: cfg.dataDir,
+        modelsDir,
+        hub: { endpoint: cfg.hf.endpoint, token: cfg.hf.token },
+        maxStoreBytes: store.maxBytes,
+        slots: cfg.runtime.slots,
+        contextSize: cfg.runtime.contextSize,
+        keepAliveMs: store.keepAliveMs,
+        keepAliveByModel: store.keepAliveByModel,
+        memoryBudgetBytes: store.memoryBudgetBytes
+      },
+      log.child({ component: 'models' }),
+      (id) => {
+        const q = this.admission.stats(id)
+        return q.busy + q.waiting
+      }
     )
     this.modelManager = modelManager
     await modelManager.start(files)
@@ -148,9 +163,9 @@ export class Agent {
       rejectedPeers.record(address, reason, direction)
     })
 
-    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy })
+    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads })
     this.service = service
-    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen)
+    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts())
     const selfState = () =>
       buildLocalState({
         name: cfg.name,
@@ -159,7 +174,8 @@ export class Agent {
         admission: this.admission,
         startedAt: this.startedAt,
         leaving: () => this.leaving,
-        prefixes: () => service.digest.snapshot()
+        prefixes: () => service.digest.snapshot(),
+        stored: () => modelManager.loads.adverts()
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.

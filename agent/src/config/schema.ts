@@ -72,7 +72,13 @@ export const ConfigSchema = z.object({
   modelStore: z
     .object({
       /** Most bytes pulled models may take; unset: the disk's free space is the limit. */
-      maxBytes: z.number().int().positive().optional()
+      maxBytes: z.number().int().positive().optional(),
+      /** A loaded model idle this long is unloaded (stays stored, loads again on demand); 0: never. */
+      keepAliveMs: z.number().int().min(0).default(30 * 60_000),
+      /** Keep-alive per model id, overriding keepAliveMs. */
+      keepAliveByModel: z.record(z.string(), z.number().int().min(0)).default({}),
+      /** Memory loaded models may take together (bytes; estimate: weights + 10 % + KV cache); default 90 % of RAM. */
+      memoryBudgetBytes: z.number().int().positive().optional()
     })
     .prefault({}),
   /** Hugging Face hub for pulls (`HF_ENDPOINT`, `HF_TOKEN`). */

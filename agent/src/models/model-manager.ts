@@ -14,37 +14,43 @@ import type { ModelRecord, PullRecord } from './model-record.js'
 import { LmdbModelStore, type ModelStore } from './model-store.js'
 import { PullManager, repoDir } from './pull-manager.js'
 import type { HubConfig } from './hf/hub-client.js'
+import { LoadManager, type LoadPolicyInit } from './load-manager.js'
 
 /** A stored model as the API shows it: its record (without the template text) and its runtime state. */
 export interface StoredModelView extends Omit<ModelRecord, 'chatTemplate'> {
   /** `stored` (on disk, not loaded), `loading`, `loaded`, `failed`. */
   state: 'stored' | 'loading' | 'loaded' | 'failed'
   hasChatTemplate: boolean
+  /** Estimated memory when loaded (bytes; see load-policy.ts). */
+  memoryBytes: number
+  /** Keep-alive of the model (ms; 0: never unloaded when idle). */
+  keepAliveMs: number
   error?: string
 }
 
-export interface ModelManagerInit {
+export interface ModelManagerInit extends LoadPolicyInit {
   dataDir: string
   modelsDir: string
   hub: HubConfig
   maxStoreBytes?: number
-  /** Runtime settings for each load. */
-  slots: number
-  contextSize: number
 }
 
 export class ModelManager extends EventTarget {
   readonly pulls: PullManager
+  /** On-demand loads, keep-alive, memory budget (the request path's ColdModels). */
+  readonly loads: LoadManager
   private readonly store: ModelStore
   private closed = false
 
   constructor(
     private readonly runtime: InferenceRuntime,
     private readonly init: ModelManagerInit,
-    private readonly logger: Logger
+    private readonly logger: Logger,
+    busy: (id: string) => number = () => 0
   ) {
     super()
     this.store = LmdbModelStore.open(`${init.dataDir}/model-store`, logger)
+    this.loads = new LoadManager({ runtime, record: (id) => this.store.model(id), records: () => this.store.models(), busy, logger }, init)
     this.pulls = new PullManager({
       store: this.store,
       modelsDir: init.modelsDir,
@@ -75,6 +81,7 @@ export class ModelManager extends EventTarget {
       }
     }
     for (const r of this.store.models()) await this.loadQuietly(r)
+    this.loads.start()
     this.pulls.resume()
     // hashing a 40 GB file takes minutes: it runs after the models serve
     void this.hashInBackground(unhashed)
@@ -82,6 +89,7 @@ export class ModelManager extends EventTarget {
 
   async stop(): Promise<void> {
     this.closed = true
+    this.loads.stop()
     await this.pulls.stop()
     await this.store.close()
   }
@@ -93,7 +101,7 @@ export class ModelManager extends EventTarget {
       const { chatTemplate, ...rest } = r
       const m = live.get(r.id)
       const state = !m || m.state === 'unloaded' ? 'stored' : m.state
-      return { ...rest, hasChatTemplate: chatTemplate !== null, state, ...(m?.error ? { error: m.error } : {}) }
+      return { ...rest, hasChatTemplate: chatTemplate !== null, memoryBytes: this.loads.needOf(r), keepAliveMs: this.loads.keepAliveOf(r.id), state, ...(m?.error ? { error: m.error } : {}) }
     })
   }
 
@@ -109,7 +117,7 @@ export class ModelManager extends EventTarget {
   async load(id: string): Promise<void> {
     const r = this.store.model(id)
     if (!r) throw new StoredModelNotFoundError(id)
-    await this.runtime.load({ id: r.id, path: r.path, slots: this.init.slots, contextSize: this.init.contextSize })
+    await this.loads.ensureLoaded(id)
   }
 
   async unload(id: string): Promise<void> {

@@ -41,6 +41,8 @@ export const ModelRecordSchema = z.object({
   /** `tokenizer.chat_template` of the GGUF, null when it has none (the runtime's fallback applies). */
   chatTemplate: z.string().nullable(),
   capabilities: ModelCapabilitiesSchema,
+  /** KV cache bytes per token of context (f16 keys and values of every layer), for the memory estimate. */
+  kvBytesPerToken: z.number().nonnegative().default(0),
   /** Bytes of every file together. */
   sizeBytes: z.number().int().nonnegative(),
   /** SHA-256 (hex) of the GGUF at `path`; split models list every part's in `fileHashes`. */

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import type { Logger } from 'pino'
 import { InvalidRequestError } from '../errors/errors.js'
 import { checkRoom } from './disk-space.js'
-import { downloadFile } from './hf/download.js'
+import { downloadDispatcher, downloadFile } from './hf/download.js'
 import { resolvePlan, resolveUrl, type HubConfig, type HubPlan } from './hf/hub-client.js'
 import { parseHubSource } from './hf/hub-source.js'
 import { readGgufFacts } from './gguf-metadata.js'
@@ -44,6 +44,7 @@ export class PullManager extends EventTarget {
   private readonly fileJobs = new Map<string, Promise<void>>()
   private readonly starting = new Map<string, Promise<PullRecord>>()
   private readonly aborter = new AbortController()
+  private readonly dispatcher = downloadDispatcher()
   private pendingEvent?: NodeJS.Timeout
   private readonly now: () => number
 
@@ -114,6 +115,7 @@ export class PullManager extends EventTarget {
     this.aborter.abort()
     if (this.pendingEvent) clearTimeout(this.pendingEvent)
     await Promise.allSettled([...this.running.values()])
+    await this.dispatcher.close().catch(() => undefined)
   }
 
   /** Forgets a finished or failed pull. */
@@ -220,6 +222,7 @@ export class PullManager extends EventTarget {
       if (!job) {
         job = downloadFile({
           url: resolveUrl(this.deps.hub, rec.repo, rec.revision, f.name),
+          dispatcher: this.dispatcher,
           token: this.deps.hub.token,
           repo: rec.repo,
           file: f.name,

@@ -87,8 +87,8 @@ function nodesQuery(request: FastifyRequest): string[] | 'all' | undefined {
 }
 
 /** A stored-model view plus the runtime it is on: what GET /api/models lists for this node. */
-function nodeBody(deps: ModelAdminDeps): { node: string; data: unknown[]; pulls: unknown[] } {
-  return { node: deps.name, data: deps.models.list(), pulls: deps.models.pullList() }
+function nodeBody(deps: ModelAdminDeps): { node: string; memoryBudgetBytes: number; data: unknown[]; pulls: unknown[] } {
+  return { node: deps.name, memoryBudgetBytes: deps.models.loads.budgetBytes, data: deps.models.list(), pulls: deps.models.pullList() }
 }
 
 export async function modelAdminRoutes(app: FastifyInstance, deps: ModelAdminDeps): Promise<void> {

@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { stat, truncate, unlink } from 'node:fs/promises'
-import { Readable, Transform } from 'node:stream'
+import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { Agent, interceptors, request, type Dispatcher } from 'undici'
 import { hashFileInto } from '../file-hash.js'
 import { HubAccessError, HubUnavailableError } from '../model-errors.js'
 import { AgentError } from '../../errors/errors.js'
@@ -20,9 +20,22 @@ export class ChecksumError extends AgentError {
   }
 }
 
+/** Redirects followed from the hub's `resolve/` URL to its CDN. */
+export const MAX_REDIRECTS = 5
+
+/**
+ * The HTTP client of downloads: undici with redirects followed (it drops Authorization on a
+ * cross-origin redirect, as huggingface_hub does). Its Node stream body is ~3× faster than fetch's
+ * web stream for large files.
+ */
+export function downloadDispatcher(): Dispatcher {
+  return new Agent().compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }))
+}
+
 export interface DownloadInit {
   url: string
-  /** Sent to the hub only: fetch drops Authorization on the cross-origin redirect to the CDN. */
+  dispatcher: Dispatcher
+  /** Sent to the hub only: the redirect to the CDN drops it. */
   token?: string
   /** For messages: repo and path. */
   repo: string
@@ -53,23 +66,24 @@ export async function downloadFile(d: DownloadInit): Promise<void> {
     const headers: Record<string, string> = { 'accept-encoding': 'identity' }
     if (have > 0) headers.range = `bytes=${have}-`
     if (d.token) headers.authorization = `Bearer ${d.token}`
-    let res: Response
+    let res: Dispatcher.ResponseData
     try {
-      res = await fetch(d.url, { headers, redirect: 'follow', signal: d.signal })
+      res = await request(d.url, { headers, dispatcher: d.dispatcher, signal: d.signal })
     } catch (err) {
       if (d.signal?.aborted) throw err
       throw new HubUnavailableError(new URL(d.url).origin, `downloading ${d.file}: ${(err as Error).message}`, err)
     }
-    if (res.status === 401 || res.status === 403) throw new HubAccessError(d.repo, res.status)
-    if (res.status !== 200 && res.status !== 206) throw new HubUnavailableError(new URL(d.url).origin, `downloading ${d.file}: status ${res.status}`)
-    if (res.status === 200 && have > 0) {
+    const status = res.statusCode
+    if (status !== 200 && status !== 206) await res.body.dump().catch(() => undefined)
+    if (status === 401 || status === 403) throw new HubAccessError(d.repo, status)
+    if (status !== 200 && status !== 206) throw new HubUnavailableError(new URL(d.url).origin, `downloading ${d.file}: status ${status}`)
+    if (status === 200 && have > 0) {
       // the server ignored the range: start over
       have = 0
       hash = createHash('sha256')
       await truncate(d.partPath, 0)
       d.onProgress(0)
     }
-    if (!res.body) throw new HubUnavailableError(new URL(d.url).origin, `downloading ${d.file}: empty body`)
     let received = have
     const h = hash
     const tap = new Transform({
@@ -80,7 +94,7 @@ export async function downloadFile(d: DownloadInit): Promise<void> {
         cb(null, chunk)
       }
     })
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream), tap, createWriteStream(d.partPath, { flags: have > 0 ? 'a' : 'w' }), { signal: d.signal })
+    await pipeline(res.body, tap, createWriteStream(d.partPath, { flags: have > 0 ? 'a' : 'w' }), { signal: d.signal })
     have = received
   }
   if (have !== d.size) throw new HubUnavailableError(new URL(d.url).origin, `${d.file}: got ${have} of ${d.size} bytes`)

@@ -15,8 +15,15 @@ describe('GGUF header facts', () => {
       contextLength: 32768,
       quantization: 'Q4_K_M',
       chatTemplate: '{% if tools %}…{% endif %}',
-      capabilities: { chat: true, completion: true, embeddings: true, tools: true, vision: false }
+      capabilities: { chat: true, completion: true, embeddings: true, tools: true, vision: false },
+      kvBytesPerToken: 0
     })
+  })
+
+  it('KV bytes per token come from layers, width and KV heads (f16 K and V)', () => {
+    const facts = factsFromMetadata({ 'general.architecture': 'llama', 'llama.block_count': 32, 'llama.embedding_length': 4096, 'llama.attention.head_count': 32, 'llama.attention.head_count_kv': 8 }, 1, 'x.gguf', false)
+    // 32 layers × (128 × 8) × K,V × 2 bytes = 128 KiB per token
+    expect(facts.kvBytesPerToken).toBe(131072)
   })
 
   it('an embedding architecture cannot chat; the file name gives a missing file type', () => {
