@@ -146,7 +146,6 @@ export class ModelManager extends EventTarget {
   private async loadQuietly(r: ModelRecord): Promise<void> {
     try {
       await this.load(r.id)
-      this.logger.info({ model: r.id }, 'model loaded')
     } catch (err) {
       this.logger.error({ model: r.id, path: r.path, err: (err as Error).message }, 'model failed to load')
     }
