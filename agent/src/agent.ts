@@ -26,6 +26,8 @@ import { NodeAuth, TEST_ANTI_ENTROPY_INTERVAL_MS, type AuthStartInfo } from './a
 import { CONTROL_TOPIC } from './control-plane/index.js'
 import { Observability, type LogSource } from './observability/index.js'
 import { ModelManager } from './models/index.js'
+import { autoResolver } from './models/auto-resolve.js'
+import { loadCatalog } from './models/catalog-sources.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -137,6 +139,7 @@ export class Agent {
       }
     )
     this.modelManager = modelManager
+    modelManager.catalog = await loadCatalog(cfg.dataDir, nodeAuth.auth.settings, log.child({ component: 'catalog' }))
     await modelManager.start(files)
 
     const clusterKey = await resolveClusterKey({ clusterKey: cfg.clusterKey, clusterKeyFile: cfg.clusterKeyFile, dataDir: cfg.dataDir })
@@ -163,9 +166,10 @@ export class Agent {
       rejectedPeers.record(address, reason, direction)
     })
 
-    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads })
+    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name) })
     this.service = service
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts())
+    const resolveModel = autoResolver({ nodeName: cfg.name, models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, autoPull: cfg.autoPull, logger: log })
     const selfState = () =>
       buildLocalState({
         name: cfg.name,

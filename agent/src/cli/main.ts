@@ -25,6 +25,7 @@ program
   .option('--model <path.gguf>', 'serve this GGUF (repeatable)', collect)
   .option('--models-dir <dir>', 'serve every *.gguf in this folder (default <data-dir>/models)')
   .option('--demo', 'generate and serve a tiny demo model (no download)')
+  .option('--auto-pull', 'pull a catalog model that no node has when a request names it')
   .option('--mesh-port <port>', 'libp2p TCP port (default 32769)')
   .option('--peer <host:port|multiaddr>', 'bootstrap peer (repeatable)', collect)
   .option('--cluster-key <key>', 'cluster key (64 hex chars or pnet key text)')

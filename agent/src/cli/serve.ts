@@ -29,6 +29,7 @@ export interface ServeFlags {
   ctxSize?: string
   profile?: 'default' | 'test'
   logLevel?: string
+  autoPull?: boolean
 }
 
 const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.parseInt(v, 10))
@@ -51,6 +52,7 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     auth: f.auth,
     profile: f.profile,
     logLevel: f.logLevel as ConfigInput['logLevel'],
+    autoPull: f.autoPull,
     runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) }
   }
 }

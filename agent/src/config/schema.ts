@@ -81,6 +81,8 @@ export const ConfigSchema = z.object({
       memoryBudgetBytes: z.number().int().positive().optional()
     })
     .prefault({}),
+  /** A request for a catalog model that no node has pulls it onto this node (503 + Retry-After meanwhile). */
+  autoPull: z.boolean().default(false),
   /** Hugging Face hub for pulls (`HF_ENDPOINT`, `HF_TOKEN`). */
   hf: z
     .object({

@@ -39,6 +39,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   hub_unavailable: { status: 502, type: 'server_error', exposeMessage: true },
   checksum_mismatch: { status: 502, type: 'server_error', exposeMessage: true },
   insufficient_storage: { status: 507, type: 'server_error', exposeMessage: true },
+  model_pulling: { status: 503, type: 'server_error', exposeMessage: true },
   insufficient_memory: { status: 503, type: 'server_error', exposeMessage: true },
   runtime_unavailable: { status: 503, type: 'server_error', publicMessage: 'The inference runtime is unavailable; retry shortly' },
   queue_timeout: { status: 503, type: 'server_error', publicMessage: 'No slot became free in time; retry shortly' },

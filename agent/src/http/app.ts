@@ -27,6 +27,7 @@ import type { AppObservability } from '../observability/index.js'
 import type { RejectedPeer } from '../node/rejected-peers.js'
 import type { ModelManager } from '../models/index.js'
 import { modelAdminRoutes } from './routes/models-admin.js'
+import { catalogRoutes } from './routes/catalog.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(nodeRoutes, nodeDeps)
   await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh, models: deps.modelManager && modelEvents(deps.name, deps.modelManager) })
   if (deps.modelManager) await app.register(modelAdminRoutes, { name: deps.name, models: deps.modelManager, mesh: deps.mesh })
+  if (deps.modelManager?.catalog && deps.auth) await app.register(catalogRoutes, { catalog: deps.modelManager.catalog, settings: deps.auth.settings })
   if (deps.auth) {
     await app.register(authRoutes, { auth: deps.auth })
     await app.register(userRoutes, { auth: deps.auth })

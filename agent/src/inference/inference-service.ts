@@ -48,6 +48,11 @@ export interface InferenceServiceComponents {
   policy?: RoutingPolicy
   /** Models stored here but not loaded (on-demand load); unset: only loaded models are served. */
   coldModels?: ColdModels
+  /**
+   * Maps a requested name that is no model id (a catalog name or alias) to the model id it means;
+   * undefined leaves the name as is. May throw (a pull started by `--auto-pull` answers 503).
+   */
+  resolveModel?: (name: string) => string | undefined
 }
 
 /** The load policy as the request path sees it (implemented by the model manager). */
@@ -124,6 +129,8 @@ export class InferenceService {
 
   async handle(api: InferenceApi, raw: unknown, ctx: RequestContext): Promise<Served> {
     const body = parseBody(SCHEMAS[api], raw)
+    const resolved = this.c.resolveModel?.(body.model)
+    if (resolved) body.model = resolved
     const stream = 'stream' in body && body.stream === true
     const task = routingInput(api, body)
     if (ctx.local) return this.serveLocal(api, body, ctx, 'forwarded-to-me', stream, task)

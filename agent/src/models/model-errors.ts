@@ -35,6 +35,19 @@ export class InsufficientStorageError extends AgentError {
   }
 }
 
+/** Retry-After of a request that started or waits for an automatic pull (s). */
+export const PULLING_RETRY_AFTER_S = 10
+
+/** `--auto-pull`: the requested catalog model is being downloaded; the client retries later. */
+export class ModelPullingError extends AgentError {
+  constructor(name: string, repo: string, node: string, percent: number | null) {
+    super('model_pulling', `Model '${name}' is being pulled from ${repo} onto node ${node}${percent === null ? '' : ` (${percent}% done)`}; retry in a few seconds`, {
+      param: 'model',
+      headers: { 'retry-after': String(PULLING_RETRY_AFTER_S) }
+    })
+  }
+}
+
 /** No stored model with that id on this node. */
 export class StoredModelNotFoundError extends AgentError {
   constructor(id: string) {

@@ -15,6 +15,7 @@ import { LmdbModelStore, type ModelStore } from './model-store.js'
 import { PullManager, repoDir } from './pull-manager.js'
 import type { HubConfig } from './hf/hub-client.js'
 import { LoadManager, type LoadPolicyInit } from './load-manager.js'
+import { Catalog } from './catalog.js'
 
 /** A stored model as the API shows it: its record (without the template text) and its runtime state. */
 export interface StoredModelView extends Omit<ModelRecord, 'chatTemplate'> {
@@ -112,6 +113,19 @@ export class ModelManager extends EventTarget {
   pullList(): PullRecord[] {
     return this.pulls.list()
   }
+
+  /**
+   * Starts (or joins) a pull: `source` is a hub source or a catalog name (then its repo and default
+   * quantization, or `quant`).
+   */
+  async pull(source: string, quant?: string): Promise<PullRecord> {
+    const entry = !source.includes('/') && this.catalog ? this.catalog.find(source) : undefined
+    if (entry) return this.pulls.pull(Catalog.sourceOf(entry, quant), quant)
+    return this.pulls.pull(source, quant)
+  }
+
+  /** The node's catalog (set by the composition root). */
+  catalog?: Catalog
 
   /** Loads a stored model (resolves when loaded). */
   async load(id: string): Promise<void> {

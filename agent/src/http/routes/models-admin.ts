@@ -109,7 +109,7 @@ export async function modelAdminRoutes(app: FastifyInstance, deps: ModelAdminDep
     const body = parseBody(PullBodySchema, request.body)
     const names = body.all ? 'all' : body.nodes
     if (!names) {
-      const pull = await deps.models.pulls.pull(body.source, body.quant)
+      const pull = await deps.models.pull(body.source, body.quant)
       request.log.info({ pull: pull.id, by: request.identity?.name }, 'model pull requested')
       return reply.status(202).send({ node: deps.name, pull })
     }
@@ -118,7 +118,7 @@ export async function modelAdminRoutes(app: FastifyInstance, deps: ModelAdminDep
       deps,
       request,
       names,
-      async () => ({ status: 202, body: { node: deps.name, pull: await deps.models.pulls.pull(body.source, body.quant) } }),
+      async () => ({ status: 202, body: { node: deps.name, pull: await deps.models.pull(body.source, body.quant) } }),
       { method: 'POST', path: '/api/models/pull', body: one },
       PEER_PULL_TIMEOUT_MS
     )
