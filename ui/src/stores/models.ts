@@ -10,6 +10,12 @@ import type { ClusterModel, NodeModels, PullInput } from '../api/types.js'
 import { createStoreContext } from './context.js'
 import { createLoadState } from './resource.js'
 
+/** What a pull answer says about the file chosen. */
+interface PullNote {
+  modelId?: string
+  choice?: string
+}
+
 export function createModelsStore(api: Pick<ApiClient, 'models'>) {
   const [state, setState] = createStore<{ models: ClusterModel[]; stored: NodeModels[]; actionError: string | null; pullNote: string | null }>({
     models: [],
@@ -44,8 +50,10 @@ export function createModelsStore(api: Pick<ApiClient, 'models'>) {
     async pull(input: PullInput): Promise<boolean> {
       setState('pullNote', null)
       return act(async () => {
-        const r = (await api.models.pull(input)) as { pull?: { choice?: string; modelId?: string } }
-        if (r.pull) setState('pullNote', `${r.pull.modelId ?? ''}: ${r.pull.choice ?? ''}`)
+        // one node: {pull}; several: {data: [{node, body: {pull}}]} — the choice is the same on each
+        const r = (await api.models.pull(input)) as { pull?: PullNote; data?: { body?: { pull?: PullNote } }[] }
+        const p = r.pull ?? r.data?.find((x) => x.body?.pull)?.body?.pull
+        if (p) setState('pullNote', `${p.modelId ?? ''}: ${p.choice ?? ''}`)
       })
     },
     loadModel: (id: string, node: string) => act(() => api.models.load(id, node)),

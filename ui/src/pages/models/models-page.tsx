@@ -31,6 +31,19 @@ export function ModelsPage() {
     if (models.pulling()) void models.refreshStored()
   }, PULL_POLL_MS)
   onCleanup(() => clearInterval(timer))
+  // live: a `models` event on the cluster stream (this node's pull progress, loads) refreshes at once,
+  // at most every PULL_POLL_MS
+  let lastEventRefresh = 0
+  createEffect(
+    on(
+      () => cluster.state.modelsChangedAt,
+      (at) => {
+        if (at === 0 || at - lastEventRefresh < PULL_POLL_MS) return
+        lastEventRefresh = at
+        void models.refreshStored()
+      }
+    )
+  )
   const rows = () => modelRows(models.state.models, cluster.state.nodes)
   return (
     <div class="page" data-testid="models-page">
