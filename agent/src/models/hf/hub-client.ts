@@ -5,7 +5,7 @@
  */
 import { listFiles, modelInfo } from '@huggingface/hub'
 import { chooseFiles, type FileChoice, type RepoFile } from './quant-choice.js'
-import type { HubSource } from './hub-source.js'
+import { isSafeRepoPath, type HubSource } from './hub-source.js'
 import { HubAccessError, HubNotFoundError, HubUnavailableError } from '../model-errors.js'
 import { InvalidRequestError } from '../../errors/errors.js'
 
@@ -48,7 +48,8 @@ export async function resolvePlan(source: HubSource, hub: HubConfig, quant?: str
   const files: RepoFile[] = []
   try {
     for await (const e of listFiles({ repo: { type: 'model', name: source.repo }, revision, recursive: true, hubUrl: hub.endpoint, ...creds })) {
-      if (e.type === 'file') files.push({ path: e.path, size: e.lfs?.size ?? e.size, ...(e.lfs ? { sha256: e.lfs.oid } : {}) })
+      // a path that would leave the repo's folder is never downloaded
+      if (e.type === 'file' && isSafeRepoPath(e.path)) files.push({ path: e.path, size: e.lfs?.size ?? e.size, ...(e.lfs ? { sha256: e.lfs.oid } : {}) })
     }
   } catch (err) {
     throw hubError(err, hub.endpoint, `file list for ${source.repo}`, source.repo)

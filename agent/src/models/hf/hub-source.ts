@@ -18,6 +18,15 @@ export interface HubSource {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/
 
+/**
+ * Whether a path from a hub's listing may become a file under the store: relative, no `.`/`..`
+ * segments, no backslashes or NUL (a hostile or broken hub must not write outside the repo's folder).
+ */
+export function isSafeRepoPath(path: string): boolean {
+  if (path === '' || path.startsWith('/') || /[\\\0]/.test(path) || path.length > 1024) return false
+  return path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..')
+}
+
 /** Parses a source; returns a message for the user when it is not one. */
 export function parseHubSource(input: string): HubSource | { error: string } {
   let text = input.trim()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseHubSource } from '../../../../agent/src/models/index.js'
+import { isSafeRepoPath } from '../../../../agent/src/models/hf/hub-source.js'
 
 describe('parseHubSource', () => {
   it('reads org/repo, :quant, a file path and hub URLs', () => {
@@ -11,6 +12,11 @@ describe('parseHubSource', () => {
     expect(parseHubSource('https://huggingface.co/org/repo/resolve/main/M.gguf')).toEqual({ repo: 'org/repo', revision: 'main', file: 'M.gguf' })
     expect(parseHubSource('hf.co/org/repo:Q5_K_M')).toEqual({ repo: 'org/repo', revision: 'main', quant: 'Q5_K_M' })
     expect(parseHubSource('http://127.0.0.1:9999/org/repo/blob/main/x.gguf')).toEqual({ repo: 'org/repo', revision: 'main', file: 'x.gguf' })
+  })
+
+  it('a listing path must stay inside the repo folder', () => {
+    for (const ok of ['a.gguf', 'sub/dir/b.gguf']) expect(isSafeRepoPath(ok)).toBe(true)
+    for (const bad of ['../x.gguf', 'a/../../x.gguf', '/etc/x.gguf', './a.gguf', 'a//b.gguf', 'a\\b.gguf', '']) expect(isSafeRepoPath(bad), bad).toBe(false)
   })
 
   it('refuses what is not a repo, a non-GGUF file, path tricks and odd quant names', () => {
