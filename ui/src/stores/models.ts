@@ -5,10 +5,9 @@
  */
 import { createStore, reconcile } from 'solid-js/store'
 import type { ApiClient } from '../api/client.js'
-import { messageOf } from '../api/errors.js'
 import type { ClusterModel, NodeModels, PullInput } from '../api/types.js'
 import { createStoreContext } from './context.js'
-import { createLoadState } from './resource.js'
+import { actionRunner, createLoadState } from './resource.js'
 
 /** What a pull answer says about the file chosen. */
 interface PullNote {
@@ -27,17 +26,11 @@ export function createModelsStore(api: Pick<ApiClient, 'models'>) {
   const storedLoad = createLoadState()
   const refreshStored = (): Promise<void> => storedLoad.run(() => api.models.stored(), (body) => setState('stored', reconcile(body.nodes, { key: 'node' })))
   /** Runs an admin action, then reloads both views; its failure is shown, not thrown. */
+  const runAction = actionRunner((message) => setState('actionError', message))
   const act = async (fn: () => Promise<unknown>): Promise<boolean> => {
-    setState('actionError', null)
-    try {
-      await fn()
-      return true
-    } catch (err) {
-      setState('actionError', messageOf(err))
-      return false
-    } finally {
-      await refreshStored()
-    }
+    const ok = await runAction(fn)
+    await refreshStored()
+    return ok
   }
   return {
     state,
