@@ -26,6 +26,8 @@ export interface CdnHit {
   start: number
   /** Bytes written (so far, for a request still in progress). */
   bytes: number
+  /** The request carried an Authorization header (a client must not send the hub token to the CDN). */
+  authorization: boolean
 }
 
 export interface MockHub {
@@ -72,7 +74,7 @@ export async function startMockHub(repos: MockRepo[]): Promise<MockHub> {
       res.writeHead(416, { 'content-range': `bytes */${blob.length}` })
       return res.end()
     }
-    const hit: CdnHit = { sha256: m[1], start, bytes: 0 }
+    const hit: CdnHit = { sha256: m[1], start, bytes: 0, authorization: req.headers.authorization !== undefined }
     hits.push(hit)
     const body = Buffer.from(blob.subarray(start))
     const mid = Math.floor(body.length / 2)

@@ -46,7 +46,10 @@ export class LmdbModelStore implements ModelStore {
 
   /** Opens (creating) the environment at `path`. */
   static open(path: string, logger: Logger): LmdbModelStore {
-    const root = open({ path, maxDbs: 4 })
+    // noSync: a commit is durable once in the OS page cache, which survives kill -9 (what resuming a
+    // pull needs) without an fsync on the pull's path; a power cut may lose the last registration,
+    // and a re-pull then finds the verified file already in place
+    const root = open({ path, maxDbs: 4, noSync: true })
     const db = {
       models: root.openDB<unknown, string>({ name: MODEL_STORE_DBS.models }),
       pulls: root.openDB<unknown, string>({ name: MODEL_STORE_DBS.pulls }),

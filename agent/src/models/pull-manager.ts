@@ -198,7 +198,8 @@ export class PullManager extends EventTarget {
     const dir = repoDir(this.deps.modelsDir, rec.repo)
     rec.state = 'downloading'
     rec.error = null
-    await this.deps.store.putPull(rec)
+    // not awaited: the record is already stored (pull() waited for it); the state is for the views
+    void this.deps.store.putPull(rec).catch(() => undefined)
     this.changed()
     const samples: { t: number; bytes: number }[] = []
     const total = (): number => rec.files.reduce((s, f) => s + f.received, 0)

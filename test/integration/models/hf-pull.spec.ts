@@ -114,7 +114,17 @@ describe('llmlb models pull from a Hugging Face hub', () => {
     const r = await api(gatedNode, 'POST', '/api/models/pull', { source: 'test-org/Gated-GGUF' })
     expect(r.status).toBe(202)
     await waitFor(async () => (await pullOf(gatedNode, r.body.pull.id))?.state === 'done', 'gated pull done')
+    const cdnHits = hub.hits.filter((h) => h.sha256 === hub.sha256Of('test-org/Gated-GGUF', 'Gated-Q4_K_M.gguf'))
+    expect(cdnHits).toHaveLength(1)
+    expect(cdnHits[0]?.authorization).toBe(false)
     await gatedNode.stop()
+    // a token the hub does not accept for this repo: its 403 is said as such
+    const wrong = await startAgent({ name: 'wrong-token', env: { HF_ENDPOINT: hub.endpoint, HF_TOKEN: 'hf_not_allowed' } })
+    const denied = await api(wrong, 'POST', '/api/models/pull', { source: 'test-org/Gated-GGUF' })
+    expect(denied.status).toBe(403)
+    expect(denied.body.error.code).toBe('hub_access_denied')
+    expect(denied.body.error.message).toMatch(/403 .*HF_TOKEN of this node may not read it/)
+    await wrong.stop()
   })
 
   it('a corrupted byte fails the SHA-256 check: nothing is registered, no file is left', async () => {
