@@ -90,8 +90,11 @@ export class LoadManager {
     return estimateMemoryBytes(r.sizeBytes, r.kvBytesPerToken, Math.min(this.init.contextSize, r.contextLength || this.init.contextSize), this.init.slots)
   }
 
+  /** Loaded, loading, or failed to load: none of them is a cold model a request may load. */
   private isLoadedOrLoading(id: string): boolean {
-    return this.deps.runtime.models().some((m) => m.id === id && (m.state === 'loaded' || m.state === 'loading'))
+    // a failed model is not retried by requests: a GGUF that aborts llama.cpp would take the runtime
+    // down at every request; `llmlb models load` retries it by hand
+    return this.deps.runtime.models().some((m) => m.id === id && (m.state === 'loaded' || m.state === 'loading' || m.state === 'failed'))
   }
 
   /** A stored model that is not loaded (nor loading) here, as a routing candidate's facts. */
