@@ -26,6 +26,9 @@ import { NodeAuth, awaitsFirstSync, TEST_ANTI_ENTROPY_INTERVAL_MS, type AuthStar
 import { CONTROL_TOPIC } from './control-plane/index.js'
 import { Observability, type LogSource } from './observability/index.js'
 import { ResponseStorage } from './protocols/responses/response-storage.js'
+import { ModelManager } from './models/index.js'
+import { autoResolver } from './models/auto-resolve.js'
+import { loadCatalog } from './models/catalog-sources.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -57,6 +60,7 @@ export class Agent {
   private nodeAuth?: NodeAuth
   private observability?: Observability
   private responses?: ResponseStorage
+  private modelManager?: ModelManager
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -115,14 +119,30 @@ export class Agent {
     await runtime.start()
     const modelsDir = cfg.modelsDir ?? join(cfg.dataDir, 'models')
     const files = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo })
-    for (const f of files) {
-      try {
-        await runtime.load({ id: f.id, path: f.path, slots: cfg.runtime.slots, contextSize: cfg.runtime.contextSize })
-        log.info({ model: f.id }, 'model loaded')
-      } catch (err) {
-        log.error({ model: f.id, path: f.path, err: (err as Error).message }, 'model failed to load')
+    // every model file, given or pulled, is registered in the store (metadata in LMDB) and loaded
+    const store = cfg.modelStore
+    const modelManager = new ModelManager(
+      runtime,
+      {
+        dataDir: cfg.dataDir,
+        modelsDir,
+        hub: { endpoint: cfg.hf.endpoint, token: cfg.hf.token },
+        maxStoreBytes: store.maxBytes,
+        slots: cfg.runtime.slots,
+        contextSize: cfg.runtime.contextSize,
+        keepAliveMs: store.keepAliveMs,
+        keepAliveByModel: store.keepAliveByModel,
+        memoryBudgetBytes: store.memoryBudgetBytes
+      },
+      log.child({ component: 'models' }),
+      (id) => {
+        const q = this.admission.stats(id)
+        return q.busy + q.waiting
       }
-    }
+    )
+    this.modelManager = modelManager
+    modelManager.catalog = await loadCatalog(cfg.dataDir, nodeAuth.auth.settings, log.child({ component: 'catalog' }))
+    await modelManager.start(files)
 
     const clusterKey = await resolveClusterKey({ clusterKey: cfg.clusterKey, clusterKeyFile: cfg.clusterKeyFile, dataDir: cfg.dataDir })
     const mesh = new Libp2pMesh(
@@ -148,9 +168,10 @@ export class Agent {
       rejectedPeers.record(address, reason, direction)
     })
 
-    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy })
+    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name) })
     this.service = service
-    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen)
+    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts())
+    const resolveModel = autoResolver({ nodeName: cfg.name, models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, autoPull: cfg.autoPull, logger: log })
     const selfState = () =>
       buildLocalState({
         name: cfg.name,
@@ -159,7 +180,8 @@ export class Agent {
         admission: this.admission,
         startedAt: this.startedAt,
         leaving: () => this.leaving,
-        prefixes: () => service.digest.snapshot()
+        prefixes: () => service.digest.snapshot(),
+        stored: () => modelManager.loads.adverts()
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.
@@ -210,7 +232,8 @@ export class Agent {
       auth: nodeAuth.auth,
       controlSync: (body) => nodeAuth.handleSync(body),
       observability,
-      responses: responses.stored
+      responses: responses.stored,
+      modelManager
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -268,6 +291,7 @@ export class Agent {
     await this.responses?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
     await this.nodeAuth?.stop()
+    await this.modelManager?.stop().catch(() => undefined)
     await this.runtime?.stop().catch(() => undefined)
   }
 }

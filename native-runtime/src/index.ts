@@ -17,3 +17,4 @@ export {
   STOP_TIMEOUT_MS,
   TPS_EMA_ALPHA
 } from './constants.js'
+export { capabilitiesOf, EMBEDDING_ONLY_ARCHITECTURES } from './model-capabilities.js'

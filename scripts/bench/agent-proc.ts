@@ -35,7 +35,7 @@ export interface BenchAgent {
   kill(): Promise<void>
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string, everyMs = 20): Promise<T> {
   const end = Date.now() + timeoutMs
   while (Date.now() < end) {
     try {
@@ -44,7 +44,7 @@ async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, wha
     } catch {
       /* not yet */
     }
-    await new Promise((r) => setTimeout(r, 20))
+    await new Promise((r) => setTimeout(r, everyMs))
   }
   throw new Error(`timed out: ${what}`)
 }
@@ -86,8 +86,9 @@ export async function startBenchAgent(args: string[], env: Record<string, string
   }
 }
 
-export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  await until(async () => ((await fn()) ? true : undefined), timeoutMs, what)
+/** Polls `fn` every `everyMs` (default 20 ms) until it is true. */
+export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, what: string, everyMs?: number): Promise<void> {
+  await until(async () => ((await fn()) ? true : undefined), timeoutMs, what, everyMs)
 }
 
 /** The loopback mesh multiaddr of an agent, for `--peer`. */

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
- * Sections: runtime, mesh, routing, routing-real, history, structured, responses (default: all of them); `mesh-hop` is the
+ * Sections: runtime, mesh, routing, routing-real, history, structured, responses, pull (default: all of them); `mesh-hop` is the
  * hop part of `mesh` alone.
  */
 import '../../mesh/src/polyfill.js'
@@ -11,6 +11,7 @@ import { meshBench, meshHopBench } from './mesh-bench.js'
 import { historyBench } from './history-bench.js'
 import { structuredBench } from './structured-bench.js'
 import { responsesBench } from './responses-bench.js'
+import { pullBench } from './pull-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
 import { scriptArgs } from '../script-args.js'
 
@@ -22,7 +23,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   'routing-real': routingRealBench,
   history: historyBench,
   structured: structuredBench,
-  responses: responsesBench
+  responses: responsesBench,
+  pull: pullBench
 }
 
 const USAGE = `usage: npm run bench [-- section…]

@@ -44,12 +44,12 @@ export async function resolveTarget(flags: ClientFlags): Promise<Target | { erro
 }
 
 /** Sends a JSON request; returns status and parsed body (null when empty). Throws on network errors. */
-export async function requestJson(target: Target, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+export async function requestJson(target: Target, method: string, path: string, body?: unknown, timeoutMs = CLIENT_TIMEOUT_MS): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${target.base}${path}`, {
     method,
     headers: { ...target.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS)
+    signal: AbortSignal.timeout(timeoutMs)
   })
   const text = await res.text()
   let parsed: unknown = null
@@ -65,4 +65,30 @@ export async function requestJson(target: Target, method: string, path: string, 
 export function errorMessage(status: number, body: unknown): string {
   const e = (body as { error?: { message?: string } } | null)?.error
   return `HTTP ${status}${e?.message ? `: ${e.message}` : ''}`
+}
+
+/** The target of a client verb; exits 1 with the reason when there is none. */
+export async function targetOrExit(flags: ClientFlags): Promise<Target> {
+  const t = await resolveTarget(flags)
+  if ('error' in t) {
+    process.stderr.write(`llmlb: ${t.error}\n`)
+    process.exit(1)
+  }
+  return t
+}
+
+/** requestJson that exits 1 when the node does not answer. */
+export async function callOrExit(t: Target, method: string, path: string, body?: unknown, timeoutMs?: number): Promise<{ status: number; body: unknown }> {
+  try {
+    return await requestJson(t, method, path, body, timeoutMs)
+  } catch (e) {
+    process.stderr.write(`llmlb: ${t.base} does not answer: ${(e as Error).message}\n`)
+    process.exit(1)
+  }
+}
+
+/** Prints the node's refusal and exits 2. */
+export function refuseAndExit(status: number, body: unknown): never {
+  process.stderr.write(`llmlb: ${errorMessage(status, body)}\n`)
+  process.exit(2)
 }

@@ -5,7 +5,7 @@
  * its details. Exit codes: 0 ok, 1 node unreachable, 2 refused (bad input, no permission, not found).
  */
 import type { PublicApiKey } from '../auth/records.js'
-import { errorMessage, requestJson, resolveTarget, type ClientFlags, type Target } from './credentials.js'
+import { callOrExit, refuseAndExit, targetOrExit, type ClientFlags } from './credentials.js'
 
 export interface KeyCreateFlags extends ClientFlags {
   name: string
@@ -23,7 +23,6 @@ export interface KeyListFlags extends ClientFlags {
 type KeyRow = PublicApiKey
 
 const out = (s: string): boolean => process.stdout.write(s + '\n')
-const err = (s: string): boolean => process.stderr.write(s + '\n')
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }
 
@@ -35,28 +34,9 @@ export function parseDuration(text: string): number | undefined {
   return n > 0 ? n * (UNIT_MS[m[2] || 'd'] ?? UNIT_MS.d ?? 0) : undefined
 }
 
-async function target(flags: ClientFlags): Promise<Target> {
-  const t = await resolveTarget(flags)
-  if ('error' in t) {
-    err(`llmlb: ${t.error}`)
-    process.exit(1)
-  }
-  return t
-}
-
-async function call(t: Target, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  try {
-    return await requestJson(t, method, path, body)
-  } catch (e) {
-    err(`llmlb: ${t.base} does not answer: ${(e as Error).message}`)
-    process.exit(1)
-  }
-}
-
-function refuse(status: number, body: unknown): never {
-  err(`llmlb: ${errorMessage(status, body)}`)
-  process.exit(2)
-}
+const target = targetOrExit
+const call = callOrExit
+const refuse: (status: number, body: unknown) => never = refuseAndExit
 
 export async function keysCreateCommand(flags: KeyCreateFlags): Promise<void> {
   const body: Record<string, unknown> = { name: flags.name, scopes: flags.scopes.split(',').map((s) => s.trim()).filter(Boolean) }

@@ -7,6 +7,8 @@ import { serveCommand } from './serve.js'
 import { statusCommand, stopCommand, peersCommand } from './control.js'
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys.js'
 import { LLMLB_VERSION } from '../node/local-state.js'
+import { serviceInstallCommand, serviceUninstallCommand } from './service.js'
+import { modelsListCommand, modelsLoadCommand, modelsPullCommand, modelsRmCommand, modelsUnloadCommand } from './models.js'
 
 const program = new Command()
 program.name('llmlb').description('llmlb: every GPU box on the network becomes one OpenAI-compatible LLM cluster').version(LLMLB_VERSION)
@@ -23,6 +25,7 @@ program
   .option('--model <path.gguf>', 'serve this GGUF (repeatable)', collect)
   .option('--models-dir <dir>', 'serve every *.gguf in this folder (default <data-dir>/models)')
   .option('--demo', 'generate and serve a tiny demo model (no download)')
+  .option('--auto-pull', 'pull a catalog model that no node has when a request names it')
   .option('--mesh-port <port>', 'libp2p TCP port (default 32769)')
   .option('--peer <host:port|multiaddr>', 'bootstrap peer (repeatable)', collect)
   .option('--cluster-key <key>', 'cluster key (64 hex chars or pnet key text)')
@@ -59,6 +62,31 @@ withTarget(keys.command('create').description('create an API key and print it (o
 withTarget(keys.command('list').description('list API keys (never the keys themselves)')).option('--json', 'print JSON').action(keysListCommand)
 withTarget(keys.command('revoke').description('revoke an API key everywhere').argument('<id|name>', 'id or name of the key')).action(keysRevokeCommand)
 
+const models = program.command('models').description('models of the cluster: stored on each node, pulled from Hugging Face, loaded on demand')
+withTarget(models.command('list').description('every model of the cluster: where it is stored and where it is loaded')).option('--json', 'print JSON').action(modelsListCommand)
+withTarget(
+  models
+    .command('pull')
+    .description('download a GGUF model from Hugging Face (HF_ENDPOINT, HF_TOKEN on the node) and serve it')
+    .argument('<source>', 'hf URL, org/repo[:QUANT] or org/repo/file.gguf')
+)
+  .option('--quant <name>', 'quantization (default Q4_K_M, else the nearest offered)')
+  .option('--node <name>', 'pull onto this node instead (repeatable)', collect)
+  .option('--all', 'pull onto every node of the cluster')
+  .action(modelsPullCommand)
+const perNode = (c: Command): Command => withTarget(c).option('--node <name>', 'act on this node (repeatable)', collect).option('--all', 'act on every node')
+perNode(models.command('rm').description('unload a model and delete its files (a local --model file stays)').argument('<id>', 'model id')).action(modelsRmCommand)
+perNode(models.command('load').description('load a stored model').argument('<id>', 'model id')).action(modelsLoadCommand)
+perNode(models.command('unload').description('unload a model (it stays stored)').argument('<id>', 'model id')).action(modelsUnloadCommand)
+
+const service = program.command('service').description('run llmlb as a systemd service on this box')
+const serviceOpts = (c: Command): Command =>
+  c
+    .option('--user', 'a user unit (~/.config/systemd/user) instead of a system one (/etc/systemd/system)')
+    .option('--data-dir <dir>', 'data directory of the service (default /var/lib/llmlb, --user: ~/.llmlb)')
+    .addOption(new Option('--root <dir>', 'write under this folder instead of /').hideHelp())
+serviceOpts(service.command('install').description('write the systemd unit and its environment file, print how to start it')).action(serviceInstallCommand)
+serviceOpts(service.command('uninstall').description('remove the systemd unit (the environment file and data stay)')).action(serviceUninstallCommand)
 // an unknown option or a missing argument: commander's one-line error, then that command's usage
 const showUsageAfterErrors = (c: Command, path: string): void => {
   const full = path ? `${path} ${c.name()}` : c.name()

@@ -30,6 +30,7 @@ export interface ServeFlags {
   profile?: 'default' | 'test'
   logLevel?: string
   logFormat?: string
+  autoPull?: boolean
 }
 
 const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.parseInt(v, 10))
@@ -53,6 +54,7 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     profile: f.profile,
     logLevel: f.logLevel as ConfigInput['logLevel'],
     logFormat: f.logFormat as ConfigInput['logFormat'],
+    autoPull: f.autoPull,
     runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) }
   }
 }

@@ -20,7 +20,8 @@ export function configFromEnv(env: Env = process.env): ConfigInput {
     adminPassword: env.LLMLB_ADMIN_PASSWORD,
     auth: env.LLMLB_AUTH === 'off' ? 'off' : env.LLMLB_AUTH === 'on' ? 'on' : undefined,
     logLevel: env.LLMLB_LOG_LEVEL,
-    logFormat: env.LLMLB_LOG_FORMAT
+    logFormat: env.LLMLB_LOG_FORMAT,
+    hf: env.HF_ENDPOINT || env.HF_TOKEN ? { ...(env.HF_ENDPOINT ? { endpoint: env.HF_ENDPOINT } : {}), ...(env.HF_TOKEN ? { token: env.HF_TOKEN } : {}) } : undefined
   }
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k]
   return out as ConfigInput

@@ -85,6 +85,30 @@ export const ConfigSchema = z.object({
       policy: z.enum(['llmlb', 'round-robin', 'random', 'tps-argmax', 'least-in-flight']).default('llmlb')
     })
     .prefault({}),
+  /** The model store (specs/models.md). */
+  modelStore: z
+    .object({
+      /** Most bytes pulled models may take; unset: the disk's free space is the limit. */
+      maxBytes: z.number().int().positive().optional(),
+      /** A loaded model idle this long is unloaded (stays stored, loads again on demand); 0: never. */
+      keepAliveMs: z.number().int().min(0).default(30 * 60_000),
+      /** Keep-alive per model id, overriding keepAliveMs. */
+      keepAliveByModel: z.record(z.string(), z.number().int().min(0)).default({}),
+      /** Memory loaded models may take together (bytes; estimate: weights + 10 % + KV cache); default 90 % of RAM. */
+      memoryBudgetBytes: z.number().int().positive().optional()
+    })
+    .prefault({}),
+  /** A request for a catalog model that no node has pulls it onto this node (503 + Retry-After meanwhile). */
+  autoPull: z.boolean().default(false),
+  /** Hugging Face hub for pulls (`HF_ENDPOINT`, `HF_TOKEN`). */
+  hf: z
+    .object({
+      /** Base URL of the hub or a mirror. */
+      endpoint: z.string().url().default('https://huggingface.co'),
+      /** Read token for gated or private repos; sent to the hub only. */
+      token: z.string().optional()
+    })
+    .prefault({}),
   /** Grace period for in-flight requests on shutdown (ms). */
   drainTimeoutMs: z.number().int().min(0).default(10_000),
   /** Request history and token statistics (see specs/storage.md). */

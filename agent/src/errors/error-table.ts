@@ -7,6 +7,8 @@ export interface ErrorRow {
   type: string
   /** Message shown for 5xx instead of the internal one (5xx details never reach clients). */
   publicMessage?: string
+  /** A 5xx whose message is written for the client (sizes, a hub's status), never internal detail: shown as is. */
+  exposeMessage?: boolean
 }
 
 export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
@@ -18,6 +20,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   previous_response_not_found: { status: 400, type: 'invalid_request_error' },
   unauthorized: { status: 401, type: 'authentication_error' },
   forbidden: { status: 403, type: 'permission_error' },
+  hub_access_denied: { status: 403, type: 'permission_error' },
   csrf_failed: { status: 403, type: 'permission_error' },
   password_change_required: { status: 403, type: 'permission_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
@@ -34,6 +37,11 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   stream_failed: { status: 502, type: 'server_error', publicMessage: 'The stream from the node serving this model broke' },
   upstream_failed: { status: 502, type: 'server_error', publicMessage: 'The node serving this model failed before answering' },
   peer_unreachable: { status: 502, type: 'server_error', publicMessage: 'The node serving this model could not be reached' },
+  hub_unavailable: { status: 502, type: 'server_error', exposeMessage: true },
+  checksum_mismatch: { status: 502, type: 'server_error', exposeMessage: true },
+  insufficient_storage: { status: 507, type: 'server_error', exposeMessage: true },
+  model_pulling: { status: 503, type: 'server_error', exposeMessage: true },
+  insufficient_memory: { status: 503, type: 'server_error', exposeMessage: true },
   runtime_unavailable: { status: 503, type: 'server_error', publicMessage: 'The inference runtime is unavailable; retry shortly' },
   queue_timeout: { status: 503, type: 'server_error', publicMessage: 'No slot became free in time; retry shortly' },
   shutting_down: { status: 503, type: 'server_error', publicMessage: 'This node is shutting down; send the request to another node' },

@@ -43,7 +43,7 @@ export function renderError(err: unknown): RenderedError {
   const rawCode = typeof e.code === 'string' ? e.code : undefined
   const code = rawCode?.startsWith('FST_') ? fastifyCode(e) : rawCode
   const row = errorRow(code)
-  const message = row.status >= 500 ? (row.publicMessage ?? 'Internal error') : typeof e.message === 'string' ? e.message : 'Bad request'
+  const message = row.status >= 500 && !row.exposeMessage ? (row.publicMessage ?? 'Internal error') : typeof e.message === 'string' ? e.message : 'Bad request'
   const headers = typeof e.headers === 'object' && e.headers !== null ? (e.headers as Record<string, string>) : {}
   return {
     status: row.status,

@@ -17,7 +17,7 @@ import type { StoredResponses } from '../protocols/responses/stored-responses.js
 import { modelRoutes } from './routes/v1/models.js'
 import { healthRoutes } from './routes/health.js'
 import { nodeRoutes, nodesBody } from './routes/nodes.js'
-import { eventRoutes } from './routes/events.js'
+import { eventRoutes, modelEvents } from './routes/events.js'
 import { dashboardRoutes, findDashboardDist } from './routes/dashboard.js'
 import fastifyCookie from '@fastify/cookie'
 import { installAuthHooks, type AuthService } from '../auth/index.js'
@@ -28,6 +28,9 @@ import { controlSyncRoutes } from './routes/control-sync.js'
 import type { AppObservability } from '../observability/index.js'
 import type { RejectedPeer } from '../node/rejected-peers.js'
 import { DEFAULT_LINGER_MS, installLingeringClose, type LingerBounds } from './lingering-close.js'
+import type { ModelManager } from '../models/index.js'
+import { modelAdminRoutes } from './routes/models-admin.js'
+import { catalogRoutes } from './routes/catalog.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,6 +61,8 @@ export interface AppDeps {
   observability?: AppObservability
   /** Stored responses of the Responses API; unset, /v1/responses is not served (unit tests of other routes). */
   responses?: StoredResponses
+  /** The model store (stored models, pulls, load/unload); unset in unit tests of other routes. */
+  modelManager?: ModelManager
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -124,7 +129,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.responses) await app.register(responsesRoutes, { service: deps.service, stored: deps.responses, meter })
   const nodeDeps = { self: deps.selfState, mesh: deps.mesh, rejected: deps.rejectedPeers }
   await app.register(nodeRoutes, nodeDeps)
-  await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh })
+  await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh, models: deps.modelManager && modelEvents(deps.name, deps.modelManager) })
+  if (deps.modelManager) await app.register(modelAdminRoutes, { name: deps.name, models: deps.modelManager, mesh: deps.mesh })
+  if (deps.modelManager?.catalog && deps.auth) await app.register(catalogRoutes, { catalog: deps.modelManager.catalog, settings: deps.auth.settings })
   if (deps.auth) {
     await app.register(authRoutes, { auth: deps.auth })
     await app.register(userRoutes, { auth: deps.auth })

@@ -3,7 +3,7 @@
  * Feeds `/v1/models` on every node, so a client sees the whole cluster wherever it points.
  */
 import type { InferenceRuntime, ModelCapabilities } from '../../../native-runtime/src/index.js'
-import type { Mesh } from '../../../mesh/src/index.js'
+import type { Mesh, ModelAdvert } from '../../../mesh/src/index.js'
 
 /** One model of the cluster and where it runs. */
 export interface ClusterModel {
@@ -14,26 +14,30 @@ export interface ClusterModel {
   sizeBytes: number
   /** Names of the nodes that have it loaded. */
   nodes: string[]
+  /** Names of the nodes that store it without having it loaded (a request loads it on one of them). */
+  storedOn?: string[]
   /** Created time (s) reported to OpenAI clients: when this node first saw the model. */
   created: number
 }
 
-export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined, nodeName: string, firstSeen: Map<string, number>): ClusterModel[] {
+export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined, nodeName: string, firstSeen: Map<string, number>, localStored: () => ModelAdvert[] = () => []): ClusterModel[] {
   const byId = new Map<string, ClusterModel>()
-  const add = (id: string, node: string, caps: ModelCapabilities, ctx: number, quant: string, size: number): void => {
+  const add = (id: string, node: string, caps: ModelCapabilities, ctx: number, quant: string, size: number, loaded = true): void => {
     let m = byId.get(id)
     if (!m) {
       if (!firstSeen.has(id)) firstSeen.set(id, Math.floor(Date.now() / 1000))
-      m = { id, capabilities: { ...caps }, contextLength: ctx, quantization: quant, sizeBytes: size, nodes: [], created: firstSeen.get(id) as number }
+      m = { id, capabilities: { ...caps }, contextLength: ctx, quantization: quant, sizeBytes: size, nodes: [], storedOn: [], created: firstSeen.get(id) as number }
       byId.set(id, m)
     }
-    if (!m.nodes.includes(node)) m.nodes.push(node)
+    const list = loaded ? m.nodes : (m.storedOn ??= [])
+    if (!list.includes(node)) list.push(node)
     for (const k of Object.keys(caps) as (keyof ModelCapabilities)[]) m.capabilities[k] ||= caps[k]
   }
   for (const m of runtime.models()) if (m.state === 'loaded') add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes)
   for (const p of mesh?.peers() ?? []) {
     if (p.status !== 'alive' || p.state.status !== 'alive') continue
-    for (const m of p.state.models) if (m.loaded) add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes)
+    for (const m of p.state.models) add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, m.loaded)
   }
+  for (const m of localStored()) add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, false)
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id))
 }

@@ -12,7 +12,7 @@ import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from 
 import { parseBody } from '../http/schemas/parse-body.js'
 import { UnknownModelError, UpstreamError } from '../errors/errors.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
-import { localCandidate, peerCandidates, type Candidate } from '../scheduler/candidates.js'
+import { localCandidate, peerCandidates, storedLocalCandidate, type Candidate, type StoredModelFacts } from '../scheduler/candidates.js'
 import { createRanker, type Ranker, type RoutingPolicy } from '../scheduler/baseline-policies.js'
 import { InflightTracker, type Reservation } from '../scheduler/inflight-tracker.js'
 import { PrefixDigest } from '../scheduler/prefix-digest.js'
@@ -47,6 +47,23 @@ export interface InferenceServiceComponents {
   digest?: PrefixDigest
   /** Routing policy of this ingress; every policy but `llmlb` is for benchmarks. @default 'llmlb' */
   policy?: RoutingPolicy
+  /** Models stored here but not loaded (on-demand load); unset: only loaded models are served. */
+  coldModels?: ColdModels
+  /**
+   * Maps a requested name that is no model id (a catalog name or alias) to the model id it means;
+   * undefined leaves the name as is. May throw (a pull started by `--auto-pull` answers 503).
+   */
+  resolveModel?: (name: string) => string | undefined
+}
+
+/** The load policy as the request path sees it (implemented by the model manager). */
+export interface ColdModels {
+  /** Facts of a model stored here and not loaded (nor loading), else undefined. */
+  stored(model: string): StoredModelFacts | undefined
+  /** Loads a stored model if it is not loaded (bounded; throws insufficient_memory and load errors). */
+  ensureLoaded(model: string, signal: AbortSignal): Promise<void>
+  /** A request used the model now (keep-alive, least-recently-used order). */
+  touch(model: string): void
 }
 
 export interface Served {
@@ -81,6 +98,10 @@ export class InferenceService {
     const all: Candidate[] = []
     const m = this.c.runtime.models().find((x) => x.id === model && x.state === 'loaded')
     if (m) all.push(localCandidate(this.c.nodeName, m, this.c.admission.stats(model), this.digest.get(model), task.prefixHashes))
+    else {
+      const cold = this.c.coldModels?.stored(model)
+      if (cold) all.push(storedLocalCandidate(this.c.nodeName, cold))
+    }
     if (this.c.mesh) all.push(...peerCandidates(model, this.c.mesh.peers(), this.now(), task.prefixHashes, (id, since) => this.tracker.pendingSince(id, since)))
     return all
   }
@@ -109,6 +130,8 @@ export class InferenceService {
 
   async handle(api: InferenceApi, raw: unknown, ctx: RequestContext): Promise<Served> {
     const body = parseBody(SCHEMAS[api], raw)
+    const resolved = this.c.resolveModel?.(body.model)
+    if (resolved) body.model = resolved
     // tools, tool_choice and schemas are checked where the request arrives, so a bad one is a 400 before routing
     if (api === 'chat') chatOptions(body as ChatCompletionRequest)
     const stream = 'stream' in body && body.stream === true
@@ -146,6 +169,12 @@ export class InferenceService {
   }
 
   private async serveLocal(api: InferenceApi, body: AnyBody, ctx: RequestContext, reason: string, stream: boolean, task: RoutingInput): Promise<Served> {
+    const cold = this.c.coldModels
+    if (cold) {
+      // chosen while stored but not loaded (here, or by a peer from our advert): load it first
+      if (!this.c.runtime.models().some((m) => m.id === body.model && m.state === 'loaded') && cold.stored(body.model)) await cold.ensureLoaded(body.model, ctx.signal)
+      cold.touch(body.model)
+    }
     // this node's KV cache will hold these prefixes: advertise them for affinity
     this.digest.record(body.model, task.prefixHashes)
     const out = await (api === 'chat'

@@ -4,7 +4,7 @@
  */
 import { availableParallelism, freemem, loadavg, totalmem } from 'node:os'
 import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
-import type { NodeState } from '../../../mesh/src/index.js'
+import type { ModelAdvert, NodeState } from '../../../mesh/src/index.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 
 /** Version reported in adverts and /health. */
@@ -19,7 +19,12 @@ export interface LocalStateSources {
   leaving: () => boolean
   /** Prefix-affinity digest per model (hex hashes), when routing keeps one. */
   prefixes?: () => Record<string, string[]>
+  /** Models stored here but not loaded, advertised with `loaded: false` and their cold-load estimate. */
+  stored?: () => ModelAdvert[]
 }
+
+/** Models in one advert (the schema's bound): loaded ones come first. */
+export const MAX_ADVERTISED_MODELS = 256
 
 export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | 'peerId'> {
   return {
@@ -29,7 +34,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
     httpUrl: s.httpUrl(),
     status: s.leaving() ? 'leaving' : 'alive',
     startedAt: s.startedAt,
-    models: s.runtime.models().map((m) => {
+    models: [...s.runtime.models().filter((m) => m.state !== 'unloaded').map((m) => {
       const q = s.admission.stats(m.id)
       return {
         id: m.id,
@@ -44,7 +49,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
         tokensPerSecond: Math.round(m.tokensPerSecond * 10) / 10,
         avgServiceMs: q.avgServiceMs
       }
-    }),
+    }), ...(s.stored?.() ?? [])].slice(0, MAX_ADVERTISED_MODELS),
     cpu: { cores: availableParallelism(), load1: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
     memory: { totalBytes: totalmem(), freeBytes: freemem() },
     gpus: [],

@@ -28,6 +28,20 @@ export interface Candidate {
   stateAgeMs: number
   /** Average time a request holds a slot there (ms, EMA); 0/undefined when not measured yet. */
   avgServiceMs?: number
+  /** Expected load time when not loaded (ms); undefined: selection's COLD_LOAD_MS. */
+  coldLoadMs?: number
+}
+
+/** A model stored on this node but not loaded: loaded on demand if chosen. */
+export interface StoredModelFacts {
+  capabilities: ModelCapabilities
+  contextLength: number
+  slotsTotal: number
+  coldLoadMs: number
+}
+
+export function storedLocalCandidate(nodeName: string, s: StoredModelFacts): Candidate {
+  return { target: 'self', nodeName, slotsTotal: s.slotsTotal, load: 0, tokensPerSecond: 0, capabilities: s.capabilities, contextLength: s.contextLength, loaded: false, prefixMatch: 0, stateAgeMs: 0, coldLoadMs: s.coldLoadMs }
 }
 
 export function localCandidate(nodeName: string, m: ModelStatus, q: AdmissionStats, digest: readonly string[], hashes: string[]): Candidate {
@@ -67,7 +81,8 @@ export function peerCandidates(model: string, peers: PeerView[], now: number, ha
       loaded: m.loaded,
       prefixMatch: prefixMatch(hashes, p.state.prefixes[model]),
       stateAgeMs: Math.max(0, now - p.lastSeen),
-      avgServiceMs: m.avgServiceMs
+      avgServiceMs: m.avgServiceMs,
+      ...(m.coldLoadMs === undefined ? {} : { coldLoadMs: m.coldLoadMs })
     })
   }
   return out

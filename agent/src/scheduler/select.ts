@@ -11,7 +11,8 @@
  *   wait    = 0 with a free slot, else (load − slots + 1) / slots × service   — queueing behind others,
  *             where service is the node's measured average request time (gossiped), or this
  *             request's decode estimate when the node has not measured one yet
- *   cost    = wait + prefill + decode + (remote ? HOP_COST_MS : 0) + (loaded ? 0 : COLD_LOAD_MS)
+ *   cost    = wait + prefill + decode + (remote ? HOP_COST_MS : 0) + (loaded ? 0 : coldLoadMs)
+ *             where coldLoadMs is the node's estimate (size / measured disk speed), else COLD_LOAD_MS
  *
  * The cheapest wins; candidates within TIE_EPSILON of it are tied (those with a free slot first) and
  * the cheaper of two drawn at random is taken (so
@@ -28,7 +29,7 @@ export const DEFAULT_EXPECTED_TOKENS = 256
 export const PREFILL_SPEEDUP = 8
 /** Cost of one mesh hop (ms): stream open + framing, measured ~1 ms, kept conservative. */
 export const HOP_COST_MS = 2
-/** Penalty for a node that would first have to load the model (ms). */
+/** Penalty for a node that would first have to load the model, when it gave no estimate (ms). */
 export const COLD_LOAD_MS = 10_000
 /** Relative cost difference under which candidates are tied. */
 export const TIE_EPSILON = 0.3
@@ -37,7 +38,7 @@ export const STALE_AFTER_MS = 3_000
 /** Speed assumed when no candidate has ever been measured (tokens/s). */
 export const PRIOR_TOKENS_PER_SECOND = 50
 
-export type RouteReason = 'only-holder' | 'local-free-slot' | 'least-loaded' | 'prefix-affinity' | 'exploration'
+export type RouteReason = 'only-holder' | 'local-free-slot' | 'least-loaded' | 'prefix-affinity' | 'exploration' | 'cold-load'
 
 /** What selection needs to know about the request. */
 export interface RoutingTask {
@@ -66,7 +67,7 @@ export function expectedFinishMs(c: Candidate, task: RoutingTask, priorTps: numb
   const slots = Math.max(1, c.slotsTotal)
   const service = c.avgServiceMs && c.avgServiceMs > 0 ? c.avgServiceMs : decode
   const wait = c.load < slots ? 0 : ((c.load - slots + 1) / slots) * service
-  return wait + prefill + decode + (c.target === 'self' ? 0 : HOP_COST_MS) + (c.loaded ? 0 : COLD_LOAD_MS)
+  return wait + prefill + decode + (c.target === 'self' ? 0 : HOP_COST_MS) + (c.loaded ? 0 : (c.coldLoadMs ?? COLD_LOAD_MS))
 }
 
 export function rankCandidates(all: Candidate[], task: RoutingTask, random: () => number = Math.random): Ranked {
@@ -90,8 +91,10 @@ export function rankCandidates(all: Candidate[], task: RoutingTask, random: () =
 }
 
 function reasonFor(chosen: Scored, scored: Scored[], holders: number, task: RoutingTask, prior: number): RouteReason {
-  if (holders <= 1) return 'only-holder'
   const c = chosen.candidate
+  // the request waits for a load: say so whatever else held
+  if (!c.loaded) return 'cold-load'
+  if (holders <= 1) return 'only-holder'
   if (c.prefixMatch > 0) {
     // would it have won without its prefix? if not, affinity decided
     const without = expectedFinishMs(c, task, prior, false)

@@ -29,7 +29,12 @@ export const ModelAdvertSchema = z.object({
   /** EMA of generation speed, tokens/s. */
   tokensPerSecond: z.number().nonnegative(),
   /** EMA of the time a request holds a slot (ms); 0 before the first. Routing's queue-wait estimate. */
-  avgServiceMs: z.number().nonnegative().default(0)
+  avgServiceMs: z.number().nonnegative().default(0),
+  /**
+   * Expected time to load the model when `loaded` is false (ms): a stored model the node loads on
+   * demand, estimated from its size and the node's measured disk speed. Optional (older agents omit it).
+   */
+  coldLoadMs: z.number().nonnegative().max(3_600_000).optional()
 })
 export type ModelAdvert = z.infer<typeof ModelAdvertSchema>
 

@@ -77,6 +77,17 @@ describe('rankCandidates', () => {
     expect(rankCandidates([cand('cold', 0, { loaded: false }), cand('warm', 3)], task).candidates[0]?.target).toBe('warm')
   })
 
+  it('a cold node costs its own load estimate; it wins with reason cold-load when warm nodes are far busier', () => {
+    const quick = cand('cold', 0, { loaded: false, coldLoadMs: 500 })
+    expect(expectedFinishMs(quick, task, 100) - expectedFinishMs(cand('cold', 0), task, 100)).toBe(500)
+    // a warm node 40 requests deep (10 waves of 1 s) loses to a half-second load
+    const r = rankCandidates([quick, cand('warm', 40)], task)
+    expect(r.candidates[0]?.target).toBe('cold')
+    expect(r.reason).toBe('cold-load')
+    // a slow load (disk) loses to the same queue
+    expect(rankCandidates([cand('cold', 0, { loaded: false, coldLoadMs: 60_000 }), cand('warm', 40)], task).candidates[0]?.target).toBe('warm')
+  })
+
   it('queue wait grows with load beyond the slots', () => {
     const base = expectedFinishMs(cand('p', 3), task, 100)
     expect(expectedFinishMs(cand('p', 4), task, 100)).toBeGreaterThan(base)

@@ -19,7 +19,9 @@ import type {
   HistoryPage,
   ListBody,
   LogEntry,
+  NodeModels,
   NodesBody,
+  PullInput,
   RouteInfo,
   ScopesBody,
   SessionBody,
@@ -78,7 +80,14 @@ export function createApiClient(init: TransportInit = {}) {
     },
 
     models: {
-      list: (signal?: AbortSignal) => t.json<ListBody<ClusterModel>>('GET', '/v1/models', { signal })
+      list: (signal?: AbortSignal) => t.json<ListBody<ClusterModel>>('GET', '/v1/models', { signal }),
+      /** What every node stores, with metadata and pull progress. */
+      stored: (signal?: AbortSignal) => t.json<{ nodes: NodeModels[] }>('GET', '/api/models', { query: { scope: 'cluster' }, signal }),
+      pull: (input: PullInput) => t.json<unknown>('POST', '/api/models/pull', { body: input }),
+      /** `node`: the node to act on (its name). */
+      remove: (id: string, node: string) => t.json<unknown>('DELETE', `/api/models/${enc(id)}`, { query: { node } }),
+      load: (id: string, node: string) => t.json<unknown>('POST', `/api/models/${enc(id)}/load`, { query: { node } }),
+      unload: (id: string, node: string) => t.json<unknown>('POST', `/api/models/${enc(id)}/unload`, { query: { node } })
     },
 
     chat: {

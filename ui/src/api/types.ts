@@ -10,6 +10,7 @@ import type { HistoryDetail as AgentHistoryDetail, HistoryRecord, Outcome } from
 import type { StatsGroup as AgentStatsGroup, TokenStatsRow as AgentTokenStatsRow, TokenTotals } from '../../../agent/src/history/token-stats.js'
 import type { RejectedPeer as AgentRejectedPeer } from '../../../agent/src/node/rejected-peers.js'
 import type { PublicApiKey as AgentPublicApiKey } from '../../../agent/src/auth/records.js'
+import type { StoredModelView, PullRecord } from '../../../agent/src/models/index.js'
 
 /** Membership status as /api/nodes reports it (the peer table's view, plus the node's own `leaving`). */
 export type NodeStatus = 'alive' | 'suspect' | 'dead' | 'left' | 'leaving'
@@ -54,6 +55,28 @@ export interface ClusterModel {
     /** Names of the nodes that have it loaded. */
     nodes: string[]
   }
+}
+
+/** A model stored on a node (GET /api/models), with its GGUF metadata and load state. */
+export type StoredModel = StoredModelView
+/** A pull and its progress (GET /api/models `pulls`). */
+export type PullState = PullRecord
+
+/** One node's part of GET /api/models?scope=cluster (`error` when it did not answer). */
+export interface NodeModels {
+  node: string
+  memoryBudgetBytes?: number
+  data?: StoredModel[]
+  pulls?: PullState[]
+  error?: unknown
+}
+
+/** Body of POST /api/models/pull. */
+export interface PullInput {
+  source: string
+  quant?: string
+  nodes?: string[]
+  all?: boolean
 }
 
 /** GET /health */

@@ -40,6 +40,8 @@ export interface ClusterState {
   /** Load history per node name, oldest first. */
   samples: Record<string, LoadSample[]>
   error: string | null
+  /** Epoch ms of the last `models` event (a model or a pull changed on the node serving the stream); 0 before. */
+  modelsChangedAt: number
 }
 
 export interface ClusterStoreInit {
@@ -56,7 +58,7 @@ export function createClusterStore(api: Pick<ApiClient, 'nodes'>, init: ClusterS
   const later = init.setTimeout ?? ((fn: () => void, ms: number) => globalThis.setTimeout(fn, ms))
   const cancel = init.clearTimeout ?? ((h: unknown) => globalThis.clearTimeout(h as number))
 
-  const [state, setState] = createStore<ClusterState>({ nodes: [], rejected: [], connection: 'idle', updatedAt: 0, samples: {}, error: null })
+  const [state, setState] = createStore<ClusterState>({ nodes: [], rejected: [], connection: 'idle', updatedAt: 0, samples: {}, error: null, modelsChangedAt: 0 })
 
   let es: EventSourceLike | null = null
   let timer: unknown = null
@@ -115,6 +117,8 @@ export function createClusterStore(api: Pick<ApiClient, 'nodes'>, init: ClusterS
       }
       markOpen()
     })
+    // pull progress and load changes of this node, pushed as they happen (the models page reacts)
+    source.addEventListener('models', () => setState('modelsChangedAt', Date.now()))
     source.onerror = () => {
       if (es !== source) return
       // EventSource retries by itself; we take over to control backoff and to notice a 401

@@ -33,3 +33,20 @@ export function createLoadState(): { load: LoadState; setLoad: SetStoreFunction<
   }
   return { load, setLoad, run }
 }
+
+/**
+ * The runner of a store's actions (create, remove, …): clears the previous error, runs `fn`, keeps its
+ * failure's message for the page; resolves true when it worked. Never throws.
+ */
+export function actionRunner(setError: (message: string | null) => void): (fn: () => Promise<unknown>) => Promise<boolean> {
+  return async (fn) => {
+    setError(null)
+    try {
+      await fn()
+      return true
+    } catch (err) {
+      setError(messageOf(err))
+      return false
+    }
+  }
+}

@@ -4,10 +4,9 @@
  */
 import { createStore, reconcile } from 'solid-js/store'
 import type { ApiClient } from '../api/client.js'
-import { messageOf } from '../api/errors.js'
 import type { CreatedUser, CreateUserInput, UpdateUserInput, User } from '../api/types.js'
 import { createStoreContext } from './context.js'
-import { createLoadState } from './resource.js'
+import { actionRunner, createLoadState } from './resource.js'
 
 export function createUsersStore(api: Pick<ApiClient, 'users'>) {
   const [state, setState] = createStore<{ users: User[]; created: { username: string; password: string } | null; actionError: string | null }>({
@@ -17,16 +16,7 @@ export function createUsersStore(api: Pick<ApiClient, 'users'>) {
   })
   const { load, run } = createLoadState()
   const refresh = (): Promise<void> => run(() => api.users.list(), (body) => setState('users', reconcile(body.data, { key: 'id' })))
-  const act = async (fn: () => Promise<void>): Promise<boolean> => {
-    setState('actionError', null)
-    try {
-      await fn()
-      return true
-    } catch (err) {
-      setState('actionError', messageOf(err))
-      return false
-    }
-  }
+  const act = actionRunner((message) => setState('actionError', message))
   return {
     state,
     load,

@@ -1,10 +1,18 @@
-/** Models of the whole cluster; refetched when the set of loaded models in the live view changes. */
-import { createEffect, createMemo, on, Show } from 'solid-js'
+/**
+ * Models of the whole cluster; refetched when the set of loaded models in the live view changes. Below:
+ * the pull form and what every node stores, refreshed every PULL_POLL_MS while a pull runs.
+ */
+import { createEffect, createMemo, on, onCleanup, Show } from 'solid-js'
 import { ErrorNote, Loading } from '../../components/states.jsx'
 import { modelRows } from '../../lib/model-placement.js'
 import { useCluster } from '../../stores/cluster.js'
 import { useModels } from '../../stores/models.js'
 import { ModelsTable } from './models-table.jsx'
+import { ModelPullForm } from './model-pull-form.jsx'
+import { StoredModels } from './stored-models.jsx'
+
+/** Refresh of the stored models and pull progress while a pull runs, or after a model change (ms). */
+export const PULL_POLL_MS = 1000
 
 export function ModelsPage() {
   const models = useModels()
@@ -17,6 +25,25 @@ export function ModelsPage() {
       .join('|')
   )
   createEffect(on(signature, () => void models.refresh()))
+  createEffect(on(signature, () => void models.refreshStored()))
+  // every node's download progress: polled while one runs (the event stream carries one node's)
+  const timer = setInterval(() => {
+    if (models.pulling()) void models.refreshStored()
+  }, PULL_POLL_MS)
+  onCleanup(() => clearInterval(timer))
+  // live: a `models` event on the cluster stream (this node's pull progress, loads) refreshes at once,
+  // at most every PULL_POLL_MS
+  let lastEventRefresh = 0
+  createEffect(
+    on(
+      () => cluster.state.modelsChangedAt,
+      (at) => {
+        if (at === 0 || at - lastEventRefresh < PULL_POLL_MS) return
+        lastEventRefresh = at
+        void models.refreshStored()
+      }
+    )
+  )
   const rows = () => modelRows(models.state.models, cluster.state.nodes)
   return (
     <div class="page" data-testid="models-page">
@@ -27,6 +54,8 @@ export function ModelsPage() {
       <Show when={models.load.loaded || cluster.state.updatedAt > 0} fallback={<Loading what="models" />}>
         <ModelsTable rows={rows()} />
       </Show>
+      <ModelPullForm />
+      <StoredModels nodes={models.state.stored} />
     </div>
   )
 }

@@ -17,7 +17,8 @@ const toOpenAi = (m: ClusterModel): Record<string, unknown> => ({
     context_length: m.contextLength,
     quantization: m.quantization,
     size_bytes: m.sizeBytes,
-    nodes: m.nodes
+    nodes: m.nodes,
+    stored_on: m.storedOn ?? []
   }
 })
 

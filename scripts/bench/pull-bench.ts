@@ -1,0 +1,150 @@
+/**
+ * `npm run bench -- pull`: (1) download throughput of a pull (`POST /api/models/pull` → verified and
+ * registered) against `curl` fetching the same file from the same local mock hub and CDN, side by
+ * side; (2) a stored cold model → first token through the API (explicit `load` then a streamed
+ * request) against node-llama-cpp loading the same file in-process and evaluating the same prompt.
+ * Goals: throughput ≥ 0.9× curl; cold first token ≤ 1.2× in-process.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { getLlama } from 'node-llama-cpp'
+import { buildTinyGguf, writeTinyGguf } from '../../native-runtime/src/index.js'
+import { startMockHub } from '../mock-hf-hub.js'
+import { startBenchAgent, waitUntil } from './agent-proc.js'
+import { fmt, median, printTable } from './stats.js'
+
+const RUNS = 3
+const REPO = 'bench-org/Big-GGUF'
+const FILE = 'Big-F32.gguf'
+/**
+ * Model shape of the downloaded file: ~440 MB of F32 tensors, still a valid GGUF the runtime loads.
+ * Large enough that the pull's fixed costs (resolving the repo, the first connection, registering)
+ * weigh as little as they do for a real multi-GB model.
+ */
+const BIG = { layers: 16, embd: 768, heads: 4, ff: 2048, seed: 5 }
+const PROMPT = 'hello world, the mesh'
+
+async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : null }
+}
+
+function runCurl(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('curl', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    let err = ''
+    p.stderr.on('data', (d) => (err += d))
+    p.once('error', reject)
+    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`curl failed (${code}): ${err}`))))
+  })
+}
+
+async function pullThroughput(): Promise<void> {
+  const file = Buffer.from(buildTinyGguf(BIG))
+  const hub = await startMockHub([{ repo: REPO, files: { [FILE]: file } }])
+  const scratch = await mkdtemp(join(tmpdir(), 'llmlb-bench-curl-'))
+  const llmlb: number[] = []
+  const curl: number[] = []
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const t0 = performance.now()
+      // async: the mock hub runs in this process and must keep serving
+      await runCurl(['-sSfL', '-o', join(scratch, `c${run}`), `${hub.endpoint}/${REPO}/resolve/main/${FILE}`])
+      curl.push(file.length / ((performance.now() - t0) / 1000))
+      await rm(join(scratch, `c${run}`))
+      const agent = await startBenchAgent([], { HF_ENDPOINT: hub.endpoint })
+      try {
+        // wall clock on both sides (same machine): the pull's own completion time, so how often this
+        // side asks (every 250 ms, like the CLI) neither adds to it nor loads the agent
+        const t1 = Date.now()
+        const p = await api(agent.url, 'POST', '/api/models/pull', { source: `${REPO}/${FILE}` })
+        if (p.status !== 202) throw new Error(`pull refused: ${JSON.stringify(p.body)}`)
+        let doneAt = 0
+        await waitUntil(async () => {
+          const pull = (await api(agent.url, 'GET', '/api/models')).body.pulls.find((x: { id: string }) => x.id === p.body.pull.id)
+          if (pull?.state === 'failed') throw new Error(pull.error)
+          if (pull?.state === 'done') doneAt = pull.updatedAt
+          return pull?.state === 'done'
+        }, 300_000, 'pull done', 250)
+        llmlb.push(file.length / ((doneAt - t1) / 1000))
+      } finally {
+        await agent.stop()
+      }
+    }
+  } finally {
+    await hub.close()
+    await rm(scratch, { recursive: true, force: true })
+  }
+  const mb = (v: number): string => fmt(v / 1e6, 1)
+  printTable(`pull: ${fmt(file.length / 1e6, 1)} MB from a local mock hub (302 to its CDN), median of ${RUNS}`, ['client', 'MB/s', 'ratio to curl', 'includes'], [
+    ['curl -L -o file', mb(median(curl)), '1.00', 'redirect, write'],
+    ['llmlb models pull', mb(median(llmlb)), fmt(median(llmlb) / median(curl)), 'resolve (info + tree), redirect, write, SHA-256, header read, register']
+  ])
+}
+
+async function firstToken(url: string, model: string): Promise<number> {
+  const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, prompt: PROMPT, max_tokens: 8, stream: true }) })
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  const dec = new TextDecoder()
+  let buf = ''
+  let at = 0
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    buf += dec.decode(r.value, { stream: true })
+    if (!at && buf.includes('"text"')) at = performance.now()
+  }
+  return at
+}
+
+async function coldStart(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'llmlb-bench-cold-'))
+  const path = join(dir, 'cold.gguf')
+  await writeTinyGguf(path, { ...BIG, name: 'cold' })
+  const coldBytes = (await stat(path)).size
+  const inProc: number[] = []
+  const viaApi: number[] = []
+  try {
+    // the agent's runtime child has llama.cpp initialised before any load: so does this side
+    const llama = await getLlama({ gpu: false, build: 'never' })
+    for (let run = 0; run < RUNS; run++) {
+      const t0 = performance.now()
+      const model = await llama.loadModel({ modelPath: path })
+      const ctx = await model.createContext({ contextSize: 2048, sequences: 1, threads: 1 })
+      const seq = ctx.getSequence()
+      for await (const tok of seq.evaluate(model.tokenize(PROMPT))) {
+        void tok
+        break
+      }
+      inProc.push(performance.now() - t0)
+      await ctx.dispose()
+      await model.dispose()
+    }
+    const agent = await startBenchAgent(['--model', path, '--slots', '1', '--ctx-size', '2048', '--threads', '1'])
+    try {
+      await waitUntil(async () => (await fetch(`${agent.url}/ready`)).status === 200, 60_000, 'model ready')
+      for (let run = 0; run < RUNS; run++) {
+        await api(agent.url, 'POST', '/api/models/cold/unload')
+        const t0 = performance.now()
+        const l = await api(agent.url, 'POST', '/api/models/cold/load')
+        if (l.status !== 200) throw new Error(`load refused: ${JSON.stringify(l.body)}`)
+        viaApi.push((await firstToken(agent.url, 'cold')) - t0)
+      }
+    } finally {
+      await agent.stop()
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+  printTable(`cold model → first token (${fmt(coldBytes / 1e6, 0)} MB F32 GGUF, page cache warm), median of ${RUNS}`, ['path', 'ms', 'ratio to in-process'], [
+    ['node-llama-cpp in-process (getLlama done): load + context + first token', fmt(median(inProc), 0), '1.00'],
+    ['llmlb: POST /api/models/:id/load, then a streamed request', fmt(median(viaApi), 0), fmt(median(viaApi) / median(inProc))]
+  ])
+}
+
+/** The `pull` section. */
+export async function pullBench(): Promise<void> {
+  await pullThroughput()
+  await coldStart()
+}
