@@ -3,12 +3,24 @@
  * through its data dir's lock file (or `--url`).
  */
 import { Command, Option } from 'commander'
-import { serveCommand } from './serve.js'
-import { statusCommand, stopCommand, peersCommand } from './control.js'
-import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys.js'
 import { LLMLB_VERSION } from '../node/local-state.js'
-import { serviceInstallCommand, serviceUninstallCommand } from './service.js'
-import { modelsListCommand, modelsLoadCommand, modelsPullCommand, modelsRmCommand, modelsUnloadCommand } from './models.js'
+
+// eslint-style `any`: commander passes each verb its own arguments
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Action = (...args: any[]) => unknown
+/**
+ * A verb's action, its module imported only when the verb runs: `llmlb --version`, `--help` or
+ * `keys list` do not load the runtime, the mesh and the HTTP stack that `serve` needs.
+ */
+const lazy =
+  <M>(load: () => Promise<M>, pick: (m: M) => Action): Action =>
+  async (...args: unknown[]) =>
+    pick(await load())(...args)
+const serve = (): Promise<typeof import('./serve.js')> => import('./serve.js')
+const control = (): Promise<typeof import('./control.js')> => import('./control.js')
+const keysCli = (): Promise<typeof import('./keys.js')> => import('./keys.js')
+const modelsCli = (): Promise<typeof import('./models.js')> => import('./models.js')
+const serviceCli = (): Promise<typeof import('./service.js')> => import('./service.js')
 
 const program = new Command()
 program.name('llmlb').description('llmlb: every GPU box on the network becomes one OpenAI-compatible LLM cluster').version(LLMLB_VERSION)
@@ -38,7 +50,7 @@ program
   .addOption(new Option('--profile <profile>').choices(['default', 'test']).hideHelp())
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
   .addOption(new Option('--log-format <format>', 'stdout log lines: readable in a terminal, JSON otherwise (default auto; log files are JSON)').choices(['auto', 'json', 'pretty']))
-  .action(serveCommand)
+  .action(lazy(serve, (m) => m.serveCommand))
 
 const withTarget = (c: Command): Command =>
   c
@@ -46,9 +58,9 @@ const withTarget = (c: Command): Command =>
     .option('--url <url>', 'address of a node instead')
     .option('--api-key <key>', 'credential for --url (default $LLMLB_API_KEY)')
 
-withTarget(program.command('status').description('show whether the node of a data dir is running and what it serves')).action(statusCommand)
-program.command('stop').description('stop the node of a data dir').option('--data-dir <dir>', 'data directory (default ~/.llmlb)').action(stopCommand)
-withTarget(program.command('peers').description('list the nodes of the cluster as this node sees them')).option('--json', 'print JSON').action(peersCommand)
+withTarget(program.command('status').description('show whether the node of a data dir is running and what it serves')).action(lazy(control, (m) => m.statusCommand))
+program.command('stop').description('stop the node of a data dir').option('--data-dir <dir>', 'data directory (default ~/.llmlb)').action(lazy(control, (m) => m.stopCommand))
+withTarget(program.command('peers').description('list the nodes of the cluster as this node sees them')).option('--json', 'print JSON').action(lazy(control, (m) => m.peersCommand))
 
 const keys = program.command('keys').description('manage API keys (shown once at creation, stored hashed, replicated to every node)')
 withTarget(keys.command('create').description('create an API key and print it (only the key, on stdout)'))
@@ -58,12 +70,12 @@ withTarget(keys.command('create').description('create an API key and print it (o
   .option('--rpm <n>', 'requests per minute limit')
   .option('--tpm <n>', 'tokens per minute limit')
   .option('--json', 'print the key and its details as JSON')
-  .action(keysCreateCommand)
-withTarget(keys.command('list').description('list API keys (never the keys themselves)')).option('--json', 'print JSON').action(keysListCommand)
-withTarget(keys.command('revoke').description('revoke an API key everywhere').argument('<id|name>', 'id or name of the key')).action(keysRevokeCommand)
+  .action(lazy(keysCli, (m) => m.keysCreateCommand))
+withTarget(keys.command('list').description('list API keys (never the keys themselves)')).option('--json', 'print JSON').action(lazy(keysCli, (m) => m.keysListCommand))
+withTarget(keys.command('revoke').description('revoke an API key everywhere').argument('<id|name>', 'id or name of the key')).action(lazy(keysCli, (m) => m.keysRevokeCommand))
 
 const models = program.command('models').description('models of the cluster: stored on each node, pulled from Hugging Face, loaded on demand')
-withTarget(models.command('list').description('every model of the cluster: where it is stored and where it is loaded')).option('--json', 'print JSON').action(modelsListCommand)
+withTarget(models.command('list').description('every model of the cluster: where it is stored and where it is loaded')).option('--json', 'print JSON').action(lazy(modelsCli, (m) => m.modelsListCommand))
 withTarget(
   models
     .command('pull')
@@ -73,11 +85,11 @@ withTarget(
   .option('--quant <name>', 'quantization (default Q4_K_M, else the nearest offered)')
   .option('--node <name>', 'pull onto this node instead (repeatable)', collect)
   .option('--all', 'pull onto every node of the cluster')
-  .action(modelsPullCommand)
+  .action(lazy(modelsCli, (m) => m.modelsPullCommand))
 const perNode = (c: Command): Command => withTarget(c).option('--node <name>', 'act on this node (repeatable)', collect).option('--all', 'act on every node')
-perNode(models.command('rm').description('unload a model and delete its files (a local --model file stays)').argument('<id>', 'model id')).action(modelsRmCommand)
-perNode(models.command('load').description('load a stored model').argument('<id>', 'model id')).action(modelsLoadCommand)
-perNode(models.command('unload').description('unload a model (it stays stored)').argument('<id>', 'model id')).action(modelsUnloadCommand)
+perNode(models.command('rm').description('unload a model and delete its files (a local --model file stays)').argument('<id>', 'model id')).action(lazy(modelsCli, (m) => m.modelsRmCommand))
+perNode(models.command('load').description('load a stored model').argument('<id>', 'model id')).action(lazy(modelsCli, (m) => m.modelsLoadCommand))
+perNode(models.command('unload').description('unload a model (it stays stored)').argument('<id>', 'model id')).action(lazy(modelsCli, (m) => m.modelsUnloadCommand))
 
 const service = program.command('service').description('run llmlb as a systemd service on this box')
 const serviceOpts = (c: Command): Command =>
@@ -85,8 +97,8 @@ const serviceOpts = (c: Command): Command =>
     .option('--user', 'a user unit (~/.config/systemd/user) instead of a system one (/etc/systemd/system)')
     .option('--data-dir <dir>', 'data directory of the service (default /var/lib/llmlb, --user: ~/.llmlb)')
     .addOption(new Option('--root <dir>', 'write under this folder instead of /').hideHelp())
-serviceOpts(service.command('install').description('write the systemd unit and its environment file, print how to start it')).action(serviceInstallCommand)
-serviceOpts(service.command('uninstall').description('remove the systemd unit (the environment file and data stay)')).action(serviceUninstallCommand)
+serviceOpts(service.command('install').description('write the systemd unit and its environment file, print how to start it')).action(lazy(serviceCli, (m) => m.serviceInstallCommand))
+serviceOpts(service.command('uninstall').description('remove the systemd unit (the environment file and data stay)')).action(lazy(serviceCli, (m) => m.serviceUninstallCommand))
 // an unknown option or a missing argument: commander's one-line error, then that command's usage
 const showUsageAfterErrors = (c: Command, path: string): void => {
   const full = path ? `${path} ${c.name()}` : c.name()
