@@ -203,7 +203,8 @@ export class Agent {
       rejectedPeers: () => rejectedPeers.list(),
       auth: nodeAuth.auth,
       controlSync: (body) => nodeAuth.handleSync(body),
-      observability
+      observability,
+      corsOrigins: cfg.corsOrigins
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)

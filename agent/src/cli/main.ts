@@ -34,6 +34,7 @@ program
   .option('--ctx-size <tokens>', 'context per slot (default 2048)')
   .addOption(new Option('--profile <profile>').choices(['default', 'test']).hideHelp())
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
+  .option('--cors-origins <list>', 'origins whose browser pages may call the API, comma-separated, * for any (default: none)')
   .action(serveCommand)
 
 const withTarget = (c: Command): Command =>

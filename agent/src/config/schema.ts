@@ -37,6 +37,12 @@ export const ConfigSchema = z.object({
   adminPassword: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   bodyLimitBytes: z.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
+  /**
+   * Origins whose browser pages may call the API (CORS), like Ollama's OLLAMA_ORIGINS: exact origins
+   * (`https://app.example`), `*` within an entry as a wildcard (`http://localhost:*`), or `*` for any.
+   * None by default: a cross-origin browser request is refused. Credentials are never allowed.
+   */
+  corsOrigins: z.array(z.string().min(1).max(256)).max(64).default([]),
   runtime: z
     .object({
       /** CPU threads per context; default chosen from the core count. */

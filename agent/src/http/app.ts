@@ -2,14 +2,15 @@
  * Builds the fastify app: body parsing, request ids, the one error handler, and every route.
  * No listening here; the composition root decides where to listen.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Mesh } from '../../../mesh/src/index.js'
-import type { InferenceService } from '../inference/inference-service.js'
+import type { InferenceService, Served } from '../inference/inference-service.js'
 import type { ClusterModel } from '../inference/cluster-models.js'
 import type { NodeState } from '../../../mesh/src/index.js'
 import { InvalidJsonError, RouteNotFoundError } from '../errors/errors.js'
-import { renderError } from '../errors/render.js'
+import { openAiErrorOf } from '../protocols/chat-events.js'
+import { PORTABLE_ERROR_HEADERS } from './error-shape.js'
 import { requestIdFrom } from './request-id.js'
 import { inferenceRoutes } from './routes/v1/inference.js'
 import { modelRoutes } from './routes/v1/models.js'
@@ -25,6 +26,12 @@ import { keyRoutes } from './routes/keys.js'
 import { controlSyncRoutes } from './routes/control-sync.js'
 import type { AppObservability } from '../observability/index.js'
 import type { RejectedPeer } from '../node/rejected-peers.js'
+import { LLMLB_VERSION } from '../node/local-state.js'
+import { installCors } from './cors.js'
+import { installRouteDocs, openApiRoutes } from './openapi/routes.js'
+import { anthropicRoutes } from '../protocols/anthropic/routes.js'
+import { ollamaRoutes } from '../protocols/ollama/routes.js'
+import { ollamaModelRoutes } from '../protocols/ollama/models.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,6 +58,8 @@ export interface AppDeps {
   controlSync?: (body: unknown) => unknown
   /** History, token statistics, logs and metrics: request observer hooks and their routes. */
   observability?: AppObservability
+  /** Origins whose browser pages may call the API (CORS); none by default. */
+  corsOrigins?: readonly string[]
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -89,23 +98,39 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   app.setErrorHandler((err, request, reply) => {
-    const r = renderError(err)
+    const r = openAiErrorOf(err)
     if (r.status >= 500) request.log.error({ err }, 'request failed')
-    void reply.status(r.status).headers(r.headers).send(r.body)
+    const shape = request.routeOptions.config?.errorShape
+    if (!shape) return void reply.status(r.status).headers(r.headers).send(r.body)
+    const shaped = shape(r.status, r.body)
+    const headers = Object.fromEntries(Object.entries(r.headers).filter(([h]) => PORTABLE_ERROR_HEADERS.includes(h.toLowerCase())))
+    void reply.status(shaped.status).headers(headers).send(shaped.body)
   })
   app.setNotFoundHandler((request) => {
     throw new RouteNotFoundError(request.method, request.url)
   })
 
+  // an unknown route is a 404 before its body is read, whatever the content type
+  app.addHook('onRequest', async (request) => {
+    if (request.is404 && request.method !== 'OPTIONS') throw new RouteNotFoundError(request.method, request.url)
+  })
+  installRouteDocs(app)
+
   // before any route: every route must declare its access, every request is checked against it
   await app.register(fastifyCookie)
+  // after the cookie parser (it drops a cross-origin request's session cookie), before auth and the 404s
+  installCors(app, deps.corsOrigins ?? [])
   // before auth: requests refused by auth are recorded in history too
   deps.observability?.install(app)
   installAuthHooks(app, deps.auth)
 
   await app.register(healthRoutes, { name: deps.name, startedAt: deps.startedAt, models: deps.models, runtimeUp: deps.runtimeUp })
   await app.register(modelRoutes, { models: deps.models })
-  await app.register(inferenceRoutes, { service: deps.service, meter: deps.auth ? (request, served) => deps.auth?.meter(request.identity, served) ?? served : undefined })
+  const meter = deps.auth ? (request: FastifyRequest, served: Served) => deps.auth?.meter(request.identity, served) ?? served : undefined
+  await app.register(inferenceRoutes, { service: deps.service, meter })
+  await app.register(anthropicRoutes, { service: deps.service, meter })
+  await app.register(ollamaRoutes, { service: deps.service, meter })
+  await app.register(ollamaModelRoutes, { models: deps.models })
   const nodeDeps = { self: deps.selfState, mesh: deps.mesh, rejected: deps.rejectedPeers }
   await app.register(nodeRoutes, nodeDeps)
   await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh })
@@ -116,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   if (deps.controlSync) await app.register(controlSyncRoutes, { handleSync: deps.controlSync })
   if (deps.observability) await app.register(deps.observability.routes)
+  await app.register(openApiRoutes, { version: LLMLB_VERSION })
   // last: it owns GET / and the SPA fallback; API paths keep their JSON 404s
   await app.register(dashboardRoutes, { root: findDashboardDist() })
   return app

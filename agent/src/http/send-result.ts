@@ -51,7 +51,10 @@ export async function sendServed(reply: FastifyReply, served: Served, extraHeade
   const res = reply.raw
   reply.hijack()
   const status = served.result.status
-  const headers = { ...served.result.headers, ...routeHeaders(served), ...extraHeaders }
+  // headers hooks set on the reply (CORS) would be lost by the hijack: carry them over
+  const hooked: Record<string, string> = {}
+  for (const [h, v] of Object.entries(reply.getHeaders())) if (typeof v === 'string') hooked[h] = v
+  const headers = { ...hooked, ...served.result.headers, ...routeHeaders(served), ...extraHeaders }
   // until the head is written, the body is gathered here (null: streaming)
   let gathered: (string | Uint8Array)[] | null = (headers['content-type'] ?? '').includes('text/event-stream') ? null : []
   let size = 0
@@ -94,7 +97,7 @@ export async function sendServed(reply: FastifyReply, served: Served, extraHeade
     if (closed) await it.return?.()
     else if (broken) {
       const text = JSON.stringify(broken.body)
-      res.writeHead(broken.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...routeHeaders(served), ...extraHeaders })
+      res.writeHead(broken.status, { ...hooked, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...routeHeaders(served), ...extraHeaders })
       res.end(text)
     } else if (gathered !== null) {
       res.writeHead(status, { ...headers, 'content-length': size })

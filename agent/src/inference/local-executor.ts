@@ -68,6 +68,13 @@ export class LocalExecutor {
     }
   }
 
+  /** The prompt size of a chat body as this model's template and tokenizer see it: `{ input_tokens }`. No slot needed. */
+  async countTokens(body: ChatCompletionRequest, ctx: RequestContext): Promise<LocalOutcome> {
+    const m = this.model(body.model)
+    const n = await this.c.runtime.countTokens(m.id, { kind: 'chat', messages: toRuntimeMessages(body) }, { signal: ctx.signal })
+    return { result: jsonResult(200, { input_tokens: n }), queueWaitMs: 0, usage: { promptTokens: n, completionTokens: 0 } }
+  }
+
   private async generate(
     api: GenerationApi,
     m: ModelStatus,

@@ -22,6 +22,13 @@ export const COMMIT_WAIT_MS = 1000
 
 const API_BY_PATH = new Map<string, string>(Object.entries(API_PATHS).map(([api, path]) => [path, api]))
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The API a route's requests are recorded under in history (routes of other protocols: `anthropic`, `ollama`). */
+    historyApi?: string
+  }
+}
+
 export interface RequestObserverDeps {
   /** This node's name (the ingress node of every record). */
   nodeName: string
@@ -71,7 +78,7 @@ export function installRequestObserver(app: FastifyInstance, deps: RequestObserv
   }
 
   app.addHook('onRequest', async (request) => {
-    const api = request.method === 'POST' ? API_BY_PATH.get(request.routeOptions.url ?? '') : undefined
+    const api = request.method === 'POST' ? (API_BY_PATH.get(request.routeOptions.url ?? '') ?? request.routeOptions.config?.historyApi) : undefined
     if (!api) return
     const cap = new RequestCapture({
       id: request.id,
