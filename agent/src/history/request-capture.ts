@@ -62,8 +62,12 @@ export interface CaptureResult {
 function errorOfPayload(payload: unknown, status: number): { code: string; message: string } {
   try {
     const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : ''
-    const e = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error
-    if (e && typeof e.code === 'string') return { code: e.code, message: typeof e.message === 'string' ? e.message : '' }
+    const e = (JSON.parse(text) as { error?: { code?: unknown; type?: unknown; message?: unknown } | string }).error
+    // Ollama's errors are a bare string
+    if (typeof e === 'string') return { code: `http_${status}`, message: e }
+    // OpenAI's carry a code, Anthropic's only a type
+    const code = typeof e?.code === 'string' ? e.code : typeof e?.type === 'string' ? e.type : undefined
+    if (e && code) return { code, message: typeof e.message === 'string' ? e.message : '' }
   } catch {
     // not an OpenAI error body
   }

@@ -37,11 +37,9 @@ export function toolInputOf(args: string): Record<string, unknown> {
 
 const toolUseId = (id: string, meta: MessageMeta, i: number): string => id || `toolu_${meta.id.slice(4)}_${i}`
 
-const usageOf = (u: TokenCount, cached?: number): Record<string, number> => ({
-  input_tokens: u.promptTokens,
-  output_tokens: u.completionTokens,
-  ...(cached ? { cache_read_input_tokens: cached } : {})
-})
+// prompt tokens served from the KV cache are not reported apart: Anthropic's input_tokens excludes
+// cache reads, and a client adding both would count them twice
+const usageOf = (u: TokenCount): Record<string, number> => ({ input_tokens: u.promptTokens, output_tokens: u.completionTokens })
 
 /** The `message` body of a whole answer. */
 export function messageBody(meta: MessageMeta, c: CollectedChat, usage: TokenCount): Record<string, unknown> {
@@ -57,7 +55,7 @@ export function messageBody(meta: MessageMeta, c: CollectedChat, usage: TokenCou
     content,
     stop_reason: stopReasonOf(c.finishReason, c.toolCalls.length > 0),
     stop_sequence: null,
-    usage: usageOf(usage, c.usage?.prompt_tokens_details?.cached_tokens)
+    usage: usageOf(usage)
   }
 }
 
@@ -72,17 +70,13 @@ export async function* messageEvents(meta: MessageMeta, chunks: AsyncIterable<Ch
   let blocks = 0
   let finish: string | null = null
   let sawTool = false
-  let cached: number | undefined
   const close = function* (): Generator<string> {
     if (open) yield event('content_block_stop', { index: open.index })
     open = undefined
   }
   try {
     for await (const c of chunks) {
-      if (c.usage) {
-        countUsage(usage, c.usage)
-        cached = c.usage.prompt_tokens_details?.cached_tokens ?? undefined
-      }
+      countUsage(usage, c.usage)
       const ch = c.choices.find((x) => x.index === 0)
       if (!ch) continue
       const text = ch.delta.content
@@ -119,6 +113,6 @@ export async function* messageEvents(meta: MessageMeta, chunks: AsyncIterable<Ch
     open = { index: 0 }
   }
   yield* close()
-  yield event('message_delta', { delta: { stop_reason: stopReasonOf(finish, sawTool), stop_sequence: null }, usage: usageOf(usage, cached) })
+  yield event('message_delta', { delta: { stop_reason: stopReasonOf(finish, sawTool), stop_sequence: null }, usage: usageOf(usage) })
   yield event('message_stop', {})
 }

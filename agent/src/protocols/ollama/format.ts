@@ -58,10 +58,18 @@ function stats(meta: AnswerMeta, usage: TokenCount, firstNs: bigint | undefined)
   }
 }
 
-/** The one object of a `stream: false` answer. */
-export function finalBody(meta: AnswerMeta, c: CollectedChat, usage: TokenCount): Record<string, unknown> {
+/** The one object of a `stream: false` answer; `firstNs`: when its first token came. */
+export function finalBody(meta: AnswerMeta, c: CollectedChat, usage: TokenCount, firstNs?: bigint): Record<string, unknown> {
   countUsage(usage, c.usage)
-  return { ...line(meta, c.text, toolCallsOf(c.toolCalls), true), done_reason: doneReasonOf(c.finishReason), ...stats(meta, usage, undefined) }
+  return { ...line(meta, c.text, toolCallsOf(c.toolCalls), true), done_reason: doneReasonOf(c.finishReason), ...stats(meta, usage, firstNs) }
+}
+
+/** Passes chunks through, noting when the first generated token came (`at.ns`). */
+export async function* noteFirstToken(chunks: AsyncIterable<ChatChunk>, meta: AnswerMeta, at: { ns?: bigint }): AsyncGenerator<ChatChunk> {
+  for await (const c of chunks) {
+    if (at.ns === undefined && c.choices.some((ch) => ch.delta.content || ch.delta.tool_calls)) at.ns = meta.now()
+    yield c
+  }
 }
 
 /** The answer to a request with nothing to generate (Ollama clients send one to load a model). */

@@ -70,7 +70,7 @@ export const showOf = (m: ClusterModel): Record<string, unknown> => ({
 })
 
 const read = { access: { scope: 'models:read' as const }, errorShape: ollamaErrorOf }
-const manage = { access: { role: 'admin' as const }, errorShape: ollamaErrorOf }
+const manage = { access: { scope: 'models:manage' as const }, errorShape: ollamaErrorOf }
 
 export async function ollamaModelRoutes(app: FastifyInstance, deps: OllamaModelDeps): Promise<void> {
   const find = (name: string): ClusterModel => {

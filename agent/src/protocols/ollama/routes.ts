@@ -12,7 +12,7 @@ import { collectChat, openChat } from '../chat-events.js'
 import { contextOf, jsonAnswerOf, once, sendTranslated, type Meter, type TokenCount } from '../translated.js'
 import { ChatRequestSchema, EmbeddingsRequestSchema, EmbedRequestSchema, GenerateRequestSchema } from './schemas.js'
 import { chatRequestOf, generateRequestOf, modelIdOf } from './to-chat.js'
-import { answerLines, finalBody, loadBody, type AnswerMeta, type OllamaKind } from './format.js'
+import { answerLines, finalBody, loadBody, noteFirstToken, type AnswerMeta, type OllamaKind } from './format.js'
 import { ollamaErrorOf } from './errors.js'
 
 export interface OllamaRouteDeps {
@@ -47,7 +47,8 @@ export async function ollamaRoutes(app: FastifyInstance, deps: OllamaRouteDeps):
       await sendTranslated(request, reply, answer.served, { headers: { ...NDJSON_HEADERS }, body: answerLines(meta, answer.chunks, usage), usage, stream: true }, deps.meter)
       return
     }
-    const value = finalBody(meta, await collectChat(answer.chunks), usage)
+    const first: { ns?: bigint } = {}
+    const value = finalBody(meta, await collectChat(noteFirstToken(answer.chunks, meta, first)), usage, first.ns)
     await sendTranslated(request, reply, answer.served, { headers: JSON_HEADERS, body: once(JSON.stringify(value)), usage, stream: false }, deps.meter)
   }
 

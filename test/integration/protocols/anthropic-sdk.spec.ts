@@ -1,0 +1,99 @@
+/**
+ * The official Anthropic SDK against the first node of a 3-node cluster whose model lives on the third:
+ * create, stream (events in Anthropic's order), countTokens, the error shapes of a bad request and of a
+ * wrong key, and the history records of all of it (api `anthropic`, tokens, served-by node).
+ */
+import Anthropic from '@anthropic-ai/sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stopAllAgents } from '../../helpers/agent-process.js'
+import { historyOf, startProtocolCluster, type ProtocolCluster } from './cluster-fixture.js'
+
+let c: ProtocolCluster
+let client: Anthropic
+
+beforeAll(async () => {
+  c = await startProtocolCluster('a7'.repeat(32))
+  client = new Anthropic({ apiKey: c.key, baseURL: c.ingress.url, maxRetries: 0 })
+})
+afterAll(stopAllAgents)
+
+describe('Anthropic SDK against a node that does not hold the model', () => {
+  it('messages.create answers a message served by another node', async () => {
+    const { data, response } = await client.messages
+      .create({ model: c.model, max_tokens: 6, system: 'Be brief.', messages: [{ role: 'user', content: 'Say hello' }] })
+      .withResponse()
+    expect(response.headers.get('x-llmlb-served-by')).toBe(c.server.name)
+    expect(data.type).toBe('message')
+    expect(data.role).toBe('assistant')
+    expect(data.id).toMatch(/^msg_/)
+    expect(data.content[0]?.type).toBe('text')
+    expect(data.content[0]?.type === 'text' && data.content[0].text.length).toBeGreaterThan(0)
+    expect(data.stop_reason).toBe('max_tokens')
+    expect(data.usage.output_tokens).toBe(6)
+    expect(data.usage.input_tokens).toBeGreaterThan(0)
+  })
+
+  it('messages.stream sends the events in order and assembles the text', async () => {
+    const stream = client.messages.stream({ model: c.model, max_tokens: 5, messages: [{ role: 'user', content: 'Count to five' }] })
+    const types: string[] = []
+    let deltas = ''
+    for await (const ev of stream) {
+      types.push(ev.type)
+      if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') deltas += ev.delta.text
+    }
+    const final = await stream.finalMessage()
+    expect(types[0]).toBe('message_start')
+    expect(types.slice(-2)).toEqual(['message_delta', 'message_stop'])
+    const blockEvents = types.filter((t) => t.startsWith('content_block'))
+    expect(blockEvents[0]).toBe('content_block_start')
+    expect(blockEvents.at(-1)).toBe('content_block_stop')
+    expect(types.filter((t) => t === 'content_block_delta').length).toBeGreaterThan(0)
+    const text = final.content.map((b) => (b.type === 'text' ? b.text : '')).join('')
+    expect(text).toBe(deltas)
+    expect(text.length).toBeGreaterThan(0)
+    expect(final.stop_reason).toBe('max_tokens')
+    expect(final.usage.output_tokens).toBe(5)
+    expect(final.usage.input_tokens).toBeGreaterThan(0)
+  })
+
+  it('countTokens counts the prompt on the node holding the model, and a longer prompt counts more', async () => {
+    const short = await client.messages.countTokens({ model: c.model, messages: [{ role: 'user', content: 'hello' }] })
+    const long = await client.messages.countTokens({ model: c.model, system: 'You are a node of a mesh.', messages: [{ role: 'user', content: 'hello world and the mesh of the cluster' }] })
+    expect(short.input_tokens).toBeGreaterThan(0)
+    expect(long.input_tokens).toBeGreaterThan(short.input_tokens)
+  })
+
+  it('a bad request is a 400 invalid_request_error in Anthropic shape', async () => {
+    const err = await client.messages.create({ model: c.model, messages: [{ role: 'user', content: 'hi' }] } as unknown as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError)
+    const e = err as InstanceType<typeof Anthropic.BadRequestError>
+    expect(e.status).toBe(400)
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('max_tokens') } })
+  })
+
+  it('an unknown model is a 404 not_found_error', async () => {
+    const err = await client.messages.create({ model: 'no-such-model', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError)
+    expect((err as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } })
+  })
+
+  it('a wrong key is a 401 authentication_error (x-api-key)', async () => {
+    const wrong = new Anthropic({ apiKey: `llmlb_0123456789abcdef_${'A'.repeat(43)}`, baseURL: c.ingress.url, maxRetries: 0 })
+    const err = await wrong.messages.create({ model: c.model, max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.AuthenticationError)
+    expect((err as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } })
+  })
+
+  it('every request above is in history as anthropic, with tokens and the serving node', async () => {
+    const records = await historyOf(c, 'anthropic')
+    const served = records.filter((r) => r.status === 200)
+    // create, stream, two token counts
+    expect(served.length).toBeGreaterThanOrEqual(4)
+    for (const r of served) {
+      expect(r.servedBy).toBe(c.server.name)
+      expect(r.inputTokens).toBeGreaterThan(0)
+    }
+    expect(served.filter((r) => r.outputTokens > 0).map((r) => r.stream).sort()).toEqual([false, true])
+    expect(records.map((r) => r.status).sort()).toEqual(expect.arrayContaining([400, 401, 404]))
+  })
+})
