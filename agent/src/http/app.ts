@@ -10,7 +10,7 @@ import type { ClusterModel } from '../inference/cluster-models.js'
 import type { NodeState } from '../../../mesh/src/index.js'
 import { InvalidJsonError, RouteNotFoundError } from '../errors/errors.js'
 import { openAiErrorOf } from '../protocols/chat-events.js'
-import { PORTABLE_ERROR_HEADERS } from './error-shape.js'
+import { ERROR_CODE_HEADER, PORTABLE_ERROR_HEADERS } from './error-shape.js'
 import { requestIdFrom } from './request-id.js'
 import { inferenceRoutes } from './routes/v1/inference.js'
 import { modelRoutes } from './routes/v1/models.js'
@@ -104,6 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (!shape) return void reply.status(r.status).headers(r.headers).send(r.body)
     const shaped = shape(r.status, r.body)
     const headers = Object.fromEntries(Object.entries(r.headers).filter(([h]) => PORTABLE_ERROR_HEADERS.includes(h.toLowerCase())))
+    // the stable code the other shape has no field for (scripts, tests and logs still see it)
+    headers[ERROR_CODE_HEADER] = r.body.error.code
     void reply.status(shaped.status).headers(headers).send(shaped.body)
   })
   app.setNotFoundHandler((request) => {

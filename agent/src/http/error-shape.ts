@@ -9,6 +9,9 @@ import type { OpenAiErrorBody } from '../errors/render.js'
 /** Re-shapes an OpenAI error (status and body) into another API's error. */
 export type ErrorShape = (status: number, body: OpenAiErrorBody) => { status: number; body: unknown }
 
+/** Header carrying the error's stable `code` (errors/error-table.ts) on answers in another API's shape. */
+export const ERROR_CODE_HEADER = 'x-llmlb-error-code'
+
 /** Error headers that keep their meaning in every API's shape. */
 export const PORTABLE_ERROR_HEADERS: readonly string[] = ['retry-after', 'www-authenticate']
 

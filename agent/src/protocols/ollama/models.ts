@@ -84,7 +84,7 @@ export async function ollamaModelRoutes(app: FastifyInstance, deps: OllamaModelD
     const req = parseBody(ShowRequestSchema, request.body)
     return showOf(find(req.model ?? req.name ?? ''))
   })
-  app.get('/api/version', { config: { ...read, access: 'public', openapi: { summary: 'Ollama: the API version this node answers like' } } }, async () => ({ version: OLLAMA_COMPAT_VERSION }))
+  app.get('/api/version', { config: { ...read, openapi: { summary: 'Ollama: the API version this node answers like' } } }, async () => ({ version: OLLAMA_COMPAT_VERSION }))
   app.post('/api/pull', { config: { ...manage, openapi: { summary: 'Ollama: pull a model (not available yet: 501)', body: PullRequestSchema } } }, async () => {
     throw new ModelManagementUnavailableError('Pulling models')
   })
