@@ -54,14 +54,53 @@ export interface ModelStatus {
 
 export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool'
 
+/** A tool call an assistant message made; `arguments` is JSON text. */
+export interface ToolCall {
+  id: string
+  name: string
+  arguments: string
+}
+
 /** A chat message already reduced to text by the HTTP layer. */
 export interface ChatMessage {
   role: ChatRole
   content: string
+  /** Calls an assistant message made. */
+  toolCalls?: ToolCall[]
+  /** The call a `tool` message answers. */
+  toolCallId?: string
 }
 
-/** The prompt: either raw text (completions) or chat messages the runtime renders with the model's template. */
-export type PromptInput = { kind: 'text'; text: string } | { kind: 'chat'; messages: ChatMessage[] }
+/** A function the model may call; `parameters` is a JSON schema. */
+export interface ToolDefinition {
+  name: string
+  description?: string
+  parameters?: Record<string, unknown>
+}
+
+/**
+ * The prompt: either raw text (completions) or chat messages the runtime renders with the model's
+ * template, with the tools the template should present.
+ */
+export type PromptInput = { kind: 'text'; text: string } | { kind: 'chat'; messages: ChatMessage[]; tools?: ToolDefinition[] }
+
+/** Tool calling for one generation. */
+export interface ToolUse {
+  /** `auto`: parse the calls the model chooses to make; `required`: force at least one call by grammar. */
+  mode: 'auto' | 'required'
+  /** With `required`: the tools a forced call may use, with grammar-ready argument schemas. */
+  allowed?: { name: string; schema: Record<string, unknown> }[]
+  /** More than one call per answer. */
+  parallel: boolean
+}
+
+/** One generated token's log-probability and the most likely alternatives at its position. */
+export interface TokenLogprob {
+  token: string
+  logprob: number
+  bytes: number[]
+  top: { token: string; logprob: number; bytes: number[] }[]
+}
 
 /** Sampling and stopping parameters; all optional, runtime defaults apply. */
 export interface GenerateParams {
@@ -77,6 +116,12 @@ export interface GenerateParams {
   frequencyPenalty?: number
   /** Keep generating past end-of-generation tokens (llama.cpp's `ignore_eos`): fixed-length output for benchmarks and tests. */
   ignoreEos?: boolean
+  /** Tool calling: parse (and with `required`, force) calls. */
+  tools?: ToolUse
+  /** Constrain the answer to JSON matching this grammar-ready JSON schema. */
+  jsonSchema?: Record<string, unknown>
+  /** Report log-probabilities with this many alternatives per token (0: the chosen token only). */
+  logprobs?: number
 }
 
 /** One unit of work for the runtime. */
@@ -86,12 +131,16 @@ export interface GenerationTask {
   params: GenerateParams
 }
 
-export type FinishReason = 'stop' | 'length'
+export type FinishReason = 'stop' | 'length' | 'tool_calls'
 
-/** Events of one generation, in order: one `start`, any number of `text`, one `end`. */
+/**
+ * Events of one generation, in order: one `start`, any number of `text` (answer text, or with
+ * `channel: 'reasoning'` the model's thinking) and `toolCall`, one `end`.
+ */
 export type GenerationEvent =
   | { type: 'start'; promptTokens: number }
-  | { type: 'text'; text: string; tokens: number }
+  | { type: 'text'; text: string; tokens: number; channel?: 'reasoning'; logprobs?: TokenLogprob[] }
+  | { type: 'toolCall'; name: string; arguments: string }
   | { type: 'end'; finishReason: FinishReason; promptTokens: number; completionTokens: number; durationMs: number; cachedTokens?: number }
 
 /** Result of an embeddings call. */

@@ -30,15 +30,48 @@ export const wireErrorSchema = z.object({
   param: z.string().max(256).nullable()
 })
 
+/** Most tools in one request, and most tool calls in one assistant message. */
+export const MAX_TOOLS = 128
+export const MAX_TOOL_CALLS = 128
+/** Most alternatives returned per token with logprobs (OpenAI's limit). */
+export const MAX_TOP_LOGPROBS = 20
+
+const toolName = z.string().min(1).max(256)
+/** A JSON schema as a plain object (checked by the agent before it is sent). */
+const jsonSchema = z.record(z.string(), z.unknown())
+
+export const toolCallSchema = z.object({ id: z.string().max(256), name: toolName, arguments: z.string().max(MAX_TEXT_CHARS) })
+
 export const chatMessageSchema = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.string().max(MAX_TEXT_CHARS)
+  content: z.string().max(MAX_TEXT_CHARS),
+  /** Calls an assistant message made. */
+  toolCalls: z.array(toolCallSchema).max(MAX_TOOL_CALLS).optional(),
+  /** The call a `tool` message answers. */
+  toolCallId: z.string().max(256).optional()
 })
+
+export const toolDefinitionSchema = z.object({ name: toolName, description: z.string().max(MAX_TEXT_CHARS).optional(), parameters: jsonSchema.optional() })
 
 export const promptInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('text'), text: z.string().max(MAX_TEXT_CHARS) }),
-  z.object({ kind: z.literal('chat'), messages: z.array(chatMessageSchema).min(1).max(MAX_MESSAGES) })
+  z.object({
+    kind: z.literal('chat'),
+    messages: z.array(chatMessageSchema).min(1).max(MAX_MESSAGES),
+    /** Tools the template renders into the prompt. */
+    tools: z.array(toolDefinitionSchema).max(MAX_TOOLS).optional()
+  })
 ])
+
+/** How the output is constrained and read. */
+export const toolUseSchema = z.object({
+  /** `auto`: parse calls the model chooses to make; `required`: force at least one call (grammar). */
+  mode: z.enum(['auto', 'required']),
+  /** With `required`: the tools a forced call may use, with their (grammar-ready) argument schemas. */
+  allowed: z.array(z.object({ name: toolName, schema: jsonSchema })).max(MAX_TOOLS).optional(),
+  /** More than one call per answer. */
+  parallel: z.boolean()
+})
 
 export const generateParamsSchema = z.object({
   maxTokens: z.number().int().min(1).optional(),
@@ -48,7 +81,13 @@ export const generateParamsSchema = z.object({
   stop: z.array(z.string().max(MAX_STOP_CHARS)).max(MAX_STOP_STRINGS).optional(),
   presencePenalty: z.number().min(-2).max(2).optional(),
   frequencyPenalty: z.number().min(-2).max(2).optional(),
-  ignoreEos: z.boolean().optional()
+  ignoreEos: z.boolean().optional(),
+  /** Tool calling: parse (and with `required`, force) calls. */
+  tools: toolUseSchema.optional(),
+  /** Constrain the answer to JSON matching this (grammar-ready) schema. */
+  jsonSchema: jsonSchema.optional(),
+  /** Report each token's log-probability and this many alternatives (0: the chosen token only). */
+  logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).optional()
 })
 
 export const modelSpecSchema = z.object({
@@ -134,12 +173,25 @@ export const resultSchemas = {
 
 // ---- child -> parent ----
 
+const alternative = z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number().int()) })
+/** A generated token's log-probability, and the most likely alternatives at its position. */
+export const tokenLogprobSchema = alternative.extend({ top: z.array(alternative) })
+
 export const generationEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('start'), promptTokens: count }),
-  z.object({ type: z.literal('text'), text: z.string(), tokens: count }),
+  z.object({
+    type: z.literal('text'),
+    text: z.string(),
+    tokens: count,
+    /** `reasoning`: part of the model's thinking segment, not of the answer. */
+    channel: z.literal('reasoning').optional(),
+    logprobs: z.array(tokenLogprobSchema).optional()
+  }),
+  /** A complete tool call found in the output. */
+  z.object({ type: z.literal('toolCall'), name: toolName, arguments: z.string() }),
   z.object({
     type: z.literal('end'),
-    finishReason: z.enum(['stop', 'length']),
+    finishReason: z.enum(['stop', 'length', 'tool_calls']),
     promptTokens: count,
     /** Prompt tokens found already evaluated in the slot's KV cache (a shared prefix), not evaluated again. */
     cachedTokens: count.optional(),

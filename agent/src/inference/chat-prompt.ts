@@ -21,12 +21,15 @@ export function chatNeeds(body: ChatCompletionRequest): ChatNeeds {
       else if (p.type === 'input_audio') audio = true
     }
   }
-  return { vision, audio, tools: (body.tools?.length ?? 0) > 0 }
+  return { vision, audio, tools: (body.tools?.length ?? 0) > 0 && body.tool_choice !== 'none' }
 }
 
+/** Messages as the runtime takes them: text content, assistant tool calls, the call a tool result answers. */
 export function toRuntimeMessages(body: ChatCompletionRequest): ChatMessage[] {
   return body.messages.map((m) => ({
     role: m.role,
-    content: typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? m.content.map((p) => (p.type === 'text' ? p.text : '')).join('') : ''
+    content: typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? m.content.map((p) => (p.type === 'text' ? p.text : '')).join('') : '',
+    ...(m.tool_calls && m.tool_calls.length > 0 ? { toolCalls: m.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })) } : {}),
+    ...(m.tool_call_id === undefined ? {} : { toolCallId: m.tool_call_id })
   }))
 }

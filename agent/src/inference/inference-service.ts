@@ -20,6 +20,7 @@ import { routingInput, type RoutingInput } from '../scheduler/routing-task.js'
 import { MissingCapabilityError } from '../errors/errors.js'
 import type { HttpResult } from './http-result.js'
 import { LocalExecutor } from './local-executor.js'
+import { chatOptions } from '../structured/chat-options.js'
 import { HEAD_MS_HEADER, type RequestContext, type RouteInfo } from './request-context.js'
 
 /** Peers tried before giving up when each fails before answering. */
@@ -115,6 +116,8 @@ export class InferenceService {
 
   async handle(api: InferenceApi, raw: unknown, ctx: RequestContext): Promise<Served> {
     const body = parseBody(SCHEMAS[api], raw)
+    // tools, tool_choice and schemas are checked where the request arrives, so a bad one is a 400 before routing
+    if (api === 'chat') chatOptions(body as ChatCompletionRequest)
     const stream = 'stream' in body && body.stream === true
     const task = routingInput(api, body)
     if (ctx.local) return this.serveLocal(api, body, ctx, 'forwarded-to-me', stream, task)

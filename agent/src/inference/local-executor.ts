@@ -3,11 +3,13 @@
  * formatters. Everything that can fail before the first byte (unknown model, context overflow, queue
  * full, runtime down) throws, so it becomes a proper status; later failures end the stream.
  */
-import type { GenerationEvent, GenerationTask, InferenceRuntime, ModelStatus } from '../../../native-runtime/src/index.js'
+import type { GenerateParams, GenerationEvent, GenerationTask, InferenceRuntime, ModelStatus } from '../../../native-runtime/src/index.js'
 import { CapabilityError, ModelNotFoundError } from '../../../native-runtime/src/index.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from '../http/schemas/openai.js'
-import { collectGeneration, newResponseId, streamGeneration, type GenerationApi } from '../http/format/generation.js'
+import { collectGeneration, newResponseId, streamGeneration, type ChoiceEvent, type GenerationApi } from '../http/format/generation.js'
+import { chatOptions } from '../structured/chat-options.js'
+import { shorten } from './embedding-dimensions.js'
 import { embeddingsBody } from '../http/format/embeddings.js'
 import { jsonResult, SSE_HEADERS, type HttpResult } from './http-result.js'
 import type { RequestContext } from './request-context.js'
@@ -44,14 +46,22 @@ export class LocalExecutor {
     if (needs.vision && !m.capabilities.vision) throw new CapabilityError(m.id, 'image inputs (vision)')
     if (needs.audio) throw new CapabilityError(m.id, 'audio inputs')
     if (needs.tools && !m.capabilities.tools) throw new CapabilityError(m.id, 'tools')
-    return this.generate('chat', m, body, { model: m.id, prompt: { kind: 'chat', messages: toRuntimeMessages(body) }, params: {} }, body.max_completion_tokens ?? body.max_tokens, ctx)
+    const o = chatOptions(body)
+    const prompt = { kind: 'chat' as const, messages: toRuntimeMessages(body), ...(o.tools ? { tools: o.tools } : {}) }
+    const extra: GenerateParams = {
+      ...(o.toolUse ? { tools: o.toolUse } : {}),
+      ...(o.jsonSchema ? { jsonSchema: o.jsonSchema } : {}),
+      ...(o.logprobs === undefined ? {} : { logprobs: o.logprobs })
+    }
+    return this.generate('chat', m, body, { model: m.id, prompt, params: {} }, body.max_completion_tokens ?? body.max_tokens, ctx, extra)
   }
 
   async completion(body: CompletionRequest, ctx: RequestContext): Promise<LocalOutcome> {
     const m = this.model(body.model)
     if (!m.capabilities.completion) throw new CapabilityError(m.id, 'text completion')
     const text = Array.isArray(body.prompt) ? (body.prompt[0] ?? '') : body.prompt
-    return this.generate('completion', m, body, { model: m.id, prompt: { kind: 'text', text }, params: {} }, body.max_tokens, ctx)
+    const extra: GenerateParams = body.logprobs == null ? {} : { logprobs: body.logprobs }
+    return this.generate('completion', m, body, { model: m.id, prompt: { kind: 'text', text }, params: {} }, body.max_tokens, ctx, extra)
   }
 
   async embeddings(body: EmbeddingRequest, ctx: RequestContext): Promise<LocalOutcome> {
@@ -61,7 +71,8 @@ export class LocalExecutor {
     try {
       const inputs = Array.isArray(body.input) ? body.input : [body.input]
       const r = await this.c.runtime.embed(m.id, inputs, { signal: ctx.signal })
-      const value = embeddingsBody(m.id, r.vectors, r.promptTokens, body.encoding_format ?? 'float')
+      const vectors = body.dimensions == null ? r.vectors : shorten(r.vectors, body.dimensions, m)
+      const value = embeddingsBody(m.id, vectors, r.promptTokens, body.encoding_format ?? 'float')
       return { result: jsonResult(200, value), queueWaitMs: lease.waitedMs, usage: { promptTokens: r.promptTokens, completionTokens: 0 } }
     } finally {
       lease.release()
@@ -81,7 +92,8 @@ export class LocalExecutor {
     body: ChatCompletionRequest | CompletionRequest,
     task: GenerationTask,
     maxTokens: number | null | undefined,
-    ctx: RequestContext
+    ctx: RequestContext,
+    extra: GenerateParams = {}
   ): Promise<LocalOutcome> {
     task.params = {
       maxTokens: maxTokens ?? undefined,
@@ -91,10 +103,36 @@ export class LocalExecutor {
       stop: stopList(body.stop),
       presencePenalty: body.presence_penalty ?? undefined,
       frequencyPenalty: body.frequency_penalty ?? undefined,
-      ignoreEos: body.ignore_eos ?? undefined
+      ignoreEos: body.ignore_eos ?? undefined,
+      ...extra
     }
-    const lease = await this.c.admission.acquire(m.id, m.slotsTotal, ctx.signal)
+    const n = body.n ?? 1
     const usage = { promptTokens: 0, completionTokens: 0 }
+    // choice 0 starts first so prompt errors (context overflow…) surface before any byte is sent; the
+    // others start alongside it, each on its own slot, and fail the stream if they fail
+    const first = await this.startChoice(m, task, ctx)
+    const rest = Array.from({ length: n - 1 }, () => this.startChoice(m, task, ctx))
+    for (const r of rest) r.catch(() => undefined) // reported through the stream that awaits it
+    const streams = [Promise.resolve(first), ...rest].map((p, index) => choiceEvents(index, p, usage, index === 0))
+    const events = n === 1 ? (streams[0] as AsyncGenerator<ChoiceEvent>) : mergeStreams(streams)
+    const meta = {
+      api,
+      id: newResponseId(api, ctx.requestId),
+      model: m.id,
+      created: Math.floor(Date.now() / 1000),
+      includeUsage: body.stream_options?.include_usage === true,
+      logprobs: task.params.logprobs !== undefined
+    }
+    if (body.stream) {
+      return { result: { status: 200, headers: { ...SSE_HEADERS }, body: streamGeneration(meta, events, n) }, queueWaitMs: first.waitedMs, usage }
+    }
+    const value = await collectGeneration(meta, events)
+    return { result: jsonResult(200, value), queueWaitMs: first.waitedMs, usage }
+  }
+
+  /** Takes a slot and starts one generation; resolves once its `start` event (or its failure) is in. */
+  private async startChoice(m: ModelStatus, task: GenerationTask, ctx: RequestContext): Promise<StartedChoice> {
+    const lease = await this.c.admission.acquire(m.id, m.slotsTotal, ctx.signal)
     const gen = new AbortController()
     const onAbort = (): void => gen.abort(ctx.signal.reason)
     ctx.signal.addEventListener('abort', onAbort, { once: true })
@@ -103,36 +141,56 @@ export class LocalExecutor {
       gen.abort()
       lease.release()
     }
-    let it: AsyncIterator<GenerationEvent>
-    let first: IteratorResult<GenerationEvent>
     try {
-      it = this.c.runtime.generate(task, { signal: gen.signal })[Symbol.asyncIterator]()
-      // pull the `start` event so prompt errors (context overflow…) surface before any byte is sent
-      first = await it.next()
+      const it = this.c.runtime.generate(task, { signal: gen.signal })[Symbol.asyncIterator]()
+      return { it, first: await it.next(), finish, waitedMs: lease.waitedMs }
     } catch (err) {
       finish()
       throw err
     }
-    const events = (async function* (): AsyncGenerator<GenerationEvent> {
-      try {
-        if (!first.done) yield first.value
-        for (let r = await it.next(); !r.done; r = await it.next()) {
-          if (r.value.type === 'end') {
-            usage.promptTokens = r.value.promptTokens
-            usage.completionTokens = r.value.completionTokens
-          }
-          yield r.value
-        }
-      } finally {
-        await it.return?.()
-        finish()
+  }
+}
+
+interface StartedChoice {
+  it: AsyncIterator<GenerationEvent>
+  first: IteratorResult<GenerationEvent>
+  /** Releases the slot and stops the generation (idempotent). */
+  finish: () => void
+  waitedMs: number
+}
+
+/** One choice's events, tagged with its index; adds its tokens to `usage` (the prompt counted once). */
+async function* choiceEvents(index: number, started: Promise<StartedChoice>, usage: LocalOutcome['usage'], countPrompt: boolean): AsyncGenerator<ChoiceEvent> {
+  const s = await started
+  try {
+    if (!s.first.done) yield { index, event: s.first.value }
+    for (let r = await s.it.next(); !r.done; r = await s.it.next()) {
+      if (r.value.type === 'end') {
+        if (countPrompt) usage.promptTokens = r.value.promptTokens
+        usage.completionTokens += r.value.completionTokens
       }
-    })()
-    const meta = { api, id: newResponseId(api, ctx.requestId), model: m.id, created: Math.floor(Date.now() / 1000), includeUsage: body.stream_options?.include_usage === true }
-    if (body.stream) {
-      return { result: { status: 200, headers: { ...SSE_HEADERS }, body: streamGeneration(meta, events) }, queueWaitMs: lease.waitedMs, usage }
+      yield { index, event: r.value }
     }
-    const value = await collectGeneration(meta, events)
-    return { result: jsonResult(200, value), queueWaitMs: lease.waitedMs, usage }
+  } finally {
+    await s.it.return?.()
+    s.finish()
+  }
+}
+
+/** Interleaves several streams as their items arrive; ending early (or a failure) closes all of them. */
+async function* mergeStreams<T>(streams: AsyncGenerator<T>[]): AsyncGenerator<T> {
+  const next = (i: number): Promise<{ i: number; r: IteratorResult<T> }> => (streams[i] as AsyncGenerator<T>).next().then((r) => ({ i, r }))
+  const pending = new Map(streams.map((_, i) => [i, next(i)]))
+  try {
+    while (pending.size > 0) {
+      const { i, r } = await Promise.race(pending.values())
+      if (r.done) pending.delete(i)
+      else {
+        pending.set(i, next(i))
+        yield r.value
+      }
+    }
+  } finally {
+    for (const s of streams) void s.return(undefined).catch(() => undefined)
   }
 }

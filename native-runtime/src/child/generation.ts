@@ -1,13 +1,15 @@
 /**
  * One generation on one sequence: render, check the context, evaluate token by token, stream text, stop.
  */
-import type { LlamaContextSequence, SequenceEvaluateOptions, Token } from 'node-llama-cpp'
+import { type LlamaContextSequence, LlamaGrammarEvaluationState, type SequenceEvaluateOptions, type Token } from 'node-llama-cpp'
 import { DEFAULT_TEMPERATURE, PENALTY_WINDOW_TOKENS } from '../constants.js'
 import { CapabilityError, ContextOverflowError, RuntimeError } from '../errors.js'
-import type { FinishReason, GenerateParams } from '../interfaces.js'
+import type { FinishReason, GenerateParams, TokenLogprob } from '../interfaces.js'
 import type { GenerateRequest, WireGenerationEvent } from '../protocol.js'
 import { StopStringFilter, Utf8TokenDecoder } from '../text-stream.js'
 import type { ModelHost } from './model-host.js'
+import { tokenLogprob } from './logprobs.js'
+import { OutputPipeline } from './output-pipeline.js'
 
 /**
  * Runs a generation, sending its events through `emit`. Resolves after `end`, or silently when `signal`
@@ -30,6 +32,7 @@ export async function runGeneration(
   // sequence holds contextSize - 1 tokens without a context shift: so at most contextSize - promptTokens
   const room = contextSize - promptTokens
   const maxTokens = Math.min(request.params.maxTokens ?? room, room)
+  const grammar = await host.grammars.for(request.params)
 
   // the free slot whose KV cache already holds the longest prefix of this prompt (a conversation's
   // earlier turns): those tokens are not evaluated again
@@ -46,16 +49,32 @@ export async function runGeneration(
       prompt.tokens
     )
     const filter = new StopStringFilter([...(request.params.stop ?? []), ...prompt.stops])
-    const text = (t: string, tokens: number): void => {
-      if (t.length > 0) emit({ type: 'text', text: t, tokens })
-    }
+    const params = request.params
+    const toolsWanted = params.tools !== undefined && request.prompt.kind === 'chat'
+    const thinking = request.prompt.kind === 'chat' && (prompt.opensThinking || host.renderer.template.includes('<think>'))
+    const output = new OutputPipeline(
+      emit,
+      {
+        reasoning: thinking ? { startInside: prompt.opensThinking } : null,
+        tools: toolsWanted ? { family: host.renderer.toolFamily, syntax: host.renderer.callSyntax } : null
+      },
+      params.logprobs !== undefined
+    )
+    const text = (t: string, tokens: number): void => output.push(t, tokens, pendingLogprobs.splice(0))
+    const pendingLogprobs: TokenLogprob[] = []
+    const topK = params.logprobs ?? 0
+    const metadata = params.logprobs === undefined ? {} : topK > 0 ? { confidence: true, probabilities: true } : { confidence: true }
+    const options = samplingOptions(params, generated)
+    if (grammar !== null) options.grammarEvaluationState = new LlamaGrammarEvaluationState({ model: host.model, grammar })
+    const tokenText = (t: Token): string => host.model.detokenize([t], true)
     let finishReason: FinishReason = 'stop'
     let stopped = false
     let sampled = 0
     let firstAt = 0
     let lastAt = 0
-    for await (const token of sequence.evaluate(prompt.tokens.slice(cachedTokens), samplingOptions(request.params, generated))) {
+    for await (const step of sequence.evaluateWithMetadata(prompt.tokens.slice(cachedTokens), metadata, options)) {
       if (signal.aborted) break
+      const token = step.token
       lastAt = performance.now()
       if (sampled++ === 0) firstAt = lastAt
       if (host.model.isEogToken(token)) {
@@ -63,6 +82,10 @@ export async function runGeneration(
         break
       }
       generated.push(token)
+      if ('confidence' in step) {
+        const probabilities = 'probabilities' in step ? (step.probabilities as Map<number, number>) : undefined
+        pendingLogprobs.push(tokenLogprob(token, step.confidence as number, probabilities, topK, tokenText))
+      }
       const piece = decoder.push(token)
       const out = filter.push(piece.text, piece.tokens)
       text(out.text, out.tokens)
@@ -89,6 +112,8 @@ export async function runGeneration(
         text(rest.text, rest.tokens)
       }
     }
+    output.finish()
+    if (output.calls > 0 && finishReason === 'stop') finishReason = 'tool_calls'
     keepHistory = true
     emit({
       type: 'end',

@@ -17,12 +17,15 @@ import type { EmbeddingResult, ModelSpec, PromptInput } from '../interfaces.js'
 import type { ModelInfo } from '../protocol.js'
 import { capabilitiesOf, quantizationName } from './model-info.js'
 import { PromptRenderer } from './prompt-renderer.js'
+import { GrammarCache } from './constraints.js'
 import { SlotPool } from './slot-pool.js'
 
 export class ModelHost {
   /** Generations on this model (their controller and completion); aborted with a `RuntimeError` when the model goes away. */
   readonly running = new Map<AbortController, Promise<void>>()
   private embedding: Promise<LlamaEmbeddingContext> | null = null
+  /** Grammars for structured outputs and forced tool calls on this model. */
+  readonly grammars: GrammarCache
 
   private constructor(
     readonly id: string,
@@ -33,7 +36,9 @@ export class ModelHost {
     readonly renderer: PromptRenderer,
     readonly info: ModelInfo,
     private readonly threads: number
-  ) {}
+  ) {
+    this.grammars = new GrammarCache(model, renderer.callSyntax)
+  }
 
   /** Loads a model; every failure that llama.cpp reports (instead of aborting) becomes a ModelLoadError. */
   static async load(llama: Llama, spec: ModelSpec, threads: number): Promise<ModelHost> {

@@ -3,15 +3,17 @@
  * the model's own chat template when its GGUF has one, otherwise through the fallback template.
  */
 import {
-  type ChatHistoryItem,
   type ChatWrapper,
+  LlamaText,
   type LlamaModel,
-  type LlamaText,
   resolveChatWrapper,
   SpecialTokensText,
   type Token
 } from 'node-llama-cpp'
-import type { ChatMessage, PromptInput } from '../interfaces.js'
+import type { PromptInput } from '../interfaces.js'
+import type { CallSyntax } from '../tools/gbnf.js'
+import { toolCallFamilyOf, type ToolCallFamily } from '../tools/tool-call-parser.js'
+import { toChatFunctions, toChatHistory } from './chat-history.js'
 import { FALLBACK_CHAT_STOPS, renderFallbackChat } from './fallback-chat-template.js'
 
 /** A prompt ready to evaluate. */
@@ -21,7 +23,12 @@ export interface RenderedPrompt {
   stops: readonly string[]
   /** The request parameter a context overflow is blamed on. */
   param: 'prompt' | 'messages'
+  /** The prompt ends inside an opened thinking segment (`<think>`): the output starts with reasoning. */
+  opensThinking: boolean
 }
+
+/** Hermes-style calls: the syntax for models whose wrapper has none (and for the fallback template). */
+const HERMES_SYNTAX: CallSyntax = { prefix: '<tool_call>\n{"name": "', paramsPrefix: '", "arguments": ', suffix: '}\n</tool_call>', sectionPrefix: '', betweenCalls: '\n' }
 
 export class PromptRenderer {
   /** True when the GGUF carries a chat template (rendered with node-llama-cpp's matching chat wrapper). */
@@ -29,6 +36,10 @@ export class PromptRenderer {
   /** The raw template, for capability detection. */
   readonly template: string
   private readonly wrapper: ChatWrapper | null
+  /** How this model writes a tool call (from its chat wrapper's function settings). */
+  readonly callSyntax: CallSyntax
+  /** Which tool-call parser reads this model's output. */
+  readonly toolFamily: ToolCallFamily
 
   constructor(private readonly model: LlamaModel) {
     const template = model.fileInfo.metadata?.tokenizer?.chat_template
@@ -37,18 +48,25 @@ export class PromptRenderer {
     // resolveChatWrapper picks a specialised wrapper when the Jinja template is equivalent to one, else
     // a JinjaTemplateChatWrapper running the template itself
     this.wrapper = this.hasChatTemplate ? resolveChatWrapper(model, { warningLogs: false }) : null
+    this.callSyntax = this.wrapper === null ? HERMES_SYNTAX : syntaxOf(this.wrapper)
+    this.toolFamily = toolCallFamilyOf(this.callSyntax.prefix, this.template)
   }
 
   render(prompt: PromptInput): RenderedPrompt {
-    if (prompt.kind === 'text') return { tokens: this.plain(prompt.text), stops: [], param: 'prompt' }
+    if (prompt.kind === 'text') return { tokens: this.plain(prompt.text), stops: [], param: 'prompt', opensThinking: false }
     if (this.wrapper === null) {
-      return { tokens: this.plain(renderFallbackChat(prompt.messages)), stops: FALLBACK_CHAT_STOPS, param: 'messages' }
+      return { tokens: this.plain(renderFallbackChat(prompt.messages)), stops: FALLBACK_CHAT_STOPS, param: 'messages', opensThinking: false }
     }
-    const state = this.wrapper.generateContextState({ chatHistory: toHistory(prompt.messages) })
+    const tools = prompt.tools ?? []
+    const state = this.wrapper.generateContextState({
+      chatHistory: toChatHistory(prompt.messages),
+      ...(tools.length > 0 ? { availableFunctions: toChatFunctions(tools) } : {})
+    })
     return {
       tokens: state.contextText.tokenize(this.model.tokenizer),
       stops: state.stopGenerationTriggers.flatMap(textStop),
-      param: 'messages'
+      param: 'messages',
+      opensThinking: /<think>\s*$/.test(state.contextText.toString())
     }
   }
 
@@ -60,21 +78,6 @@ export class PromptRenderer {
   }
 }
 
-/**
- * Maps messages to node-llama-cpp's chat history. `developer` is a system message; `tool` results become
- * user turns (the history format has no tool role outside its own function calling). Unless the last
- * message is the assistant's (a prefill to continue), an empty model turn asks for the reply.
- */
-function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-  const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
-    if (m.role === 'system' || m.role === 'developer') return { type: 'system', text: m.content }
-    if (m.role === 'assistant') return { type: 'model', response: [m.content] }
-    return { type: 'user', text: m.content }
-  })
-  if (messages[messages.length - 1]?.role !== 'assistant') history.push({ type: 'model', response: [] })
-  return history
-}
-
 /** A stop trigger made only of text (not special tokens, which end generation as EOG tokens anyway). */
 function textStop(trigger: LlamaText): string[] {
   let text = ''
@@ -84,4 +87,18 @@ function textStop(trigger: LlamaText): string[] {
     else return []
   }
   return text.length > 0 ? [text] : []
+}
+
+/** The call syntax in a chat wrapper's function settings, as plain text. */
+function syntaxOf(wrapper: ChatWrapper): CallSyntax {
+  const f = wrapper.settings.functions
+  const text = (v: unknown): string => (v === undefined || v === null ? '' : LlamaText(v as string).toString())
+  const syntax = {
+    prefix: text(f.call.prefix),
+    paramsPrefix: text(f.call.paramsPrefix),
+    suffix: text(f.call.suffix),
+    sectionPrefix: text(f.parallelism?.call.sectionPrefix),
+    betweenCalls: text(f.parallelism?.call.betweenCalls)
+  }
+  return syntax.prefix === '' ? HERMES_SYNTAX : syntax
 }

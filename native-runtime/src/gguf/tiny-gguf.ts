@@ -5,6 +5,7 @@
  * downloading anything.
  */
 import { writeFile } from 'node:fs/promises'
+import { TINY_TEMPLATES, type TinyTemplateName } from './chat-templates.js'
 
 /** Shape of the generated model. All sizes are element counts. */
 export interface TinyGgufOptions {
@@ -28,6 +29,11 @@ export interface TinyGgufOptions {
   omit?: string[]
   /** A Jinja chat template to embed as `tokenizer.chat_template`. */
   chatTemplate?: string
+  /**
+   * A named template to embed instead of `chatTemplate`: `hermes` is a Qwen2.5/Hermes-style template
+   * with tool support (the model then reports the `tools` capability).
+   */
+  template?: TinyTemplateName
   /**
    * Bias the output layer towards word pieces: byte and control tokens get zero logits, word pieces
    * large random ones, so the model writes readable (if meaningless) words instead of invalid UTF-8.
@@ -75,6 +81,7 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   let seed = (opts.seed ?? 1) >>> 0 || 1
   const { tokens, scores, types } = vocabulary()
   const omit = new Set(opts.omit ?? [])
+  const chatTemplate = opts.template === undefined ? opts.chatTemplate : TINY_TEMPLATES[opts.template]
 
   const meta: Meta[] = (
     [
@@ -101,7 +108,7 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
       ['tokenizer.ggml.eos_token_id', T.U32, 2],
       ['tokenizer.ggml.add_bos_token', T.BOOL, true],
       ['tokenizer.ggml.add_eos_token', T.BOOL, false],
-      ...(opts.chatTemplate ? [['tokenizer.chat_template', T.STR, opts.chatTemplate] as Meta] : [])
+      ...(chatTemplate ? [['tokenizer.chat_template', T.STR, chatTemplate] as Meta] : [])
     ] as Meta[]
   ).filter(([k]) => !omit.has(k))
 

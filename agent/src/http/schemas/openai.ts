@@ -17,14 +17,52 @@ const ImagePart = z.object({
 const InputAudioPart = z.object({ type: z.literal('input_audio'), input_audio: z.object({ data: z.string(), format: z.string() }) })
 export const ContentPartSchema = z.discriminatedUnion('type', [TextPart, ImagePart, InputAudioPart])
 
+/** A call in an assistant message of the history; `arguments` is JSON text, as OpenAI sends it. */
+export const ToolCallSchema = z.object({
+  id: z.string().max(256),
+  type: z.literal('function').default('function'),
+  function: z.object({ name: z.string().min(1).max(256), arguments: z.string() })
+})
+
 export const ChatMessageSchema = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
   content: z.union([z.string(), z.array(ContentPartSchema), z.null()]).optional(),
   name: z.string().optional(),
-  tool_calls: z.array(z.unknown()).optional(),
-  tool_call_id: z.string().optional()
+  tool_calls: z.array(ToolCallSchema).max(128).nullish(),
+  tool_call_id: z.string().max(256).optional()
 })
 export type ChatMessageBody = z.infer<typeof ChatMessageSchema>
+
+/** Most choices (`n`) in one request. */
+export const MAX_CHOICES = 8
+
+/** A JSON schema: checked and reduced to what a grammar can enforce by `structured/json-schema-subset.ts`. */
+const JsonSchemaObject = z.record(z.string(), z.unknown())
+
+export const ToolSchema = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'tool names are 1-64 letters, digits, _ . or -'),
+    description: z.string().optional(),
+    parameters: JsonSchemaObject.optional(),
+    strict: z.boolean().nullish()
+  })
+})
+export type ToolBody = z.infer<typeof ToolSchema>
+
+export const ToolChoiceSchema = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) })
+])
+
+export const ResponseFormatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({ name: z.string().max(64), description: z.string().optional(), schema: JsonSchemaObject.optional(), strict: z.boolean().nullish() })
+  })
+])
 
 const StreamOptions = z.object({ include_usage: z.boolean().optional() }).nullish()
 const common = {
@@ -38,7 +76,8 @@ const common = {
   seed: z.number().int().nullish(),
   presence_penalty: penalty,
   frequency_penalty: penalty,
-  n: z.literal(1).nullish(),
+  /** Choices to generate, each on its own sequence. */
+  n: z.number().int().min(1).max(MAX_CHOICES).nullish(),
   user: z.string().nullish(),
   /** llama.cpp server extension: keep generating past end-of-generation tokens. */
   ignore_eos: z.boolean().nullish()
@@ -48,8 +87,14 @@ export const ChatCompletionRequestSchema = z.object({
   ...common,
   messages: z.array(ChatMessageSchema).min(1),
   max_completion_tokens: maxTokens,
-  tools: z.array(z.unknown()).nullish(),
-  tool_choice: z.unknown().optional()
+  tools: z.array(ToolSchema).max(128).nullish(),
+  tool_choice: ToolChoiceSchema.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  response_format: ResponseFormatSchema.nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+  /** Accepted for reasoning models; the thinking segment is the model's own (no budget is enforced). */
+  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).nullish()
 })
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>
 
@@ -57,6 +102,8 @@ export const CompletionRequestSchema = z.object({
   ...common,
   prompt: z.union([z.string(), z.array(z.string()).length(1)]),
   echo: z.boolean().nullish(),
+  /** Alternatives per token to report with each token's log-probability (legacy completions shape). */
+  logprobs: z.number().int().min(0).max(5).nullish(),
   suffix: z.string().nullish()
 })
 export type CompletionRequest = z.infer<typeof CompletionRequestSchema>

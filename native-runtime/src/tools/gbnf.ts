@@ -1,0 +1,104 @@
+/**
+ * GBNF text helpers for grammar-constrained decoding: quoting literals, giving the rules of a JSON-schema
+ * grammar their own namespace so several can live in one grammar, and composing the grammar that forces
+ * tool calls in a model's own call syntax.
+ */
+
+/** A GBNF string literal matching `text` exactly. */
+export function gbnfLiteral(text: string): string {
+  return (
+    '"' +
+    [...text]
+      .map((c) => {
+        if (c === '"' || c === '\\') return '\\' + c
+        if (c === '\n') return '\\n'
+        if (c === '\r') return '\\r'
+        if (c === '\t') return '\\t'
+        const code = c.codePointAt(0) ?? 0
+        return code < 0x20 ? `\\x${code.toString(16).padStart(2, '0')}` : c
+      })
+      .join('') +
+    '"'
+  )
+}
+
+/**
+ * Prefixes every rule name of a grammar (definitions and references) with `prefix`, skipping string
+ * literals and character classes, so its `root` becomes `<prefix>root`.
+ */
+export function renameRules(grammar: string, prefix: string): string {
+  let out = ''
+  let i = 0
+  while (i < grammar.length) {
+    const c = grammar[i] as string
+    if (c === '"' || c === '[') {
+      const close = c === '"' ? '"' : ']'
+      let j = i + 1
+      while (j < grammar.length && grammar[j] !== close) j += grammar[j] === '\\' ? 2 : 1
+      out += grammar.slice(i, j + 1)
+      i = j + 1
+    } else if (c === '#') {
+      const j = grammar.indexOf('\n', i)
+      i = j < 0 ? grammar.length : j
+    } else if (/[A-Za-z]/.test(c)) {
+      const m = /^[A-Za-z][A-Za-z0-9_-]*/.exec(grammar.slice(i)) as RegExpExecArray
+      out += prefix + m[0]
+      i += m[0].length
+    } else {
+      out += c
+      i++
+    }
+  }
+  return out
+}
+
+/**
+ * node-llama-cpp's JSON-schema grammars end the root with a run of newlines (its chat session stops on
+ * them). Decoding here stops when the grammar is complete instead, so that tail is removed.
+ */
+export function withoutNewlineTail(grammar: string): string {
+  return tightIntegers(grammar.replace(/^(root ::= .*?)\s*"(?:\\n)+"\s*\[\\n\]\*\s*$/m, '$1'))
+}
+
+/**
+ * node-llama-cpp's integer rule allows an exponent (`12e40`) and 16 digits; both parse as numbers that
+ * are not safe integers, which schema validators reject. Integers here are plain digits, at most 15.
+ */
+function tightIntegers(grammar: string): string {
+  return grammar.replace(/^(integer-number-rule ::= .*?)\s*\(\[eE\].*\)\?\s*$/m, '$1').replace(/^(integer-number-rule ::= .*)\{0,15\}/m, '$1{0,14}')
+}
+
+/** The text around tool calls in a model's call syntax (from its chat wrapper's function settings). */
+export interface CallSyntax {
+  /** Text before the function name, e.g. `<tool_call>\n{"name": "`. */
+  prefix: string
+  /** Text between the name and the JSON arguments, e.g. `", "arguments": `. */
+  paramsPrefix: string
+  /** Text after the arguments, e.g. `}\n</tool_call>`. */
+  suffix: string
+  /** Text opening a group of calls, and between two calls of a group. */
+  sectionPrefix: string
+  betweenCalls: string
+}
+
+/** One callable tool: its name and the GBNF of its arguments (a JSON-schema grammar whose root is `root`). */
+export interface ToolGrammar {
+  name: string
+  argumentsGrammar: string
+}
+
+/**
+ * The grammar of one or more (with `parallel`) calls of the given tools, in `syntax`; decoding under it
+ * can only produce well-formed calls of those tools with arguments matching their schemas.
+ */
+export function toolCallGrammar(syntax: CallSyntax, tools: readonly ToolGrammar[], parallel: boolean): string {
+  if (tools.length === 0) throw new Error('toolCallGrammar needs at least one tool')
+  const parts = tools.map((t, i) => `${gbnfLiteral(t.name)} ${gbnfLiteral(syntax.paramsPrefix)} t${i}-root`)
+  const lit = (s: string): string => (s === '' ? '' : gbnfLiteral(s) + ' ')
+  const lines = [
+    `root ::= ${lit(syntax.sectionPrefix)}call${parallel ? ` (${lit(syntax.betweenCalls)}call)*` : ''}`,
+    `call ::= ${lit(syntax.prefix)}( ${parts.join(' | ')} ) ${lit(syntax.suffix)}`.trimEnd(),
+    ...tools.map((t, i) => renameRules(withoutNewlineTail(t.argumentsGrammar), `t${i}-`))
+  ]
+  return lines.join('\n') + '\n'
+}
