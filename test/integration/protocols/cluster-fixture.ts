@@ -16,12 +16,12 @@ export interface ProtocolCluster {
 }
 
 /** Starts the cluster and waits until the ingress sees the model. */
-export async function startProtocolCluster(clusterKey: string, model = 'model-p', opts: TinyGgufOptions = {}): Promise<ProtocolCluster> {
+export async function startProtocolCluster(clusterKey: string, model = 'model-p', opts: TinyGgufOptions = {}, args: string[] = []): Promise<ProtocolCluster> {
   const n1 = await startAgent({ name: 'p1', clusterKey, auth: true, adminPassword: 'protocols-admin-1' })
   const seed = await meshAddress(n1)
   const [n2, n3] = await Promise.all([
     startAgent({ name: 'p2', clusterKey, peers: [seed], auth: true }),
-    startAgent({ name: 'p3', models: [await tinyModel(model, { readable: true, ...opts })], clusterKey, peers: [seed], auth: true })
+    startAgent({ name: 'p3', models: [await tinyModel(model, { readable: true, ...opts })], clusterKey, peers: [seed], auth: true, args })
   ])
   const key = /API key:\s+(llmlb_initial_\S+)/.exec(n1.output())?.[1] ?? ''
   if (!key) throw new Error(`no initial key in the output of ${n1.name}`)
