@@ -59,6 +59,14 @@ describe('ollama client against a node that does not hold the model', () => {
     expect(last?.eval_count).toBe(4)
     expect(last?.done_reason).toBe('length')
     expect(text.length).toBeGreaterThan(0)
+    // written line by line as tokens come (chunked), not gathered into one body with a length
+    const raw = await fetch(`${c.ingress.url}/api/chat`, { method: 'POST', headers: { authorization: `Bearer ${c.key}` }, body: JSON.stringify({ model: c.model, messages: [{ role: 'user', content: 'hi' }], options: { num_predict: 3 } }) })
+    expect(raw.headers.get('content-type')).toBe('application/x-ndjson')
+    expect(raw.headers.get('content-length')).toBeNull()
+    expect(raw.headers.get('x-llmlb-served-by')).toBe(c.server.name)
+    const lines = (await raw.text()).trim().split('\n').map((l) => JSON.parse(l) as { done: boolean })
+    expect(lines.length).toBe(4)
+    expect(lines.map((l) => l.done)).toEqual([false, false, false, true])
   })
 
   it('generate answers with and without streaming', async () => {
