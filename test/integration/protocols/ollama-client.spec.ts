@@ -72,7 +72,7 @@ describe('ollama client against a node that does not hold the model', () => {
   it('generate answers with and without streaming', async () => {
     const one = await ollama.generate({ model: c.model, prompt: 'Once upon', system: 'Tell a story.', stream: false, options: { num_predict: 3 } })
     expect(one.done).toBe(true)
-    expect(one.response.length).toBeGreaterThan(0)
+    expect(one.response?.length).toBeGreaterThan(0)
     expect(one.eval_count).toBe(3)
     const parts = await ollama.generate({ model: c.model, prompt: 'Once upon', stream: true, options: { num_predict: 3 } })
     let text = ''
