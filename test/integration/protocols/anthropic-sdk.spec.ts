@@ -77,6 +77,16 @@ describe('Anthropic SDK against a node that does not hold the model', () => {
     expect((err as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } })
   })
 
+  it('an image block is routed by the vision capability: a text-only model is a clear 400', async () => {
+    const err = await client.messages
+      .create({ model: c.model, max_tokens: 4, messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }] })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError)
+    expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('vision') } })
+    const counted = await client.messages.countTokens({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)
+    expect(counted).toBeInstanceOf(Anthropic.NotFoundError)
+  })
+
   it('a wrong key is a 401 authentication_error (x-api-key)', async () => {
     const wrong = new Anthropic({ apiKey: `llmlb_0123456789abcdef_${'A'.repeat(43)}`, baseURL: c.ingress.url, maxRetries: 0 })
     const err = await wrong.messages.create({ model: c.model, max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)
@@ -95,5 +105,8 @@ describe('Anthropic SDK against a node that does not hold the model', () => {
     }
     expect(served.filter((r) => r.outputTokens > 0).map((r) => r.stream).sort()).toEqual([false, true])
     expect(records.map((r) => r.status).sort()).toEqual(expect.arrayContaining([400, 401, 404]))
+    // the node kept working through the errors
+    const after = await client.messages.create({ model: c.model, max_tokens: 2, messages: [{ role: 'user', content: 'again' }] })
+    expect(after.usage.output_tokens).toBe(2)
   })
 })
