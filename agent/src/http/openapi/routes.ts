@@ -27,10 +27,12 @@ export function installRouteDocs(app: FastifyInstance): void {
   })
 }
 
+/** `version`: the document's `info.version` (the agent's). */
 export interface OpenApiRouteDeps {
   version: string
 }
 
+/** Registers `GET /openapi.json` and `GET /docs`; register after every documented route's plugin. */
 export async function openApiRoutes(app: FastifyInstance, deps: OpenApiRouteDeps): Promise<void> {
   let doc: Record<string, unknown> | undefined
   let page: string | undefined

@@ -17,6 +17,7 @@ import { chatPromptOf, chatRequestOf } from './to-chat.js'
 import { messageBody, messageEvents, messageIdOf } from './format.js'
 import { anthropicErrorOf } from './errors.js'
 
+/** What the Anthropic routes need: the inference service, and the tokens/min meter when auth is on. */
 export interface AnthropicRouteDeps {
   service: InferenceService
   meter?: Meter
@@ -27,6 +28,7 @@ const JSON_HEADERS = { 'content-type': 'application/json' }
 /** Route options shared by the Anthropic routes. */
 const routeConfig = { access: { scope: 'inference' as const }, errorShape: anthropicErrorOf, historyApi: 'anthropic' }
 
+/** Registers `POST /v1/messages` and `POST /v1/messages/count_tokens`. */
 export async function anthropicRoutes(app: FastifyInstance, deps: AnthropicRouteDeps): Promise<void> {
   app.post('/v1/messages', { config: { ...routeConfig, openapi: { summary: 'Anthropic Messages: create a message (JSON or SSE events)', body: MessagesRequestSchema } } }, async (request, reply) => {
     const req = parseBody(MessagesRequestSchema, request.body)

@@ -7,8 +7,10 @@ import { z } from 'zod'
 
 const CacheControl = z.unknown().optional()
 
+/** A text block. */
 export const TextBlockSchema = z.object({ type: z.literal('text'), text: z.string(), cache_control: CacheControl })
 
+/** An image block: base64 data with its media type, or a URL. */
 export const ImageBlockSchema = z.object({
   type: z.literal('image'),
   source: z.discriminatedUnion('type', [
@@ -18,6 +20,7 @@ export const ImageBlockSchema = z.object({
   cache_control: CacheControl
 })
 
+/** An assistant's tool call (sent back in multi-turn conversations). */
 export const ToolUseBlockSchema = z.object({
   type: z.literal('tool_use'),
   id: z.string().min(1),
@@ -26,6 +29,7 @@ export const ToolUseBlockSchema = z.object({
   cache_control: CacheControl
 })
 
+/** A tool's result, in a user turn. */
 export const ToolResultBlockSchema = z.object({
   type: z.literal('tool_result'),
   tool_use_id: z.string().min(1),
@@ -37,15 +41,18 @@ export const ToolResultBlockSchema = z.object({
 /** A previous answer's reasoning, sent back by clients in multi-turn conversations: not part of the prompt. */
 const ThinkingBlockSchema = z.object({ type: z.enum(['thinking', 'redacted_thinking']) })
 
+/** Any content block of a message. */
 export const ContentBlockSchema = z.discriminatedUnion('type', [TextBlockSchema, ImageBlockSchema, ToolUseBlockSchema, ToolResultBlockSchema, ThinkingBlockSchema])
 export type ContentBlock = z.infer<typeof ContentBlockSchema>
 
+/** One turn of the conversation. */
 export const MessageParamSchema = z.object({
   role: z.enum(['user', 'assistant']),
   content: z.union([z.string(), z.array(ContentBlockSchema)])
 })
 export type MessageParam = z.infer<typeof MessageParamSchema>
 
+/** A tool the model may call: its JSON-schema input. */
 export const ToolSchema = z.object({
   name: z.string().min(1).max(128),
   description: z.string().optional(),
@@ -54,6 +61,7 @@ export const ToolSchema = z.object({
   cache_control: CacheControl
 })
 
+/** How the model uses the tools: auto, any, one named tool, or none. */
 export const ToolChoiceSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('auto'), disable_parallel_tool_use: z.boolean().optional() }),
   z.object({ type: z.literal('any'), disable_parallel_tool_use: z.boolean().optional() }),

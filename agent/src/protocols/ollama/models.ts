@@ -20,6 +20,7 @@ export const OLLAMA_COMPAT_VERSION = '0.9.0'
 /** Models stay loaded until the node stops: `expires_at` of /api/ps is far away. */
 const NEVER_EXPIRES = '2099-01-01T00:00:00Z'
 
+/** The cluster's model list (loaded here or on a live peer). */
 export interface OllamaModelDeps {
   models: () => ClusterModel[]
 }
@@ -72,6 +73,7 @@ export const showOf = (m: ClusterModel): Record<string, unknown> => ({
 const read = { access: { scope: 'models:read' as const }, errorShape: ollamaErrorOf }
 const manage = { access: { scope: 'models:manage' as const }, errorShape: ollamaErrorOf }
 
+/** Registers `/api/tags`, `/api/ps`, `/api/show`, `/api/version` and the 501s of model management. */
 export async function ollamaModelRoutes(app: FastifyInstance, deps: OllamaModelDeps): Promise<void> {
   const find = (name: string): ClusterModel => {
     const m = deps.models().find((x) => x.id === name || x.id === modelIdOf(name))

@@ -15,6 +15,7 @@ import { chatRequestOf, generateRequestOf, modelIdOf } from './to-chat.js'
 import { answerLines, finalBody, loadBody, noteFirstToken, type AnswerMeta, type OllamaKind } from './format.js'
 import { ollamaErrorOf } from './errors.js'
 
+/** What the Ollama generation routes need. */
 export interface OllamaRouteDeps {
   service: InferenceService
   meter?: Meter
@@ -34,6 +35,7 @@ interface EmbeddingsAnswer {
   usage: { prompt_tokens: number }
 }
 
+/** Registers `/api/chat`, `/api/generate`, `/api/embed` and `/api/embeddings`. */
 export async function ollamaRoutes(app: FastifyInstance, deps: OllamaRouteDeps): Promise<void> {
   const now = deps.now ?? process.hrtime.bigint
 

@@ -26,6 +26,7 @@ const ToolCallSchema = z.object({
   function: z.object({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()).optional() })
 })
 
+/** One message of `/api/chat`. */
 export const ChatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'tool']),
   content: z.string().default(''),
@@ -50,6 +51,7 @@ const common = {
   keep_alive: z.union([z.string(), z.number()]).optional()
 }
 
+/** `POST /api/chat`. */
 export const ChatRequestSchema = z.object({
   ...common,
   messages: z.array(ChatMessageSchema).default([]),
@@ -57,6 +59,7 @@ export const ChatRequestSchema = z.object({
 })
 export type OllamaChatRequest = z.infer<typeof ChatRequestSchema>
 
+/** `POST /api/generate`. */
 export const GenerateRequestSchema = z.object({
   ...common,
   prompt: z.string().default(''),
@@ -67,6 +70,7 @@ export const GenerateRequestSchema = z.object({
 })
 export type OllamaGenerateRequest = z.infer<typeof GenerateRequestSchema>
 
+/** `POST /api/embed`. */
 export const EmbedRequestSchema = z.object({
   model: z.string().min(1).max(256),
   input: z.union([z.string(), z.array(z.string()).min(1).max(2048)]),
@@ -85,8 +89,12 @@ export const EmbeddingsRequestSchema = z.object({
   keep_alive: z.union([z.string(), z.number()]).optional()
 })
 
+/** `POST /api/show` (`name` is the older spelling of `model`). */
 export const ShowRequestSchema = z.object({ model: z.string().min(1).max(256).optional(), name: z.string().min(1).max(256).optional(), verbose: z.boolean().optional() })
 
+/** `POST /api/pull` (answered 501 until model management exists). */
 export const PullRequestSchema = z.object({ model: z.string().optional(), name: z.string().optional(), insecure: z.boolean().optional(), stream: z.boolean().optional() })
+/** `DELETE /api/delete` (answered 501). */
 export const DeleteRequestSchema = z.object({ model: z.string().optional(), name: z.string().optional() })
+/** `POST /api/copy` (answered 501). */
 export const CopyRequestSchema = z.object({ source: z.string(), destination: z.string() })
