@@ -63,8 +63,15 @@ const event = (type: string, data: Record<string, unknown>): string => `event: $
 
 /** Streams the chat chunks as Anthropic events; `usage` is filled in when the chat usage arrives. */
 export async function* messageEvents(meta: MessageMeta, chunks: AsyncIterable<ChatChunk>, usage: TokenCount): AsyncGenerator<string> {
-  yield event('message_start', { message: { id: meta.id, type: 'message', role: 'assistant', model: meta.model, content: [], stop_reason: null, stop_sequence: null, usage: usageOf(usage) } })
-  yield event('ping', {})
+  // sent with the first chat chunk (the first token), not before: the first body byte is what history
+  // and metrics time as the time to first token
+  let started = false
+  const start = function* (): Generator<string> {
+    if (started) return
+    started = true
+    yield event('message_start', { message: { id: meta.id, type: 'message', role: 'assistant', model: meta.model, content: [], stop_reason: null, stop_sequence: null, usage: usageOf(usage) } })
+    yield event('ping', {})
+  }
   // the open content block: text, or the tool call of that chat index
   let open: { index: number; tool?: number } | undefined
   let blocks = 0
@@ -76,6 +83,7 @@ export async function* messageEvents(meta: MessageMeta, chunks: AsyncIterable<Ch
   }
   try {
     for await (const c of chunks) {
+      yield* start()
       countUsage(usage, c.usage)
       const ch = c.choices.find((x) => x.index === 0)
       if (!ch) continue
@@ -102,11 +110,13 @@ export async function* messageEvents(meta: MessageMeta, chunks: AsyncIterable<Ch
       if (ch.finish_reason) finish = ch.finish_reason
     }
   } catch (err) {
+    yield* start()
     yield* close()
     const e = openAiErrorOf(err)
     yield event('error', { error: anthropicErrorOf(e.status, e.body).body.error })
     return
   }
+  yield* start()
   if (blocks === 0) {
     // clients read content[0]; an empty answer is one empty text block, as Anthropic sends it
     yield event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } })
