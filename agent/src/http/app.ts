@@ -100,10 +100,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, request, reply) => {
     const r = openAiErrorOf(err)
     if (r.status >= 500) request.log.error({ err }, 'request failed')
-    const shape = request.routeOptions.config?.errorShape
-    if (!shape) return void reply.status(r.status).headers(r.headers).send(r.body)
-    const shaped = shape(r.status, r.body)
+    // the chat path's errors carry a peer's response headers: only those that mean something here stay
     const headers = Object.fromEntries(Object.entries(r.headers).filter(([h]) => PORTABLE_ERROR_HEADERS.includes(h.toLowerCase())))
+    const shape = request.routeOptions.config?.errorShape
+    if (!shape) return void reply.status(r.status).headers(headers).send(r.body)
+    const shaped = shape(r.status, r.body)
     // the stable code the other shape has no field for (scripts, tests and logs still see it)
     headers[ERROR_CODE_HEADER] = r.body.error.code
     void reply.status(shaped.status).headers(headers).send(shaped.body)
