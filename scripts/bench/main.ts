@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
- * Sections: runtime, mesh, routing, routing-real, history, protocols (default: all of them); `mesh-hop` is the
+ * Sections: runtime, mesh, routing, routing-real, history, structured, protocols (default: all of them); `mesh-hop` is the
  * hop part of `mesh` alone.
  */
 import '../../mesh/src/polyfill.js'
@@ -9,6 +9,7 @@ import { routingSimBench } from './routing-bench.js'
 import { routingRealBench } from './routing-real.js'
 import { meshBench, meshHopBench } from './mesh-bench.js'
 import { historyBench } from './history-bench.js'
+import { structuredBench } from './structured-bench.js'
 import { protocolsBench } from './protocols-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
 
@@ -19,6 +20,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   routing: routingSimBench,
   'routing-real': routingRealBench,
   history: historyBench,
+  structured: structuredBench,
   protocols: protocolsBench
 }
 

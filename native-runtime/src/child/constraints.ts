@@ -6,7 +6,7 @@
 import type { GbnfJsonSchema, LlamaGrammar, LlamaModel } from 'node-llama-cpp'
 import { RuntimeError } from '../errors.js'
 import type { GenerateParams } from '../interfaces.js'
-import { type CallSyntax, toolCallGrammar, withoutNewlineTail } from '../tools/gbnf.js'
+import { type CallSyntax, toolCallGrammar, tightenJsonGrammar } from '../tools/gbnf.js'
 
 /** Grammars kept per model (by their source text). */
 const CACHE_LIMIT = 64
@@ -27,7 +27,7 @@ export class GrammarCache {
       const parts = await Promise.all(allowed.map(async (t) => ({ name: t.name, argumentsGrammar: await this.jsonGrammarText(t.schema, `tools.${t.name}`) })))
       return this.cached(toolCallGrammar(this.syntax, parts, tools.parallel))
     }
-    if (params.jsonSchema !== undefined) return this.cached(withoutNewlineTail(await this.jsonGrammarText(params.jsonSchema, 'response_format')))
+    if (params.jsonSchema !== undefined) return this.cached(tightenJsonGrammar(await this.jsonGrammarText(params.jsonSchema, 'response_format')))
     return null
   }
 

@@ -53,11 +53,12 @@ export function renameRules(grammar: string, prefix: string): string {
 }
 
 /**
- * node-llama-cpp's JSON-schema grammars end the root with a run of newlines (its chat session stops on
- * them). Decoding here stops when the grammar is complete instead, so that tail is removed.
+ * Adapts a node-llama-cpp JSON-schema grammar to decoding that stops when the grammar is complete:
+ * the run of newlines ending its root (its chat session stops on them) is removed, and integers and
+ * string characters are narrowed to what parses back as the schema says (see below).
  */
-export function withoutNewlineTail(grammar: string): string {
-  return tightIntegers(grammar.replace(/^(root ::= .*?)\s*"(?:\\n)+"\s*\[\\n\]\*\s*$/m, '$1'))
+export function tightenJsonGrammar(grammar: string): string {
+  return noSurrogates(tightIntegers(grammar.replace(/^(root ::= .*?)[ \t]*"(?:\\n)+"[ \t]*\[\\n\]\*[ \t]*$/m, '$1')))
 }
 
 /**
@@ -65,7 +66,15 @@ export function withoutNewlineTail(grammar: string): string {
  * are not safe integers, which schema validators reject. Integers here are plain digits, at most 15.
  */
 function tightIntegers(grammar: string): string {
-  return grammar.replace(/^(integer-number-rule ::= .*?)\s*\(\[eE\].*\)\?\s*$/m, '$1').replace(/^(integer-number-rule ::= .*)\{0,15\}/m, '$1{0,14}')
+  return grammar.replace(/^(integer-number-rule ::= .*?)[ \t]*\(\[eE\].*\)\?[ \t]*$/m, '$1').replace(/^(integer-number-rule ::= .*)\{0,15\}/m, '$1{0,14}')
+}
+
+/**
+ * UTF-16 surrogates are code points the grammar accepts one at a time, but their UTF-8 bytes are
+ * invalid and decode to several U+FFFD characters, which breaks `maxLength`: string characters exclude them.
+ */
+function noSurrogates(grammar: string): string {
+  return grammar.split(String.raw`[^"\\\x7F\x00-\x1F]`).join(String.raw`[^"\\\x7F\x00-\x1F\uD800-\uDFFF]`)
 }
 
 /** The text around tool calls in a model's call syntax (from its chat wrapper's function settings). */
@@ -98,7 +107,7 @@ export function toolCallGrammar(syntax: CallSyntax, tools: readonly ToolGrammar[
   const lines = [
     `root ::= ${lit(syntax.sectionPrefix)}call${parallel ? ` (${lit(syntax.betweenCalls)}call)*` : ''}`,
     `call ::= ${lit(syntax.prefix)}( ${parts.join(' | ')} ) ${lit(syntax.suffix)}`.trimEnd(),
-    ...tools.map((t, i) => renameRules(withoutNewlineTail(t.argumentsGrammar), `t${i}-`))
+    ...tools.map((t, i) => renameRules(tightenJsonGrammar(t.argumentsGrammar), `t${i}-`))
   ]
   return lines.join('\n') + '\n'
 }

@@ -14,13 +14,21 @@ export class ReasoningSplitter {
   private inside: boolean
   /** The answer has begun: a later `<think>` is ordinary text. */
   private answered = false
+  /** Whitespace right after a tag is layout, not content: dropped until other text arrives. */
+  private trimming = false
 
   constructor(startInside = false) {
     this.inside = startInside
+    this.trimming = startInside
   }
 
   push(text: string): ReasoningSegment[] {
     this.buf += text
+    if (this.trimming) {
+      this.buf = this.buf.replace(/^\s+/, '')
+      if (this.buf === '') return []
+      this.trimming = false
+    }
     const out: ReasoningSegment[] = []
     for (;;) {
       const marker = this.inside ? CLOSE : this.answered ? null : OPEN
@@ -51,6 +59,7 @@ export class ReasoningSplitter {
         this.inside = true
         this.buf = this.buf.slice(at + OPEN.length).replace(/^\s+/, '')
       }
+      this.trimming = this.buf === ''
     }
   }
 

@@ -7,11 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import OpenAI from 'openai'
 import { zodResponseFormat } from 'openai/helpers/zod'
 import { z } from 'zod'
-import { meshAddress, modelIdsOf, startAgent, stopAllAgents, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
+import { stopAllAgents, type RunningAgent } from '../../helpers/agent-process.js'
+import { EMBED_MODEL, historyOf, PLAIN_MODEL, startToolsCluster, TOOLS_MODEL } from './tools-cluster.js'
 
-const TOOLS_MODEL = 'tools-m'
-const EMBED_MODEL = 'nomic-embed-text-v1.5-tiny'
-let n1: RunningAgent
 let n3: RunningAgent
 let client: OpenAI
 /** Request ids of successful requests, checked against history at the end. */
@@ -39,16 +37,7 @@ const user = (content: string): OpenAI.Chat.ChatCompletionMessageParam[] => [{ r
 const remember = (r: { headers: Headers }): void => void seen.push(r.headers.get('x-request-id') as string)
 
 beforeAll(async () => {
-  const key = 'c3'.repeat(32)
-  const args = ['--ctx-size', '4096']
-  n1 = await startAgent({ name: 'n1', models: [await tinyModel(TOOLS_MODEL, { template: 'hermes', ctx: 4096 }), await tinyModel(EMBED_MODEL, { seed: 5 })], clusterKey: key, args })
-  const seed = await meshAddress(n1)
-  const [, third] = await Promise.all([
-    startAgent({ name: 'n2', models: [await tinyModel('plain-m', { seed: 2 })], clusterKey: key, peers: [seed] }),
-    startAgent({ name: 'n3', models: [await tinyModel('other-m', { seed: 3 })], clusterKey: key, peers: [seed] })
-  ])
-  n3 = third
-  await waitFor(async () => (await modelIdsOf(n3)).length === 4, 'n3 to see 4 models', 30_000)
+  ;({ n3 } = await startToolsCluster('c3'.repeat(32)))
   client = new OpenAI({ baseURL: `${n3.url}/v1`, apiKey: 'x', maxRetries: 0, timeout: 120_000 })
 })
 afterAll(stopAllAgents)
@@ -57,7 +46,7 @@ describe('tools through the mesh (openai client)', () => {
   it('advertises the tools capability only for the model whose template has tools', async () => {
     const list = (await client.models.list()).data as unknown as { id: string; llmlb: { capabilities: { tools: boolean } } }[]
     expect(list.find((m) => m.id === TOOLS_MODEL)?.llmlb.capabilities.tools).toBe(true)
-    expect(list.find((m) => m.id === 'plain-m')?.llmlb.capabilities.tools).toBe(false)
+    expect(list.find((m) => m.id === PLAIN_MODEL)?.llmlb.capabilities.tools).toBe(false)
   })
 
   it('tool_choice required → a valid call whose arguments match the schema (non-stream, forwarded)', async () => {
@@ -135,7 +124,7 @@ describe('tools through the mesh (openai client)', () => {
 
   it('json_object answers a JSON object', async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: 'plain-m', messages: user('JSON please'), response_format: { type: 'json_object' }, max_tokens: 400, temperature: 0 })
+      .create({ model: PLAIN_MODEL, messages: user('JSON please'), response_format: { type: 'json_object' }, max_tokens: 400, temperature: 0 })
       .withResponse()
     remember(response)
     expect(response.headers.get('x-llmlb-served-by')).toBe('n2')
@@ -197,7 +186,7 @@ describe('tools through the mesh (openai client)', () => {
       expect(d.embedding).toHaveLength(16)
       expect(Math.hypot(...d.embedding)).toBeCloseTo(1, 5)
     }
-    const bad = await client.embeddings.create({ model: 'plain-m', input: 'x', dimensions: 16 }).catch((e: unknown) => e)
+    const bad = await client.embeddings.create({ model: PLAIN_MODEL, input: 'x', dimensions: 16 }).catch((e: unknown) => e)
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError)
     expect((bad as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('dimensions')
   })
@@ -215,7 +204,7 @@ describe('tools through the mesh (openai client)', () => {
     const pattern = await fail({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: { a: { type: 'string', pattern: '^a+$' } } } } } })
     expect(pattern.status).toBe(400)
     expect(pattern.message).toContain("'pattern'")
-    const noTools = await fail({ model: 'plain-m', tools: [weather] })
+    const noTools = await fail({ model: PLAIN_MODEL, tools: [weather] })
     expect(noTools.status).toBe(400)
     expect(noTools.message).toContain('tools')
     expect(noTools.message).toContain(TOOLS_MODEL)
@@ -227,10 +216,7 @@ describe('tools through the mesh (openai client)', () => {
   it('every request is in the ingress history with tokens and the node that served it', async () => {
     expect(seen.length).toBeGreaterThanOrEqual(10)
     for (const id of seen) {
-      const r = await waitFor(async () => {
-        const res = await fetch(`${n3.url}/api/history/${id}`)
-        return res.status === 200 ? ((await res.json()) as { servedBy: string; inputTokens: number; outputTokens: number; outcome: string }) : undefined
-      }, `history of ${id}`)
+      const r = await historyOf(n3, id)
       expect(r.outcome, id).toBe('success')
       expect(r.inputTokens, id).toBeGreaterThan(0)
       expect(['n1', 'n2']).toContain(r.servedBy)
