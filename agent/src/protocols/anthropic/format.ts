@@ -61,68 +61,80 @@ export function messageBody(meta: MessageMeta, c: CollectedChat, usage: TokenCou
 
 const event = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
 
-/** Streams the chat chunks as Anthropic events; `usage` is filled in when the chat usage arrives. */
+/**
+ * Streams the chat chunks as Anthropic events; `usage` is filled in when the chat usage arrives. The
+ * events one chat chunk produces leave as one piece (one socket write: the first token's
+ * `message_start`, `ping`, `content_block_start` and delta arrive together).
+ */
 export async function* messageEvents(meta: MessageMeta, chunks: AsyncIterable<ChatChunk>, usage: TokenCount): AsyncGenerator<string> {
+  let out: string[] = []
+  const emit = (type: string, data: Record<string, unknown>): void => void out.push(event(type, data))
+  const flush = (): string => {
+    const piece = out.join('')
+    out = []
+    return piece
+  }
   // sent with the first chat chunk (the first token), not before: the first body byte is what history
   // and metrics time as the time to first token
   let started = false
-  const start = function* (): Generator<string> {
+  const start = (): void => {
     if (started) return
     started = true
-    yield event('message_start', { message: { id: meta.id, type: 'message', role: 'assistant', model: meta.model, content: [], stop_reason: null, stop_sequence: null, usage: usageOf(usage) } })
-    yield event('ping', {})
+    emit('message_start', { message: { id: meta.id, type: 'message', role: 'assistant', model: meta.model, content: [], stop_reason: null, stop_sequence: null, usage: usageOf(usage) } })
+    emit('ping', {})
   }
   // the open content block: text, or the tool call of that chat index
   let open: { index: number; tool?: number } | undefined
   let blocks = 0
   let finish: string | null = null
   let sawTool = false
-  const close = function* (): Generator<string> {
-    if (open) yield event('content_block_stop', { index: open.index })
+  const close = (): void => {
+    if (open) emit('content_block_stop', { index: open.index })
     open = undefined
   }
   try {
     for await (const c of chunks) {
-      yield* start()
+      start()
       countUsage(usage, c.usage)
       const ch = c.choices.find((x) => x.index === 0)
-      if (!ch) continue
-      const text = ch.delta.content
-      if (text) {
+      if (ch?.delta.content) {
         if (!open || open.tool !== undefined) {
-          yield* close()
+          close()
           open = { index: blocks++ }
-          yield event('content_block_start', { index: open.index, content_block: { type: 'text', text: '' } })
+          emit('content_block_start', { index: open.index, content_block: { type: 'text', text: '' } })
         }
-        yield event('content_block_delta', { index: open.index, delta: { type: 'text_delta', text } })
+        emit('content_block_delta', { index: open.index, delta: { type: 'text_delta', text: ch.delta.content } })
       }
-      for (const t of ch.delta.tool_calls ?? []) {
+      for (const t of ch?.delta.tool_calls ?? []) {
         sawTool = true
         if (open?.tool !== t.index) {
-          yield* close()
+          close()
           open = { index: blocks++, tool: t.index }
           const id = toolUseId(t.id ?? '', meta, t.index)
-          yield event('content_block_start', { index: open.index, content_block: { type: 'tool_use', id, name: t.function?.name ?? '', input: {} } })
+          emit('content_block_start', { index: open.index, content_block: { type: 'tool_use', id, name: t.function?.name ?? '', input: {} } })
         }
         const args = t.function?.arguments
-        if (args) yield event('content_block_delta', { index: open.index, delta: { type: 'input_json_delta', partial_json: args } })
+        if (args) emit('content_block_delta', { index: open.index, delta: { type: 'input_json_delta', partial_json: args } })
       }
-      if (ch.finish_reason) finish = ch.finish_reason
+      if (ch?.finish_reason) finish = ch.finish_reason
+      if (out.length > 0) yield flush()
     }
   } catch (err) {
-    yield* start()
-    yield* close()
+    start()
+    close()
     const e = openAiErrorOf(err)
-    yield event('error', { error: anthropicErrorOf(e.status, e.body).body.error })
+    emit('error', { error: anthropicErrorOf(e.status, e.body).body.error })
+    yield flush()
     return
   }
-  yield* start()
+  start()
   if (blocks === 0) {
     // clients read content[0]; an empty answer is one empty text block, as Anthropic sends it
-    yield event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } })
+    emit('content_block_start', { index: 0, content_block: { type: 'text', text: '' } })
     open = { index: 0 }
   }
-  yield* close()
-  yield event('message_delta', { delta: { stop_reason: stopReasonOf(finish, sawTool), stop_sequence: null }, usage: usageOf(usage) })
-  yield event('message_stop', {})
+  close()
+  emit('message_delta', { delta: { stop_reason: stopReasonOf(finish, sawTool), stop_sequence: null }, usage: usageOf(usage) })
+  emit('message_stop', {})
+  yield flush()
 }

@@ -16,9 +16,13 @@ async function* from<T>(items: T[], fail?: Error): AsyncGenerator<T> {
 
 async function all(gen: AsyncIterable<string>): Promise<{ type: string; data: Record<string, any> }[]> {
   const out: { type: string; data: Record<string, any> }[] = []
-  for await (const e of gen) {
-    const [head, data] = e.trim().split('\n')
-    out.push({ type: (head ?? '').slice('event: '.length), data: JSON.parse((data ?? '').slice('data: '.length)) })
+  // a piece holds the events of one chat chunk
+  for await (const piece of gen) {
+    expect(piece.endsWith('\n\n')).toBe(true)
+    for (const e of piece.trim().split('\n\n')) {
+      const [head, data] = e.split('\n')
+      out.push({ type: (head ?? '').slice('event: '.length), data: JSON.parse((data ?? '').slice('data: '.length)) })
+    }
   }
   return out
 }
@@ -104,6 +108,14 @@ describe('chat answer → Anthropic message', () => {
 })
 
 describe('chat chunks → Anthropic events', () => {
+  it('the events of one chat chunk leave as one piece: the first token is one write', async () => {
+    const pieces: string[] = []
+    for await (const p of messageEvents({ id: 'msg_1', model: 'm' }, from([chunk({ role: 'assistant', content: 'Hi' }), chunk({ content: '!' }, 'stop')]), { promptTokens: 0, completionTokens: 0 })) pieces.push(p)
+    expect(pieces).toHaveLength(3)
+    expect(pieces[0]?.match(/^event: /gm)).toEqual(['event: ', 'event: ', 'event: ', 'event: '])
+    expect(pieces[0]).toContain('"text_delta"')
+  })
+
   it('text then a tool call: blocks open and close in order, then message_delta and message_stop', async () => {
     const u = { promptTokens: 0, completionTokens: 0 }
     const events = await all(messageEvents({ id: 'msg_1', model: 'm' }, from([
