@@ -5,7 +5,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stopAllAgents } from '../../helpers/agent-process.js'
+import { localAdminHeaders, stopAllAgents, waitFor } from '../../helpers/agent-process.js'
 import { historyOf, startProtocolCluster, type ProtocolCluster } from './cluster-fixture.js'
 
 let c: ProtocolCluster
@@ -56,6 +56,21 @@ describe('Anthropic SDK against a node that does not hold the model', () => {
     expect(final.usage.input_tokens).toBeGreaterThan(0)
   })
 
+  it('aborting a stream stops the generation on the serving node and frees its slot', async () => {
+    const stream = client.messages.stream({ model: c.model, max_tokens: 450, messages: [{ role: 'user', content: 'Write a long story' }] })
+    // the first text arrived: the client leaves
+    stream.once('text', () => stream.abort())
+    expect(await stream.done().then(() => 'completed', () => 'aborted')).toBe('aborted')
+    const busy = async (): Promise<number> => {
+      const nodes = (await (await fetch(`${c.ingress.url}/api/nodes`, { headers: await localAdminHeaders(c.ingress) })).json()) as { data: { name: string; models: { id: string; slotsBusy: number }[] }[] }
+      return nodes.data.find((n) => n.name === c.server.name)?.models.find((m) => m.id === c.model)?.slotsBusy ?? -1
+    }
+    await waitFor(async () => (await busy()) === 0, 'the serving slot to be free', 20_000)
+    const aborted = await waitFor(async () => (await historyOf(c, 'anthropic')).find((r) => r.stream && r.outcome === 'aborted'), 'the aborted stream in history', 10_000)
+    // cut short: far fewer tokens than asked for were generated
+    expect(aborted.outputTokens).toBeLessThan(450)
+  })
+
   it('countTokens counts the prompt on the node holding the model, and a longer prompt counts more', async () => {
     const short = await client.messages.countTokens({ model: c.model, messages: [{ role: 'user', content: 'hello' }] })
     const long = await client.messages.countTokens({ model: c.model, system: 'You are a node of a mesh.', messages: [{ role: 'user', content: 'hello world and the mesh of the cluster' }] })
@@ -96,7 +111,7 @@ describe('Anthropic SDK against a node that does not hold the model', () => {
 
   it('every request above is in history as anthropic, with tokens and the serving node', async () => {
     const records = await historyOf(c, 'anthropic')
-    const served = records.filter((r) => r.status === 200)
+    const served = records.filter((r) => r.status === 200 && r.outcome === 'success')
     // create, stream, two token counts
     expect(served.length).toBeGreaterThanOrEqual(4)
     for (const r of served) {

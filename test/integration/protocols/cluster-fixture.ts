@@ -40,6 +40,7 @@ export interface HistoryEntry {
   model: string
   servedBy: string | null
   status: number
+  outcome: string
   stream: boolean
   inputTokens: number
   outputTokens: number
