@@ -35,7 +35,10 @@ ${schema ? `<details><summary>request body</summary><pre>${esc(JSON.stringify(sc
     }
   }
   const info = (doc.info ?? {}) as { title?: string; version?: string; description?: string }
-  const sections = [...groups].map(([tag, ops]) => `<h2>${esc(tag)}</h2>${ops.join('\n')}`).join('\n')
+  // in the document's tag order (the APIs first, admin last), then any other
+  const order = ((doc.tags ?? []) as { name: string }[]).map((t) => t.name)
+  const rank = (tag: string): number => (order.includes(tag) ? order.indexOf(tag) : order.length)
+  const sections = [...groups].sort(([a], [b]) => rank(a) - rank(b)).map(([tag, ops]) => `<h2>${esc(tag)}</h2>${ops.join('\n')}`).join('\n')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(info.title ?? 'API')} API reference</title><style>${STYLE}</style></head>
 <body><h1>${esc(info.title ?? 'API')} API reference <small class="a">${esc(info.version ?? '')}</small></h1><p>${esc(info.description ?? '')}</p>
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). <a href="/">Back to the dashboard</a></p>

@@ -74,5 +74,7 @@ describe('OpenAPI document', () => {
     expect(res.body).toContain('/api/chat')
     expect(res.body).toContain('href="/openapi.json"')
     expect(res.body).not.toMatch(/(src|href)="https?:/)
+    const sections = [...res.body.matchAll(/<h2>([^<]+)<\/h2>/g)].map((m) => m[1])
+    expect(sections).toEqual(['OpenAI', 'Anthropic', 'Ollama', 'Admin'])
   })
 })
