@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { ClusterModel } from '../../inference/cluster-models.js'
-import { UnknownModelError, ModelManagementUnavailableError } from '../../errors/errors.js'
+import { InvalidRequestError, UnknownModelError, ModelManagementUnavailableError } from '../../errors/errors.js'
 import { parseBody } from '../../http/schemas/parse-body.js'
 import '../../http/error-shape.js'
 import '../../http/openapi/route-doc.js'
@@ -84,7 +84,9 @@ export async function ollamaModelRoutes(app: FastifyInstance, deps: OllamaModelD
   app.get('/api/ps', { config: { ...read, openapi: { summary: 'Ollama: models loaded across the cluster' } } }, async () => ({ models: deps.models().filter((m) => m.nodes.length > 0).map(runningOf) }))
   app.post('/api/show', { config: { ...read, openapi: { summary: 'Ollama: details of a model', body: ShowRequestSchema } } }, async (request) => {
     const req = parseBody(ShowRequestSchema, request.body)
-    return showOf(find(req.model ?? req.name ?? ''))
+    const name = req.model ?? req.name
+    if (name === undefined) throw new InvalidRequestError("'model' is required", 'model')
+    return showOf(find(name))
   })
   app.get('/api/version', { config: { ...read, openapi: { summary: 'Ollama: the API version this node answers like' } } }, async () => ({ version: OLLAMA_COMPAT_VERSION }))
   app.post('/api/pull', { config: { ...manage, openapi: { summary: 'Ollama: pull a model (not available yet: 501)', body: PullRequestSchema } } }, async () => {
