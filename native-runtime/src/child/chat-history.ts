@@ -51,7 +51,8 @@ export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem
     history.push(m.role === 'user' ? { type: 'user', text: m.content } : { type: 'system', text: m.content })
   }
   const last = messages[messages.length - 1]?.role
-  if (last !== 'assistant' && last !== 'tool') history.push({ type: 'model', response: [] })
+  const answered = last === 'tool' && history[history.length - 1]?.type === 'model'
+  if (last !== 'assistant' && !answered) history.push({ type: 'model', response: [] })
   return history
 }
 

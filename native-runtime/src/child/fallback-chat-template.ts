@@ -22,6 +22,8 @@ export function renderFallbackChat(messages: readonly ChatMessage[]): string {
   return messages.map(line).join('') + 'assistant:'
 }
 
+/** A message's line; an assistant's tool calls follow its text in the Hermes syntax (see specs/tools.md). */
 function line(m: ChatMessage): string {
-  return `${m.role}: ${m.content}\n`
+  const calls = (m.toolCalls ?? []).map((c) => `<tool_call>{"name": ${JSON.stringify(c.name)}, "arguments": ${c.arguments}}</tool_call>`)
+  return `${m.role}: ${[m.content, ...calls].filter((x) => x !== '').join(' ')}\n`
 }

@@ -60,8 +60,9 @@ export async function runGeneration(
       },
       params.logprobs !== undefined
     )
-    const text = (t: string, tokens: number): void => output.push(t, tokens, pendingLogprobs.splice(0))
+    // logprobs of the tokens decoded so far, handed on with the text they produced
     const pendingLogprobs: TokenLogprob[] = []
+    const text = (t: string, tokens: number): void => output.push(t, tokens, pendingLogprobs.splice(0))
     const topK = params.logprobs ?? 0
     const metadata = params.logprobs === undefined ? {} : topK > 0 ? { confidence: true, probabilities: true } : { confidence: true }
     const options = samplingOptions(params, generated)

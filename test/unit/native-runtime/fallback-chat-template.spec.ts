@@ -19,4 +19,14 @@ describe('renderFallbackChat', () => {
       ])
     ).toBe('user: hi\nassistant: Hel')
   })
+
+  it('writes tool calls after the assistant text and tool results as their own lines', () => {
+    expect(
+      renderFallbackChat([
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'a', name: 'f', arguments: '{"x":1}' }] },
+        { role: 'tool', content: '42', toolCallId: 'a' }
+      ])
+    ).toBe('user: q\nassistant: <tool_call>{"name": "f", "arguments": {"x":1}}</tool_call>\ntool: 42\nassistant:')
+  })
 })

@@ -17,11 +17,17 @@ const ImagePart = z.object({
 const InputAudioPart = z.object({ type: z.literal('input_audio'), input_audio: z.object({ data: z.string(), format: z.string() }) })
 export const ContentPartSchema = z.discriminatedUnion('type', [TextPart, ImagePart, InputAudioPart])
 
-/** A call in an assistant message of the history; `arguments` is JSON text, as OpenAI sends it. */
+/**
+ * A call in an assistant message of the history; `arguments` is JSON text, as OpenAI sends it (an object,
+ * as Ollama-style clients send it, is accepted and written as JSON text).
+ */
 export const ToolCallSchema = z.object({
-  id: z.string().max(256),
+  id: z.string().max(256).default(''),
   type: z.literal('function').default('function'),
-  function: z.object({ name: z.string().min(1).max(256), arguments: z.string() })
+  function: z.object({
+    name: z.string().min(1).max(256),
+    arguments: z.union([z.string(), z.record(z.string(), z.unknown()).transform((o) => JSON.stringify(o))])
+  })
 })
 
 export const ChatMessageSchema = z.object({

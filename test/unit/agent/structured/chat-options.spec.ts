@@ -42,6 +42,19 @@ describe('chatOptions', () => {
   })
 })
 
+describe('history tool calls', () => {
+  it('accept arguments as JSON text or as an object, and an omitted id', () => {
+    const body = ChatCompletionRequestSchema.parse({
+      model: 'm',
+      messages: [{ role: 'assistant', content: null, tool_calls: [{ function: { name: 'f', arguments: { a: 1 } } }, { id: 'c2', type: 'function', function: { name: 'g', arguments: '{}' } }] }]
+    })
+    expect(body.messages[0]?.tool_calls).toEqual([
+      { id: '', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+      { id: 'c2', type: 'function', function: { name: 'g', arguments: '{}' } }
+    ])
+  })
+})
+
 describe('embeddings dimensions', () => {
   it('truncates and re-normalises for Matryoshka models only', () => {
     const [v] = shorten([[3, 4, 12]], 2, { id: 'nomic-embed-text-v1.5', path: '/m/x.gguf' })
