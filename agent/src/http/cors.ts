@@ -23,7 +23,7 @@ const METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS'
 /** Request headers pages may send when the preflight does not list them. */
 const DEFAULT_ALLOWED_HEADERS = 'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, x-request-id'
 /** Response headers pages may read (where and how a request was served). */
-const EXPOSED_HEADERS = 'x-request-id, x-llmlb-served-by, x-llmlb-route, x-llmlb-hops, retry-after'
+const EXPOSED_HEADERS = 'x-request-id, x-llmlb-served-by, x-llmlb-route, x-llmlb-hops, x-llmlb-error-code, retry-after'
 
 const globRe = (pattern: string): RegExp => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i')
 
