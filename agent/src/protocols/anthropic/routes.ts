@@ -48,7 +48,8 @@ export async function anthropicRoutes(app: FastifyInstance, deps: AnthropicRoute
     const req = parseBody(CountTokensRequestSchema, request.body)
     const served = await deps.service.handle('count_tokens', chatPromptOf(req), contextOf(request, reply))
     const { input_tokens } = await jsonAnswerOf<{ input_tokens: number }>(served)
-    const usage: TokenCount = { promptTokens: input_tokens, completionTokens: 0 }
+    // nothing was generated or evaluated: token statistics and the tokens/min limit are not charged
+    const usage: TokenCount = { promptTokens: 0, completionTokens: 0 }
     await sendTranslated(request, reply, served, { headers: JSON_HEADERS, body: once(JSON.stringify({ input_tokens })), usage, stream: false })
   })
 }
