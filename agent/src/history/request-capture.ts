@@ -81,7 +81,7 @@ export class RequestCapture {
   private reader?: ResponseReader
   private headAt?: number
   private firstByteAt?: number
-  private rejected?: { status: number; payload: unknown }
+  private rejected?: { status: number; payload: unknown; code?: string }
   private ended?: BodyEnd
   /** Set once `finish` ran: a request is recorded exactly once. */
   finished = false
@@ -109,9 +109,12 @@ export class RequestCapture {
     this.ended = o
   }
 
-  /** The request failed before any served response: the error handler sent `payload` with `status`. */
-  reject(status: number, payload: unknown): void {
-    this.rejected = { status, payload }
+  /**
+   * The request failed before any served response: the error handler sent `payload` with `status`.
+   * `code`: the stable error code when the body is in another API's shape (`x-llmlb-error-code`).
+   */
+  reject(status: number, payload: unknown, code?: string): void {
+    this.rejected = { status, payload, ...(code ? { code } : {}) }
   }
 
   /** The record of the request. `body` is the parsed request body, if any. */
@@ -124,7 +127,11 @@ export class RequestCapture {
     const facts: ResponseFacts | undefined = this.reader?.finish(s?.status ?? status)
     const clientGone = ctx.clientGone === true || this.ended?.clientGone === true
     const failure = this.ended?.error ? { code: 'stream_failed', message: String((this.ended.error as Error).message ?? this.ended.error) } : undefined
-    const error = s ? (facts?.error ?? failure ?? null) : errorOfPayload(this.rejected?.payload, status)
+    const rejectedError = (): { code: string; message: string } => {
+      const e = errorOfPayload(this.rejected?.payload, status)
+      return this.rejected?.code ? { ...e, code: this.rejected.code } : e
+    }
+    const error = s ? (facts?.error ?? failure ?? null) : rejectedError()
     const outcome = outcomeOf(status, error, clientGone)
     const localUsage = s?.usage && (s.usage.promptTokens > 0 || s.usage.completionTokens > 0) ? { inputTokens: s.usage.promptTokens, outputTokens: s.usage.completionTokens } : undefined
     const usage = facts?.usage ?? localUsage

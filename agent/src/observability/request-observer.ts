@@ -15,6 +15,7 @@ import { callerOf } from '../auth/identity.js'
 import { RequestCapture } from '../history/request-capture.js'
 import type { HistoryStore } from '../history/history-store.js'
 import type { ResponseTap } from '../http/response-tap.js'
+import { ERROR_CODE_HEADER } from '../http/error-shape.js'
 import type { AgentMetrics } from './metrics.js'
 
 /** Longest a response waits for its history record to commit before completing anyway (ms). */
@@ -106,7 +107,8 @@ export function installRequestObserver(app: FastifyInstance, deps: RequestObserv
   app.addHook('onSend', async (request, reply, payload) => {
     const cap = captures.get(request)
     if (cap && !cap.finished) {
-      cap.reject(reply.statusCode, payload)
+      const code = reply.getHeader(ERROR_CODE_HEADER)
+      cap.reject(reply.statusCode, payload, typeof code === 'string' ? code : undefined)
       await record(request, cap)
     }
     return payload

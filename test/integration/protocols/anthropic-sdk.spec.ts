@@ -123,6 +123,8 @@ describe('Anthropic SDK against a node that does not hold the model', () => {
     expect(counts.length).toBe(2)
     for (const r of counts) expect(r.inputTokens).toBe(0)
     expect(records.map((r) => r.status).sort()).toEqual(expect.arrayContaining([400, 401, 404]))
+    // refusals keep the stable error code, whatever the shape the client saw
+    expect(records.filter((r) => r.status >= 400).map((r) => r.error?.code)).toEqual(expect.arrayContaining(['unauthorized', 'model_not_found', 'invalid_request', 'model_capability_missing']))
     // the node kept working through the errors
     const after = await client.messages.create({ model: c.model, max_tokens: 2, messages: [{ role: 'user', content: 'again' }] })
     expect(after.usage.output_tokens).toBe(2)

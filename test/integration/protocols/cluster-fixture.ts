@@ -41,6 +41,7 @@ export interface HistoryEntry {
   servedBy: string | null
   status: number
   outcome: string
+  error: { code: string; message: string } | null
   stream: boolean
   inputTokens: number
   outputTokens: number

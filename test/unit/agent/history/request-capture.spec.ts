@@ -75,6 +75,10 @@ describe('RequestCapture', () => {
     const o = capture({ api: 'ollama' }).cap
     o.reject(404, JSON.stringify({ error: "The model 'x' does not exist" }))
     expect(o.finish({ body: { model: 'x' }, apiKeyId: null }).record).toMatchObject({ api: 'ollama', status: 404, error: { code: 'http_404', message: "The model 'x' does not exist" } })
+    // the stable code, when the error handler gave it (x-llmlb-error-code), wins
+    const k = capture({ api: 'ollama' }).cap
+    k.reject(404, JSON.stringify({ error: "The model 'x' does not exist" }), 'model_not_found')
+    expect(k.finish({ body: { model: 'x' }, apiKeyId: null }).record.error).toEqual({ code: 'model_not_found', message: "The model 'x' does not exist" })
   })
 
   it('a client gone while queued is aborted (499)', () => {
