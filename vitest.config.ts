@@ -11,8 +11,9 @@ export default defineConfig({
     // one scratch folder for every temporary file of the run (agents' data dirs, models), removed at the end
     globalSetup: ['test/global-setup.ts'],
     include: ['test/**/*.spec.ts', 'test/**/*.spec.tsx'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // generous: CI is a shared 2-core box that also runs stress-ng beside the suite; tests wait on events
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
     // Integration tests spawn real agents with llama.cpp children; on the 2-core CI box running
     // files one at a time keeps timings honest and avoids CPU starvation between suites.
     fileParallelism: false,

@@ -3,6 +3,9 @@
 // browser tests. Installs it with apt when running as root (CI, fresh boxes); otherwise says how.
 import { existsSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
+import { noOptions } from './plain-script-args.mjs'
+
+noOptions('usage: node scripts/ensure-test-deps.mjs   (runs in npm test) — installs Debian\'s Chromium for the browser tests when run as root')
 
 const CHROMIUM = '/usr/bin/chromium'
 if (existsSync(CHROMIUM)) process.exit(0)

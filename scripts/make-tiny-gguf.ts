@@ -4,13 +4,15 @@
  *        [--ff 128] [--ctx 512] [--seed 1] [--name NAME] [--omit key1,key2] [--template hermes]
  * --template hermes embeds a Qwen2.5/Hermes-style chat template with tool support.
  */
-import { parseArgs } from 'node:util'
 import { TINY_TEMPLATES, type TinyTemplateName } from '../native-runtime/src/gguf/chat-templates.js'
 import { writeTinyGguf } from '../native-runtime/src/gguf/tiny-gguf.js'
+import { scriptArgs } from './script-args.js'
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
+const USAGE = `usage: node dist/scripts/make-tiny-gguf.js [out.gguf] [--layers 2] [--embd 64] [--heads 4] [--kv-heads 4]
+       [--ff 128] [--ctx 512] [--seed 1] [--name NAME] [--omit key1,key2] [--template hermes]
+Writes a tiny random-weight GGUF (default tiny.gguf) that llama.cpp loads: for demos and tests.`
+
+const { values, positionals } = scriptArgs(USAGE, {
     layers: { type: 'string' },
     embd: { type: 'string' },
     heads: { type: 'string' },
@@ -21,7 +23,6 @@ const { values, positionals } = parseArgs({
     name: { type: 'string' },
     omit: { type: 'string' },
     template: { type: 'string' }
-  }
 })
 const n = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v))
 const out = positionals[0] ?? 'tiny.gguf'

@@ -8,6 +8,9 @@ import { existsSync, rmSync, readdirSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { arch } from 'node:os'
+import { noOptions } from './plain-script-args.mjs'
+
+noOptions('usage: node scripts/prune-prebuilts.mjs   (runs at npm install) — removes node-llama-cpp GPU builds this machine cannot use; LLMLB_KEEP_PREBUILTS=all|cuda,vulkan keeps them')
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dir = join(root, 'node_modules', '@node-llama-cpp')

@@ -22,7 +22,7 @@ import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.j
 import { RejectedPeers } from './node/rejected-peers.js'
 import { createForwardHandler } from './node/forward-handler.js'
 import { createPeerApiHandler, newInternalSecret } from './node/peer-api.js'
-import { NodeAuth, TEST_ANTI_ENTROPY_INTERVAL_MS, type AuthStartInfo } from './auth/index.js'
+import { NodeAuth, awaitsFirstSync, TEST_ANTI_ENTROPY_INTERVAL_MS, type AuthStartInfo } from './auth/index.js'
 import { CONTROL_TOPIC } from './control-plane/index.js'
 import { Observability, type LogSource } from './observability/index.js'
 
@@ -184,7 +184,7 @@ export class Agent {
       })
     )
     await mesh.start()
-    const authInfo = await nodeAuth.bootstrap(cfg.peers.length > 0 || (cfg.mdns && nodeAuth.isEmpty()))
+    const authInfo = await nodeAuth.bootstrap(awaitsFirstSync({ configuredPeers: cfg.peers.length, alivePeers: mesh.peers().filter((p) => p.status === 'alive').length }))
     // history is open before the first request and closed after the last (stopComponents)
     const observability = new Observability(cfg, { mesh, runtime, admission: this.admission }, { logs: this.options.logs, logger: log })
     this.observability = observability
@@ -195,6 +195,7 @@ export class Agent {
       name: cfg.name,
       startedAt: this.startedAt,
       bodyLimitBytes: cfg.bodyLimitBytes,
+      lingerClose: { maxMs: cfg.lingerClose.maxMs, ...(cfg.lingerClose.maxBytes === undefined ? {} : { maxBytes: cfg.lingerClose.maxBytes }) },
       service,
       models,
       runtimeUp: () => runtime.isUp(),

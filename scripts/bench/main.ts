@@ -12,6 +12,7 @@ import { historyBench } from './history-bench.js'
 import { structuredBench } from './structured-bench.js'
 import { protocolsBench } from './protocols-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
+import { scriptArgs } from '../script-args.js'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   runtime: runtimeBench,
@@ -24,7 +25,10 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   protocols: protocolsBench
 }
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const USAGE = `usage: npm run bench [-- section…]
+Runs the benchmarks side by side and prints tables of ratios (see specs/benchmarks.md).
+sections: ${Object.keys(SECTIONS).join(', ')} (default: all but mesh-hop, which is part of mesh)`
+const { positionals: wanted } = scriptArgs(USAGE, {})
 const names = wanted.length ? wanted : Object.keys(SECTIONS).filter((n) => n !== 'mesh-hop')
 // agents' data dirs and generated models of the whole run, removed when it ends (even on Ctrl-C)
 const cleanUp = useScratchTmp('llmlb-bench-run-')
@@ -34,7 +38,7 @@ process.stdout.write(`# llmlb bench — ${new Date().toISOString()} — node ${p
 for (const n of names) {
   const fn = SECTIONS[n]
   if (!fn) {
-    process.stderr.write(`unknown section ${n}; have: ${Object.keys(SECTIONS).join(', ')}\n`)
+    process.stderr.write(`error: unknown section ${n}\n${USAGE}\n`)
     process.exit(2)
   }
   await fn()

@@ -1,6 +1,15 @@
 // One check of the LAN lab, run inside a namespace. Polls until it holds or 30 s pass.
 // usage: lab-check.mjs expect-models URL id1,id2 | serve URL MODEL SERVED_BY | shut-out URL MODEL | shut-out-peer URL NAME
+const USAGE = 'usage: lab-check.mjs expect-models URL id1,id2 | serve URL MODEL SERVED_BY | shut-out URL MODEL | shut-out-peer URL NAME'
 const [cmd, url, a, b] = process.argv.slice(2)
+if (cmd === '--help' || cmd === '-h') {
+  process.stdout.write(USAGE + '\n')
+  process.exit(0)
+}
+if (!['expect-models', 'serve', 'shut-out', 'shut-out-peer'].includes(cmd) || !url) {
+  process.stderr.write(`error: unknown check ${cmd ?? '(none)'}\n${USAGE}\n`)
+  process.exit(2)
+}
 const deadline = Date.now() + 30_000
 const json = async (path, init) => (await fetch(url + path, init)).json()
 

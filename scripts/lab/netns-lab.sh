@@ -5,6 +5,11 @@
 # Needs root and iproute2. All traffic stays inside the namespaces this script creates; the machine's
 # main namespace never sees multicast. The namespaces are removed on exit, whatever happens.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) echo "usage: sudo bash scripts/lab/netns-lab.sh   (npm run test:lan) — the LAN test in network namespaces; takes no options"; exit 0 ;;
+  "") ;;
+  *) echo "netns-lab: unknown option $1 (it takes none; see --help)" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "netns-lab: needs root (ip netns)"; exit 1; }
 command -v ip >/dev/null || { echo "netns-lab: needs iproute2"; exit 1; }

@@ -60,7 +60,7 @@ export async function launchBrowser(): Promise<Browser> {
 export async function newContext(browser: Browser, opts: BrowserContextOptions = {}): Promise<BrowserContext> {
   const ctx = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light', reducedMotion: 'reduce', ...opts })
   // long enough for a loaded 2-core box; every wait still ends as soon as the page is ready
-  ctx.setDefaultTimeout(15_000)
+  ctx.setDefaultTimeout(60_000)
   return ctx
 }
 

@@ -62,7 +62,7 @@ beforeAll(async () => {
     startAgent({ name: 'e2e-2', models: [modelB], clusterKey: CLUSTER_KEY, peers: [seed], auth: true, args: ['--log-level', 'info'] }),
     startAgent({ name: 'e2e-3', clusterKey: CLUSTER_KEY, peers: [seed], auth: true })
   ])
-  generatedPassword = await waitFor(() => /admin:\s+user "admin", password (\S+)/.exec(n1.output())?.[1], 'the generated admin password in the start banner', 10_000)
+  generatedPassword = await waitFor(() => /admin:\s+user "admin", password (\S+)/.exec(n1.output())?.[1], 'the generated admin password in the start banner', 60_000)
   admin = await newContext(browser)
   page = watchPage(await admin.newPage(), pageErrors)
 })
@@ -114,12 +114,12 @@ describe('dashboard in Chromium against a real cluster', () => {
           return !c || (status !== null && status !== undefined && wanted.includes(status))
         },
         ['e2e-3', states] as const,
-        { timeout: 10_000 }
+        { timeout: 60_000 }
       )
     const killedAt = Date.now()
     await n3.kill()
     await gone(['suspect', 'dead', 'left'])
-    expect(Date.now() - killedAt).toBeLessThan(5_000)
+    expect(Date.now() - killedAt).toBeLessThan(15_000)
     await gone(['dead', 'left'])
     expect(await card(page, 'e2e-1').locator('[data-testid="node-status"]').getAttribute('data-status')).toBe('alive')
     await screenshot(page, 'cluster-node-dead')
@@ -129,7 +129,7 @@ describe('dashboard in Chromium against a real cluster', () => {
     const stranger = await startAgent({ name: 'e2e-stranger', clusterKey: 'f5'.repeat(32), peers: [await meshAddress(n1)] })
     try {
       const rejected = byTestId(page, 'rejected-peer').first()
-      await rejected.waitFor({ timeout: 10_000 })
+      await rejected.waitFor({ timeout: 60_000 })
       expect(await rejected.textContent()).toContain('different cluster key')
       expect(await rejected.textContent()).toContain('cluster.key')
       expect(await card(page, 'e2e-stranger').count()).toBe(0)
@@ -186,7 +186,7 @@ describe('dashboard in Chromium against a real cluster', () => {
 
     // against another node than the one the key was made on: the key replicates through the mesh
     const client = new OpenAI({ apiKey, baseURL: `${n2.url}/v1`, maxRetries: 0 })
-    const ids = await waitFor(async () => (await client.models.list()).data.map((m) => m.id).sort(), 'the new key to work on e2e-2', 5_000, 100)
+    const ids = await waitFor(async () => (await client.models.list()).data.map((m) => m.id).sort(), 'the new key to work on e2e-2', 60_000, 100)
     expect(ids).toEqual(['model-a', 'model-b'])
     const { data: completion, response } = await client.chat.completions
       .create({ model: 'model-a', messages: [{ role: 'user', content: PROMPT }], max_tokens: 8 }, { headers: { 'x-request-id': OPENAI_REQUEST_ID } })

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { writeTinyGguf, type TinyGgufOptions } from '../../native-runtime/src/gguf/tiny-gguf.js'
+import { within } from './within.js'
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..')
 export const CLI = join(REPO_ROOT, 'bin', 'llmlb.js')
@@ -72,9 +73,12 @@ export async function tinyModel(id: string, opts: TinyGgufOptions = {}): Promise
   return path
 }
 
-function exited(proc: ChildProcess): Promise<number | null> {
+/** Longest a graceful stop may take before the agent is killed (ms): drain (10 s) plus margin. */
+const STOP_GRACE_MS = 30_000
+
+function exited(proc: ChildProcess, ms = STOP_GRACE_MS): Promise<number | null> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode)
-  return new Promise((r) => proc.once('exit', (code) => r(code)))
+  return within(new Promise((r) => proc.once('exit', (code) => r(code))), `process ${proc.pid} to exit`, ms)
 }
 
 /** Runs the CLI to completion (for `status`, `stop`, a refused second `serve`…). */
@@ -85,7 +89,7 @@ export async function runCli(args: string[], env: Record<string, string> = {}, t
   proc.stdout.on('data', (d) => (stdout += d))
   proc.stderr.on('data', (d) => (stderr += d))
   const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs)
-  const code = await exited(proc)
+  const code = await exited(proc, timeoutMs + 10_000)
   clearTimeout(timer)
   return { code, stdout, stderr }
 }
@@ -127,7 +131,13 @@ export async function startAgent(opts: StartOptions = {}): Promise<RunningAgent>
     stop: async () => {
       running.delete(agent)
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM')
-      return exited(proc)
+      try {
+        return await exited(proc)
+      } catch (err) {
+        proc.kill('SIGKILL')
+        await exited(proc)
+        throw new Error(`agent ${name} did not stop on SIGTERM within ${STOP_GRACE_MS} ms (killed): ${(err as Error).message}`)
+      }
     },
     kill: async () => {
       running.delete(agent)

@@ -33,6 +33,17 @@ export interface NodeAuthInit {
   service?: Partial<AuthServiceInit>
 }
 
+/**
+ * Whether a starting node waits (up to FIRST_SYNC_WAIT_MS) for a first control-plane sync. A node with
+ * peers — configured, or already met — catches up with their keys, users and revocations before it
+ * serves admin changes. A lone node, the first of a new cluster, starts at once, mDNS or not: a peer
+ * found later merges by the control plane's rules (bootstrap defaults lose to real writes, and the
+ * older of two defaults wins).
+ */
+export function awaitsFirstSync(p: { configuredPeers: number; alivePeers: number }): boolean {
+  return p.configuredPeers > 0 || p.alivePeers > 0
+}
+
 /** What `bootstrap` reports for the start banner. */
 export interface AuthStartInfo extends Partial<BootstrapResult> {
   mode: AuthMode
@@ -81,11 +92,6 @@ export class NodeAuth {
   async issueLocalToken(): Promise<void> {
     if (this.init.mode === 'off') return
     this.tokenFile = await issueLocalToken(this.auth, this.init.dataDir)
-  }
-
-  /** True when the store holds no user yet (a fresh node). */
-  isEmpty(): boolean {
-    return this.auth.users.list().length === 0
   }
 
   async stop(): Promise<void> {

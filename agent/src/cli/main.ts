@@ -35,6 +35,7 @@ program
   .addOption(new Option('--profile <profile>').choices(['default', 'test']).hideHelp())
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
   .option('--cors-origins <list>', 'origins whose browser pages may call the API, comma-separated, * for any (default: none)')
+  .addOption(new Option('--log-format <format>', 'stdout log lines: readable in a terminal, JSON otherwise (default auto; log files are JSON)').choices(['auto', 'json', 'pretty']))
   .action(serveCommand)
 
 const withTarget = (c: Command): Command =>
@@ -58,5 +59,13 @@ withTarget(keys.command('create').description('create an API key and print it (o
   .action(keysCreateCommand)
 withTarget(keys.command('list').description('list API keys (never the keys themselves)')).option('--json', 'print JSON').action(keysListCommand)
 withTarget(keys.command('revoke').description('revoke an API key everywhere').argument('<id|name>', 'id or name of the key')).action(keysRevokeCommand)
+
+// an unknown option or a missing argument: commander's one-line error, then that command's usage
+const showUsageAfterErrors = (c: Command, path: string): void => {
+  const full = path ? `${path} ${c.name()}` : c.name()
+  c.showHelpAfterError(`usage: ${full} ${c.usage()}   (${full} --help for more)`)
+  for (const sub of c.commands) showUsageAfterErrors(sub, full)
+}
+showUsageAfterErrors(program, '')
 
 await program.parseAsync(process.argv)

@@ -30,6 +30,7 @@ export interface ServeFlags {
   profile?: 'default' | 'test'
   logLevel?: string
   corsOrigins?: string
+  logFormat?: string
 }
 
 /** A comma-separated list of origins (`--cors-origins`, `LLMLB_CORS_ORIGINS`). */
@@ -56,6 +57,7 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     profile: f.profile,
     logLevel: f.logLevel as ConfigInput['logLevel'],
     corsOrigins: originList(f.corsOrigins),
+    logFormat: f.logFormat as ConfigInput['logFormat'],
     runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) }
   }
 }
@@ -71,10 +73,12 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     }
     throw err
   }
-  // JSON lines to stdout and to rotating files in the data dir; the log API reads them back
+  // stdout: readable lines in a terminal, JSON lines otherwise; rotating JSON files in the data dir,
+  // which the log API reads back
   const { logger, logs } = createAgentLogger({
     name: config.name,
     level: config.logLevel,
+    format: config.logFormat === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.logFormat,
     redact: LOG_REDACT,
     dir: resolve(config.logs.dir ?? join(config.dataDir, 'logs')),
     maxFileBytes: config.logs.maxFileBytes,

@@ -20,7 +20,8 @@ export function configFromEnv(env: Env = process.env): ConfigInput {
     adminPassword: env.LLMLB_ADMIN_PASSWORD,
     auth: env.LLMLB_AUTH === 'off' ? 'off' : env.LLMLB_AUTH === 'on' ? 'on' : undefined,
     logLevel: env.LLMLB_LOG_LEVEL,
-    corsOrigins: env.LLMLB_CORS_ORIGINS === undefined ? undefined : env.LLMLB_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean)
+    corsOrigins: env.LLMLB_CORS_ORIGINS === undefined ? undefined : env.LLMLB_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    logFormat: env.LLMLB_LOG_FORMAT
   }
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k]
   return out as ConfigInput

@@ -36,6 +36,12 @@ export const ConfigSchema = z.object({
   auth: z.enum(['on', 'off']).default('on'),
   adminPassword: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Format of the log lines on stdout: `pretty` (level, time, component, message on one readable line),
+   * `json` (pino's JSON lines), or `auto` — pretty when stdout is a terminal, JSON otherwise. The log
+   * files in the data dir are always JSON.
+   */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
   bodyLimitBytes: z.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
   /**
    * Origins whose browser pages may call the API (CORS), like Ollama's OLLAMA_ORIGINS: exact origins
@@ -43,6 +49,17 @@ export const ConfigSchema = z.object({
    * None by default: a cross-origin browser request is refused. Credentials are never allowed.
    */
   corsOrigins: z.array(z.string().min(1).max(256)).max(64).default([]),
+  /**
+   * Lingering close (see agent/src/http/lingering-close.ts): after answering before a request body was
+   * read (413, 401, 404…), the rest of the body is read and discarded for at most `maxMs` and `maxBytes`
+   * (default twice `bodyLimitBytes`), so the client reads the answer instead of a connection reset.
+   */
+  lingerClose: z
+    .object({
+      maxMs: z.number().int().min(0).default(5_000),
+      maxBytes: z.number().int().min(0).optional()
+    })
+    .prefault({}),
   runtime: z
     .object({
       /** CPU threads per context; default chosen from the core count. */

@@ -32,6 +32,7 @@ import { installRouteDocs, openApiRoutes } from './openapi/routes.js'
 import { anthropicRoutes } from '../protocols/anthropic/routes.js'
 import { ollamaRoutes } from '../protocols/ollama/routes.js'
 import { ollamaModelRoutes } from '../protocols/ollama/models.js'
+import { DEFAULT_LINGER_MS, installLingeringClose, type LingerBounds } from './lingering-close.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,6 +46,8 @@ export interface AppDeps {
   name: string
   startedAt: number
   bodyLimitBytes: number
+  /** Bounds of the lingering close after early answers. @default 5 s and twice `bodyLimitBytes` */
+  lingerClose?: Partial<LingerBounds>
   service: InferenceService
   models: () => ClusterModel[]
   runtimeUp: () => boolean
@@ -74,6 +77,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: true
   })
 
+  installLingeringClose(app.server, {
+    maxMs: deps.lingerClose?.maxMs ?? DEFAULT_LINGER_MS,
+    maxBytes: deps.lingerClose?.maxBytes ?? 2 * deps.bodyLimitBytes
+  })
+
   // Every body is JSON whatever its content type: `curl -d` sends form-urlencoded, and OpenAI-style
   // clients are not always careful. An empty body parses to undefined and fails schema validation.
   app.removeAllContentTypeParsers()
@@ -92,6 +100,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // an unknown route is a 404 before its body is read or parsed, whatever its content type; a CORS
+    // preflight (OPTIONS, no route of its own) is answered by the CORS hook
+    if (request.is404 && request.method !== 'OPTIONS') throw new RouteNotFoundError(request.method, request.url)
   })
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
@@ -113,10 +124,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throw new RouteNotFoundError(request.method, request.url)
   })
 
-  // an unknown route is a 404 before its body is read, whatever the content type
-  app.addHook('onRequest', async (request) => {
-    if (request.is404 && request.method !== 'OPTIONS') throw new RouteNotFoundError(request.method, request.url)
-  })
   installRouteDocs(app)
 
   // before any route: every route must declare its access, every request is checked against it

@@ -5,6 +5,7 @@
  * logged.
  */
 import { pino, type Logger, type LoggerOptions } from 'pino'
+import pretty from 'pino-pretty'
 import { LogRing } from './log-ring.js'
 import { LogTail, type LogSource } from './log-tail.js'
 import { RotatingFile } from './rotating-file.js'
@@ -21,6 +22,8 @@ export interface AgentLoggerInit {
   redact?: LoggerOptions['redact']
   /** Also write to stdout. @default true */
   stdout?: boolean
+  /** Lines on stdout: pino's JSON, or one readable line each (files stay JSON). @default 'json' */
+  format?: 'json' | 'pretty'
 }
 
 export interface AgentLogger {
@@ -40,9 +43,22 @@ export function createAgentLogger(init: AgentLoggerInit): AgentLogger {
     { level: 'trace', stream: ring }
   ]
   // synchronous, as pino's default stdout: a line logged just before process.exit is not lost
-  if (init.stdout !== false) streams.unshift({ level: 'trace', stream: pino.destination({ dest: 1, sync: true }) })
+  if (init.stdout !== false) streams.unshift({ level: 'trace', stream: init.format === 'pretty' ? prettyStdout() : pino.destination({ dest: 1, sync: true }) })
   const logger = pino({ level: init.level, base: { node: init.name }, ...(init.redact ? { redact: init.redact } : {}) }, pino.multistream(streams))
   // lines of the last turn are still buffered when process.exit runs
   process.once('exit', () => file.flushSync())
   return { logger, logs: new LogTail({ ring, dir: init.dir }), flushSync: () => file.flushSync() }
+}
+
+/** Readable stdout lines for a person at a terminal: `12:00:01.234 INFO [mesh] peer joined {…}`. */
+function prettyStdout(): NodeJS.WritableStream {
+  return pretty({
+    destination: 1,
+    sync: true,
+    colorize: process.stdout.isTTY === true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,node,component',
+    messageFormat: '{if component}[{component}] {end}{msg}'
+  })
 }

@@ -61,7 +61,7 @@ describe('node lifecycle', () => {
     expect(a.proc.exitCode).toBe(0)
     expect(existsSync(join(a.dataDir, 'llmlb.lock'))).toBe(false)
     // the runtime child went with it
-    await waitFor(() => children.every((pid) => spawnSync('kill', ['-0', String(pid)]).status !== 0), 'runtime child to exit', 10_000)
+    await waitFor(() => children.every((pid) => spawnSync('kill', ['-0', String(pid)]).status !== 0), 'runtime child to exit', 60_000)
   })
   it('stop is not held by open connections: a dashboard event stream, kept-alive clients, aborted streams', async () => {
     const model = await tinyModel('held')
@@ -84,7 +84,7 @@ describe('node lifecycle', () => {
     expect(r.code).toBe(0)
     // the test profile drains for at most 2 s; a connection that held the HTTP server open would keep
     // the agent for the 72 s keep-alive timeout, or for as long as the dashboard stays open
-    await waitFor(() => a.proc.exitCode !== null, 'agent to exit', 15_000)
+    await waitFor(() => a.proc.exitCode !== null, 'agent to exit', 60_000)
     expect(a.proc.exitCode).toBe(0)
     await eventReader.cancel().catch(() => undefined)
   })

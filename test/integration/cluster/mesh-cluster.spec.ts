@@ -24,7 +24,7 @@ beforeAll(async () => {
     startAgent({ name: 'n2', models: [await tinyModel('model-b', { seed: 2 })], clusterKey: key, peers: [seed] }),
     startAgent({ name: 'n3', models: [await tinyModel('model-c', { seed: 3 })], clusterKey: key, peers: [seed] })
   ])
-  for (const a of [n1, n2, n3]) await waitFor(async () => (await modelIdsOf(a)).length === 3, `${a.name} to see 3 models`, 20_000)
+  for (const a of [n1, n2, n3]) await waitFor(async () => (await modelIdsOf(a)).length === 3, `${a.name} to see 3 models`, 60_000)
 })
 afterAll(stopAllAgents)
 
@@ -63,10 +63,11 @@ describe('mesh cluster', () => {
     const busy = async (): Promise<number> => (await nodesOf(n1)).find((n) => n.self)?.models.find((m) => m.id === 'model-a')?.slotsBusy ?? -1
     expect(await busy()).toBe(1)
     ac.abort()
-    await waitFor(async () => (await busy()) === 0, 'slot on n1 to be freed', 5000)
+    await waitFor(async () => (await busy()) === 0, 'slot on n1 to be freed', 60_000)
   })
 
   it('errors from the serving node come back with their status', async () => {
+    await waitFor(async () => (await modelIdsOf(n3)).includes('model-a'), 'n3 to list model-a', 60_000)
     const r = await post(n3, JSON.stringify({ model: 'model-a', messages: [{ role: 'user', content: 'hello world '.repeat(400) }] }))
     expect(r.status).toBe(400)
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('context_length_exceeded')
@@ -76,17 +77,17 @@ describe('mesh cluster', () => {
 
   it('a new node appears in every view; a kill -9ed node disappears from every view', async () => {
     const n4 = await startAgent({ name: 'n4', clusterKey: key, peers: [seed] })
-    for (const a of [n1, n2, n3]) await waitFor(async () => (await nodesOf(a)).some((n) => n.name === 'n4' && n.status === 'alive'), `${a.name} to see n4`, 10_000)
+    for (const a of [n1, n2, n3]) await waitFor(async () => (await nodesOf(a)).some((n) => n.name === 'n4' && n.status === 'alive'), `${a.name} to see n4`, 60_000)
     await n4.kill()
     const killedAt = Date.now()
-    for (const a of [n1, n2, n3]) await waitFor(async () => !(await nodesOf(a)).some((n) => n.name === 'n4' && n.status === 'alive'), `${a.name} to drop n4`, 10_000, 25)
+    for (const a of [n1, n2, n3]) await waitFor(async () => !(await nodesOf(a)).some((n) => n.name === 'n4' && n.status === 'alive'), `${a.name} to drop n4`, 60_000, 25)
     // the bound itself is measured by `npm run bench`; here we only check it is not far off
-    expect(Date.now() - killedAt).toBeLessThan(5000)
+    expect(Date.now() - killedAt).toBeLessThan(15_000)
   })
 
   it('requests for a model held by two nodes keep succeeding while one of them is killed', async () => {
     const n5 = await startAgent({ name: 'n5', models: [await tinyModel('model-a')], clusterKey: key, peers: [seed] })
-    await waitFor(async () => (await nodesOf(n3)).some((n) => n.name === 'n5' && n.models.some((m) => m.id === 'model-a' && m.loaded)), 'n3 to see n5', 10_000)
+    await waitFor(async () => (await nodesOf(n3)).some((n) => n.name === 'n5' && n.models.some((m) => m.id === 'model-a' && m.loaded)), 'n3 to see n5', 60_000)
     const statuses: number[] = []
     const servedBy = new Set<string>()
     let killed = false

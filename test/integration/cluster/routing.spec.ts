@@ -13,19 +13,19 @@ const chat = (a: RunningAgent, body: object): Promise<Response> =>
   fetch(`${a.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
 describe('routing', () => {
-  it('a burst spreads by capacity: the slow node gets fewer requests, not zero', async () => {
+  it('a burst spreads by capacity: the 1-slot node gets fewer requests, not zero', async () => {
     const key = 'c3'.repeat(32)
+    // the same model everywhere; r3 has one slot where r1 and r2 have three. (A slower model on r3 made
+    // it so slow on a 2-core box running stress-ng beside the suite that sending it nothing was the right
+    // answer: capacity here is slots, speed-aware shares are measured by `npm run bench -- routing-real`.)
     const fastModel = await tinyModel('shared')
-    // r3: one slot of a larger model. Much larger (6 × 256) made r3 so slow on a busy 2-core box that
-    // sending it nothing was the right answer in some runs; this size keeps it worth one in a few
-    const slowModel = await tinyModel('shared', { layers: 4, embd: 128, ff: 512 })
     const r1 = await startAgent({ name: 'r1', models: [fastModel], clusterKey: key, args: ['--slots', '3'] })
     const seed = await meshAddress(r1)
     const [r2, r3] = await Promise.all([
       startAgent({ name: 'r2', models: [fastModel], clusterKey: key, peers: [seed], args: ['--slots', '3'] }),
-      startAgent({ name: 'r3', models: [slowModel], clusterKey: key, peers: [seed], args: ['--slots', '1'] })
+      startAgent({ name: 'r3', models: [fastModel], clusterKey: key, peers: [seed], args: ['--slots', '1'] })
     ])
-    await waitFor(async () => (await nodesOf(r1)).filter((n) => n.status === 'alive' || n.self).length === 3, 'r1 to see r2 and r3', 15_000)
+    await waitFor(async () => (await nodesOf(r1)).filter((n) => n.status === 'alive' || n.self).length === 3, 'r1 to see r2 and r3', 60_000)
     // warm-up: every node measures its speed, as it would after its first requests (a warm-up sent to a
     // node may be routed elsewhere, so repeat until each node has served one itself)
     for (const a of [r1, r2, r3]) {
@@ -34,7 +34,7 @@ describe('routing', () => {
         return (await nodesOf(a)).find((n) => n.self)?.models[0]?.tokensPerSecond ?? 0
       }, `${a.name} to measure its speed`, 15_000)
     }
-    await waitFor(async () => (await nodesOf(r1)).every((n) => n.models.every((m) => m.tokensPerSecond > 0)), 'speeds to be gossiped', 10_000)
+    await waitFor(async () => (await nodesOf(r1)).every((n) => n.models.every((m) => m.tokensPerSecond > 0)), 'speeds to be gossiped', 60_000)
     const served = new Map<string, number>()
     const reasons = new Set<string>()
     const rs = await Promise.all(Array.from({ length: 24 }, () => chat(r1, { model: 'shared', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 48, ignore_eos: true })))
@@ -55,7 +55,7 @@ describe('routing', () => {
     expect(n3).toBeLessThan((n1 + n2) / 2)
     for (const reason of reasons) expect(['local-free-slot', 'least-loaded', 'exploration', 'prefix-affinity']).toContain(reason)
     // every counter is back to zero once the burst is over
-    await waitFor(async () => (await nodesOf(r1)).every((n) => n.inFlight === 0 && n.models.every((m) => m.slotsBusy === 0 && m.queueDepth === 0)), 'counters to return to zero', 10_000)
+    await waitFor(async () => (await nodesOf(r1)).every((n) => n.inFlight === 0 && n.models.every((m) => m.slotsBusy === 0 && m.queueDepth === 0)), 'counters to return to zero', 60_000)
   })
 
   it('a full queue answers 429 with Retry-After, a long wait 503 with Retry-After, and the node recovers', async () => {
@@ -68,7 +68,7 @@ describe('routing', () => {
     const reader = (first.body as ReadableStream<Uint8Array>).getReader()
     await reader.read()
     const waiting = chat(q, { model: 'qm', messages: [{ role: 'user', content: 'x' }], max_tokens: 2 })
-    await waitFor(async () => (await nodesOf(q))[0]?.models[0]?.queueDepth === 1, 'one waiter', 5000)
+    await waitFor(async () => (await nodesOf(q))[0]?.models[0]?.queueDepth === 1, 'one waiter', 60_000)
     const full = await chat(q, { model: 'qm', messages: [{ role: 'user', content: 'x' }], max_tokens: 2 })
     expect(full.status).toBe(429)
     expect(Number(full.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)

@@ -33,7 +33,7 @@ beforeAll(async () => {
     startAgent({ name: 'f2', models: [await tinyModel('model-2', { seed: 2 })], clusterKey: KEY, peers: [seed] }),
     startAgent({ name: 'f3', models: [await tinyModel('model-3', { seed: 3 })], clusterKey: KEY, peers: [seed] })
   ])
-  for (const a of [f1, f2, f3]) await waitFor(async () => (await modelIdsOf(a)).length === 3, `${a.name} to see 3 models`, 20_000)
+  for (const a of [f1, f2, f3]) await waitFor(async () => (await modelIdsOf(a)).length === 3, `${a.name} to see 3 models`, 60_000)
   // interleaved in time across ingress nodes, some forwarded
   const plan: [RunningAgent, string][] = [
     [f1, 'model-1'],
@@ -94,7 +94,7 @@ describe('federated history', () => {
     expect(p.total).toBe(5)
     expect(p.data.every((r) => r.ingressNode !== 'f3')).toBe(true)
     // once the mesh has declared it dead, it is still reported (without being asked)
-    await waitFor(async () => (await (await fetch(`${f1.url}/api/nodes`)).json() as { data: { name: string; status: string }[] }).data.some((n) => n.name === 'f3' && n.status === 'dead'), 'f3 to be dead', 20_000)
+    await waitFor(async () => (await (await fetch(`${f1.url}/api/nodes`)).json() as { data: { name: string; status: string }[] }).data.some((n) => n.name === 'f3' && n.status === 'dead'), 'f3 to be dead', 60_000)
     const later = await page(f1, 'scope=cluster')
     expect(later.nodes_failed).toEqual([{ node: 'f3', error: 'peer is down' }])
   })

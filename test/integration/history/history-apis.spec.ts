@@ -66,7 +66,7 @@ const metricsOf = async (a: RunningAgent) => parsePrometheusText(await (await fe
 beforeAll(async () => {
   n1 = await startAgent({ name: 'h1', models: [await tinyModel('model-a')], clusterKey: KEY })
   n2 = await startAgent({ name: 'h2', models: [await tinyModel('model-b', { seed: 2 })], clusterKey: KEY, peers: [await meshAddress(n1)] })
-  for (const a of [n1, n2]) await waitFor(async () => (await modelIdsOf(a)).length === 2, `${a.name} to see both models`, 20_000)
+  for (const a of [n1, n2]) await waitFor(async () => (await modelIdsOf(a)).length === 2, `${a.name} to see both models`, 60_000)
 })
 afterAll(stopAllAgents)
 

@@ -25,7 +25,7 @@ describe('mesh application topics', () => {
     await waitFor(() => {
       if ((got.a?.length ?? 0) === 0 || (got.c?.length ?? 0) === 0) void b.publish(TOPIC, enc.encode('hello'))
       return (got.a?.length ?? 0) > 0 && (got.c?.length ?? 0) > 0
-    }, 'a and c to hear b', 8_000)
+    }, 'a and c to hear b', 60_000)
     expect(got.a?.[0]).toBe(`${b.peerId()}:hello`)
     expect(got.c?.[0]).toBe(`${b.peerId()}:hello`)
     expect(got.b).toEqual([])

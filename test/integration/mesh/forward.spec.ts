@@ -3,6 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { ForwardError, type ForwardHandler, type ForwardRequest } from '../../../mesh/src/index.js'
+import { within } from '../../helpers/within.js'
 import { hostPort, startNode, stopAll, stopNode, waitForFullMesh } from './helpers.js'
 
 afterEach(stopAll)
@@ -117,7 +118,7 @@ describe('forward', () => {
     const iterator = res.body[Symbol.asyncIterator]()
     await iterator.next()
     controller.abort()
-    await aborted
+    await within(aborted, 'the serving handler to see the abort')
     await expect(iterator.next()).rejects.toMatchObject({ name: 'ForwardError', code: 'aborted' })
     await expect.poll(() => generatorFinished).toBe(true)
   })
@@ -141,7 +142,7 @@ describe('forward', () => {
     })
     const res = await a.forward(b.peerId(), request())
     for await (const _ of res.body) break
-    await aborted
+    await within(aborted, 'the serving handler to see the abort')
   })
 
   it('an abort before the head rejects with code aborted and aborts the handler', async () => {
@@ -157,10 +158,10 @@ describe('forward', () => {
     })
     const controller = new AbortController()
     const pending = a.forward(b.peerId(), request(), { signal: controller.signal })
-    await inHandler
+    await within(inHandler, 'the serving handler to start')
     controller.abort()
     await expect(pending).rejects.toMatchObject({ code: 'aborted' })
-    await aborted
+    await within(aborted, 'the serving handler to see the abort')
   })
 
   it('rejects with ForwardError peer_unreachable when the peer has stopped', async () => {

@@ -61,7 +61,7 @@ export async function stopAll(): Promise<void> {
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
+export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   while (true) {
     const value = check()
@@ -72,7 +72,7 @@ export async function waitFor<T>(check: () => T | undefined | false, what: strin
 }
 
 /** Resolves with the detail of the first `type` event on `target` that satisfies `predicate`. */
-export function nextEvent<T>(target: EventTarget, type: string, predicate: (detail: T) => boolean = () => true, timeoutMs = 5_000): Promise<T> {
+export function nextEvent<T>(target: EventTarget, type: string, predicate: (detail: T) => boolean = () => true, timeoutMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       target.removeEventListener(type, listener)
@@ -96,6 +96,6 @@ export function viewOf(observer: Libp2pMesh, subject: Libp2pMesh | string): Peer
 }
 
 /** Waits until every node sees every other node alive. */
-export async function waitForFullMesh(nodes: Libp2pMesh[], timeoutMs = 8_000): Promise<void> {
+export async function waitForFullMesh(nodes: Libp2pMesh[], timeoutMs = 30_000): Promise<void> {
   await waitFor(() => nodes.every(a => nodes.every(b => a === b || viewOf(a, b)?.status === 'alive')), `${nodes.length} nodes to see each other alive`, timeoutMs)
 }

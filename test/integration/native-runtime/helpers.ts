@@ -8,6 +8,7 @@ import { pino } from 'pino'
 import type { GenerationEvent, GenerationTask } from '../../../native-runtime/src/interfaces.js'
 import { writeTinyGguf } from '../../../native-runtime/src/gguf/tiny-gguf.js'
 import { LlamaCppRuntime, type LlamaCppRuntimeInit } from '../../../native-runtime/src/llama-cpp-runtime.js'
+import { within } from '../../helpers/within.js'
 
 /** A ChatML template; `{% if tools %}` makes the model advertise tool support. */
 export const CHATML_TEMPLATE =
@@ -56,7 +57,7 @@ export function textOf(events: GenerationEvent[]): string {
   return events.map((e) => (e.type === 'text' ? e.text : '')).join('')
 }
 
-/** The next event of `type` on `target`. */
-export function nextEvent<T = unknown>(target: EventTarget, type: string): Promise<CustomEvent<T>> {
-  return new Promise((resolve) => target.addEventListener(type, (e) => resolve(e as CustomEvent<T>), { once: true }))
+/** The next event of `type` on `target`; rejects naming it after `ms`. */
+export function nextEvent<T = unknown>(target: EventTarget, type: string, ms?: number): Promise<CustomEvent<T>> {
+  return within(new Promise((resolve) => target.addEventListener(type, (e) => resolve(e as CustomEvent<T>), { once: true })), `runtime event ${type}`, ms)
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, expect, it } from 'vitest'
+import { within } from '../../helpers/within.js'
 
 /** True while `pid` is a live process (a zombie waiting to be reaped counts as gone). */
 function running(pid: number): boolean {
@@ -23,13 +24,16 @@ describe('the runtime child', () => {
     const parent = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'runtime-parent.mjs')], {
       stdio: ['ignore', 'pipe', 'inherit']
     })
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: parent.stdout }).once('line', resolve)
-      parent.once('exit', (code) => reject(new Error(`parent exited early (${code})`)))
-    })
+    const line = await within(
+      new Promise<string>((resolve, reject) => {
+        createInterface({ input: parent.stdout }).once('line', resolve)
+        parent.once('exit', (code) => reject(new Error(`parent exited early (${code})`)))
+      }),
+      'the fixture parent to print its child pid'
+    )
     const { childPid } = JSON.parse(line) as { childPid: number }
     expect(running(childPid)).toBe(true)
-    const parentGone = new Promise((resolve) => parent.once('exit', resolve))
+    const parentGone = within(new Promise((resolve) => parent.once('exit', resolve)), 'the killed parent to exit')
     parent.kill('SIGKILL')
     await parentGone
     // the child is not ours, so no exit event can be awaited: poll its pid against a deadline
