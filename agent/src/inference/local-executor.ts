@@ -113,7 +113,9 @@ export class LocalExecutor {
     // choice 0 starts first so prompt errors (context overflow…) surface before any byte is sent; the
     // others start alongside it, each on its own slot, and fail the stream if they fail
     const first = await this.startChoice(m, task, ctx)
-    const rest = Array.from({ length: n - 1 }, () => this.startChoice(m, task, ctx))
+    // with a seed every choice would be the same answer: choice i samples with seed + i
+    const seeded = (i: number): GenerationTask => (task.params.seed === undefined ? task : { ...task, params: { ...task.params, seed: task.params.seed + i } })
+    const rest = Array.from({ length: n - 1 }, (_, i) => this.startChoice(m, seeded(i + 1), ctx))
     for (const r of rest) r.catch(() => undefined) // reported through the stream that awaits it
     const streams = [Promise.resolve(first), ...rest].map((p, index) => choiceEvents(index, p, usage, index === 0))
     const events = n === 1 ? (streams[0] as AsyncGenerator<ChoiceEvent>) : mergeStreams(streams)

@@ -71,6 +71,10 @@ class Reducer {
     if (s.description !== undefined && typeof s.description !== 'string') delete s.description
     if (s.format !== undefined && !FORMATS.has(String(s.format))) this.unsupported(`${path}/format`, `format: ${String(s.format)}`)
     if (s.enum !== undefined && list('enum').length === 0) this.malformed(`${path}/enum`, "'enum' must not be empty")
+    // the grammar matches literal values of the primitive types only
+    const primitive = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v)
+    if (s.enum !== undefined && !list('enum').every(primitive)) this.unsupported(`${path}/enum`, 'enum of objects or arrays')
+    if ('const' in s && !primitive(s.const)) this.unsupported(`${path}/const`, 'const of an object or array')
     for (const k of ['anyOf', 'oneOf'] as const) {
       if (s[k] === undefined) continue
       const alts = list(k).map((a, i) => this.reduce(a, `${path}/${k}/${i}`))

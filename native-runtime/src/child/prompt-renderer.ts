@@ -10,7 +10,7 @@ import {
   SpecialTokensText,
   type Token
 } from 'node-llama-cpp'
-import type { PromptInput } from '../interfaces.js'
+import type { ChatMessage, PromptInput } from '../interfaces.js'
 import type { CallSyntax } from '../tools/gbnf.js'
 import { toolCallFamilyOf, type ToolCallFamily } from '../tools/tool-call-parser.js'
 import { toChatFunctions, toChatHistory } from './chat-history.js'
@@ -55,7 +55,7 @@ export class PromptRenderer {
   render(prompt: PromptInput): RenderedPrompt {
     if (prompt.kind === 'text') return { tokens: this.plain(prompt.text), stops: [], param: 'prompt', opensThinking: false }
     if (this.wrapper === null) {
-      return { tokens: this.plain(renderFallbackChat(prompt.messages)), stops: FALLBACK_CHAT_STOPS, param: 'messages', opensThinking: false }
+      return { tokens: this.plain(renderFallbackChat(prompt.messages)), stops: FALLBACK_CHAT_STOPS, param: 'messages', opensThinking: prefillThinks(prompt.messages) }
     }
     const tools = prompt.tools ?? []
     const state = this.wrapper.generateContextState({
@@ -66,7 +66,7 @@ export class PromptRenderer {
       tokens: state.contextText.tokenize(this.model.tokenizer),
       stops: state.stopGenerationTriggers.flatMap(textStop),
       param: 'messages',
-      opensThinking: /<think>\s*$/.test(state.contextText.toString())
+      opensThinking: /<think>\s*$/.test(state.contextText.toString()) || prefillThinks(prompt.messages)
     }
   }
 
@@ -87,6 +87,12 @@ function textStop(trigger: LlamaText): string[] {
     else return []
   }
   return text.length > 0 ? [text] : []
+}
+
+/** A final assistant message (a prefill the model continues) that opened a thinking segment and did not close it. */
+function prefillThinks(messages: readonly ChatMessage[]): boolean {
+  const last = messages[messages.length - 1]
+  return last?.role === 'assistant' && last.content.lastIndexOf('<think>') > last.content.lastIndexOf('</think>')
 }
 
 /** The call syntax in a chat wrapper's function settings, as plain text. */

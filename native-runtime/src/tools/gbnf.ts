@@ -58,7 +58,7 @@ export function renameRules(grammar: string, prefix: string): string {
  * string characters are narrowed to what parses back as the schema says (see below).
  */
 export function tightenJsonGrammar(grammar: string): string {
-  return noSurrogates(tightIntegers(grammar.replace(/^(root ::= .*?)[ \t]*"(?:\\n)+"[ \t]*\[\\n\]\*[ \t]*$/m, '$1')))
+  return jsStringChars(tightIntegers(grammar.replace(/^(root ::= .*?)[ \t]*"(?:\\n)+"[ \t]*\[\\n\]\*[ \t]*$/m, '$1')))
 }
 
 /**
@@ -70,11 +70,15 @@ function tightIntegers(grammar: string): string {
 }
 
 /**
- * UTF-16 surrogates are code points the grammar accepts one at a time, but their UTF-8 bytes are
- * invalid and decode to several U+FFFD characters, which breaks `maxLength`: string characters exclude them.
+ * Keeps JSON string lengths as clients count them (UTF-16 code units, e.g. zod's `.max()`): surrogate
+ * code points are excluded (the grammar accepts one at a time, but their UTF-8 bytes are invalid and
+ * decode to several U+FFFD), and where a string has a length bound, so are code points above U+FFFF (one
+ * character for the grammar, two for JavaScript; the `\uXXXX` escape pair still writes them).
  */
-function noSurrogates(grammar: string): string {
-  return grammar.split(String.raw`[^"\\\x7F\x00-\x1F]`).join(String.raw`[^"\\\x7F\x00-\x1F\uD800-\uDFFF]`)
+function jsStringChars(grammar: string): string {
+  const bounded = /\( string-char-rule \)\{/.test(grammar)
+  const chars = String.raw`[^"\\\x7F\x00-\x1F\uD800-\uDFFF` + (bounded ? String.raw`\U00010000-\U0010FFFF]` : ']')
+  return grammar.split(String.raw`[^"\\\x7F\x00-\x1F]`).join(chars)
 }
 
 /** The text around tool calls in a model's call syntax (from its chat wrapper's function settings). */

@@ -113,7 +113,7 @@ describe('tools through the mesh (openai client)', () => {
   })
 
   it('chat.completions.parse with a zod schema (zodResponseFormat) returns a parsed object', async () => {
-    const Answer = z.object({ ok: z.boolean(), level: z.enum(['low', 'high']), count: z.number().int(), tag: z.string().max(5) })
+    const Answer = z.object({ ok: z.boolean(), level: z.enum(['low', 'high']), count: z.number().int(), tag: z.enum(['x', 'y', 'z']) })
     const { data, response } = await client.chat.completions
       .parse({ model: TOOLS_MODEL, messages: user('Answer in JSON'), response_format: zodResponseFormat(Answer, 'answer'), max_tokens: 200 })
       .withResponse()
@@ -160,11 +160,13 @@ describe('tools through the mesh (openai client)', () => {
 
   it('n: 2 gives two choices with summed usage, non-stream and stream', async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: TOOLS_MODEL, messages: user('hi'), n: 2, max_tokens: 5, ignore_eos: true } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
+      .create({ model: TOOLS_MODEL, messages: user('hi'), n: 2, max_tokens: 5, ignore_eos: true, seed: 7 } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
       .withResponse()
     remember(response)
     expect(data.choices.map((c) => c.index)).toEqual([0, 1])
     expect(data.usage?.completion_tokens).toBe(10)
+    // with a seed, choice i samples with seed + i: two different answers, not one twice
+    expect(data.choices[0]?.message.content).not.toBe(data.choices[1]?.message.content)
     const { data: stream, response: r2 } = await client.chat.completions
       .create({ model: TOOLS_MODEL, messages: user('hi'), n: 2, max_tokens: 4, ignore_eos: true, stream: true, stream_options: { include_usage: true } } as OpenAI.Chat.ChatCompletionCreateParamsStreaming)
       .withResponse()

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
-import { generateObject, generateText, tool } from 'ai'
+import { generateObject, generateText, streamText, tool } from 'ai'
 import { ChatOpenAI } from '@langchain/openai'
 import { z } from 'zod'
 import { stopAllAgents, type RunningAgent } from '../../helpers/agent-process.js'
@@ -14,7 +14,7 @@ let n3: RunningAgent
 /** Request ids the node gave the SDKs' requests (read from responses), checked against history. */
 const ids: string[] = []
 const Weather = z.object({ city: z.enum(['Paris', 'Tokyo']), days: z.number().int(), metric: z.boolean() })
-const Answer = z.object({ ok: z.boolean(), level: z.enum(['low', 'high']), tag: z.string().max(5) })
+const Answer = z.object({ ok: z.boolean(), level: z.enum(['low', 'high']), tag: z.enum(['x', 'y', 'z']) })
 
 /** fetch that records each answer's x-request-id. */
 const recordingFetch: typeof fetch = async (input, init) => {
@@ -50,6 +50,23 @@ describe('Vercel AI SDK (openai-compatible provider)', () => {
     expect(r.toolCalls.length).toBeGreaterThan(0)
     expect(r.toolCalls[0]?.toolName).toBe('get_weather')
     expect(Weather.safeParse(r.toolCalls[0]?.input).success).toBe(true)
+  })
+})
+
+describe('Vercel AI SDK, streamed', () => {
+  it('streamText with a forced tool assembles the call from delta.tool_calls', async () => {
+    const provider = createOpenAICompatible({ name: 'llmlb', baseURL: `${n3.url}/v1`, apiKey: 'x', fetch: recordingFetch })
+    const r = streamText({
+      model: provider.chatModel(TOOLS_MODEL),
+      tools: { get_weather: tool({ description: 'Weather of a city', inputSchema: Weather }) },
+      toolChoice: { type: 'tool', toolName: 'get_weather' },
+      prompt: 'Weather in Tokyo?',
+      maxOutputTokens: 2000
+    })
+    const calls = await r.toolCalls
+    expect(await r.finishReason).toBe('tool-calls')
+    expect(calls.length).toBeGreaterThan(0)
+    expect(Weather.safeParse(calls[0]?.input).success).toBe(true)
   })
 })
 

@@ -47,3 +47,10 @@ describe('tightenJsonGrammar', () => {
     expect(tightenJsonGrammar(String.raw`string-char-rule ::= [^"\\\x7F\x00-\x1F] | "\\"`)).toBe(String.raw`string-char-rule ::= [^"\\\x7F\x00-\x1F\uD800-\uDFFF] | "\\"`)
   })
 })
+
+describe('string lengths as JavaScript counts them', () => {
+  it('with a length-bounded string, code points above U+FFFF are left out too (two UTF-16 units each)', () => {
+    const g = String.raw`string-char-rule ::= [^"\\\x7F\x00-\x1F]` + '\n' + String.raw`string-0-5-rule ::= "\"" ( string-char-rule ){0,5} "\""`
+    expect(tightenJsonGrammar(g)).toContain(String.raw`[^"\\\x7F\x00-\x1F\uD800-\uDFFF\U00010000-\U0010FFFF]`)
+  })
+})

@@ -51,7 +51,9 @@ describe('grammarSchema', () => {
       [{ allOf: [{ type: 'string' }] }, "'allOf'"],
       [{ not: { type: 'string' } }, "'not'"],
       [{ $ref: 'https://example.com/s.json' }, '$ref: https://example.com/s.json'],
-      [{ type: 'object', properties: { a: { type: 'integer', multipleOf: 2 } } }, '/properties/a/multipleOf']
+      [{ type: 'object', properties: { a: { type: 'integer', multipleOf: 2 } } }, '/properties/a/multipleOf'],
+      [{ const: { a: 1 } }, 'const of an object'],
+      [{ enum: ['a', ['b']] }, 'enum of objects']
     ] as const) {
       const err = refused(schema)
       expect(err.code).toBe('invalid_request')
