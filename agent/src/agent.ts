@@ -233,7 +233,8 @@ export class Agent {
       controlSync: (body) => nodeAuth.handleSync(body),
       observability,
       responses: responses.stored,
-      modelManager
+      modelManager,
+      corsOrigins: cfg.corsOrigins
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)

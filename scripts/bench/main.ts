@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
- * Sections: runtime, mesh, routing, routing-real, history, structured, responses, pull (default: all of them); `mesh-hop` is the
+ * Sections: runtime, mesh, routing, routing-real, history, structured, responses, protocols, pull (default: all of them); `mesh-hop` is the
  * hop part of `mesh` alone.
  */
 import '../../mesh/src/polyfill.js'
@@ -12,6 +12,7 @@ import { historyBench } from './history-bench.js'
 import { structuredBench } from './structured-bench.js'
 import { responsesBench } from './responses-bench.js'
 import { pullBench } from './pull-bench.js'
+import { protocolsBench } from './protocols-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
 import { scriptArgs } from '../script-args.js'
 
@@ -24,7 +25,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   history: historyBench,
   structured: structuredBench,
   responses: responsesBench,
-  pull: pullBench
+  pull: pullBench,
+  protocols: protocolsBench
 }
 
 const USAGE = `usage: npm run bench [-- section…]

@@ -5,17 +5,18 @@
 import { Command, Option } from 'commander'
 import { LLMLB_VERSION } from '../node/local-state.js'
 
-// eslint-style `any`: commander passes each verb its own arguments
+// commander passes each verb its own arguments
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Action = (...args: any[]) => unknown
+type Action = (...args: any[]) => void | Promise<void>
 /**
  * A verb's action, its module imported only when the verb runs: `llmlb --version`, `--help` or
  * `keys list` do not load the runtime, the mesh and the HTTP stack that `serve` needs.
  */
 const lazy =
   <M>(load: () => Promise<M>, pick: (m: M) => Action): Action =>
-  async (...args: unknown[]) =>
-    pick(await load())(...args)
+  async (...args: unknown[]) => {
+    await pick(await load())(...args)
+  }
 const serve = (): Promise<typeof import('./serve.js')> => import('./serve.js')
 const control = (): Promise<typeof import('./control.js')> => import('./control.js')
 const keysCli = (): Promise<typeof import('./keys.js')> => import('./keys.js')
@@ -49,6 +50,7 @@ program
   .option('--ctx-size <tokens>', 'context per slot (default 2048)')
   .addOption(new Option('--profile <profile>').choices(['default', 'test']).hideHelp())
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
+  .option('--cors-origins <list>', 'origins whose browser pages may call the API, comma-separated, * for any (default: none)')
   .addOption(new Option('--log-format <format>', 'stdout log lines: readable in a terminal, JSON otherwise (default auto; log files are JSON)').choices(['auto', 'json', 'pretty']))
   .action(lazy(serve, (m) => m.serveCommand))
 

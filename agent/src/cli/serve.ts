@@ -29,9 +29,13 @@ export interface ServeFlags {
   ctxSize?: string
   profile?: 'default' | 'test'
   logLevel?: string
+  corsOrigins?: string
   logFormat?: string
   autoPull?: boolean
 }
+
+/** A comma-separated list of origins (`--cors-origins`, `LLMLB_CORS_ORIGINS`). */
+export const originList = (v: string | undefined): string[] | undefined => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean))
 
 const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.parseInt(v, 10))
 
@@ -53,6 +57,7 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     auth: f.auth,
     profile: f.profile,
     logLevel: f.logLevel as ConfigInput['logLevel'],
+    corsOrigins: originList(f.corsOrigins),
     logFormat: f.logFormat as ConfigInput['logFormat'],
     autoPull: f.autoPull,
     runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) }

@@ -20,6 +20,7 @@ export function configFromEnv(env: Env = process.env): ConfigInput {
     adminPassword: env.LLMLB_ADMIN_PASSWORD,
     auth: env.LLMLB_AUTH === 'off' ? 'off' : env.LLMLB_AUTH === 'on' ? 'on' : undefined,
     logLevel: env.LLMLB_LOG_LEVEL,
+    corsOrigins: env.LLMLB_CORS_ORIGINS === undefined ? undefined : env.LLMLB_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     logFormat: env.LLMLB_LOG_FORMAT,
     hf: env.HF_ENDPOINT || env.HF_TOKEN ? { ...(env.HF_ENDPOINT ? { endpoint: env.HF_ENDPOINT } : {}), ...(env.HF_TOKEN ? { token: env.HF_TOKEN } : {}) } : undefined
   }

@@ -44,6 +44,12 @@ export const ConfigSchema = z.object({
   logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
   bodyLimitBytes: z.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
   /**
+   * Origins whose browser pages may call the API (CORS), like Ollama's OLLAMA_ORIGINS: exact origins
+   * (`https://app.example`), `*` within an entry as a wildcard (`http://localhost:*`), or `*` for any.
+   * None by default: a cross-origin browser request is refused. Credentials are never allowed.
+   */
+  corsOrigins: z.array(z.string().min(1).max(256)).max(64).default([]),
+  /**
    * Lingering close (see agent/src/http/lingering-close.ts): after answering before a request body was
    * read (413, 401, 404…), the rest of the body is read and discarded for at most `maxMs` and `maxBytes`
    * (default twice `bodyLimitBytes`), so the client reads the answer instead of a connection reset.

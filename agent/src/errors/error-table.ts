@@ -31,6 +31,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   queue_full: { status: 429, type: 'rate_limit_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
+  model_management_unavailable: { status: 501, type: 'invalid_request_error', publicMessage: 'This node cannot pull, delete or copy models yet: it serves the GGUF files it was started with (--model, --models-dir)' },
   internal_error: { status: 500, type: 'server_error', publicMessage: 'The server had an error while processing your request' },
   model_load_failed: { status: 500, type: 'server_error', publicMessage: 'The model failed to load on the serving node' },
   protocol_error: { status: 502, type: 'server_error', publicMessage: 'The node serving this model answered with a malformed response' },

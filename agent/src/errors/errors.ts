@@ -87,3 +87,10 @@ export class MissingCapabilityError extends AgentError {
     )
   }
 }
+
+/** Pulling, deleting or copying models (Ollama's model management) is not available yet. */
+export class ModelManagementUnavailableError extends AgentError {
+  constructor(what: string) {
+    super('model_management_unavailable', `${what} is not available on this node yet`)
+  }
+}

@@ -62,8 +62,12 @@ export interface CaptureResult {
 function errorOfPayload(payload: unknown, status: number): { code: string; message: string } {
   try {
     const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : ''
-    const e = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error
-    if (e && typeof e.code === 'string') return { code: e.code, message: typeof e.message === 'string' ? e.message : '' }
+    const e = (JSON.parse(text) as { error?: { code?: unknown; type?: unknown; message?: unknown } | string }).error
+    // Ollama's errors are a bare string
+    if (typeof e === 'string') return { code: `http_${status}`, message: e }
+    // OpenAI's carry a code, Anthropic's only a type
+    const code = typeof e?.code === 'string' ? e.code : typeof e?.type === 'string' ? e.type : undefined
+    if (e && code) return { code, message: typeof e.message === 'string' ? e.message : '' }
   } catch {
     // not an OpenAI error body
   }
@@ -77,7 +81,7 @@ export class RequestCapture {
   private reader?: ResponseReader
   private headAt?: number
   private firstByteAt?: number
-  private rejected?: { status: number; payload: unknown }
+  private rejected?: { status: number; payload: unknown; code?: string }
   private ended?: BodyEnd
   /** Set once `finish` ran: a request is recorded exactly once. */
   finished = false
@@ -105,9 +109,12 @@ export class RequestCapture {
     this.ended = o
   }
 
-  /** The request failed before any served response: the error handler sent `payload` with `status`. */
-  reject(status: number, payload: unknown): void {
-    this.rejected = { status, payload }
+  /**
+   * The request failed before any served response: the error handler sent `payload` with `status`.
+   * `code`: the stable error code when the body is in another API's shape (`x-llmlb-error-code`).
+   */
+  reject(status: number, payload: unknown, code?: string): void {
+    this.rejected = { status, payload, ...(code ? { code } : {}) }
   }
 
   /** The record of the request. `body` is the parsed request body, if any. */
@@ -120,7 +127,11 @@ export class RequestCapture {
     const facts: ResponseFacts | undefined = this.reader?.finish(s?.status ?? status)
     const clientGone = ctx.clientGone === true || this.ended?.clientGone === true
     const failure = this.ended?.error ? { code: 'stream_failed', message: String((this.ended.error as Error).message ?? this.ended.error) } : undefined
-    const error = s ? (facts?.error ?? failure ?? null) : errorOfPayload(this.rejected?.payload, status)
+    const rejectedError = (): { code: string; message: string } => {
+      const e = errorOfPayload(this.rejected?.payload, status)
+      return this.rejected?.code ? { ...e, code: this.rejected.code } : e
+    }
+    const error = s ? (facts?.error ?? failure ?? null) : rejectedError()
     const outcome = outcomeOf(status, error, clientGone)
     const localUsage = s?.usage && (s.usage.promptTokens > 0 || s.usage.completionTokens > 0) ? { inputTokens: s.usage.promptTokens, outputTokens: s.usage.completionTokens } : undefined
     const usage = facts?.usage ?? localUsage

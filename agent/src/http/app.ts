@@ -9,7 +9,8 @@ import type { InferenceService, Served } from '../inference/inference-service.js
 import type { ClusterModel } from '../inference/cluster-models.js'
 import type { NodeState } from '../../../mesh/src/index.js'
 import { InvalidJsonError, RouteNotFoundError } from '../errors/errors.js'
-import { renderError } from '../errors/render.js'
+import { openAiErrorOf } from '../protocols/chat-events.js'
+import { ERROR_CODE_HEADER, PORTABLE_ERROR_HEADERS } from './error-shape.js'
 import { requestIdFrom } from './request-id.js'
 import { inferenceRoutes } from './routes/v1/inference.js'
 import { responsesRoutes } from './routes/v1/responses.js'
@@ -27,6 +28,12 @@ import { keyRoutes } from './routes/keys.js'
 import { controlSyncRoutes } from './routes/control-sync.js'
 import type { AppObservability } from '../observability/index.js'
 import type { RejectedPeer } from '../node/rejected-peers.js'
+import { LLMLB_VERSION } from '../node/local-state.js'
+import { installCors } from './cors.js'
+import { installRouteDocs, openApiRoutes } from './openapi/routes.js'
+import { anthropicRoutes } from '../protocols/anthropic/routes.js'
+import { ollamaRoutes } from '../protocols/ollama/routes.js'
+import { ollamaModelRoutes } from '../protocols/ollama/models.js'
 import { DEFAULT_LINGER_MS, installLingeringClose, type LingerBounds } from './lingering-close.js'
 import type { ModelManager } from '../models/index.js'
 import { modelAdminRoutes } from './routes/models-admin.js'
@@ -63,6 +70,8 @@ export interface AppDeps {
   responses?: StoredResponses
   /** The model store (stored models, pulls, load/unload); unset in unit tests of other routes. */
   modelManager?: ModelManager
+  /** Origins whose browser pages may call the API (CORS); none by default. */
+  corsOrigins?: readonly string[]
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -100,24 +109,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
-    // an unknown route is a 404 before its body is read or parsed, whatever its content type
-    if (request.is404) throw new RouteNotFoundError(request.method, request.url)
+    // an unknown route is a 404 before its body is read or parsed, whatever its content type; a CORS
+    // preflight (OPTIONS, no route of its own) is answered by the CORS hook
+    if (request.is404 && request.method !== 'OPTIONS') throw new RouteNotFoundError(request.method, request.url)
   })
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
   })
 
   app.setErrorHandler((err, request, reply) => {
-    const r = renderError(err)
+    const r = openAiErrorOf(err)
     if (r.status >= 500) request.log.error({ err }, 'request failed')
-    void reply.status(r.status).headers(r.headers).send(r.body)
+    // the chat path's errors carry a peer's response headers: only those that mean something here stay
+    const headers = Object.fromEntries(Object.entries(r.headers).filter(([h]) => PORTABLE_ERROR_HEADERS.includes(h.toLowerCase())))
+    const shape = request.routeOptions.config?.errorShape
+    if (!shape) return void reply.status(r.status).headers(headers).send(r.body)
+    const shaped = shape(r.status, r.body)
+    // the stable code the other shape has no field for (scripts, tests and logs still see it)
+    headers[ERROR_CODE_HEADER] = r.body.error.code
+    void reply.status(shaped.status).headers(headers).send(shaped.body)
   })
   app.setNotFoundHandler((request) => {
     throw new RouteNotFoundError(request.method, request.url)
   })
 
+  installRouteDocs(app)
+
   // before any route: every route must declare its access, every request is checked against it
   await app.register(fastifyCookie)
+  // after the cookie parser (it drops a cross-origin request's session cookie), before auth and the 404s
+  installCors(app, deps.corsOrigins ?? [])
   // before auth: requests refused by auth are recorded in history too
   deps.observability?.install(app)
   installAuthHooks(app, deps.auth)
@@ -127,6 +148,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const meter = deps.auth ? (request: FastifyRequest, served: Served): Served => deps.auth?.meter(request.identity, served) ?? served : undefined
   await app.register(inferenceRoutes, { service: deps.service, meter })
   if (deps.responses) await app.register(responsesRoutes, { service: deps.service, stored: deps.responses, meter })
+  await app.register(anthropicRoutes, { service: deps.service, meter })
+  await app.register(ollamaRoutes, { service: deps.service, meter })
+  await app.register(ollamaModelRoutes, { models: deps.models })
   const nodeDeps = { self: deps.selfState, mesh: deps.mesh, rejected: deps.rejectedPeers }
   await app.register(nodeRoutes, nodeDeps)
   await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh, models: deps.modelManager && modelEvents(deps.name, deps.modelManager) })
@@ -139,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   if (deps.controlSync) await app.register(controlSyncRoutes, { handleSync: deps.controlSync })
   if (deps.observability) await app.register(deps.observability.routes)
+  await app.register(openApiRoutes, { version: LLMLB_VERSION })
   // last: it owns GET / and the SPA fallback; API paths keep their JSON 404s
   await app.register(dashboardRoutes, { root: findDashboardDist() })
   return app

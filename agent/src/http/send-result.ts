@@ -2,7 +2,7 @@
  * Writes an HttpResult to the client. If the client goes away the body iterator is closed, which
  * cancels generation (locally) or the forward stream (remotely).
  *
- * - Event streams: the head at once, then each event as it comes, respecting backpressure.
+ * - Event streams (SSE, NDJSON): the head at once, then each event as it comes, respecting backpressure.
  * - Anything else (a JSON answer, one chunk locally, a few frames when forwarded): gathered, then head
  *   and body leave in one socket write with a content-length. A response costs one write instead of
  *   three (head, chunk, chunked terminator), and a forwarded body that breaks before it is complete
@@ -18,6 +18,11 @@ import type { ResponseTap } from './response-tap.js'
 
 /** Largest non-stream body sent in one write with its head; a larger one is streamed as it comes (bytes). */
 export const SINGLE_WRITE_MAX_BYTES = 1 << 20
+
+/** Content types whose events are written as they come: SSE, and NDJSON (Ollama's streams). */
+export const STREAM_CONTENT_TYPES: readonly string[] = ['text/event-stream', 'application/x-ndjson']
+
+const isStreamType = (contentType: string): boolean => STREAM_CONTENT_TYPES.some((t) => contentType.includes(t))
 
 /** `x-llmlb-*` headers that explain where a request was served. */
 export function routeHeaders(s: Pick<Served, 'route'>): Record<string, string> {
@@ -51,9 +56,12 @@ export async function sendServed(reply: FastifyReply, served: Served, extraHeade
   const res = reply.raw
   reply.hijack()
   const status = served.result.status
-  const headers = { ...served.result.headers, ...routeHeaders(served), ...extraHeaders }
+  // headers hooks set on the reply (CORS) would be lost by the hijack: carry them over
+  const hooked: Record<string, string> = {}
+  for (const [h, v] of Object.entries(reply.getHeaders())) if (typeof v === 'string') hooked[h] = v
+  const headers = { ...hooked, ...served.result.headers, ...routeHeaders(served), ...extraHeaders }
   // until the head is written, the body is gathered here (null: streaming)
-  let gathered: (string | Uint8Array)[] | null = (headers['content-type'] ?? '').includes('text/event-stream') ? null : []
+  let gathered: (string | Uint8Array)[] | null = isStreamType(headers['content-type'] ?? '') ? null : []
   let size = 0
   const startStreaming = (): void => {
     res.writeHead(status, headers)
@@ -94,7 +102,7 @@ export async function sendServed(reply: FastifyReply, served: Served, extraHeade
     if (closed) await it.return?.()
     else if (broken) {
       const text = JSON.stringify(broken.body)
-      res.writeHead(broken.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...routeHeaders(served), ...extraHeaders })
+      res.writeHead(broken.status, { ...hooked, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...routeHeaders(served), ...extraHeaders })
       res.end(text)
     } else if (gathered !== null) {
       res.writeHead(status, { ...headers, 'content-length': size })

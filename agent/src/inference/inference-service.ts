@@ -26,14 +26,21 @@ import { HEAD_MS_HEADER, type RequestContext, type RouteInfo } from './request-c
 /** Peers tried before giving up when each fails before answering. */
 export const MAX_FORWARD_ATTEMPTS = 3
 
-export type InferenceApi = 'chat' | 'completion' | 'embeddings'
+export type InferenceApi = 'chat' | 'completion' | 'embeddings' | 'count_tokens'
 
-/** Path of each API, used when forwarding. */
+/**
+ * Path of each API, used when forwarding. `count_tokens` (a chat body's prompt size, for Anthropic's
+ * count_tokens) has no HTTP route of its own: it only travels between nodes, to the node holding the model.
+ */
 export const API_PATHS: Readonly<Record<InferenceApi, string>> = {
   chat: '/v1/chat/completions',
   completion: '/v1/completions',
-  embeddings: '/v1/embeddings'
+  embeddings: '/v1/embeddings',
+  count_tokens: '/api/internal/count-tokens'
 }
+
+/** The APIs with a public HTTP route of their own. */
+export const PUBLIC_APIS: readonly InferenceApi[] = ['chat', 'completion', 'embeddings']
 
 export interface InferenceServiceComponents {
   runtime: InferenceRuntime
@@ -76,7 +83,7 @@ export interface Served {
 
 type AnyBody = ChatCompletionRequest | CompletionRequest | EmbeddingRequest
 
-const SCHEMAS = { chat: ChatCompletionRequestSchema, completion: CompletionRequestSchema, embeddings: EmbeddingRequestSchema } as const
+const SCHEMAS = { chat: ChatCompletionRequestSchema, completion: CompletionRequestSchema, embeddings: EmbeddingRequestSchema, count_tokens: ChatCompletionRequestSchema } as const
 
 export class InferenceService {
   private readonly local: LocalExecutor
@@ -181,7 +188,9 @@ export class InferenceService {
       ? this.local.chat(body as ChatCompletionRequest, ctx)
       : api === 'completion'
         ? this.local.completion(body as CompletionRequest, ctx)
-        : this.local.embeddings(body as EmbeddingRequest, ctx))
+        : api === 'count_tokens'
+          ? this.local.countTokens(body as ChatCompletionRequest, ctx)
+          : this.local.embeddings(body as EmbeddingRequest, ctx))
     return {
       result: out.result,
       route: { servedBy: this.c.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: out.queueWaitMs },

@@ -79,6 +79,15 @@ export class LocalExecutor {
     }
   }
 
+  /** The prompt size of a chat body as this model's template and tokenizer see it: `{ input_tokens }`. No slot needed. */
+  async countTokens(body: ChatCompletionRequest, ctx: RequestContext): Promise<LocalOutcome> {
+    const m = this.model(body.model)
+    // the tools are part of the prompt the template renders
+    const tools = chatOptions(body).tools
+    const n = await this.c.runtime.countTokens(m.id, { kind: 'chat', messages: toRuntimeMessages(body), ...(tools ? { tools } : {}) }, { signal: ctx.signal })
+    return { result: jsonResult(200, { input_tokens: n }), queueWaitMs: 0, usage: { promptTokens: n, completionTokens: 0 } }
+  }
+
   private async generate(
     api: GenerationApi,
     m: ModelStatus,

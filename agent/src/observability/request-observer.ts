@@ -15,6 +15,7 @@ import { callerOf } from '../auth/identity.js'
 import { RequestCapture } from '../history/request-capture.js'
 import type { HistoryStore } from '../history/history-store.js'
 import type { ResponseTap } from '../http/response-tap.js'
+import { ERROR_CODE_HEADER } from '../http/error-shape.js'
 import type { AgentMetrics } from './metrics.js'
 
 /** Longest a response waits for its history record to commit before completing anyway (ms). */
@@ -22,6 +23,13 @@ export const COMMIT_WAIT_MS = 1000
 
 /** The `api` of each recorded POST route: the chat path's APIs and the protocols translated onto it. */
 const API_BY_PATH = new Map<string, string>([...Object.entries(API_PATHS).map(([api, path]): [string, string] => [path, api]), ['/v1/responses', 'responses']])
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The API a route's requests are recorded under in history (routes of other protocols: `anthropic`, `ollama`). */
+    historyApi?: string
+  }
+}
 
 export interface RequestObserverDeps {
   /** This node's name (the ingress node of every record). */
@@ -72,7 +80,7 @@ export function installRequestObserver(app: FastifyInstance, deps: RequestObserv
   }
 
   app.addHook('onRequest', async (request) => {
-    const api = request.method === 'POST' ? API_BY_PATH.get(request.routeOptions.url ?? '') : undefined
+    const api = request.method === 'POST' ? (API_BY_PATH.get(request.routeOptions.url ?? '') ?? request.routeOptions.config?.historyApi) : undefined
     if (!api) return
     const cap = new RequestCapture({
       id: request.id,
@@ -100,7 +108,8 @@ export function installRequestObserver(app: FastifyInstance, deps: RequestObserv
   app.addHook('onSend', async (request, reply, payload) => {
     const cap = captures.get(request)
     if (cap && !cap.finished) {
-      cap.reject(reply.statusCode, payload)
+      const code = reply.getHeader(ERROR_CODE_HEADER)
+      cap.reject(reply.statusCode, payload, typeof code === 'string' ? code : undefined)
       await record(request, cap)
     }
     return payload

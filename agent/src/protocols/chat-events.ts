@@ -161,14 +161,16 @@ export async function collectChat(chunks: AsyncIterable<ChatChunk>): Promise<Col
   return out
 }
 
-async function drain(body: AsyncIterable<string | Uint8Array>): Promise<string> {
+/** The whole body as text. */
+export async function drain(body: AsyncIterable<string | Uint8Array>): Promise<string> {
   const decoder = new TextDecoder()
   let text = ''
   for await (const piece of body) text += typeof piece === 'string' ? piece : decoder.decode(piece, { stream: true })
   return text
 }
 
-function errorBodyOf(text: string, status: number): OpenAiErrorBody {
+/** The OpenAI error body in `text`, or a generic one for `status` when it is not one. */
+export function errorBodyOf(text: string, status: number): OpenAiErrorBody {
   try {
     const e = (JSON.parse(text) as Partial<OpenAiErrorBody>).error
     if (e && typeof e.message === 'string') return { error: { message: e.message, type: e.type ?? 'server_error', param: e.param ?? null, code: e.code ?? `http_${status}` } }

@@ -17,7 +17,7 @@ export interface RoutingInput extends RoutingTask {
   prefixHashes: string[]
 }
 
-export function routingInput(api: 'chat' | 'completion' | 'embeddings', body: ChatCompletionRequest | CompletionRequest | EmbeddingRequest): RoutingInput {
+export function routingInput(api: 'chat' | 'completion' | 'embeddings' | 'count_tokens', body: ChatCompletionRequest | CompletionRequest | EmbeddingRequest): RoutingInput {
   if (api === 'embeddings') {
     const b = body as EmbeddingRequest
     const chars = (Array.isArray(b.input) ? b.input : [b.input]).reduce((n, s) => n + s.length, 0)
@@ -34,6 +34,8 @@ export function routingInput(api: 'chat' | 'completion' | 'embeddings', body: Ch
     }
   }
   const b = body as ChatCompletionRequest
+  // counting tokens needs only the model (its tokenizer and template), and produces nothing
+  if (api === 'count_tokens') return { needs: [{ key: 'chat', label: 'chat' }], expectedTokens: 1, promptTokens: 1, prefixHashes: [] }
   const n = chatNeeds(b)
   const needs: RoutingInput['needs'] = [{ key: 'chat', label: 'chat' }]
   if (n.vision) needs.push({ key: 'vision', label: 'image inputs (vision)' })

@@ -33,6 +33,8 @@ describe('dashboard app', () => {
     await vi.waitFor(() => expect(m?.byTestId('sidebar')).not.toBeNull())
     expect(m.byTestId('nav-cluster')).not.toBeNull()
     expect(m.byTestId('nav-admin')).toBeNull()
+    // the API reference is the node's own page, for every signed-in user
+    expect(m.byTestId('nav-api-docs')?.getAttribute('href')).toBe('/docs')
     expect(m.byTestId('forbidden')).not.toBeNull()
     expect(m.byTestId('admin-page')).toBeNull()
     expect(app.f.calls.some((c) => c.url.startsWith('/api/keys'))).toBe(false)

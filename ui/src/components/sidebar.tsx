@@ -1,4 +1,4 @@
-/** Left navigation: the entries this user may see. */
+/** Left navigation: the entries this user may see, and the node's API reference. */
 import { A } from '@solidjs/router'
 import { For } from 'solid-js'
 import type { NavItem } from '../lib/nav.js'
@@ -20,6 +20,14 @@ export function Sidebar(props: { items: NavItem[] }) {
             </li>
           )}
         </For>
+      </ul>
+      {/* a page the node serves itself (from /openapi.json), not a dashboard route */}
+      <ul class="sidebar-foot">
+        <li>
+          <a href="/docs" data-testid="nav-api-docs">
+            API reference
+          </a>
+        </li>
       </ul>
     </nav>
   )

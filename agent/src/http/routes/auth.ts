@@ -41,7 +41,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     return u
   }
 
-  app.post('/api/auth/login', { config: { access: 'public' } }, async (request, reply) => {
+  app.post('/api/auth/login', { config: { access: 'public', openapi: { summary: 'Sign in to the dashboard (session cookie and CSRF token)', body: LoginBodySchema } } }, async (request, reply) => {
     ensureOn()
     const body = parseBody(LoginBodySchema, request.body)
     const { token, session, user } = await login(auth, body.username, body.password, request.ip)
@@ -50,20 +50,20 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     return sessionBody(user, session.csrfToken)
   })
 
-  app.post('/api/auth/logout', { config: { access: { role: 'viewer', pendingPassword: true } } }, async (request, reply) => {
+  app.post('/api/auth/logout', { config: { access: { role: 'viewer', pendingPassword: true }, openapi: { summary: 'End the dashboard session' } } }, async (request, reply) => {
     ensureOn()
     if (request.sessionToken) auth.sessions.delete(request.sessionToken)
     reply.clearCookie(SESSION_COOKIE, { path: '/' })
     return reply.status(204).send()
   })
 
-  app.get('/api/auth/me', { config: { access: { role: 'viewer', pendingPassword: true } } }, async (request) => {
+  app.get('/api/auth/me', { config: { access: { role: 'viewer', pendingPassword: true }, openapi: { summary: 'The signed-in user' } } }, async (request) => {
     ensureOn()
     const session = request.sessionToken ? auth.sessions.get(request.sessionToken) : undefined
     return sessionBody(currentUser(request), session?.csrfToken ?? '')
   })
 
-  app.post('/api/auth/password', { config: { access: { role: 'viewer', pendingPassword: true } } }, async (request) => {
+  app.post('/api/auth/password', { config: { access: { role: 'viewer', pendingPassword: true }, openapi: { summary: 'Change your password', body: PasswordBodySchema } } }, async (request) => {
     ensureOn()
     const body = parseBody(PasswordBodySchema, request.body)
     const user = await changeOwnPassword(auth, request.identity ?? { kind: 'anonymous', via: 'none', scopes: [] }, request.sessionToken, body.currentPassword, body.newPassword)
@@ -72,5 +72,5 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     return sessionBody(user, session?.csrfToken ?? '')
   })
 
-  app.get('/api/auth/scopes', { config: { access: { role: 'viewer', pendingPassword: true } } }, async () => ({ scopes: SCOPES, roles: ROLE_SCOPES }))
+  app.get('/api/auth/scopes', { config: { access: { role: 'viewer', pendingPassword: true }, openapi: { summary: 'The scopes of API keys and of each role' } } }, async () => ({ scopes: SCOPES, roles: ROLE_SCOPES }))
 }

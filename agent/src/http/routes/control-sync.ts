@@ -11,5 +11,5 @@ export interface ControlSyncRouteDeps {
 }
 
 export async function controlSyncRoutes(app: FastifyInstance, deps: ControlSyncRouteDeps): Promise<void> {
-  app.post(CONTROL_SYNC_PATH, { config: { access: 'mesh' } }, async (request) => deps.handleSync(request.body))
+  app.post(CONTROL_SYNC_PATH, { config: { access: 'mesh', openapi: { summary: 'Control-plane anti-entropy between nodes (mesh only)', hidden: true } } }, async (request) => deps.handleSync(request.body))
 }

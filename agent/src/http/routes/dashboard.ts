@@ -105,6 +105,6 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
     return notFound(reply)
   }
 
-  app.get('/', { config: { access: 'public' } }, handler)
-  app.get('/*', { config: { access: 'public' } }, handler)
+  app.get('/', { config: { access: 'public', openapi: { summary: 'The dashboard' } } }, handler)
+  app.get('/*', { config: { access: 'public', openapi: { summary: "The dashboard's files and pages", hidden: true } } }, handler)
 }

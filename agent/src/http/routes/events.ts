@@ -36,7 +36,7 @@ export interface EventRouteDeps {
 const MESH_EVENTS = ['peer:join', 'peer:update', 'peer:suspect', 'peer:dead', 'peer:leave'] as const
 
 export async function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): Promise<void> {
-  app.get('/api/events', { config: { access: { scope: 'nodes:read' } } }, async (request, reply) => {
+  app.get('/api/events', { config: { access: { scope: 'nodes:read' }, openapi: { summary: 'Live cluster state (server-sent events)' } } }, async (request, reply) => {
     // HEAD (auto-exposed for GET): headers only, never a stream that would hang the client
     if (request.method === 'HEAD') return reply.headers(SSE_HEADERS).send()
     reply.hijack()

@@ -25,7 +25,7 @@ export interface HistoryRouteDeps {
   peers?: ClusterPeers
 }
 
-const ACCESS = { config: { access: { scope: 'history:read' } } } as const
+const access = { scope: 'history:read' } as const
 
 const FILTER_KEYS = ['model', 'node', 'key', 'status', 'from', 'to', 'q'] as const
 
@@ -51,7 +51,7 @@ export function nodesFields(self: string, fan: FanOut<unknown> | undefined): Rec
 }
 
 export async function historyRoutes(app: FastifyInstance, deps: HistoryRouteDeps): Promise<void> {
-  app.get('/api/history', ACCESS, async (request) => {
+  app.get('/api/history', { config: { access, openapi: { summary: 'Request history, paginated and filtered (this node or the cluster)', query: HistoryListParams } } }, async (request) => {
     const p = parseBody(HistoryListParams, request.query)
     const limit = p.limit ?? p.per_page
     const offset = p.offset ?? (p.page - 1) * limit
@@ -80,7 +80,7 @@ export async function historyRoutes(app: FastifyInstance, deps: HistoryRouteDeps
     }
   })
 
-  app.get('/api/history/export', ACCESS, async (request, reply) => {
+  app.get('/api/history/export', { config: { access, openapi: { summary: 'Export history as JSON lines or CSV', query: HistoryExportParams } } }, async (request, reply) => {
     const p = parseBody(HistoryExportParams, request.query)
     const now = Date.now()
     const stamp = new Date(now).toISOString().replace(/[:.]/g, '-')
@@ -113,7 +113,7 @@ export async function historyRoutes(app: FastifyInstance, deps: HistoryRouteDeps
     return reply.send(Readable.from(exportChunks(opened.records, p.format)))
   })
 
-  app.get('/api/history/:id', ACCESS, async (request) => {
+  app.get('/api/history/:id', { config: { access, openapi: { summary: 'One request of history, with its bodies', query: ScopeParams } } }, async (request) => {
     const { id } = request.params as { id: string }
     const { scope } = parseBody(ScopeParams, request.query)
     const local: HistoryDetail | undefined = deps.store.get(id)

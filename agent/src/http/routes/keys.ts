@@ -15,9 +15,9 @@ const access = { scope: 'keys:manage' } as const
 export async function keyRoutes(app: FastifyInstance, deps: KeyRouteDeps): Promise<void> {
   const { auth } = deps
 
-  app.get('/api/keys', { config: { access } }, async () => ({ object: 'list', data: auth.keys.list().map((k) => publicKey(k, auth.now())) }))
+  app.get('/api/keys', { config: { access, openapi: { summary: 'List API keys (never the keys themselves)' } } }, async () => ({ object: 'list', data: auth.keys.list().map((k) => publicKey(k, auth.now())) }))
 
-  app.post('/api/keys', { config: { access } }, async (request, reply) => {
+  app.post('/api/keys', { config: { access, openapi: { summary: 'Create an API key (shown once)', body: CreateKeyBodySchema } } }, async (request, reply) => {
     const body = parseBody(CreateKeyBodySchema, request.body)
     const { record, key } = await createKey(auth, request.identity ?? ANONYMOUS, body)
     request.log.info({ keyId: record.id, name: record.name, scopes: record.scopes, by: request.identity?.name }, 'API key created')
@@ -25,7 +25,7 @@ export async function keyRoutes(app: FastifyInstance, deps: KeyRouteDeps): Promi
     return reply.status(201).send({ ...publicKey(record, auth.now()), key })
   })
 
-  app.delete<{ Params: { id: string } }>('/api/keys/:id', { config: { access } }, async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/keys/:id', { config: { access, openapi: { summary: 'Revoke an API key' } } }, async (request, reply) => {
     const rec = await revokeKey(auth, request.params.id)
     request.log.info({ keyId: rec.id, name: rec.name, by: request.identity?.name }, 'API key revoked')
     return reply.status(204).send()

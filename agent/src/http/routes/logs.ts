@@ -21,7 +21,7 @@ export interface LogRouteDeps {
 }
 
 export async function logRoutes(app: FastifyInstance, deps: LogRouteDeps): Promise<void> {
-  app.get('/api/nodes/:id/logs', { config: { access: { scope: 'logs:read' } } }, async (request, reply) => {
+  app.get('/api/nodes/:id/logs', { config: { access: { scope: 'logs:read' }, openapi: { summary: "A node's recent log lines (any node, through the mesh)", query: LogParams } } }, async (request, reply) => {
     const { id } = request.params as { id: string }
     const p = parseBody(LogParams, request.query)
     if (id === 'self' || id === deps.nodeName || id === deps.mesh?.peerId()) {

@@ -37,5 +37,5 @@ export function nodesBody(deps: NodeRouteDeps): { object: 'list'; data: Record<s
 }
 
 export async function nodeRoutes(app: FastifyInstance, deps: NodeRouteDeps): Promise<void> {
-  app.get('/api/nodes', { config: { access: { scope: 'nodes:read' } } }, async () => nodesBody(deps))
+  app.get('/api/nodes', { config: { access: { scope: 'nodes:read' }, openapi: { summary: 'The nodes of the cluster as this node sees them' } } }, async () => nodesBody(deps))
 }

@@ -25,7 +25,7 @@ export function toPeriod(by: StatsBy, v: string | undefined): string | undefined
 }
 
 export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): Promise<void> {
-  app.get('/api/stats/tokens', { config: { access: { scope: 'history:read' } } }, async (request) => {
+  app.get('/api/stats/tokens', { config: { access: { scope: 'history:read' }, openapi: { summary: 'Token statistics by model, key and node, per day or month', query: TokenStatsParams } } }, async (request) => {
     const p = parseBody(TokenStatsParams, request.query)
     const q = { by: p.by, group: p.group, from: toPeriod(p.by, p.from), to: toPeriod(p.by, p.to) }
     const local = deps.stats().query(q)

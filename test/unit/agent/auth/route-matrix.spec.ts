@@ -127,7 +127,8 @@ async function statusOf(method: string, url: string, headers: Record<string, str
   const timer = setTimeout(() => ac.abort(new Error(`${method} ${url} did not answer`)), 5_000)
   const res = await fetch(`${base}${concrete(url)}`, { method, headers, signal: ac.signal }).finally(() => clearTimeout(timer))
   let code: string | undefined
-  if ((res.status === 401 || res.status === 403) && method !== 'HEAD') code = ((await res.json()) as { error: { code: string } }).error.code
+  // Anthropic and Ollama routes answer in their own shape, with the code in a header
+  if ((res.status === 401 || res.status === 403) && method !== 'HEAD') code = ((await res.json()) as { error: { code?: string } }).error.code ?? res.headers.get('x-llmlb-error-code') ?? undefined
   ac.abort() // SSE and streams stay open otherwise
   return { status: res.status, code }
 }
@@ -137,9 +138,9 @@ describe('route × credential matrix', () => {
     const table = f.app.accessTable
     expect(table.length).toBeGreaterThan(15)
     const has = (m: string, u: string): boolean => table.some((r) => r.method === m && r.url === u)
-    for (const [m, u] of [['GET', '/health'], ['GET', '/ready'], ['POST', '/api/auth/login'], ['GET', '/api/keys'], ['POST', '/v1/chat/completions'], ['GET', '/*'], ['POST', '/api/internal/control/sync']]) expect(has(m as string, u as string), `${m} ${u}`).toBe(true)
+    for (const [m, u] of [['GET', '/health'], ['GET', '/ready'], ['POST', '/api/auth/login'], ['GET', '/api/keys'], ['POST', '/v1/chat/completions'], ['GET', '/*'], ['POST', '/api/internal/control/sync'], ['POST', '/v1/messages'], ['POST', '/api/chat'], ['GET', '/api/tags']]) expect(has(m as string, u as string), `${m} ${u}`).toBe(true)
     expect(table.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual(
-      ['GET /', 'GET /*', 'GET /health', 'GET /ready', 'HEAD /', 'HEAD /*', 'HEAD /health', 'HEAD /ready', 'POST /api/auth/login'].sort()
+      ['GET /', 'GET /*', 'GET /docs', 'GET /health', 'GET /openapi.json', 'GET /ready', 'HEAD /', 'HEAD /*', 'HEAD /docs', 'HEAD /health', 'HEAD /openapi.json', 'HEAD /ready', 'POST /api/auth/login'].sort()
     )
   })
 

@@ -68,6 +68,19 @@ describe('RequestCapture', () => {
     expect(cap.finished).toBe(true)
   })
 
+  it('reads the error of an Anthropic (type) or Ollama (bare string) error body', () => {
+    const a = capture({ api: 'anthropic' }).cap
+    a.reject(401, JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'No valid API key' } }))
+    expect(a.finish({ body: undefined, apiKeyId: null }).record).toMatchObject({ api: 'anthropic', status: 401, error: { code: 'authentication_error', message: 'No valid API key' } })
+    const o = capture({ api: 'ollama' }).cap
+    o.reject(404, JSON.stringify({ error: "The model 'x' does not exist" }))
+    expect(o.finish({ body: { model: 'x' }, apiKeyId: null }).record).toMatchObject({ api: 'ollama', status: 404, error: { code: 'http_404', message: "The model 'x' does not exist" } })
+    // the stable code, when the error handler gave it (x-llmlb-error-code), wins
+    const k = capture({ api: 'ollama' }).cap
+    k.reject(404, JSON.stringify({ error: "The model 'x' does not exist" }), 'model_not_found')
+    expect(k.finish({ body: { model: 'x' }, apiKeyId: null }).record.error).toEqual({ code: 'model_not_found', message: "The model 'x' does not exist" })
+  })
+
   it('a client gone while queued is aborted (499)', () => {
     const { cap } = capture()
     cap.reject(499, JSON.stringify({ error: { message: 'gone', type: 'invalid_request_error', param: null, code: 'aborted' } }))

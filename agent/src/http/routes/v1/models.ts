@@ -23,8 +23,8 @@ const toOpenAi = (m: ClusterModel): Record<string, unknown> => ({
 })
 
 export async function modelRoutes(app: FastifyInstance, deps: ModelRouteDeps): Promise<void> {
-  app.get('/v1/models', { config: { access: { scope: 'models:read' } } }, async () => ({ object: 'list', data: deps.models().map(toOpenAi) }))
-  app.get<{ Params: { id: string } }>('/v1/models/:id', { config: { access: { scope: 'models:read' } } }, async (request) => {
+  app.get('/v1/models', { config: { access: { scope: 'models:read' }, openapi: { summary: "The cluster's models" } } }, async () => ({ object: 'list', data: deps.models().map(toOpenAi) }))
+  app.get<{ Params: { id: string } }>('/v1/models/:id', { config: { access: { scope: 'models:read' }, openapi: { summary: 'One model of the cluster' } } }, async (request) => {
     const m = deps.models().find((x) => x.id === request.params.id)
     if (!m) throw new UnknownModelError(request.params.id)
     return toOpenAi(m)

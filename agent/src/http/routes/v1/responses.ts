@@ -11,7 +11,7 @@ import { callerOf } from '../../../auth/identity.js'
 import { clientGoneSignal } from '../../request-signal.js'
 import { sendServed } from '../../send-result.js'
 import { parseBody } from '../../schemas/parse-body.js'
-import '../../route-openapi.js'
+import '../../openapi/route-doc.js'
 import { openAiErrorOf } from '../../../protocols/chat-events.js'
 import { serveResponse } from '../../../protocols/responses/serve-response.js'
 import { INTERNAL_ITEMS_PATH, INTERNAL_RESPONSE_PATH, StoredResponses } from '../../../protocols/responses/stored-responses.js'
@@ -76,9 +76,9 @@ export async function responsesRoutes(app: FastifyInstance, deps: ResponsesRoute
     return inputItemsPage(stored.local(request.params.id, request.identity).input, query)
   })
 
-  app.get<ById>(INTERNAL_RESPONSE_PATH, { config: { access: 'mesh', openapi: { summary: 'A stored response with its conversation, for a peer (mesh only)' } } }, async (request) => stored.local(request.params.id, request.identity))
+  app.get<ById>(INTERNAL_RESPONSE_PATH, { config: { access: 'mesh', openapi: { summary: 'A stored response with its conversation, for a peer (mesh only)', hidden: true } } }, async (request) => stored.local(request.params.id, request.identity))
 
-  app.post(INTERNAL_ITEMS_PATH, { config: { access: 'mesh', openapi: { body: ItemLookupSchema, summary: 'Output items of stored responses, for a peer resolving item_reference (mesh only)' } } }, async (request) => ({
+  app.post(INTERNAL_ITEMS_PATH, { config: { access: 'mesh', openapi: { body: ItemLookupSchema, summary: 'Output items of stored responses, for a peer resolving item_reference (mesh only)', hidden: true } } }, async (request) => ({
     items: stored.localItems(parseBody(ItemLookupSchema, request.body).ids, request.identity)
   }))
 }
