@@ -18,3 +18,5 @@ export {
   TPS_EMA_ALPHA
 } from './constants.js'
 export { capabilitiesOf, EMBEDDING_ONLY_ARCHITECTURES } from './model-capabilities.js'
+/** The zod schema of a model's capabilities (the runtime's wire type; the model store keeps the same). */
+export { modelCapabilitiesSchema } from './protocol.js'

@@ -3,6 +3,7 @@
  * header) and the state of a pull. zod is their single source; the LMDB store safeParses what it reads.
  */
 import { z } from 'zod'
+import { modelCapabilitiesSchema } from '../../../native-runtime/src/index.js'
 
 /** Where a stored model came from. */
 export const ModelSourceSchema = z.discriminatedUnion('kind', [
@@ -12,14 +13,6 @@ export const ModelSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('hf'), repo: z.string(), revision: z.string(), endpoint: z.string() })
 ])
 export type ModelSource = z.infer<typeof ModelSourceSchema>
-
-export const ModelCapabilitiesSchema = z.object({
-  chat: z.boolean(),
-  completion: z.boolean(),
-  embeddings: z.boolean(),
-  tools: z.boolean(),
-  vision: z.boolean()
-})
 
 /** One stored model: its files and what its GGUF header says. */
 export const ModelRecordSchema = z.object({
@@ -40,7 +33,7 @@ export const ModelRecordSchema = z.object({
   quantization: z.string(),
   /** `tokenizer.chat_template` of the GGUF, null when it has none (the runtime's fallback applies). */
   chatTemplate: z.string().nullable(),
-  capabilities: ModelCapabilitiesSchema,
+  capabilities: modelCapabilitiesSchema,
   /** KV cache bytes per token of context (f16 keys and values of every layer), for the memory estimate. */
   kvBytesPerToken: z.number().nonnegative().default(0),
   /** Bytes of every file together. */
