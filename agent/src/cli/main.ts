@@ -5,8 +5,7 @@
 import { Command, Option } from 'commander'
 import { LLMLB_VERSION } from '../node/local-state.js'
 
-// commander passes each verb its own arguments
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// commander passes each verb its own arguments, so an action takes any
 type Action = (...args: any[]) => void | Promise<void>
 /**
  * A verb's action, its module imported only when the verb runs: `llmlb --version`, `--help` or
