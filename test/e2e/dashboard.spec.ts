@@ -145,6 +145,9 @@ describe('dashboard in Chromium against a real cluster', () => {
     await byTestId(page, 'playground-model').locator('option[value="model-b"]').waitFor({ state: 'attached' })
     await byTestId(page, 'playground-model').selectOption('model-b')
     await byTestId(page, 'playground-max-tokens').fill('12')
+    // greedy: the random-weight model's answer is then the same every run (sampled, it was now and then
+    // only whitespace)
+    await byTestId(page, 'playground-temperature').fill('0')
     await byTestId(page, 'playground-prompt').fill('Say hello')
     const answered = page.waitForResponse((r) => r.url().endsWith('/v1/chat/completions'))
     await byTestId(page, 'playground-send').click()
