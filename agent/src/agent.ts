@@ -18,6 +18,7 @@ import { buildApp } from './http/app.js'
 import { DataDirLock } from './node/data-dir-lock.js'
 import { discoverModels } from './node/model-sources.js'
 import { buildLocalState } from './node/local-state.js'
+import { BackendRegistry } from './backends/index.js'
 import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.js'
 import { RejectedPeers } from './node/rejected-peers.js'
 import { createForwardHandler } from './node/forward-handler.js'
@@ -66,6 +67,8 @@ export class Agent {
   private started = false
   private readonly startedAt = Date.now()
   private readonly firstSeen = new Map<string, number>()
+  /** Engines and cloud providers this node fronts (filled in by their managers). */
+  readonly backends = new BackendRegistry()
   private url = ''
   private advertisedUrl = ''
   /** Marks requests this process injects on behalf of a peer (see node/peer-api.ts). */
@@ -168,9 +171,10 @@ export class Agent {
       rejectedPeers.record(address, reason, direction)
     })
 
-    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name) })
+    const backends = this.backends
+    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends })
     this.service = service
-    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts())
+    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts())
     const resolveModel = autoResolver({ nodeName: cfg.name, models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, autoPull: cfg.autoPull, logger: log })
     const selfState = () =>
       buildLocalState({
@@ -181,7 +185,8 @@ export class Agent {
         startedAt: this.startedAt,
         leaving: () => this.leaving,
         prefixes: () => service.digest.snapshot(),
-        stored: () => modelManager.loads.adverts()
+        stored: () => modelManager.loads.adverts(),
+        backends: () => backends.adverts()
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.
@@ -252,6 +257,7 @@ export class Agent {
     await this.lock.update({ port, host: cfg.host, url: this.url })
 
     runtime.addEventListener('models:change', publish)
+    backends.onChange(publish)
     // load changes the moment a slot is taken or freed; the mesh coalesces the adverts
     this.admission.onChange = publish
     this.publishTimer = setInterval(publish, 1000)

@@ -18,11 +18,13 @@ export interface ClusterModel {
   storedOn?: string[]
   /** Created time (s) reported to OpenAI clients: when this node first saw the model. */
   created: number
+  /** Engines or cloud providers that serve it (`ollama`, `cloud:anthropic`…); absent for native models. */
+  engines?: string[]
 }
 
-export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined, nodeName: string, firstSeen: Map<string, number>, localStored: () => ModelAdvert[] = () => []): ClusterModel[] {
+export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined, nodeName: string, firstSeen: Map<string, number>, localStored: () => ModelAdvert[] = () => [], localBackends: () => ModelAdvert[] = () => []): ClusterModel[] {
   const byId = new Map<string, ClusterModel>()
-  const add = (id: string, node: string, caps: ModelCapabilities, ctx: number, quant: string, size: number, loaded = true): void => {
+  const add = (id: string, node: string, caps: ModelCapabilities, ctx: number, quant: string, size: number, loaded = true, engine?: string): void => {
     let m = byId.get(id)
     if (!m) {
       if (!firstSeen.has(id)) firstSeen.set(id, Math.floor(Date.now() / 1000))
@@ -32,12 +34,14 @@ export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined,
     const list = loaded ? m.nodes : (m.storedOn ??= [])
     if (!list.includes(node)) list.push(node)
     for (const k of Object.keys(caps) as (keyof ModelCapabilities)[]) m.capabilities[k] ||= caps[k]
+    if (engine && !(m.engines ??= []).includes(engine)) m.engines.push(engine)
   }
   for (const m of runtime.models()) if (m.state === 'loaded') add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes)
   for (const p of mesh?.peers() ?? []) {
     if (p.status !== 'alive' || p.state.status !== 'alive') continue
-    for (const m of p.state.models) add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, m.loaded)
+    for (const m of p.state.models) add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, m.loaded, m.engine)
   }
+  for (const m of localBackends()) add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, true, m.engine)
   for (const m of localStored()) add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, false)
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id))
 }

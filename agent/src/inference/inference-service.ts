@@ -12,7 +12,7 @@ import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from 
 import { parseBody } from '../http/schemas/parse-body.js'
 import { UnknownModelError, UpstreamError } from '../errors/errors.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
-import { localCandidate, peerCandidates, storedLocalCandidate, type Candidate, type StoredModelFacts } from '../scheduler/candidates.js'
+import { backendCandidate, localCandidate, peerCandidates, storedLocalCandidate, type Candidate, type StoredModelFacts } from '../scheduler/candidates.js'
 import { createRanker, type Ranker, type RoutingPolicy } from '../scheduler/baseline-policies.js'
 import { InflightTracker, type Reservation } from '../scheduler/inflight-tracker.js'
 import { PrefixDigest } from '../scheduler/prefix-digest.js'
@@ -22,6 +22,7 @@ import type { HttpResult } from './http-result.js'
 import { LocalExecutor } from './local-executor.js'
 import { chatOptions } from '../structured/chat-options.js'
 import { HEAD_MS_HEADER, type RequestContext, type RouteInfo } from './request-context.js'
+import type { BackendRegistry } from '../backends/index.js'
 
 /** Peers tried before giving up when each fails before answering. */
 export const MAX_FORWARD_ATTEMPTS = 3
@@ -61,6 +62,8 @@ export interface InferenceServiceComponents {
    * undefined leaves the name as is. May throw (a pull started by `--auto-pull` answers 503).
    */
   resolveModel?: (name: string) => string | undefined
+  /** Engines and cloud providers this node fronts; their models are served here like native ones. */
+  backends?: BackendRegistry
 }
 
 /** The load policy as the request path sees it (implemented by the model manager). */
@@ -104,7 +107,9 @@ export class InferenceService {
   private holders(model: string, task: RoutingInput): Candidate[] {
     const all: Candidate[] = []
     const m = this.c.runtime.models().find((x) => x.id === model && x.state === 'loaded')
+    const viaBackend = m ? undefined : this.c.backends?.find(model)
     if (m) all.push(localCandidate(this.c.nodeName, m, this.c.admission.stats(model), this.digest.get(model), task.prefixHashes))
+    else if (viaBackend) all.push(backendCandidate(this.c.nodeName, viaBackend.model, this.digest.get(model), task.prefixHashes))
     else {
       const cold = this.c.coldModels?.stored(model)
       if (cold) all.push(storedLocalCandidate(this.c.nodeName, cold))
@@ -176,6 +181,12 @@ export class InferenceService {
   }
 
   private async serveLocal(api: InferenceApi, body: AnyBody, ctx: RequestContext, reason: string, stream: boolean, task: RoutingInput): Promise<Served> {
+    const viaBackend = this.c.runtime.models().some((m) => m.id === body.model && m.state === 'loaded') ? undefined : this.c.backends?.find(body.model)
+    if (viaBackend) {
+      this.digest.record(body.model, task.prefixHashes)
+      const out = await viaBackend.backend.serve(api, body as AnyBody & Record<string, unknown>, ctx)
+      return { result: out.result, route: { servedBy: this.c.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: out.queueWaitMs }, model: body.model, stream, ...(out.usage ? { usage: out.usage } : {}) }
+    }
     const cold = this.c.coldModels
     if (cold) {
       // chosen while stored but not loaded (here, or by a peer from our advert): load it first

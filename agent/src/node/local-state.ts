@@ -21,6 +21,8 @@ export interface LocalStateSources {
   prefixes?: () => Record<string, string[]>
   /** Models stored here but not loaded, advertised with `loaded: false` and their cold-load estimate. */
   stored?: () => ModelAdvert[]
+  /** Models served by this node's engines and cloud providers (see BackendRegistry.adverts). */
+  backends?: () => ModelAdvert[]
 }
 
 /** Models in one advert (the schema's bound): loaded ones come first. */
@@ -49,7 +51,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
         tokensPerSecond: Math.round(m.tokensPerSecond * 10) / 10,
         avgServiceMs: q.avgServiceMs
       }
-    }), ...(s.stored?.() ?? [])].slice(0, MAX_ADVERTISED_MODELS),
+    }), ...(s.backends?.() ?? []), ...(s.stored?.() ?? [])].slice(0, MAX_ADVERTISED_MODELS),
     cpu: { cores: availableParallelism(), load1: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
     memory: { totalBytes: totalmem(), freeBytes: freemem() },
     gpus: [],

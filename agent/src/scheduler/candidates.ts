@@ -7,6 +7,7 @@ import type { ModelCapabilities, ModelStatus } from '../../../native-runtime/src
 import type { PeerView } from '../../../mesh/src/index.js'
 import type { AdmissionStats } from './admission-queue.js'
 import { prefixMatch } from './prefix-digest.js'
+import type { BackendModel } from '../backends/index.js'
 
 /** One node that holds a model, with the figures selection needs. */
 export interface Candidate {
@@ -30,6 +31,8 @@ export interface Candidate {
   avgServiceMs?: number
   /** Expected load time when not loaded (ms); undefined: selection's COLD_LOAD_MS. */
   coldLoadMs?: number
+  /** Set when a backend (engine or cloud provider) serves the model there, not the native runtime. */
+  engine?: string
 }
 
 /** A model stored on this node but not loaded: loaded on demand if chosen. */
@@ -42,6 +45,24 @@ export interface StoredModelFacts {
 
 export function storedLocalCandidate(nodeName: string, s: StoredModelFacts): Candidate {
   return { target: 'self', nodeName, slotsTotal: s.slotsTotal, load: 0, tokensPerSecond: 0, capabilities: s.capabilities, contextLength: s.contextLength, loaded: false, prefixMatch: 0, stateAgeMs: 0, coldLoadMs: s.coldLoadMs }
+}
+
+/** This node, serving the model through one of its backends (an engine or a cloud provider). */
+export function backendCandidate(nodeName: string, m: BackendModel, digest: readonly string[], hashes: string[]): Candidate {
+  return {
+    target: 'self',
+    nodeName,
+    slotsTotal: m.slotsTotal,
+    load: m.slotsBusy + m.queueDepth,
+    tokensPerSecond: m.tokensPerSecond,
+    capabilities: m.capabilities,
+    contextLength: m.contextLength,
+    loaded: true,
+    prefixMatch: prefixMatch(hashes, digest),
+    stateAgeMs: 0,
+    avgServiceMs: m.avgServiceMs,
+    engine: m.engine
+  }
 }
 
 export function localCandidate(nodeName: string, m: ModelStatus, q: AdmissionStats, digest: readonly string[], hashes: string[]): Candidate {
@@ -82,7 +103,8 @@ export function peerCandidates(model: string, peers: PeerView[], now: number, ha
       prefixMatch: prefixMatch(hashes, p.state.prefixes[model]),
       stateAgeMs: Math.max(0, now - p.lastSeen),
       avgServiceMs: m.avgServiceMs,
-      ...(m.coldLoadMs === undefined ? {} : { coldLoadMs: m.coldLoadMs })
+      ...(m.coldLoadMs === undefined ? {} : { coldLoadMs: m.coldLoadMs }),
+      ...(m.engine === undefined ? {} : { engine: m.engine })
     })
   }
   return out

@@ -34,7 +34,12 @@ export const ModelAdvertSchema = z.object({
    * Expected time to load the model when `loaded` is false (ms): a stored model the node loads on
    * demand, estimated from its size and the node's measured disk speed. Optional (older agents omit it).
    */
-  coldLoadMs: z.number().nonnegative().max(3_600_000).optional()
+  coldLoadMs: z.number().nonnegative().max(3_600_000).optional(),
+  /**
+   * Set when the model is served by a backend of the node rather than its native runtime: an engine
+   * kind on the box (`ollama`, `vllm`, `llama.cpp`…) or `cloud:<provider>`. Optional (older agents omit it).
+   */
+  engine: z.string().min(1).max(64).optional()
 })
 export type ModelAdvert = z.infer<typeof ModelAdvertSchema>
 

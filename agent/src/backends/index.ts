@@ -1,0 +1,2 @@
+export type { BackendApi, BackendModel, BackendOutcome, ModelBackend } from './model-backend.js'
+export { BackendRegistry } from './registry.js'
