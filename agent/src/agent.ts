@@ -191,12 +191,19 @@ export class Agent {
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.
     let pendingPublish: NodeJS.Timeout | undefined
+    // a state equal to the last one set is not set again: marking it changed would gossip an advert per
+    // coalesce window (10/s) where heartbeats (2/s) carry it, and every advert is signed and checked
+    let lastState = ''
     const publish = (): void => {
       if (pendingPublish) return
       pendingPublish = setTimeout(() => {
         pendingPublish = undefined
         try {
-          mesh.setLocalState(selfState())
+          const state = selfState()
+          const text = JSON.stringify(state)
+          if (text === lastState) return
+          mesh.setLocalState(state)
+          lastState = text
         } catch (err) {
           log.warn({ err: (err as Error).message }, 'local state not published')
         }

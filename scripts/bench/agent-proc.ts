@@ -59,7 +59,10 @@ export async function startBenchAgent(args: string[], env: Record<string, string
   const dataDir = await mkdtemp(join(tmpdir(), 'llmlb-bench-'))
   if (Object.keys(config).length > 0) await writeFile(join(dataDir, 'config.json'), JSON.stringify(config))
   const profile = production ? ['--port', '0', '--mesh-port', '0', '--host', '127.0.0.1', '--no-mdns'] : ['--profile', 'test']
-  const argv = [CLI, 'serve', ...profile, '--data-dir', dataDir, '--log-level', 'error', ...args]
+  // LLMLB_BENCH_CPU_PROF=<dir>: each agent writes a V8 CPU profile there when it stops (node forbids
+  // --cpu-prof in NODE_OPTIONS); `node dist/scripts/bench/profile-top.js <file>` lists its top self times
+  const prof = process.env.LLMLB_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.LLMLB_BENCH_CPU_PROF] : []
+  const argv = [...prof, CLI, 'serve', ...profile, '--data-dir', dataDir, '--log-level', 'error', ...args]
   // taskset execs node in place: the pid, signals and exit are the agent's own
   const proc = spawn(cpus ? 'taskset' : process.execPath, cpus ? ['-c', cpus, process.execPath, ...argv] : argv, {
     env: { ...process.env, LLMLB_AUTH: 'off', ...env },

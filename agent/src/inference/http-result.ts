@@ -7,6 +7,12 @@ export interface HttpResult {
   status: number
   headers: Record<string, string>
   body: AsyncIterable<string | Uint8Array>
+  /**
+   * The same answer as OpenAI stream chunk objects, when it was generated on this node and streams: a
+   * protocol translator here reads these instead of parsing `body` back (read one or the other, never
+   * both). Absent on forwarded answers: their bytes come from the peer.
+   */
+  chunks?: AsyncIterable<Record<string, unknown>>
 }
 
 /** A one-chunk JSON result. */

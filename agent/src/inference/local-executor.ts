@@ -7,7 +7,7 @@ import type { GenerateParams, GenerationEvent, GenerationTask, InferenceRuntime,
 import { CapabilityError, ModelNotFoundError } from '../../../native-runtime/src/index.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from '../http/schemas/openai.js'
-import { collectGeneration, newResponseId, streamGeneration, type ChoiceEvent, type GenerationApi } from '../http/format/generation.js'
+import { chunkObjects, collectGeneration, newResponseId, streamGeneration, type ChoiceEvent, type GenerationApi } from '../http/format/generation.js'
 import { chatOptions } from '../structured/chat-options.js'
 import { shorten } from './embedding-dimensions.js'
 import { embeddingsBody } from '../http/format/embeddings.js'
@@ -128,7 +128,9 @@ export class LocalExecutor {
       logprobs: task.params.logprobs !== undefined
     }
     if (body.stream) {
-      return { result: { status: 200, headers: { ...SSE_HEADERS }, body: streamGeneration(meta, events, n) }, queueWaitMs: first.waitedMs, usage }
+      // both views are lazy and share `events`: whoever reads the answer picks one
+      const result = { status: 200, headers: { ...SSE_HEADERS }, body: streamGeneration(meta, events, n), chunks: chunkObjects(meta, events, n) }
+      return { result, queueWaitMs: first.waitedMs, usage }
     }
     const value = await collectGeneration(meta, events)
     return { result: jsonResult(200, value), queueWaitMs: first.waitedMs, usage }

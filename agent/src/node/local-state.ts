@@ -1,6 +1,7 @@
 /**
  * Builds this node's state: what it gossips to the mesh and what `/api/nodes` shows for itself.
- * Cheap (no I/O beyond os counters), called on every change and heartbeat.
+ * Cheap (no I/O beyond os counters, read at most once per HOST_FIGURES_MS), called on every change
+ * and heartbeat.
  */
 import { availableParallelism, freemem, loadavg, totalmem } from 'node:os'
 import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
@@ -23,6 +24,24 @@ export interface LocalStateSources {
   stored?: () => ModelAdvert[]
   /** Models served by this node's engines and cloud providers (see BackendRegistry.adverts). */
   backends?: () => ModelAdvert[]
+  /** @default Date.now */
+  now?: () => number
+}
+
+/**
+ * How long the host figures (cores, load average, memory) are reused. Reading them is three file reads
+ * (/proc), and a busy node builds its state every few ms; the kernel moves the load average every 5 s.
+ */
+export const HOST_FIGURES_MS = 1000
+
+type HostFigures = Pick<NodeState, 'cpu' | 'memory'>
+let host: { at: number; figures: HostFigures } | undefined
+
+function hostFigures(now: number): HostFigures {
+  if (host === undefined || now - host.at >= HOST_FIGURES_MS || now < host.at) {
+    host = { at: now, figures: { cpu: { cores: availableParallelism(), load1: Math.round((loadavg()[0] ?? 0) * 100) / 100 }, memory: { totalBytes: totalmem(), freeBytes: freemem() } } }
+  }
+  return host.figures
 }
 
 /** Models in one advert (the schema's bound): loaded ones come first. */
@@ -52,8 +71,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
         avgServiceMs: q.avgServiceMs
       }
     }), ...(s.backends?.() ?? []), ...(s.stored?.() ?? [])].slice(0, MAX_ADVERTISED_MODELS),
-    cpu: { cores: availableParallelism(), load1: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
-    memory: { totalBytes: totalmem(), freeBytes: freemem() },
+    ...hostFigures((s.now ?? Date.now)()),
     gpus: [],
     inFlight: s.admission.totalInFlight(),
     prefixes: s.prefixes?.() ?? {}

@@ -4,7 +4,8 @@
  * inference service with it — routing, admission, forwarding, failover and auth scopes apply as for
  * any chat request — and reads the answer back here as typed chunks, which it formats into its own
  * JSON or stream events. The chat path always streams internally, so one reader serves both a
- * protocol's streamed and its non-streamed answers.
+ * protocol's streamed and its non-streamed answers. Served on this node, the chunks are the chat
+ * formatter's own objects (no SSE text made and parsed back); forwarded, they are read from the bytes.
  */
 import { z } from 'zod'
 import type { InferenceService, Served } from '../inference/inference-service.js'
@@ -94,7 +95,21 @@ export async function openChat(service: InferenceService, body: Record<string, u
     const text = await drain(served.result.body)
     throw new ChatPathError(served.result.status, errorBodyOf(text, served.result.status), served.result.headers)
   }
-  return { served, chunks: readChatChunks(served.result.body) }
+  // served here: the chunk objects themselves, without the SSE text and its parsing back
+  const local = served.result.chunks
+  return { served, chunks: local ? localChunks(local) : readChatChunks(served.result.body) }
+}
+
+/**
+ * Chunks generated on this node, as the stream would have carried them (they are made by our own
+ * formatter, so no check): a failure after the start is the mid-stream error event's ChatPathError.
+ */
+async function* localChunks(chunks: AsyncIterable<Record<string, unknown>>): AsyncGenerator<ChatChunk> {
+  try {
+    for await (const c of chunks) yield c as unknown as ChatChunk
+  } catch (err) {
+    throw new ChatPathError(502, renderError(err).body, {}, true)
+  }
 }
 
 /** Parses an SSE body of chat chunks; ends at `[DONE]`; an error event throws a mid-stream ChatPathError. */

@@ -136,12 +136,12 @@ interface StreamState {
 }
 
 /**
- * Streams generations as OpenAI SSE; every chunk names its choice `index`. A choice's last chunk carries
- * its `finish_reason`; the last one of the response also `usage`, or with `stream_options.include_usage`
- * a usage-only chunk (empty `choices`) follows, as OpenAI sends it. A failure after the first byte ends
- * the stream with one error event (the status is already sent).
+ * The OpenAI stream chunks (`chat.completion.chunk` / `text_completion` objects) of generations, one
+ * event at a time; every chunk names its choice `index`. A choice's last chunk carries its
+ * `finish_reason`; the last one of the response also `usage`, or with `stream_options.include_usage`
+ * a usage-only chunk (empty `choices`) follows, as OpenAI sends it.
  */
-export async function* streamGeneration(meta: GenerationMeta, events: AsyncIterable<ChoiceEvent>, choices = 1): AsyncGenerator<string> {
+export function streamChunker(meta: GenerationMeta, choices = 1): (e: ChoiceEvent) => Record<string, unknown>[] {
   const states: StreamState[] = []
   const ends: End[] = []
   const usageField = meta.includeUsage ? null : undefined
@@ -157,26 +157,53 @@ export async function* streamGeneration(meta: GenerationMeta, events: AsyncItera
     s.started = true
     return { index, delta: d, logprobs: meta.logprobs && logprobs ? { content: chatLogprobs(logprobs), refusal: null } : null, finish_reason: finish }
   }
+  return ({ index, event: ev }) => {
+    if (ev.type === 'text') {
+      if (ev.channel === 'reasoning' && meta.api === 'completion') return []
+      const delta = ev.channel === 'reasoning' ? { reasoning_content: ev.text } : { content: ev.text }
+      return [chunk(meta, [piece(index, delta, ev.logprobs, null)], usageField)]
+    }
+    if (ev.type === 'toolCall') {
+      const s = (states[index] ??= { started: false, calls: 0, offset: 0 })
+      const call = { index: s.calls++, id: newCallId(), type: 'function', function: { name: ev.name, arguments: ev.arguments } }
+      return [chunk(meta, [piece(index, { tool_calls: [call] }, undefined, null)], usageField)]
+    }
+    if (ev.type !== 'end') return []
+    const out: Record<string, unknown>[] = []
+    ends.push(ev)
+    const last = ends.length === choices
+    if (meta.api === 'chat' && !(states[index]?.started ?? false)) out.push(chunk(meta, [piece(index, {}, undefined, null)], usageField))
+    out.push(chunk(meta, [piece(index, {}, undefined, ev.finishReason)], meta.includeUsage || !last ? usageField : usageOf(ends)))
+    if (last && meta.includeUsage) out.push(chunk(meta, [], usageOf(ends)))
+    return out
+  }
+}
+
+/**
+ * Streams generations as OpenAI SSE (the chunks of `streamChunker`). The chunks of one event leave as
+ * one piece (one socket write). A failure after the first byte ends the stream with one error event
+ * (the status is already sent).
+ */
+export async function* streamGeneration(meta: GenerationMeta, events: AsyncIterable<ChoiceEvent>, choices = 1): AsyncGenerator<string> {
+  const step = streamChunker(meta, choices)
   try {
-    for await (const { index, event: ev } of events) {
-      if (ev.type === 'text') {
-        const delta = ev.channel === 'reasoning' ? { reasoning_content: ev.text } : { content: ev.text }
-        if (ev.channel === 'reasoning' && meta.api === 'completion') continue
-        yield sseData(chunk(meta, [piece(index, delta, ev.logprobs, null)], usageField))
-      } else if (ev.type === 'toolCall') {
-        const s = (states[index] ??= { started: false, calls: 0, offset: 0 })
-        const call = { index: s.calls++, id: newCallId(), type: 'function', function: { name: ev.name, arguments: ev.arguments } }
-        yield sseData(chunk(meta, [piece(index, { tool_calls: [call] }, undefined, null)], usageField))
-      } else if (ev.type === 'end') {
-        ends.push(ev)
-        const last = ends.length === choices
-        if (meta.api === 'chat' && !(states[index]?.started ?? false)) yield sseData(chunk(meta, [piece(index, {}, undefined, null)], usageField))
-        yield sseData(chunk(meta, [piece(index, {}, undefined, ev.finishReason)], meta.includeUsage || !last ? usageField : usageOf(ends)))
-        if (last && meta.includeUsage) yield sseData(chunk(meta, [], usageOf(ends)))
-      }
+    for await (const e of events) {
+      const out = step(e)
+      if (out.length === 1) yield sseData(out[0])
+      else if (out.length > 1) yield out.map(sseData).join('')
     }
     yield SSE_DONE
   } catch (err) {
     yield sseData(renderError(err).body)
   }
+}
+
+/**
+ * The same stream as chunk objects, for a protocol translator on this node: it reads these instead of
+ * parsing the SSE text back. A failure after the first chunk is thrown (the translator ends its own
+ * stream with it).
+ */
+export async function* chunkObjects(meta: GenerationMeta, events: AsyncIterable<ChoiceEvent>, choices = 1): AsyncGenerator<Record<string, unknown>> {
+  const step = streamChunker(meta, choices)
+  for await (const e of events) for (const c of step(e)) yield c
 }

@@ -35,10 +35,22 @@ const toolCallsOf = (calls: { name: string; arguments: string }[]): ToolCall[] =
     return { function: { name: c.name, arguments: typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {} } }
   })
 
+/** `created_at` of a line: the current time in ISO form, made once per millisecond (a line per token). */
+let isoAt = 0
+let iso = ''
+function createdAt(): string {
+  const ms = Date.now()
+  if (ms !== isoAt) {
+    isoAt = ms
+    iso = new Date(ms).toISOString()
+  }
+  return iso
+}
+
 function line(meta: AnswerMeta, text: string, toolCalls: ToolCall[], done: boolean): Record<string, unknown> {
-  const base = { model: meta.model, created_at: new Date().toISOString() }
-  if (meta.kind === 'generate') return { ...base, response: text, done }
-  return { ...base, message: { role: 'assistant', content: text, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) }, done }
+  if (meta.kind === 'generate') return { model: meta.model, created_at: createdAt(), response: text, done }
+  const message = toolCalls.length > 0 ? { role: 'assistant', content: text, tool_calls: toolCalls } : { role: 'assistant', content: text }
+  return { model: meta.model, created_at: createdAt(), message, done }
 }
 
 /** Ollama's `done_reason` for a chat `finish_reason`. */
