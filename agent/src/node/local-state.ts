@@ -21,6 +21,8 @@ export interface LocalStateSources {
   prefixes?: () => Record<string, string[]>
   /** Models stored here but not loaded, advertised with `loaded: false` and their cold-load estimate. */
   stored?: () => ModelAdvert[]
+  /** Room for another model (memory budget, disk), gossiped for `--auto-pull`'s placement. */
+  capacity?: () => NodeState['capacity']
 }
 
 /** Models in one advert (the schema's bound): loaded ones come first. */
@@ -54,6 +56,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
     memory: { totalBytes: totalmem(), freeBytes: freemem() },
     gpus: [],
     inFlight: s.admission.totalInFlight(),
-    prefixes: s.prefixes?.() ?? {}
+    prefixes: s.prefixes?.() ?? {},
+    ...(s.capacity ? { capacity: s.capacity() } : {})
   }
 }
