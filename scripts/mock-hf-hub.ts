@@ -44,7 +44,20 @@ export interface MockHub {
 }
 
 const COMMIT = 'a'.repeat(40)
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+/**
+ * SHA-256 of a file, computed once per buffer: a real hub stores the LFS oid, and hashing a
+ * 455 MB file on every tree or resolve request would stall this server for seconds (the bench's
+ * client would measure the mock, not itself).
+ */
+const hashes = new WeakMap<Buffer, string>()
+const sha = (b: Buffer): string => {
+  let h = hashes.get(b)
+  if (h === undefined) {
+    h = createHash('sha256').update(b).digest('hex')
+    hashes.set(b, h)
+  }
+  return h
+}
 const CHUNK = 16 * 1024
 
 function listen(server: Server): Promise<string> {
@@ -76,9 +89,13 @@ export async function startMockHub(repos: MockRepo[]): Promise<MockHub> {
     }
     const hit: CdnHit = { sha256: m[1], start, bytes: 0, authorization: req.headers.authorization !== undefined }
     hits.push(hit)
-    const body = Buffer.from(blob.subarray(start))
-    const mid = Math.floor(body.length / 2)
-    if (corrupted.has(m[1]) && body.length > 0) body[mid] = (body[mid] ?? 0) ^ 0xff
+    // a view of the stored file; copied only when a byte is to be corrupted
+    let body = blob.subarray(start)
+    if (corrupted.has(m[1]) && body.length > 0) {
+      body = Buffer.from(body)
+      const mid = Math.floor(body.length / 2)
+      body[mid] = (body[mid] ?? 0) ^ 0xff
+    }
     res.writeHead(range ? 206 : 200, {
       'content-length': String(body.length),
       'accept-ranges': 'bytes',

@@ -29,6 +29,7 @@ import { Observability, type LogSource } from './observability/index.js'
 import { ResponseStorage } from './protocols/responses/response-storage.js'
 import { ModelManager } from './models/index.js'
 import { autoResolver } from './models/auto-resolve.js'
+import { AutoPlacer, meshPullOps } from './models/auto-pull.js'
 import { loadCatalog } from './models/catalog-sources.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
@@ -175,7 +176,8 @@ export class Agent {
     const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends })
     this.service = service
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts())
-    const resolveModel = autoResolver({ nodeName: cfg.name, models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, autoPull: cfg.autoPull, logger: log })
+    const placer = cfg.autoPull ? new AutoPlacer(meshPullOps(cfg.name, modelManager, () => this.mesh), log.child({ component: 'auto-pull' })) : undefined
+    const resolveModel = autoResolver({ models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, placer })
     const selfState = () =>
       buildLocalState({
         name: cfg.name,
@@ -186,7 +188,8 @@ export class Agent {
         leaving: () => this.leaving,
         prefixes: () => service.digest.snapshot(),
         stored: () => modelManager.loads.adverts(),
-        backends: () => backends.adverts()
+        backends: () => backends.adverts(),
+        capacity: () => modelManager.capacity()
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.

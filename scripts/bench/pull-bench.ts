@@ -6,6 +6,7 @@
  * Goals: throughput ≥ 0.9× curl; cold first token ≤ 1.2× in-process.
  */
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +16,7 @@ import { startMockHub } from '../mock-hf-hub.js'
 import { startBenchAgent, waitUntil } from './agent-proc.js'
 import { fmt, median, printTable } from './stats.js'
 
-const RUNS = 3
+const RUNS = 4
 const REPO = 'bench-org/Big-GGUF'
 const FILE = 'Big-F32.gguf'
 /**
@@ -32,13 +33,29 @@ async function api(url: string, method: string, path: string, body?: unknown): P
   return { status: res.status, body: text ? JSON.parse(text) : null }
 }
 
-function runCurl(args: string[]): Promise<void> {
+/** CPU time (user + system, ms) a process has used so far; Linux only (0 elsewhere). */
+function cpuMsOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+    return (Number(f[11]) + Number(f[12])) * 10
+  } catch {
+    return 0
+  }
+}
+
+/** Runs curl; resolves with its CPU time (ms, from the exit's resource usage where known). */
+function runCurl(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const p = spawn('curl', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    // bash's `time` reports the child's user and system seconds; TIMEFORMAT keeps just those
+    const p = spawn('bash', ['-c', 'TIMEFORMAT="%U %S"; time curl "$@"', 'curl', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
     let err = ''
     p.stderr.on('data', (d) => (err += d))
     p.once('error', reject)
-    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`curl failed (${code}): ${err}`))))
+    p.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`curl failed (${code}): ${err}`))
+      const [u, sy] = err.trim().split(/\s+/).slice(-2).map(Number)
+      resolve(Number.isFinite(u) && Number.isFinite(sy) ? ((u as number) + (sy as number)) * 1000 : 0)
+    })
   })
 }
 
@@ -46,19 +63,21 @@ async function pullThroughput(): Promise<void> {
   const file = Buffer.from(buildTinyGguf(BIG))
   const hub = await startMockHub([{ repo: REPO, files: { [FILE]: file } }])
   const scratch = await mkdtemp(join(tmpdir(), 'llmlb-bench-curl-'))
-  const llmlb: number[] = []
-  const curl: number[] = []
+  const rows: (string | number)[][] = []
+  const ratios: number[] = []
+  const mb = (v: number): string => fmt(v / 1e6, 1)
   try {
     for (let run = 0; run < RUNS; run++) {
       const t0 = performance.now()
       // async: the mock hub runs in this process and must keep serving
-      await runCurl(['-sSfL', '-o', join(scratch, `c${run}`), `${hub.endpoint}/${REPO}/resolve/main/${FILE}`])
-      curl.push(file.length / ((performance.now() - t0) / 1000))
+      const curlCpu = await runCurl(['-sSfL', '-o', join(scratch, `c${run}`), `${hub.endpoint}/${REPO}/resolve/main/${FILE}`])
+      const curl = file.length / ((performance.now() - t0) / 1000)
       await rm(join(scratch, `c${run}`))
       const agent = await startBenchAgent([], { HF_ENDPOINT: hub.endpoint })
       try {
         // wall clock on both sides (same machine): the pull's own completion time, so how often this
         // side asks (every 250 ms, like the CLI) neither adds to it nor loads the agent
+        const cpu0 = cpuMsOf(agent.proc.pid ?? 0)
         const t1 = Date.now()
         const p = await api(agent.url, 'POST', '/api/models/pull', { source: `${REPO}/${FILE}` })
         if (p.status !== 202) throw new Error(`pull refused: ${JSON.stringify(p.body)}`)
@@ -69,19 +88,23 @@ async function pullThroughput(): Promise<void> {
           if (pull?.state === 'done') doneAt = pull.updatedAt
           return pull?.state === 'done'
         }, 300_000, 'pull done', 250)
-        llmlb.push(file.length / ((doneAt - t1) / 1000))
+        const llmlb = file.length / ((doneAt - t1) / 1000)
+        const agentCpu = cpuMsOf(agent.proc.pid ?? 0) - cpu0
+        ratios.push(llmlb / curl)
+        rows.push([run + 1, mb(curl), mb(llmlb), fmt(llmlb / curl), fmt(curlCpu / 1000, 2), fmt(agentCpu / 1000, 2)])
       } finally {
         await agent.stop()
+        // each run's agent keeps a copy of the file: free the disk for the next one
+        await rm(agent.dataDir, { recursive: true, force: true })
       }
     }
   } finally {
     await hub.close()
     await rm(scratch, { recursive: true, force: true })
   }
-  const mb = (v: number): string => fmt(v / 1e6, 1)
-  printTable(`pull: ${fmt(file.length / 1e6, 1)} MB from a local mock hub (302 to its CDN), median of ${RUNS}`, ['client', 'MB/s', 'ratio to curl', 'includes'], [
-    ['curl -L -o file', mb(median(curl)), '1.00', 'redirect, write'],
-    ['llmlb models pull', mb(median(llmlb)), fmt(median(llmlb) / median(curl)), 'resolve (info + tree), redirect, write, SHA-256, header read, register']
+  printTable(`pull: ${mb(file.length)} MB from a local mock hub (302 to its CDN); curl: redirect + write; llmlb: resolve (info + tree), redirect, write, SHA-256, header read, register`, ['run', 'curl MB/s', 'llmlb MB/s', 'ratio', 'curl CPU s', 'agent CPU s'], [
+    ...rows,
+    ['range', '', '', `${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}`, '', '']
   ])
 }
 

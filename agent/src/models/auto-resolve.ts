@@ -1,21 +1,21 @@
 /**
  * Resolves a requested model name that is no model id: a catalog name or alias means the pulled
  * model of that entry (this node's loaded one first). With `--auto-pull`, a catalog model that no
- * node has is pulled onto this node and the request is answered 503 `model_pulling` with Retry-After
- * until it serves.
+ * node has is pulled onto the node best able to hold it (auto-pull.ts) and the request is answered
+ * 503 `model_pulling` with Retry-After until the model is in the cluster's view; then it is routed
+ * like any other (forwarded to that node when it is another).
  */
-import type { Logger } from 'pino'
 import { Catalog } from './catalog.js'
 import { ModelPullingError } from './model-errors.js'
 import type { ModelManager } from './model-manager.js'
+import type { AutoPlacer } from './auto-pull.js'
 
 export interface AutoResolverDeps {
-  nodeName: string
   /** The cluster's model ids (loaded or stored anywhere), and whether this node has each loaded. */
   models: () => { id: string; localLoaded: boolean }[]
   manager: ModelManager
-  autoPull: boolean
-  logger: Logger
+  /** Set when `--auto-pull` is on. */
+  placer?: AutoPlacer
 }
 
 export function autoResolver(deps: AutoResolverDeps): (name: string) => string | undefined {
@@ -26,14 +26,9 @@ export function autoResolver(deps: AutoResolverDeps): (name: string) => string |
     if (!entry) return undefined
     const local = new Set(models.filter((m) => m.localLoaded).map((m) => m.id))
     const id = Catalog.modelFor(entry, models.map((m) => m.id), (x) => local.has(x))
-    if (id || !deps.autoPull) return id
-    const running = deps.manager.pullList().find((p) => p.repo === entry.repo && p.state !== 'done' && p.state !== 'failed')
-    if (!running) {
-      deps.logger.info({ model: name, repo: entry.repo }, 'auto-pull: pulling a requested catalog model')
-      deps.manager.pull(entry.id).catch((err: unknown) => deps.logger.warn({ model: name, err: (err as Error).message }, 'auto-pull failed'))
-    }
-    const total = running?.files.reduce((s, f) => s + f.size, 0) ?? 0
-    const got = running?.files.reduce((s, f) => s + f.received, 0) ?? 0
-    throw new ModelPullingError(name, entry.repo, deps.nodeName, total > 0 ? Math.floor((got * 100) / total) : null)
+    if (id) deps.placer?.settle(entry.id)
+    if (id || !deps.placer) return id
+    const at = deps.placer.ensure(entry)
+    throw new ModelPullingError(name, entry.repo, at.node, at.percent)
   }
 }

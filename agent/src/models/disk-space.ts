@@ -14,7 +14,18 @@ export async function checkRoom(dir: string, needBytes: number, limits: { usedBy
     const left = Math.max(0, limits.maxStoreBytes - limits.usedBytes)
     if (needBytes > left) throw new InsufficientStorageError(needBytes, left, `the model store (limit modelStore.maxBytes)`)
   }
-  const fs = await statfs(dir)
-  const free = Math.max(0, fs.bavail * fs.bsize - DISK_RESERVE_BYTES)
+  const free = await diskFree(dir)
   if (needBytes > free) throw new InsufficientStorageError(needBytes, free, `the disk of ${dir}`)
+}
+
+/** Free bytes of `dir`'s disk less DISK_RESERVE_BYTES. */
+export async function diskFree(dir: string): Promise<number> {
+  const fs = await statfs(dir)
+  return Math.max(0, fs.bavail * fs.bsize - DISK_RESERVE_BYTES)
+}
+
+/** Bytes the store may still take: the disk's free space, and what is left under `maxStoreBytes`. */
+export async function roomLeft(dir: string, limits: { usedBytes: number; maxStoreBytes?: number }): Promise<number> {
+  const disk = await diskFree(dir)
+  return limits.maxStoreBytes === undefined ? disk : Math.min(disk, Math.max(0, limits.maxStoreBytes - limits.usedBytes))
 }

@@ -136,6 +136,11 @@ export class LoadManager {
     })
   }
 
+  /** Memory the loaded (and loading) models are estimated to hold (bytes). */
+  usedBytes(): number {
+    return this.loadedModels().reduce((s, m) => s + m.bytes, 0)
+  }
+
   private loadedModels(): LoadedModel[] {
     const out: LoadedModel[] = []
     for (const m of this.deps.runtime.models()) {

@@ -4,7 +4,7 @@
  * dir) are registered the same way as pulled ones: header read, SHA-256 computed once per
  * (size, mtime) and kept in the store.
  */
-import { rm, stat } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
 import { readGgufFacts } from './gguf-metadata.js'
@@ -29,6 +29,18 @@ export interface StoredModelView extends Omit<ModelRecord, 'chatTemplate'> {
   error?: string
 }
 
+/** How often the free disk space gossiped with the node's capacity is read again (ms). */
+export const DISK_REFRESH_MS = 5000
+
+/** Room for one more model on this node (gossiped; see NodeState.capacity). */
+export interface NodeCapacity {
+  memoryBudgetBytes: number
+  /** The budget less what loaded models are estimated to hold. */
+  memoryFreeBytes: number
+  /** What the model store may still take on disk. */
+  diskFreeBytes: number
+}
+
 export interface ModelManagerInit extends LoadPolicyInit {
   dataDir: string
   modelsDir: string
@@ -42,6 +54,8 @@ export class ModelManager extends EventTarget {
   readonly loads: LoadManager
   private readonly store: ModelStore
   private closed = false
+  private diskFreeBytes = 0
+  private diskTimer?: NodeJS.Timeout
 
   constructor(
     private readonly runtime: InferenceRuntime,
@@ -84,12 +98,16 @@ export class ModelManager extends EventTarget {
     for (const r of this.store.models()) await this.loadQuietly(r)
     this.loads.start()
     this.pulls.resume()
+    await this.refreshDisk()
+    this.diskTimer = setInterval(() => void this.refreshDisk(), DISK_REFRESH_MS)
+    this.diskTimer.unref()
     // hashing a 40 GB file takes minutes: it runs after the models serve
     void this.hashInBackground(unhashed)
   }
 
   async stop(): Promise<void> {
     this.closed = true
+    clearInterval(this.diskTimer)
     this.loads.stop()
     await this.pulls.stop()
     await this.store.close()
@@ -104,6 +122,21 @@ export class ModelManager extends EventTarget {
       const state = !m || m.state === 'unloaded' ? 'stored' : m.state
       return { ...rest, hasChatTemplate: chatTemplate !== null, memoryBytes: this.loads.needOf(r), keepAliveMs: this.loads.keepAliveOf(r.id), state, ...(m?.error ? { error: m.error } : {}) }
     })
+  }
+
+  /** Room for another model; the disk figure is at most DISK_REFRESH_MS old (no I/O here). */
+  capacity(): NodeCapacity {
+    const budget = this.loads.budgetBytes
+    return { memoryBudgetBytes: budget, memoryFreeBytes: Math.max(0, budget - this.loads.usedBytes()), diskFreeBytes: this.diskFreeBytes }
+  }
+
+  private async refreshDisk(): Promise<void> {
+    try {
+      await mkdir(this.init.modelsDir, { recursive: true })
+      this.diskFreeBytes = await this.pulls.roomLeft()
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'free disk space not read')
+    }
   }
 
   record(id: string): ModelRecord | undefined {

@@ -8,7 +8,7 @@ import { mkdir, rename, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Logger } from 'pino'
 import { InvalidRequestError } from '../errors/errors.js'
-import { checkRoom } from './disk-space.js'
+import { checkRoom, roomLeft } from './disk-space.js'
 import { downloadDispatcher, downloadFile } from './hf/download.js'
 import { resolvePlan, resolveUrl, type HubConfig, type HubPlan } from './hf/hub-client.js'
 import { parseHubSource } from './hf/hub-source.js'
@@ -157,6 +157,11 @@ export class PullManager extends EventTarget {
     const fin = await stat(finalPath).then((s) => s.size, () => -1)
     if (fin === size) return size
     return stat(partPath).then((s) => Math.min(s.size, size), () => 0)
+  }
+
+  /** Bytes the store may still take (disk free space and the store's size limit). */
+  async roomLeft(): Promise<number> {
+    return roomLeft(this.deps.modelsDir, { usedBytes: this.usedBytes(), maxStoreBytes: this.deps.maxStoreBytes })
   }
 
   /** Bytes stored plus bytes still to come for running pulls (what the size limit counts). */

@@ -26,6 +26,8 @@ export interface LocalStateSources {
   backends?: () => ModelAdvert[]
   /** @default Date.now */
   now?: () => number
+  /** Room for another model (memory budget, disk), gossiped for `--auto-pull`'s placement. */
+  capacity?: () => NodeState['capacity']
 }
 
 /**
@@ -74,6 +76,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
     ...hostFigures((s.now ?? Date.now)()),
     gpus: [],
     inFlight: s.admission.totalInFlight(),
-    prefixes: s.prefixes?.() ?? {}
+    prefixes: s.prefixes?.() ?? {},
+    ...(s.capacity ? { capacity: s.capacity() } : {})
   }
 }

@@ -73,6 +73,18 @@ export const NodeStateSchema = z.object({
    * Mesh multiaddrs of the node (with `/p2p/<id>`), filled in by the mesh, never by the agent. Lets a
    * node that learnt of this one through relayed gossip dial it directly (full mesh on a LAN).
    */
-  addrs: z.array(z.string().max(256)).max(32).optional()
+  addrs: z.array(z.string().max(256)).max(32).optional(),
+  /**
+   * Room for one more model: the memory budget, what of it loaded models do not hold, and the disk
+   * space the model store may still use. Where `--auto-pull` places a model. Optional (older agents
+   * omit it).
+   */
+  capacity: z
+    .object({
+      memoryBudgetBytes: z.number().nonnegative(),
+      memoryFreeBytes: z.number().nonnegative(),
+      diskFreeBytes: z.number().nonnegative()
+    })
+    .optional()
 })
 export type NodeState = z.infer<typeof NodeStateSchema>

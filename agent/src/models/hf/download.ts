@@ -4,12 +4,10 @@
  * range (200) restarts the file. The SHA-256 is checked before the caller may use the file.
  */
 import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
 import { stat, truncate, unlink } from 'node:fs/promises'
-import { Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { Agent, interceptors, request, type Dispatcher } from 'undici'
 import { hashFileInto } from '../file-hash.js'
+import { streamToFile } from './stream-to-file.js'
 import { HubAccessError, HubUnavailableError } from '../model-errors.js'
 import { AgentError } from '../../errors/errors.js'
 
@@ -84,18 +82,9 @@ export async function downloadFile(d: DownloadInit): Promise<void> {
       await truncate(d.partPath, 0)
       d.onProgress(0)
     }
-    let received = have
-    const h = hash
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        h.update(chunk)
-        received += chunk.length
-        d.onProgress(received)
-        cb(null, chunk)
-      }
-    })
-    await pipeline(res.body, tap, createWriteStream(d.partPath, { flags: have > 0 ? 'a' : 'w' }), { signal: d.signal })
-    have = received
+    // hashed on the chunks as they arrive: the file is never read a second time
+    const base = have
+    have += await streamToFile({ body: res.body, path: d.partPath, append: have > 0, hash, onBytes: (n) => d.onProgress(base + n), signal: d.signal })
   }
   if (have !== d.size) throw new HubUnavailableError(new URL(d.url).origin, `${d.file}: got ${have} of ${d.size} bytes`)
   const got = hash.digest('hex')
