@@ -88,7 +88,18 @@ export const ConfigSchema = z.object({
        * and comparisons only: `round-robin`, `random`, `tps-argmax` (the original llmlb: highest
        * tokens/s wins), `least-in-flight` (fewest running + queued).
        */
-      policy: z.enum(['llmlb', 'round-robin', 'random', 'tps-argmax', 'least-in-flight']).default('llmlb')
+      policy: z.enum(['llmlb', 'round-robin', 'random', 'tps-argmax', 'least-in-flight']).default('llmlb'),
+      /**
+       * Failover from a silent peer (specs/routing.md): a forwarded request whose peer sends nothing,
+       * not even its response head, within max(headTimeoutFloorMs, headTimeoutFactor × the expected
+       * time to its head) moves to the next candidate, as it does when membership declares the peer dead.
+       */
+      failover: z
+        .object({
+          headTimeoutFloorMs: z.number().int().min(100).max(3_600_000).default(15_000),
+          headTimeoutFactor: z.number().min(1).max(1000).default(4)
+        })
+        .prefault({})
     })
     .prefault({}),
   /** The model store (specs/models.md). */
