@@ -222,6 +222,7 @@ export class Agent {
       name: cfg.name,
       startedAt: this.startedAt,
       bodyLimitBytes: cfg.bodyLimitBytes,
+      connections: cfg.connections,
       lingerClose: { maxMs: cfg.lingerClose.maxMs, ...(cfg.lingerClose.maxBytes === undefined ? {} : { maxBytes: cfg.lingerClose.maxBytes }) },
       service,
       models,

@@ -60,6 +60,19 @@ export const ConfigSchema = z.object({
       maxBytes: z.number().int().min(0).optional()
     })
     .prefault({}),
+  /**
+   * Bounds on client connections (specs/chaos.md): a slow-loris client that drips its headers or body
+   * is cut after `headersTimeoutMs` / `requestTimeoutMs` (checked every 30 s by node); past
+   * `maxConnections` open sockets new ones are closed at once, so a connection flood cannot exhaust the
+   * node's file descriptors or memory. Response streams are not bounded by these.
+   */
+  connections: z
+    .object({
+      maxConnections: z.number().int().min(16).max(1_000_000).default(4096),
+      headersTimeoutMs: z.number().int().min(1000).max(600_000).default(15_000),
+      requestTimeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000)
+    })
+    .prefault({}),
   runtime: z
     .object({
       /** CPU threads per context; default chosen from the core count. */

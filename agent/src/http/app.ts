@@ -72,6 +72,8 @@ export interface AppDeps {
   modelManager?: ModelManager
   /** Origins whose browser pages may call the API (CORS); none by default. */
   corsOrigins?: readonly string[]
+  /** Client connection bounds (config `connections`); node's defaults when unset. */
+  connections?: { maxConnections: number; headersTimeoutMs: number; requestTimeoutMs: number }
 }
 
 /** Answers a failed request with the error table's status and body, in the route's API shape. */
@@ -99,8 +101,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // close() destroys the connections still open: the agent calls it after draining in-flight work
     forceCloseConnections: true,
     // a URL fastify cannot decode (bad percent-encoding) is refused before routing: same error shape
-    frameworkErrors: (err, request, reply) => sendError(new InvalidRequestError(err.message, null), request, reply)
+    frameworkErrors: (err, request, reply) => sendError(new InvalidRequestError(err.message, null), request, reply),
+    // time to receive a whole request (a body dripped byte by byte); never bounds the response
+    ...(deps.connections ? { requestTimeout: deps.connections.requestTimeoutMs } : {})
   })
+  if (deps.connections) {
+    app.server.maxConnections = deps.connections.maxConnections
+    app.server.headersTimeout = deps.connections.headersTimeoutMs
+  }
 
   installLingeringClose(app.server, {
     maxMs: deps.lingerClose?.maxMs ?? DEFAULT_LINGER_MS,
