@@ -173,7 +173,7 @@ export class Agent {
     })
 
     const backends = this.backends
-    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends })
+    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends })
     this.service = service
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts())
     const placer = cfg.autoPull ? new AutoPlacer(meshPullOps(cfg.name, modelManager, () => this.mesh), log.child({ component: 'auto-pull' })) : undefined
@@ -237,6 +237,7 @@ export class Agent {
       name: cfg.name,
       startedAt: this.startedAt,
       bodyLimitBytes: cfg.bodyLimitBytes,
+      connections: cfg.connections,
       lingerClose: { maxMs: cfg.lingerClose.maxMs, ...(cfg.lingerClose.maxBytes === undefined ? {} : { maxBytes: cfg.lingerClose.maxBytes }) },
       service,
       models,

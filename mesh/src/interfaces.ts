@@ -80,6 +80,8 @@ export interface MeshStats {
   forwardStreamRetries?: number
   /** Connection handshakes that failed: wrong or missing cluster key, failed Noise. */
   handshakesRejected?: number
+  /** Forwarded requests served here that their caller cancelled before the response was complete (it gave up on this node). */
+  forwardsCancelled?: number
 }
 
 export interface Mesh extends EventTarget {

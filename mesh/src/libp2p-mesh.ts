@@ -121,7 +121,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
   private leaving = false
   private readonly table: PeerTable
   private readonly bus: TopicBus
-  private readonly counters = { gossipIn: 0, gossipDropped: 0, forwardsOut: 0, forwardsIn: 0, forwardErrors: 0, forwardStreamsOpened: 0, handshakesRejected: 0 }
+  private readonly counters = { gossipIn: 0, gossipDropped: 0, forwardsOut: 0, forwardsIn: 0, forwardErrors: 0, forwardStreamsOpened: 0, handshakesRejected: 0, forwardsCancelled: 0 }
   private gossipOutBefore = 0
   // Set while started.
   private node?: MeshNode
@@ -320,7 +320,8 @@ export class Libp2pMesh extends EventTarget implements Mesh {
         idleTimeoutMs: FORWARD_SERVER_IDLE_MS,
         log,
         onRequest: () => { this.counters.forwardsIn++ },
-        onError: () => { this.counters.forwardErrors++ }
+        onError: () => { this.counters.forwardErrors++ },
+        onCancel: () => { this.counters.forwardsCancelled++ }
       }).finally(() => this.inboundForwards.delete(stream))
     }, { maxInboundStreams: streams, maxOutboundStreams: streams })
     this.poolTimer = setInterval(() => this.pool.sweep(), FORWARD_POOL_IDLE_MS / 3)

@@ -60,6 +60,19 @@ export const ConfigSchema = z.object({
       maxBytes: z.number().int().min(0).optional()
     })
     .prefault({}),
+  /**
+   * Bounds on client connections (specs/chaos.md): a slow-loris client that drips its headers or body
+   * is cut after `headersTimeoutMs` / `requestTimeoutMs` (checked every 30 s by node); past
+   * `maxConnections` open sockets new ones are closed at once, so a connection flood cannot exhaust the
+   * node's file descriptors or memory. Response streams are not bounded by these.
+   */
+  connections: z
+    .object({
+      maxConnections: z.number().int().min(16).max(1_000_000).default(4096),
+      headersTimeoutMs: z.number().int().min(1000).max(600_000).default(15_000),
+      requestTimeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000)
+    })
+    .prefault({}),
   runtime: z
     .object({
       /** CPU threads per context; default chosen from the core count. */
@@ -88,7 +101,18 @@ export const ConfigSchema = z.object({
        * and comparisons only: `round-robin`, `random`, `tps-argmax` (the original llmlb: highest
        * tokens/s wins), `least-in-flight` (fewest running + queued).
        */
-      policy: z.enum(['llmlb', 'round-robin', 'random', 'tps-argmax', 'least-in-flight']).default('llmlb')
+      policy: z.enum(['llmlb', 'round-robin', 'random', 'tps-argmax', 'least-in-flight']).default('llmlb'),
+      /**
+       * Failover from a silent peer (specs/routing.md): a forwarded request whose peer sends nothing,
+       * not even its response head, within max(headTimeoutFloorMs, headTimeoutFactor × the expected
+       * time to its head) moves to the next candidate, as it does when membership declares the peer dead.
+       */
+      failover: z
+        .object({
+          headTimeoutFloorMs: z.number().int().min(100).max(3_600_000).default(15_000),
+          headTimeoutFactor: z.number().min(1).max(1000).default(4)
+        })
+        .prefault({})
     })
     .prefault({}),
   /** The model store (specs/models.md). */

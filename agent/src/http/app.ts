@@ -2,13 +2,13 @@
  * Builds the fastify app: body parsing, request ids, the one error handler, and every route.
  * No listening here; the composition root decides where to listen.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Mesh } from '../../../mesh/src/index.js'
 import type { InferenceService, Served } from '../inference/inference-service.js'
 import type { ClusterModel } from '../inference/cluster-models.js'
 import type { NodeState } from '../../../mesh/src/index.js'
-import { InvalidJsonError, RouteNotFoundError } from '../errors/errors.js'
+import { InvalidJsonError, InvalidRequestError, RouteNotFoundError } from '../errors/errors.js'
 import { openAiErrorOf } from '../protocols/chat-events.js'
 import { ERROR_CODE_HEADER, PORTABLE_ERROR_HEADERS } from './error-shape.js'
 import { requestIdFrom } from './request-id.js'
@@ -72,6 +72,22 @@ export interface AppDeps {
   modelManager?: ModelManager
   /** Origins whose browser pages may call the API (CORS); none by default. */
   corsOrigins?: readonly string[]
+  /** Client connection bounds (config `connections`); node's defaults when unset. */
+  connections?: { maxConnections: number; headersTimeoutMs: number; requestTimeoutMs: number }
+}
+
+/** Answers a failed request with the error table's status and body, in the route's API shape. */
+function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const r = openAiErrorOf(err)
+  if (r.status >= 500) request.log.error({ err }, 'request failed')
+  // the chat path's errors carry a peer's response headers: only those that mean something here stay
+  const headers = Object.fromEntries(Object.entries(r.headers).filter(([h]) => PORTABLE_ERROR_HEADERS.includes(h.toLowerCase())))
+  const shape = request.routeOptions?.config?.errorShape
+  if (!shape) return void reply.status(r.status).headers(headers).send(r.body)
+  const shaped = shape(r.status, r.body)
+  // the stable code the other shape has no field for (scripts, tests and logs still see it)
+  headers[ERROR_CODE_HEADER] = r.body.error.code
+  void reply.status(shaped.status).headers(headers).send(shaped.body)
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -83,8 +99,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     // close() destroys the connections still open: the agent calls it after draining in-flight work
-    forceCloseConnections: true
+    forceCloseConnections: true,
+    // a URL fastify cannot decode (bad percent-encoding) is refused before routing: same error shape
+    frameworkErrors: (err, request, reply) => sendError(new InvalidRequestError(err.message, null), request, reply),
+    // time to receive a whole request (a body dripped byte by byte); never bounds the response
+    ...(deps.connections ? { requestTimeout: deps.connections.requestTimeoutMs } : {})
   })
+  if (deps.connections) {
+    app.server.maxConnections = deps.connections.maxConnections
+    app.server.headersTimeout = deps.connections.headersTimeoutMs
+  }
 
   installLingeringClose(app.server, {
     maxMs: deps.lingerClose?.maxMs ?? DEFAULT_LINGER_MS,
@@ -117,18 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
   })
 
-  app.setErrorHandler((err, request, reply) => {
-    const r = openAiErrorOf(err)
-    if (r.status >= 500) request.log.error({ err }, 'request failed')
-    // the chat path's errors carry a peer's response headers: only those that mean something here stay
-    const headers = Object.fromEntries(Object.entries(r.headers).filter(([h]) => PORTABLE_ERROR_HEADERS.includes(h.toLowerCase())))
-    const shape = request.routeOptions.config?.errorShape
-    if (!shape) return void reply.status(r.status).headers(headers).send(r.body)
-    const shaped = shape(r.status, r.body)
-    // the stable code the other shape has no field for (scripts, tests and logs still see it)
-    headers[ERROR_CODE_HEADER] = r.body.error.code
-    void reply.status(shaped.status).headers(headers).send(shaped.body)
-  })
+  app.setErrorHandler(sendError)
   app.setNotFoundHandler((request) => {
     throw new RouteNotFoundError(request.method, request.url)
   })

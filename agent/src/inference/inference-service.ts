@@ -23,9 +23,15 @@ import { LocalExecutor } from './local-executor.js'
 import { chatOptions } from '../structured/chat-options.js'
 import { HEAD_MS_HEADER, type RequestContext, type RouteInfo } from './request-context.js'
 import type { BackendRegistry } from '../backends/index.js'
+import { guardAttempt, guardedBody, headBoundMs, PeerDeathWatch, SilentPeers, type HeadBoundPolicy } from './failover/index.js'
 
 /** Peers tried before giving up when each fails before answering. */
 export const MAX_FORWARD_ATTEMPTS = 3
+
+/** Head bound when none is configured (the config's defaults, specs/routing.md). */
+export const DEFAULT_HEAD_BOUND: HeadBoundPolicy = { floorMs: 15_000, factor: 4 }
+/** How long a peer that went silent past its head bound is tried last (ms). */
+export const SILENT_HOLD_MS = 30_000
 
 export type InferenceApi = 'chat' | 'completion' | 'embeddings' | 'count_tokens'
 
@@ -64,6 +70,10 @@ export interface InferenceServiceComponents {
   resolveModel?: (name: string) => string | undefined
   /** Engines and cloud providers this node fronts; their models are served here like native ones. */
   backends?: BackendRegistry
+  /** Bound on a peer's silence before its response head. @default DEFAULT_HEAD_BOUND */
+  headBound?: HeadBoundPolicy
+  /** Stops the service's mesh listeners (node stop). */
+  signal?: AbortSignal
 }
 
 /** The load policy as the request path sees it (implemented by the model manager). */
@@ -94,6 +104,10 @@ export class InferenceService {
   readonly tracker: InflightTracker
   readonly digest: PrefixDigest
   private readonly rank: Ranker
+  private readonly deaths: PeerDeathWatch | undefined
+  readonly silent: SilentPeers
+  /** Forward attempts given up before their head, by why (for stats and tests). */
+  readonly failovers = { dead: 0, silent: 0 }
 
   constructor(private readonly c: InferenceServiceComponents) {
     this.local = new LocalExecutor(c)
@@ -101,6 +115,8 @@ export class InferenceService {
     this.tracker = c.tracker ?? new InflightTracker(this.now)
     this.digest = c.digest ?? new PrefixDigest()
     this.rank = createRanker(c.policy ?? 'llmlb')
+    this.deaths = c.mesh ? new PeerDeathWatch(c.mesh, c.signal) : undefined
+    this.silent = new SilentPeers(SILENT_HOLD_MS, this.now)
   }
 
   /** Every node that lists `model` (loaded or loading here, or advertised by a live peer). */
@@ -128,7 +144,7 @@ export class InferenceService {
       throw new MissingCapabilityError(model, missing?.label ?? 'this request', this.modelsWith(missing?.key))
     }
     const r = this.rank(able, task)
-    return { ranked: r.candidates, reason: r.reason }
+    return { ranked: this.silent.demote(r.candidates), reason: r.reason }
   }
 
   /** Ids of the cluster's models that have a capability, for error messages. */
@@ -157,7 +173,7 @@ export class InferenceService {
       if (cand.target === 'self') return this.serveLocal(api, body, ctx, why, stream, task)
       if (attempts++ >= MAX_FORWARD_ATTEMPTS) break
       try {
-        const served = await this.forward(api, body, cand, ctx, why, stream)
+        const served = await this.forward(api, body, cand, ctx, why, stream, task)
         // a peer that is restarting its runtime or draining answers 503 before doing any work: try the next
         if (served.result.status === 503 && i < ranked.length - 1) {
           for await (const _ of served.result.body) void _
@@ -211,10 +227,15 @@ export class InferenceService {
     }
   }
 
-  private async forward(api: InferenceApi, body: { model: string }, cand: Candidate, ctx: RequestContext, reason: string, stream: boolean): Promise<Served> {
+  private async forward(api: InferenceApi, body: AnyBody, cand: Candidate, ctx: RequestContext, reason: string, stream: boolean, task: RoutingInput): Promise<Served> {
     const mesh = this.c.mesh
     if (!mesh) throw new ModelNotFoundError(body.model)
     const reservation = this.tracker.begin(cand.target)
+    const limits = body as { max_tokens?: number | null; max_completion_tokens?: number | null }
+    // embeddings and token counts produce no tokens: their head leaves once the prompt is read
+    const maxTokens = api === 'embeddings' || api === 'count_tokens' ? 1 : (limits.max_completion_tokens ?? limits.max_tokens)
+    const bound = headBoundMs(cand, { promptTokens: task.promptTokens, stream, ...(maxTokens == null ? {} : { maxTokens }) }, this.c.headBound ?? DEFAULT_HEAD_BOUND)
+    const guard = guardAttempt(ctx.signal, cand.target, bound, this.deaths)
     let res
     try {
       res = await mesh.forward(
@@ -228,19 +249,27 @@ export class InferenceService {
         hops: ctx.hops + 1,
         caller: ctx.caller
       },
-      { signal: ctx.signal }
+      { signal: guard.signal }
     )
     } catch (err) {
+      guard.end()
       reservation.end()
-      throw err
+      const gone = guard.gone
+      if (gone === undefined) throw err
+      // given up on this peer before its head: the caller moves to the next candidate
+      this.failovers[gone.why]++
+      if (gone.why === 'silent') this.silent.silent(cand.target)
+      throw gone
     }
+    guard.headArrived()
+    this.silent.answered(cand.target)
     const servedBy = res.headers['x-llmlb-served-by'] ?? cand.nodeName
     const queueWait = Number(res.headers['x-llmlb-queue-wait-ms'] ?? 0)
     const peerHead = Number(res.headers[HEAD_MS_HEADER])
     const headers = { ...res.headers }
     for (const h of Object.keys(headers)) if (h.startsWith('x-llmlb-')) delete headers[h]
     return {
-      result: { status: res.status, headers, body: untilDone(res.body, reservation) },
+      result: { status: res.status, headers, body: untilDone(guardedBody(res.body, res.headers['content-type'] ?? '', guard.end), reservation) },
       route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait, ...(Number.isFinite(peerHead) ? { peerHeadMs: peerHead } : {}) },
       model: body.model,
       stream

@@ -129,6 +129,7 @@ export class AgentMetrics {
     mirror('llmlb_forwards_total', 'Requests forwarded to peers (out) and served for peers (in)', 'direction', () => ({ in: ms().forwardsIn, out: ms().forwardsOut }))
     mirror('llmlb_forward_streams_total', 'Forward streams opened, and forwards retried on a fresh stream after their pooled one closed', 'event', () => ({ opened: ms().forwardStreamsOpened ?? 0, retried: ms().forwardStreamRetries ?? 0 }))
     mirror('llmlb_forward_errors_total', 'Forwards that failed before a response head', undefined, () => ({ all: ms().forwardErrors }))
+    mirror('llmlb_forwards_cancelled_total', 'Requests served for peers that the peer cancelled before the response was complete (it gave up on this node, or its client left)', undefined, () => ({ all: ms().forwardsCancelled ?? 0 }))
     mirror('llmlb_runtime_restarts_total', 'Restarts of the llama.cpp child after a crash', undefined, () => ({ all: runtime?.restarts() ?? 0 }))
     new Gauge({
       name: 'llmlb_history_records',

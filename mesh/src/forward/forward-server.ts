@@ -25,6 +25,8 @@ export interface ServeForwardOptions {
   onRequest?: () => void
   /** Called when an exchange ends in failure (for `forwardErrors`). */
   onError?: () => void
+  /** Called when the caller cancelled an exchange before its response was complete (for `forwardsCancelled`). */
+  onCancel?: () => void
 }
 
 const encoder = new TextEncoder()
@@ -73,6 +75,7 @@ async function serveExchange(channel: FrameChannel, first: DecodedFrame, from: s
     opts.onRequest?.()
     const response = await runHandler(handler, req, from, controller.signal, log)
     if (controller.signal.aborted) {
+      opts.onCancel?.()
       stream.abort(new Error('forward cancelled'))
       return false
     }
@@ -87,7 +90,7 @@ async function serveExchange(channel: FrameChannel, first: DecodedFrame, from: s
     if (!controller.signal.aborted) {
       log.debug({ err, from }, 'forward stream failed')
       opts.onError?.()
-    }
+    } else opts.onCancel?.()
     controller.abort(err)
     stream.abort(err instanceof Error ? err : new Error('forward stream failed'))
     return false

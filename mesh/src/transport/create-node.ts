@@ -17,6 +17,8 @@ import type { HandshakeWatch } from './handshake-watch.js'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 
 /** mDNS service name of llmlb agents, so they never discover (or dial) unrelated libp2p nodes. */
+import { fixXsalsa20Memory } from './xsalsa20-memory.js'
+
 export const MDNS_SERVICE_TAG = '_llmlb._udp.local'
 
 /**
@@ -53,6 +55,8 @@ export interface MeshNodeInit {
 
 /** Creates the libp2p node, not started. */
 export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
+  // pnet's cipher would otherwise crash the process after enough traffic (see the module)
+  if (init.psk !== undefined) fixXsalsa20Memory()
   return createLibp2p<MeshServices>({
     start: false,
     privateKey: init.privateKey,

@@ -1,0 +1,106 @@
+/**
+ * `npm run chaos [-- section…] [--bounded]`: faults and abuse against real nodes, printed as tables
+ * with their goals (specs/chaos.md). Exits 1 when a goal is missed. `--bounded` is the form CI runs:
+ * shorter faults, fewer fuzz cases and connections.
+ * Sections: sigstop, kill9, hung-runtime, fuzz, slow-loris, flood (default: all).
+ */
+import '../../mesh/src/polyfill.js'
+import { writeTinyGguf } from '../../native-runtime/src/gguf/tiny-gguf.js'
+import { startBenchAgent } from '../bench/agent-proc.js'
+import { useScratchTmp } from '../scratch-tmp.js'
+import { scriptArgs } from '../script-args.js'
+import { runScenario, SCENARIOS, type ScenarioName, type ScenarioRow } from './cluster-scenarios.js'
+import { fuzzAll, routesOf, runsModel, type FuzzRoute } from './http-fuzz.js'
+import { runAbuse, type AbuseRow } from './connection-abuse.js'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+
+const SECTIONS = [...SCENARIOS, 'fuzz', 'slow-loris', 'flood'] as const
+const USAGE = `usage: npm run chaos [-- section…] [--bounded] [--fuzz-runs N]
+Fault scenarios and abuse against real nodes, with goals (specs/chaos.md); exits 1 when one is missed.
+sections: ${SECTIONS.join(', ')} (default: all)
+  --bounded      the CI form: 3 s faults, 100 fuzz cases per route, 2,000 connections
+  --fuzz-runs N  fuzz cases per route (default 10000; a route that runs the model gets a fifth)`
+const { positionals, values } = scriptArgs(USAGE, { bounded: { type: 'boolean' }, 'fuzz-runs': { type: 'string' } })
+for (const p of positionals) if (!(SECTIONS as readonly string[]).includes(p)) {
+  process.stderr.write(`error: unknown section ${p}\n${USAGE}\n`)
+  process.exit(2)
+}
+const wanted = positionals.length > 0 ? positionals : [...SECTIONS]
+const bounded = values.bounded === true
+const fuzzRuns = Number(values['fuzz-runs'] ?? (bounded ? 100 : 10_000))
+const HOLD_MS = bounded ? 3_000 : 6_000
+const HEAD_FLOOR_MS = 8_000
+const HEAL_GOAL_MS = 5_000
+
+const cleanUp = useScratchTmp('llmlb-chaos-run-')
+process.once('exit', cleanUp)
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143))
+
+const missed: string[] = []
+const out = (s: string): boolean => process.stdout.write(`${s}\n`)
+const ms = (v: number | null): string => (v === null ? '—' : `${Math.round(v)}`)
+out(`# llmlb chaos — ${new Date().toISOString()} — node ${process.version}${bounded ? ' — bounded (CI)' : ''}`)
+
+const scenarios = wanted.filter((w): w is ScenarioName => (SCENARIOS as readonly string[]).includes(w))
+if (scenarios.length > 0) {
+  out(`\n## Faults under load (ingress + 2 holders, 8 clients, fault held ${HOLD_MS / 1000} s, head bound floor ${HEAD_FLOOR_MS / 1000} s)`)
+  out('goals: 0 failures for unstarted work; worst latency ≤ detect + 2 × service time; heal ≤ 5 s; 0 flaps of healthy nodes; 0 history records lost\n')
+  out('| scenario | requests | failures | worst ms | service ms | detect ms | heal ms | flaps | records lost | goals |')
+  out('|---|---|---|---|---|---|---|---|---|---|')
+  for (const s of scenarios) {
+    const r: ScenarioRow = await runScenario(s, { clients: 8, holdMs: HOLD_MS, headFloorMs: HEAD_FLOOR_MS })
+    const bound = (r.detectMs ?? 0) + 2 * r.serviceMs
+    const problems = [
+      r.failures > 0 ? 'failures' : '',
+      r.detectMs === null ? 'not detected' : r.worstMs > bound ? `worst > ${Math.round(bound)}` : '',
+      r.healMs !== null && r.healMs > HEAL_GOAL_MS ? 'heal' : '',
+      r.flaps > 0 ? 'flaps' : '',
+      r.recordsLost > 0 ? 'records lost' : ''
+    ].filter(Boolean)
+    if (problems.length > 0) missed.push(`${s}: ${problems.join(', ')}${r.failedStatuses.length > 0 ? ` (statuses ${r.failedStatuses.join(' ')})` : ''}`)
+    out(`| ${r.scenario} | ${r.requests} | ${r.failures} | ${ms(r.worstMs)} | ${ms(r.serviceMs)} | ${ms(r.detectMs)} | ${ms(r.healMs)} | ${r.flaps} | ${r.recordsLost} | ${problems.length === 0 ? 'met' : problems.join(', ')} |`)
+  }
+}
+
+if (wanted.includes('fuzz')) {
+  const model = join(tmpdir(), 'fuzz-model.gguf')
+  await writeTinyGguf(model, { name: 'fuzz-model' })
+  const node = await startBenchAgent(['--name', 'fuzzed', '--model', model])
+  try {
+    const routes = await routesOf(node.url)
+    const runs = (r: FuzzRoute): number => (runsModel(r) ? Math.ceil(fuzzRuns / 5) : fuzzRuns)
+    const t0 = performance.now()
+    const reports = await fuzzAll(node.url, routes, runs, { model: ['fuzz-model'], id: ['fuzz-model'] }, 4)
+    out(`\n## HTTP fuzzing: ${routes.length} routes of the route table, ${fuzzRuns} cases each (${Math.ceil(fuzzRuns / 5)} for routes that run the model), ${Math.round((performance.now() - t0) / 1000)} s`)
+    out("goals: no 5xx but 503 (501 only for Ollama's model management without a store); errors in each API's shape; the node answers every case and survives\n")
+    out('| route | cases | answers | failure |')
+    out('|---|---|---|---|')
+    for (const r of reports) {
+      if (r.failure) missed.push(`fuzz ${r.route}`)
+      const answers = Object.entries(r.statuses).sort().map(([k, v]) => `${k}: ${v}`).join(', ')
+      out(`| ${r.route} | ${r.cases} | ${answers} | ${r.failure ? `${r.failure.problem.slice(0, 120)} — ${JSON.stringify(r.failure.case).slice(0, 200)}` : '—'} |`)
+    }
+    if (node.proc.exitCode !== null) missed.push('fuzz: the node died')
+  } finally {
+    await node.kill()
+  }
+}
+
+const abuse = wanted.filter((w): w is 'slow-loris' | 'flood' => w === 'slow-loris' || w === 'flood')
+if (abuse.length > 0) {
+  const opts = { connections: bounded ? 2_000 : 10_000, maxConnections: 1_000, headersTimeoutMs: 5_000, waitMs: 60_000 }
+  out(`\n## Connection abuse (node limits: maxConnections ${opts.maxConnections}, headersTimeoutMs ${opts.headersTimeoutMs}; node checks every 30 s)`)
+  out('goals: every connection refused or cut (0 left open), none lives past headersTimeout + 30 s, the node serves right after\n')
+  out('| scenario | connections | refused at once | cut | left open | longest ms | served after |')
+  out('|---|---|---|---|---|---|---|')
+  for (const k of abuse) {
+    const r: AbuseRow = await runAbuse(k, k === 'slow-loris' ? { ...opts, connections: bounded ? 200 : 1_000 } : opts)
+    const problems = [r.open > 0 ? 'left open' : '', r.longestMs > opts.headersTimeoutMs + 31_000 ? 'too long' : '', r.served ? '' : 'not served'].filter(Boolean)
+    if (problems.length > 0) missed.push(`${k}: ${problems.join(', ')}`)
+    out(`| ${r.scenario} | ${r.connections} | ${r.refused} | ${r.cut} | ${r.open} | ${ms(r.longestMs)} | ${r.served ? 'yes' : 'no'} |`)
+  }
+}
+
+out(missed.length === 0 ? '\nevery goal met' : `\ngoals missed: ${missed.join('; ')}`)
+process.exit(missed.length === 0 ? 0 : 1)
