@@ -19,6 +19,7 @@ import { DataDirLock } from './node/data-dir-lock.js'
 import { discoverModels } from './node/model-sources.js'
 import { buildLocalState } from './node/local-state.js'
 import { BackendRegistry } from './backends/index.js'
+import { EngineManager, LmdbEngineStore, parseEngineArg, TEST_HEALTH } from './engines/index.js'
 import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.js'
 import { RejectedPeers } from './node/rejected-peers.js'
 import { createForwardHandler } from './node/forward-handler.js'
@@ -62,6 +63,8 @@ export class Agent {
   private observability?: Observability
   private responses?: ResponseStorage
   private modelManager?: ModelManager
+  private engines?: EngineManager
+  private engineStore?: LmdbEngineStore
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -175,6 +178,11 @@ export class Agent {
     const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends })
     this.service = service
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts())
+    // engines on this box: stored registrations and --engine, detected and watched before the node serves
+    this.engineStore = await LmdbEngineStore.open(cfg.dataDir)
+    const engines = new EngineManager(this.engineStore, backends, log.child({ component: 'engines' }), { allow: cfg.engines.allow, ...(cfg.profile === 'test' ? { health: TEST_HEALTH } : {}) })
+    this.engines = engines
+    await engines.start(cfg.engines.urls.map(parseEngineArg))
     const resolveModel = autoResolver({ nodeName: cfg.name, models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, autoPull: cfg.autoPull, logger: log })
     const selfState = () =>
       buildLocalState({
@@ -239,6 +247,7 @@ export class Agent {
       observability,
       responses: responses.stored,
       modelManager,
+      engines,
       corsOrigins: cfg.corsOrigins
     })
     this.app = app
@@ -298,6 +307,8 @@ export class Agent {
     await this.responses?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
     await this.nodeAuth?.stop()
+    await this.engines?.stop().catch(() => undefined)
+    await this.engineStore?.close().catch(() => undefined)
     await this.modelManager?.stop().catch(() => undefined)
     await this.runtime?.stop().catch(() => undefined)
   }
