@@ -40,6 +40,8 @@ export interface MockEngine {
   load: { running: number; waiting: number }
   /** Inference requests answered. */
   served: () => number
+  /** While true, inference requests get their connection reset before any answer (a crashing engine). */
+  failInference: boolean
   /** Stops listening and drops every connection (the engine died). */
   stop(): Promise<void>
   /** Listens again on the same port. */
@@ -76,19 +78,23 @@ export async function serveMock(kind: string, routes: Record<string, Handler>, o
     if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) return json(res, 401, { error: { message: 'Invalid API key', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } })
     const h = routes[key]
     if (!h) return json(res, 404, kind === 'ollama' ? { error: '404 page not found' } : { detail: 'Not Found' })
-    if (inference.test(path)) served++
+    if (inference.test(path)) {
+      if (engine.failInference) return void req.socket.destroy()
+      served++
+    }
     await h(req, res, body)
   }
   let server: Server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()))
   await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r))
   const port = (server.address() as AddressInfo).port
-  return {
+  const engine: MockEngine = {
     url: `http://127.0.0.1:${port}`,
     port,
     kind,
     hits,
     load,
     served: () => served,
+    failInference: false,
     async stop() {
       server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))
@@ -98,6 +104,7 @@ export async function serveMock(kind: string, routes: Record<string, Handler>, o
       await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
     }
   }
+  return engine
 }
 
 /** The answer's words, each with its leading space, for streaming. */

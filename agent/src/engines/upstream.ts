@@ -25,15 +25,23 @@ export interface UpstreamCall {
   signal: AbortSignal
 }
 
+/** Errors of a connection that was closed under us before the request went out. */
+const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED'])
+
 /** POSTs to the engine; anything that fails before a 2xx/4xx head is `engine_unavailable`. */
 export async function callEngine(c: UpstreamCall, path: string, body: unknown, accept?: string): Promise<OutboundResponse> {
-  let res: OutboundResponse
-  try {
-    res = await c.http.post(path, JSON.stringify(body), c.signal, accept)
-  } catch (err) {
-    if (c.signal.aborted) throw err
-    if (err instanceof OutboundBlockedError) throw err
-    throw new EngineUnavailableError(c.engine, (err as Error).message, err)
+  let res: OutboundResponse | undefined
+  const text = JSON.stringify(body)
+  // a kept-alive connection the engine closed (it restarted) fails at once: once more on a new one
+  for (let attempt = 0; !res; attempt++) {
+    try {
+      res = await c.http.post(path, text, c.signal, accept)
+    } catch (err) {
+      if (c.signal.aborted) throw err
+      if (err instanceof OutboundBlockedError) throw err
+      if (attempt === 0 && STALE_SOCKET.has(String((err as { cause?: { code?: unknown } }).cause?.code))) continue
+      throw new EngineUnavailableError(c.engine, (err as Error).message, err)
+    }
   }
   if (res.statusCode >= 500 || res.statusCode === 429) {
     const text = await readBounded(res.body, 64 * 1024, path).catch(() => (discard(res.body), ''))
