@@ -8,7 +8,8 @@ import { SSE_DONE, SSE_HEADERS, jsonResult, sseData, type HttpResult } from '../
 import { InvalidRequestError } from '../errors/errors.js'
 import type { BackendApi } from '../backends/index.js'
 import { EngineBadResponseError } from './engine-errors.js'
-import { callEngine, engineErrorResult, readJson, splitOn, type UpstreamCall, type Usage } from './upstream.js'
+import { callEngine, engineErrorResult, readJsonText, splitOn, type UpstreamCall, type Usage } from './upstream.js'
+import { once } from '../protocols/translated.js'
 
 const PATHS: Readonly<Record<Exclude<BackendApi, 'count_tokens'>, string>> = { chat: '/v1/chat/completions', completion: '/v1/completions', embeddings: '/v1/embeddings' }
 
@@ -28,10 +29,12 @@ export async function serveOpenAi(c: UpstreamCall, api: BackendApi, body: Record
   const res = await callEngine(c, PATHS[api], out, stream ? 'text/event-stream' : 'application/json')
   const type = String(res.headers['content-type'] ?? '')
   if (!stream || res.statusCode >= 400 || !type.includes('text/event-stream')) {
-    const value = await readJson(c, res)
+    const { value, text } = await readJsonText(c, res)
     if (res.statusCode >= 400) return { result: engineErrorResult(res.statusCode, value), usage }
     if (stream) throw new EngineBadResponseError(c.engine, 'asked for a stream, got JSON')
     usageOf(value.usage, usage)
+    // the engine's bytes as they came when the model keeps its name (the usual case): no second encoding
+    if (value.model === body.model || upstream === body.model) return { result: { status: res.statusCode, headers: { 'content-type': 'application/json; charset=utf-8' }, body: once(text) }, usage }
     return { result: jsonResult(res.statusCode, { ...value, model: body.model }), usage }
   }
   return { result: { status: 200, headers: { ...SSE_HEADERS }, body: relay(res.body, String(body.model), usage, clientWantsUsage) }, usage }

@@ -52,6 +52,11 @@ export async function callEngine(c: UpstreamCall, path: string, body: unknown, a
 
 /** Reads a whole JSON answer, bounded; a non-JSON or oversized one is `engine_bad_response`. */
 export async function readJson(c: UpstreamCall, res: OutboundResponse): Promise<Record<string, unknown>> {
+  return (await readJsonText(c, res)).value
+}
+
+/** Like readJson, with the text as it came (passed on as is when nothing in it changes). */
+export async function readJsonText(c: UpstreamCall, res: OutboundResponse): Promise<{ value: Record<string, unknown>; text: string }> {
   let text: string
   try {
     text = await readBounded(res.body, MAX_ANSWER_BYTES, c.engine)
@@ -63,7 +68,7 @@ export async function readJson(c: UpstreamCall, res: OutboundResponse): Promise<
   try {
     const v: unknown = JSON.parse(text)
     if (typeof v !== 'object' || v === null) throw new Error('not an object')
-    return v as Record<string, unknown>
+    return { value: v as Record<string, unknown>, text }
   } catch {
     throw new EngineBadResponseError(c.engine, `a ${res.statusCode} answer that is not JSON`)
   }
