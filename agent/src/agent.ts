@@ -20,6 +20,7 @@ import { discoverModels } from './node/model-sources.js'
 import { buildLocalState } from './node/local-state.js'
 import { BackendRegistry } from './backends/index.js'
 import { EngineManager, LmdbEngineStore, parseEngineArg, TEST_HEALTH } from './engines/index.js'
+import { configuredClassOf, setOutboundDefaults } from './net/index.js'
 import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.js'
 import { RejectedPeers } from './node/rejected-peers.js'
 import { createForwardHandler } from './node/forward-handler.js'
@@ -178,6 +179,10 @@ export class Agent {
     const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends })
     this.service = service
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts())
+    // every outbound call that names no allow-list of its own (hub downloads, image URLs): outbound.allow,
+    // plus the class of a hub endpoint the operator set to a local address (a mirror on the LAN)
+    const hubClass = configuredClassOf(cfg.hf.endpoint)
+    setOutboundDefaults({ allow: [...cfg.outbound.allow, ...(hubClass ? [hubClass] : [])] })
     // engines on this box: stored registrations and --engine, detected and watched before the node serves
     this.engineStore = await LmdbEngineStore.open(cfg.dataDir)
     const engines = new EngineManager(this.engineStore, backends, log.child({ component: 'engines' }), { allow: cfg.engines.allow, ...(cfg.profile === 'test' ? { health: TEST_HEALTH } : {}) })

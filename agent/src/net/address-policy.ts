@@ -121,6 +121,23 @@ export class AddressPolicy {
   }
 }
 
+/**
+ * The class a URL's host is in when it is a blocked one given as an IP literal or `localhost` (an
+ * address the operator configured on purpose, e.g. a local hub mirror), else undefined.
+ */
+export function configuredClassOf(url: string): (typeof ADDRESS_CLASSES)[number] | undefined {
+  let host: string
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '')
+  } catch {
+    return undefined
+  }
+  if (host === 'localhost') return 'loopback'
+  if (isIP(host) === 0) return undefined
+  const cls = classify(host)
+  return (ADDRESS_CLASSES as readonly string[]).includes(cls) ? (cls as (typeof ADDRESS_CLASSES)[number]) : undefined
+}
+
 /** True when `entry` is a valid allow-list entry (for config validation). */
 export function isAllowEntry(entry: string): boolean {
   try {

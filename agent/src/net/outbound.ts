@@ -41,9 +41,22 @@ export type OutboundResponse = Dispatcher.ResponseData & { url: string }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
-/** The connection-time guard as an undici Agent: every connection's address is checked. */
+/** The allow-list of calls that name none: the node's `outbound.allow`, set once at start. */
+let defaultAllow: readonly string[] = []
+
+/** Sets the allow-list `guardedAgent()` and `new Outbound()` use when given none (the agent, at start). */
+export function setOutboundDefaults(o: { allow: readonly string[] }): void {
+  new AddressPolicy(o.allow)
+  defaultAllow = [...o.allow]
+}
+
+/**
+ * The connection-time guard as an undici Agent: every connection's address is checked. A drop-in for
+ * `new Agent()` (compose interceptors on it as usual, e.g. undici's redirect interceptor: each hop is a
+ * new connection, checked the same way).
+ */
 export function guardedAgent(opts: Pick<OutboundOptions, 'allow' | 'headersTimeoutMs' | 'bodyIdleTimeoutMs' | 'lookup'> = {}): Agent {
-  const policy = new AddressPolicy(opts.allow ?? [])
+  const policy = new AddressPolicy(opts.allow ?? defaultAllow)
   const resolve = opts.lookup ?? (dnsLookup as unknown as LookupFunction)
   // every address a name resolves to is checked: net.connect may try any of them (happy eyeballs)
   const lookup = (hostname: string, options: LookupOneOptions, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
@@ -117,13 +130,17 @@ export class Outbound {
   async text(url: string, init: OutboundInit = {}, limits: { maxBytes?: number; timeoutMs?: number } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
     const timeout = AbortSignal.timeout(limits.timeoutMs ?? this.timeoutMs)
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout
-    const res = await this.request(url, { ...init, signal })
+    const late = (): OutboundFailedError => new OutboundFailedError(url, `no complete answer within ${limits.timeoutMs ?? this.timeoutMs} ms`)
+    // the bound may run out before the head as well as in the body: the same error either way
+    const res = await this.request(url, { ...init, signal }).catch((err: unknown) => {
+      throw timeout.aborted && !init.signal?.aborted ? late() : err
+    })
     try {
       const text = await readBounded(res.body, limits.maxBytes ?? this.maxBytes, url)
       return { status: res.statusCode, headers: res.headers, text }
     } catch (err) {
       discard(res.body)
-      if (timeout.aborted) throw new OutboundFailedError(url, `no complete answer within ${limits.timeoutMs ?? this.timeoutMs} ms`)
+      if (timeout.aborted) throw late()
       throw outboundError(url, err)
     }
   }

@@ -144,3 +144,22 @@ describe('outbound requests', () => {
     }
   })
 })
+
+describe('process defaults', () => {
+  it('guard a plain guardedAgent() with the node’s outbound.allow, and name the class of a configured local endpoint', async () => {
+    const { configuredClassOf, guardedAgent, setOutboundDefaults } = await import('../../../../agent/src/net/index.js')
+    const { request } = await import('undici')
+    expect(configuredClassOf('http://127.0.0.1:9000')).toBe('loopback')
+    expect(configuredClassOf('http://localhost:9000')).toBe('loopback')
+    expect(configuredClassOf('http://192.168.1.4')).toBe('private')
+    expect(configuredClassOf('https://huggingface.co')).toBeUndefined()
+    const strict = guardedAgent()
+    await expect(request(`http://127.0.0.1:${port}/`, { dispatcher: strict })).rejects.toMatchObject({ code: 'outbound_blocked' })
+    setOutboundDefaults({ allow: ['loopback'] })
+    const open = guardedAgent()
+    const res = await request(`http://127.0.0.1:${port}/`, { dispatcher: open })
+    expect(await res.body.json()).toEqual({ ok: true })
+    setOutboundDefaults({ allow: [] })
+    await Promise.all([strict.close(), open.close()])
+  })
+})
