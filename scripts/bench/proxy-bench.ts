@@ -29,8 +29,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Cannon
 
 const MODEL = 'bench-model'
 const ROUNDS = 3
-const SECONDS = 4
-const SEQUENTIAL = 1500
+const SECONDS = 3
+const SEQUENTIAL = 600
 const CONNECTIONS = [1, 8, 64] as const
 const BODY = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Say hello' }] })
 const HEADERS = { 'content-type': 'application/json' }
@@ -48,7 +48,7 @@ async function startEngine(): Promise<{ url: string; proc: ChildProcess }> {
 
 /** Sequential requests on one kept-alive connection; latencies in ms (µs resolution). */
 async function sequential(url: string, n: number): Promise<number[]> {
-  const pool = new Pool(url, { connections: 1 })
+  const pool = new Pool(url, { connections: 1, headersTimeout: 30_000, bodyTimeout: 30_000 })
   const out: number[] = []
   try {
     for (let i = 0; i < n + 50; i++) {
@@ -97,7 +97,7 @@ export async function proxyBench(): Promise<void> {
       for (const [name, url] of targets) {
         const rps: Record<number, number> = {}
         for (const c of CONNECTIONS) {
-          const r = await autocannon({ url: `${url}/v1/chat/completions`, method: 'POST', headers: HEADERS, body: BODY, connections: c, duration: SECONDS })
+          const r = await autocannon({ url: `${url}/v1/chat/completions`, method: 'POST', headers: HEADERS, body: BODY, connections: c, duration: SECONDS, timeout: 30 })
           if (r.non2xx > 0 || r.errors > 0) process.stdout.write(`proxy: ${name} at ${c} connections: ${r.non2xx} non-2xx, ${r.errors} errors\n`)
           rps[c] = r.requests.average
         }

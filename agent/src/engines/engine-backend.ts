@@ -178,7 +178,12 @@ export class EngineBackend implements ModelBackend {
       throw err
     }
     const usage = out.usage
+    // a client that leaves before the body is read never runs the body's `finally` (a generator closed
+    // before it started skips it): its going frees the slot as well
+    const onGone = (): void => lease.release()
+    ctx.signal.addEventListener('abort', onGone, { once: true })
     const measure = (): void => {
+      ctx.signal.removeEventListener('abort', onGone)
       lease.release()
       const ms = Date.now() - started
       this.avgServiceMs = this.avgServiceMs === 0 ? ms : this.avgServiceMs * (1 - EMA) + ms * EMA

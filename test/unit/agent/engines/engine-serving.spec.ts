@@ -152,6 +152,19 @@ describe('engines on a node', () => {
     expect((await service.handle('chat', { model: 'openai-model', messages: [{ role: 'user', content: 'x' }] }, ctx())).result.status).toBe(200)
   })
 
+  it('free the slot of a client that leaves before reading the answer', async () => {
+    const e = await mock('openai')
+    await manager.add({ url: e.url, slots: 1 })
+    for (let i = 0; i < 3; i++) {
+      const ac = new AbortController()
+      const served = await service.handle('chat', { model: 'openai-model', messages: [{ role: 'user', content: 'x' }] }, { ...ctx(), signal: ac.signal })
+      // what the HTTP layer does when the client's socket closes: abort, then close the body unread
+      ac.abort()
+      await served.result.body[Symbol.asyncIterator]().return?.(undefined)
+      expect(manager.list()[0]?.slots).toMatchObject({ busy: 0, waiting: 0 })
+    }
+  })
+
   it('refuse an engine outside the allow-list', async () => {
     const strict = new EngineManager(store, registry, logger, { allow: [] })
     const e = await mock('ollama')
