@@ -19,6 +19,8 @@ import { DataDirLock } from './node/data-dir-lock.js'
 import { discoverModels } from './node/model-sources.js'
 import { buildLocalState } from './node/local-state.js'
 import { BackendRegistry } from './backends/index.js'
+import { EngineManager, LmdbEngineStore, parseEngineArg, TEST_HEALTH } from './engines/index.js'
+import { configuredClassOf, setOutboundDefaults } from './net/index.js'
 import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.js'
 import { RejectedPeers } from './node/rejected-peers.js'
 import { createForwardHandler } from './node/forward-handler.js'
@@ -63,6 +65,8 @@ export class Agent {
   private observability?: Observability
   private responses?: ResponseStorage
   private modelManager?: ModelManager
+  private engines?: EngineManager
+  private engineStore?: LmdbEngineStore
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -176,6 +180,15 @@ export class Agent {
     const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends })
     this.service = service
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts())
+    // every outbound call that names no allow-list of its own (hub downloads, image URLs): outbound.allow,
+    // plus the class of a hub endpoint the operator set to a local address (a mirror on the LAN)
+    const hubClass = configuredClassOf(cfg.hf.endpoint)
+    setOutboundDefaults({ allow: [...cfg.outbound.allow, ...(hubClass ? [hubClass] : [])] })
+    // engines on this box: stored registrations and --engine, detected and watched before the node serves
+    this.engineStore = await LmdbEngineStore.open(cfg.dataDir)
+    const engines = new EngineManager(this.engineStore, backends, log.child({ component: 'engines' }), { allow: cfg.engines.allow, ...(cfg.profile === 'test' ? { health: TEST_HEALTH } : {}) })
+    this.engines = engines
+    await engines.start(cfg.engines.urls.map(parseEngineArg))
     const placer = cfg.autoPull ? new AutoPlacer(meshPullOps(cfg.name, modelManager, () => this.mesh), log.child({ component: 'auto-pull' })) : undefined
     const resolveModel = autoResolver({ models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, placer })
     const selfState = () =>
@@ -250,6 +263,7 @@ export class Agent {
       observability,
       responses: responses.stored,
       modelManager,
+      engines,
       corsOrigins: cfg.corsOrigins
     })
     this.app = app
@@ -309,6 +323,8 @@ export class Agent {
     await this.responses?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
     await this.nodeAuth?.stop()
+    await this.engines?.stop().catch(() => undefined)
+    await this.engineStore?.close().catch(() => undefined)
     await this.modelManager?.stop().catch(() => undefined)
     await this.runtime?.stop().catch(() => undefined)
   }

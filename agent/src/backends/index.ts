@@ -1,2 +1,3 @@
 export type { BackendApi, BackendModel, BackendOutcome, ModelBackend } from './model-backend.js'
+export { BackendUnavailableError } from './model-backend.js'
 export { BackendRegistry } from './registry.js'

@@ -7,6 +7,7 @@
  */
 import type { ModelCapabilities } from '../../../native-runtime/src/index.js'
 import type { HttpResult } from '../inference/http-result.js'
+import { AgentError } from '../errors/errors.js'
 import type { RequestContext } from '../inference/request-context.js'
 
 /** The APIs a backend may be asked to serve (bodies are OpenAI-shaped, already validated). */
@@ -53,5 +54,14 @@ export interface ModelBackend {
    * anything that fails before the first byte, so the ingress can fail over; a failure after the
    * first byte ends the stream.
    */
+  /** True for a model it serves or served before going down (optional; default: `models()` lists it). */
+  knows?(model: string): boolean
   serve(api: BackendApi, body: { model: string } & Record<string, unknown>, ctx: RequestContext): Promise<BackendOutcome>
+}
+
+/** A backend that serves a model is down right now: 503, so the ingress tries the model's next holder. */
+export class BackendUnavailableError extends AgentError {
+  constructor(model: string) {
+    super('engine_unavailable', `The backend serving '${model}' on this node is unavailable right now`, { headers: { 'retry-after': '1' } })
+  }
 }

@@ -30,13 +30,29 @@ export class BackendRegistry {
     return [...this.backends.values()]
   }
 
-  /** The backend serving `model` now and its figures; the first registered wins when several do. */
+  /**
+   * The backend serving `model` now and its figures. When several do (two engines with the same
+   * model), the least loaded one: running plus queued per slot, as the backends report it.
+   */
   find(model: string): { backend: ModelBackend; model: BackendModel } | undefined {
+    let best: { backend: ModelBackend; model: BackendModel } | undefined
+    let bestLoad = Infinity
     for (const backend of this.backends.values()) {
       const m = backend.models().find((x) => x.id === model)
-      if (m) return { backend, model: m }
+      if (!m) continue
+      const load = (m.slotsBusy + m.queueDepth) / Math.max(1, m.slotsTotal)
+      if (load < bestLoad) {
+        best = { backend, model: m }
+        bestLoad = load
+      }
     }
-    return undefined
+    return best
+  }
+
+  /** True when a backend serves `model` or did before it went down (a request for it may fail over). */
+  knows(model: string): boolean {
+    for (const b of this.backends.values()) if (b.knows?.(model) ?? b.models().some((m) => m.id === model)) return true
+    return false
   }
 
   /** Every backend model, as gossiped (always `loaded`: a backend that cannot serve lists nothing). */

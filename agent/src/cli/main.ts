@@ -21,6 +21,7 @@ const control = (): Promise<typeof import('./control.js')> => import('./control.
 const keysCli = (): Promise<typeof import('./keys.js')> => import('./keys.js')
 const modelsCli = (): Promise<typeof import('./models.js')> => import('./models.js')
 const serviceCli = (): Promise<typeof import('./service.js')> => import('./service.js')
+const enginesCli = (): Promise<typeof import('./engines.js')> => import('./engines.js')
 
 const program = new Command()
 program.name('llmlb').description('llmlb: every GPU box on the network becomes one OpenAI-compatible LLM cluster').version(LLMLB_VERSION)
@@ -51,6 +52,8 @@ program
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')
   .option('--cors-origins <list>', 'origins whose browser pages may call the API, comma-separated, * for any (default: none)')
   .addOption(new Option('--log-format <format>', 'stdout log lines: readable in a terminal, JSON otherwise (default auto; log files are JSON)').choices(['auto', 'json', 'pretty']))
+  .option('--engine <url[#key]>', 'front an inference engine on this box: Ollama, vLLM, llama.cpp server, LM Studio, SGLang or OpenAI-compatible (repeatable; #key: its API key)', collect)
+  .option('--engine-allow <list>', 'addresses engines may have besides public ones: loopback, private, link-local or CIDRs, comma-separated (default loopback)')
   .action(lazy(serve, (m) => m.serveCommand))
 
 const withTarget = (c: Command): Command =>
@@ -91,6 +94,16 @@ const perNode = (c: Command): Command => withTarget(c).option('--node <name>', '
 perNode(models.command('rm').description('unload a model and delete its files (a local --model file stays)').argument('<id>', 'model id')).action(lazy(modelsCli, (m) => m.modelsRmCommand))
 perNode(models.command('load').description('load a stored model').argument('<id>', 'model id')).action(lazy(modelsCli, (m) => m.modelsLoadCommand))
 perNode(models.command('unload').description('unload a model (it stays stored)').argument('<id>', 'model id')).action(lazy(modelsCli, (m) => m.modelsUnloadCommand))
+
+const engines = program.command('engines').description("inference engines this node fronts (Ollama, vLLM, llama.cpp server, LM Studio, SGLang, OpenAI-compatible): their models join the cluster")
+withTarget(engines.command('list').description("this node's engines: kind, health, load, models")).option('--json', 'print JSON').action(lazy(enginesCli, (m) => m.enginesListCommand))
+withTarget(engines.command('add').description('register an engine (its type is detected from its own endpoints)').argument('<url>', 'base URL, e.g. http://127.0.0.1:11434'))
+  .option('--key <key>', 'API key the engine wants (kept on the node, encrypted, never shown again)')
+  .option('--kind <kind>', 'skip detection: ollama, vllm, llamacpp, lmstudio, sglang or openai')
+  .option('--slots <n>', 'requests sent to the engine at once (default: what it reports, else 4)')
+  .option('--json', 'print JSON')
+  .action(lazy(enginesCli, (m) => m.enginesAddCommand))
+withTarget(engines.command('rm').description('remove an engine (its models leave the cluster)').argument('<id|url>', 'id or URL of the engine')).action(lazy(enginesCli, (m) => m.enginesRmCommand))
 
 const service = program.command('service').description('run llmlb as a systemd service on this box')
 const serviceOpts = (c: Command): Command =>

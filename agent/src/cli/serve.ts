@@ -32,6 +32,8 @@ export interface ServeFlags {
   corsOrigins?: string
   logFormat?: string
   autoPull?: boolean
+  engine?: string[]
+  engineAllow?: string
 }
 
 /** A comma-separated list of origins (`--cors-origins`, `LLMLB_CORS_ORIGINS`). */
@@ -60,7 +62,8 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     corsOrigins: originList(f.corsOrigins),
     logFormat: f.logFormat as ConfigInput['logFormat'],
     autoPull: f.autoPull,
-    runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) }
+    runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) },
+    ...(f.engine || f.engineAllow ? { engines: { ...(f.engine ? { urls: f.engine } : {}), ...(f.engineAllow ? { allow: originList(f.engineAllow) } : {}) } } : {})
   }
 }
 

@@ -7,6 +7,8 @@ type Env = Record<string, string | undefined>
 
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v))
 
+const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean)
+
 /** Reads the environment into a partial config; unset variables are left out. */
 export function configFromEnv(env: Env = process.env): ConfigInput {
   const out: Record<string, unknown> = {
@@ -22,7 +24,9 @@ export function configFromEnv(env: Env = process.env): ConfigInput {
     logLevel: env.LLMLB_LOG_LEVEL,
     corsOrigins: env.LLMLB_CORS_ORIGINS === undefined ? undefined : env.LLMLB_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     logFormat: env.LLMLB_LOG_FORMAT,
-    hf: env.HF_ENDPOINT || env.HF_TOKEN ? { ...(env.HF_ENDPOINT ? { endpoint: env.HF_ENDPOINT } : {}), ...(env.HF_TOKEN ? { token: env.HF_TOKEN } : {}) } : undefined
+    hf: env.HF_ENDPOINT || env.HF_TOKEN ? { ...(env.HF_ENDPOINT ? { endpoint: env.HF_ENDPOINT } : {}), ...(env.HF_TOKEN ? { token: env.HF_TOKEN } : {}) } : undefined,
+    engines: env.LLMLB_ENGINES_ALLOW === undefined ? undefined : { allow: list(env.LLMLB_ENGINES_ALLOW) },
+    outbound: env.LLMLB_OUTBOUND_ALLOW === undefined ? undefined : { allow: list(env.LLMLB_OUTBOUND_ALLOW) }
   }
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k]
   return out as ConfigInput

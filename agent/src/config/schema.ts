@@ -5,6 +5,7 @@
 import { homedir, hostname } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { isAllowEntry } from '../net/address-policy.js'
 
 /** Default HTTP port of the API and dashboard. */
 export const DEFAULT_HTTP_PORT = 32768
@@ -165,6 +166,24 @@ export const ConfigSchema = z.object({
       maxFileBytes: z.number().int().min(4096).default(10 * 1024 * 1024),
       /** Files kept (the oldest are deleted). */
       maxFiles: z.number().int().min(1).default(10)
+    })
+    .prefault({}),
+  /** Inference engines on this box that the node fronts (specs/engines.md). */
+  engines: z
+    .object({
+      /** Engines registered at start (`--engine URL` or `URL#key`), besides those stored by the admin API. */
+      urls: z.array(z.string().min(1)).default([]),
+      /**
+       * Addresses an engine may have besides public ones: `loopback`, `private`, `link-local` or CIDRs.
+       * Loopback by default (an engine on the same box); cloud metadata addresses are never allowed.
+       */
+      allow: z.array(z.string().refine(isAllowEntry, 'an address class (loopback, private, link-local), an IP or a CIDR')).default(['loopback'])
+    })
+    .prefault({}),
+  /** Every other outbound call (hubs, image URLs): addresses allowed besides public ones (specs/security.md). */
+  outbound: z
+    .object({
+      allow: z.array(z.string().refine(isAllowEntry, 'an address class (loopback, private, link-local), an IP or a CIDR')).default([])
     })
     .prefault({})
 })

@@ -46,7 +46,12 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   runtime_unavailable: { status: 503, type: 'server_error', publicMessage: 'The inference runtime is unavailable; retry shortly' },
   queue_timeout: { status: 503, type: 'server_error', publicMessage: 'No slot became free in time; retry shortly' },
   shutting_down: { status: 503, type: 'server_error', publicMessage: 'This node is shutting down; send the request to another node' },
-  no_capacity: { status: 503, type: 'server_error', publicMessage: 'No node can serve this request right now' }
+  no_capacity: { status: 503, type: 'server_error', publicMessage: 'No node can serve this request right now' },
+  outbound_blocked: { status: 400, type: 'invalid_request_error' },
+  outbound_failed: { status: 502, type: 'server_error', exposeMessage: true },
+  engine_not_detected: { status: 400, type: 'invalid_request_error' },
+  engine_unavailable: { status: 503, type: 'server_error', publicMessage: 'The engine serving this model is unavailable; retry shortly' },
+  engine_bad_response: { status: 502, type: 'server_error', publicMessage: 'The engine serving this model answered with a malformed response' }
 }
 
 /** Row for a code; unknown codes are internal errors. */

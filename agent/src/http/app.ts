@@ -36,6 +36,7 @@ import { ollamaRoutes } from '../protocols/ollama/routes.js'
 import { ollamaModelRoutes } from '../protocols/ollama/models.js'
 import { DEFAULT_LINGER_MS, installLingeringClose, type LingerBounds } from './lingering-close.js'
 import type { ModelManager } from '../models/index.js'
+import { engineRoutes, type EngineManager } from '../engines/index.js'
 import { modelAdminRoutes } from './routes/models-admin.js'
 import { catalogRoutes } from './routes/catalog.js'
 
@@ -70,6 +71,8 @@ export interface AppDeps {
   responses?: StoredResponses
   /** The model store (stored models, pulls, load/unload); unset in unit tests of other routes. */
   modelManager?: ModelManager
+  /** Engines this node fronts: the engines admin API. */
+  engines?: EngineManager
   /** Origins whose browser pages may call the API (CORS); none by default. */
   corsOrigins?: readonly string[]
   /** Client connection bounds (config `connections`); node's defaults when unset. */
@@ -168,6 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(nodeRoutes, nodeDeps)
   await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh, models: deps.modelManager && modelEvents(deps.name, deps.modelManager) })
   if (deps.modelManager) await app.register(modelAdminRoutes, { name: deps.name, models: deps.modelManager, mesh: deps.mesh })
+  if (deps.engines) await app.register(engineRoutes, { name: deps.name, engines: deps.engines })
   if (deps.modelManager?.catalog && deps.auth) await app.register(catalogRoutes, { catalog: deps.modelManager.catalog, settings: deps.auth.settings })
   if (deps.auth) {
     await app.register(authRoutes, { auth: deps.auth })

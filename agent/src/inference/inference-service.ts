@@ -22,7 +22,8 @@ import type { HttpResult } from './http-result.js'
 import { LocalExecutor } from './local-executor.js'
 import { chatOptions } from '../structured/chat-options.js'
 import { HEAD_MS_HEADER, type RequestContext, type RouteInfo } from './request-context.js'
-import type { BackendRegistry } from '../backends/index.js'
+import { BackendUnavailableError, type BackendRegistry } from '../backends/index.js'
+import { errorRow } from '../errors/error-table.js'
 import { guardAttempt, guardedBody, headBoundMs, PeerDeathWatch, SilentPeers, type HeadBoundPolicy } from './failover/index.js'
 
 /** Peers tried before giving up when each fails before answering. */
@@ -170,7 +171,17 @@ export class InferenceService {
     let attempts = 0
     for (const [i, cand] of ranked.entries()) {
       const why = i === 0 ? reason : 'failover'
-      if (cand.target === 'self') return this.serveLocal(api, body, ctx, why, stream, task)
+      if (cand.target === 'self') {
+        // a backend (engine, cloud provider) that fails before its first byte: the next holder serves
+        if (!cand.engine || i === ranked.length - 1) return this.serveLocal(api, body, ctx, why, stream, task)
+        try {
+          return await this.serveLocal(api, body, ctx, why, stream, task)
+        } catch (err) {
+          if (ctx.signal.aborted || errorRow((err as { code?: string }).code).status < 500) throw err
+          lastErr = err
+          continue
+        }
+      }
       if (attempts++ >= MAX_FORWARD_ATTEMPTS) break
       try {
         const served = await this.forward(api, body, cand, ctx, why, stream, task)
@@ -203,6 +214,9 @@ export class InferenceService {
       const out = await viaBackend.backend.serve(api, body as AnyBody & Record<string, unknown>, ctx)
       return { result: out.result, route: { servedBy: this.c.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: out.queueWaitMs }, model: body.model, stream, ...(out.usage ? { usage: out.usage } : {}) }
     }
+    // forwarded here for a backend's model whose backend just went down (the ingress's view is older):
+    // a 503, so the ingress fails over instead of answering 404
+    if (ctx.local && this.c.backends?.knows(body.model) && !this.c.runtime.models().some((m) => m.id === body.model)) throw new BackendUnavailableError(body.model)
     const cold = this.c.coldModels
     if (cold) {
       // chosen while stored but not loaded (here, or by a peer from our advert): load it first

@@ -73,6 +73,18 @@ describe('model placement', () => {
       ['other', 0, ['n2:false']]
     ])
   })
+
+  it('names the engines serving a model, from /v1/models or from the adverts', () => {
+    const rows = modelRows(
+      [{ id: 'llama3', object: 'model', created: 0, owned_by: 'llmlb', llmlb: { capabilities: model().capabilities, context_length: 512, quantization: 'Q4', size_bytes: 1, nodes: ['n1'], engines: ['ollama'] } }],
+      [node({ name: 'n2', models: [model({ id: 'qwen', engine: 'vllm' }), model({ id: 'native' })] })]
+    )
+    expect(rows.map((r) => [r.id, r.engines])).toEqual([
+      ['llama3', ['ollama']],
+      ['native', []],
+      ['qwen', ['vllm']]
+    ])
+  })
 })
 
 describe('playground request', () => {

@@ -14,6 +14,7 @@ import type {
   CreatedUser,
   CreateKeyInput,
   CreateUserInput,
+  EngineInfo,
   HealthBody,
   HistoryDetail,
   HistoryPage,
@@ -88,6 +89,11 @@ export function createApiClient(init: TransportInit = {}) {
       remove: (id: string, node: string) => t.json<unknown>('DELETE', `/api/models/${enc(id)}`, { query: { node } }),
       load: (id: string, node: string) => t.json<unknown>('POST', `/api/models/${enc(id)}/load`, { query: { node } }),
       unload: (id: string, node: string) => t.json<unknown>('POST', `/api/models/${enc(id)}/unload`, { query: { node } })
+    },
+
+    /** This node's engines (admins only). */
+    engines: {
+      list: (signal?: AbortSignal) => t.json<ListBody<EngineInfo> & { node: string }>('GET', '/api/engines', { signal })
     },
 
     chat: {

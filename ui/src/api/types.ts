@@ -54,7 +54,21 @@ export interface ClusterModel {
     size_bytes: number
     /** Names of the nodes that have it loaded. */
     nodes: string[]
+    /** Engines serving it (`ollama`, `vllm`…); empty for the native runtime. Absent from older agents. */
+    engines?: string[]
   }
+}
+
+/** GET /api/engines entry: one engine this node fronts (never its key). */
+export interface EngineInfo {
+  id: string
+  url: string
+  kind: string
+  health: 'starting' | 'up' | 'down'
+  lastError?: string
+  hasKey: boolean
+  slots: { total: number; busy: number; waiting: number }
+  models: { id: string }[]
 }
 
 /** A model stored on a node (GET /api/models), with its GGUF metadata and load state. */

@@ -23,6 +23,8 @@ export interface ModelRow {
   placements: Placement[]
   /** Nodes that can serve it now (alive, loaded). */
   servingNodes: number
+  /** Engines serving it (`ollama`, `vllm`…); empty: the native runtime. */
+  engines: string[]
 }
 
 export function modelRows(models: readonly ClusterModel[], nodes: readonly NodeInfo[]): ModelRow[] {
@@ -35,14 +37,15 @@ export function modelRows(models: readonly ClusterModel[], nodes: readonly NodeI
       quantization: m.llmlb?.quantization ?? null,
       sizeBytes: m.llmlb?.size_bytes ?? null,
       placements: [],
-      servingNodes: 0
+      servingNodes: 0,
+      engines: m.llmlb?.engines ?? []
     })
   }
   for (const n of nodes) {
     for (const m of n.models) {
       let row = rows.get(m.id)
       if (!row) {
-        row = { id: m.id, capabilities: m.capabilities, contextLength: m.contextLength, quantization: m.quantization, sizeBytes: m.sizeBytes, placements: [], servingNodes: 0 }
+        row = { id: m.id, capabilities: m.capabilities, contextLength: m.contextLength, quantization: m.quantization, sizeBytes: m.sizeBytes, placements: [], servingNodes: 0, engines: m.engine ? [m.engine] : [] }
         rows.set(m.id, row)
       }
       row.placements.push({

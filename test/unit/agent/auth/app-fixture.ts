@@ -16,6 +16,8 @@ import type { ApiKeyRecord, UserRecord } from '../../../../agent/src/auth/record
 import { LmdbControlStore } from '../../../../agent/src/control-plane/lmdb-control-store.js'
 import { ControlReplicator } from '../../../../agent/src/control-plane/replicator.js'
 import { UnknownModelError } from '../../../../agent/src/errors/errors.js'
+import { BackendRegistry } from '../../../../agent/src/backends/index.js'
+import { EngineManager } from '../../../../agent/src/engines/index.js'
 import { buildApp, type AppDeps } from '../../../../agent/src/http/app.js'
 import type { InferenceService } from '../../../../agent/src/inference/inference-service.js'
 import { LmdbResponseStore } from '../../../../agent/src/protocols/responses/response-store.js'
@@ -78,6 +80,8 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
   // the Responses routes join the matrix too
   const responseStore = new LmdbResponseStore(join(dir, 'responses'))
   await responseStore.start()
+  // the engines admin API joins the matrix too (a store in memory: no engine is ever added here)
+  const engines = new EngineManager({ list: () => [], put: async () => undefined, remove: async () => false, encrypt: (x) => x, decrypt: (x) => x, close: async () => undefined }, new BackendRegistry(), logger)
   const app = await buildApp({
     logger,
     name: 'test-node',
@@ -90,6 +94,7 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
     auth,
     controlSync: (b) => replicator.handleSync(b),
     responses: new StoredResponses({ store: responseStore, peerId: () => '12D3KooWFixture' }),
+    engines,
     ...init.appDeps
   })
   await app.ready()
@@ -105,6 +110,7 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
     logs: () => logText,
     close: async () => {
       await app.close()
+      await engines.stop()
       await responseStore.stop()
       await store.close()
       await rm(dir, { recursive: true, force: true })

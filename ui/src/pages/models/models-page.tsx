@@ -10,6 +10,8 @@ import { useModels } from '../../stores/models.js'
 import { ModelsTable } from './models-table.jsx'
 import { ModelPullForm } from './model-pull-form.jsx'
 import { StoredModels } from './stored-models.jsx'
+import { NodeEngines } from './node-engines.jsx'
+import { useApi } from '../../stores/api.js'
 
 /** Refresh of the stored models and pull progress while a pull runs, or after a model change (ms). */
 export const PULL_POLL_MS = 1000
@@ -17,6 +19,7 @@ export const PULL_POLL_MS = 1000
 export function ModelsPage() {
   const models = useModels()
   const cluster = useCluster()
+  const api = useApi()
   // "node:model" of every loaded model; a change means /v1/models changed too
   const signature = createMemo(() =>
     cluster.state.nodes
@@ -54,6 +57,7 @@ export function ModelsPage() {
       <Show when={models.load.loaded || cluster.state.updatedAt > 0} fallback={<Loading what="models" />}>
         <ModelsTable rows={rows()} />
       </Show>
+      <NodeEngines api={api} refreshKey={signature} />
       <ModelPullForm />
       <StoredModels nodes={models.state.stored} />
     </div>

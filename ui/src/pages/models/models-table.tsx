@@ -14,6 +14,7 @@ export function ModelsTable(props: { rows: ModelRow[] }) {
             <th>Model</th>
             <th>Capabilities</th>
             <th class="num">Context</th>
+            <th>Engine</th>
             <th>Quant.</th>
             <th class="num">Size</th>
             <th>Runs on</th>
@@ -24,7 +25,7 @@ export function ModelsTable(props: { rows: ModelRow[] }) {
             each={props.rows}
             fallback={
               <tr>
-                <td colspan="6" class="muted">
+                <td colspan="7" class="muted">
                   No models in the cluster yet. Start a node with <code>--model path.gguf</code>.
                 </td>
               </tr>
@@ -37,6 +38,7 @@ export function ModelsTable(props: { rows: ModelRow[] }) {
                   <CapabilityTags capabilities={row.capabilities} />
                 </td>
                 <td class="num">{row.contextLength === null ? '—' : formatInteger(row.contextLength)}</td>
+                <td data-testid="model-engine">{row.engines.length > 0 ? row.engines.join(', ') : 'llmlb'}</td>
                 <td>{row.quantization || '—'}</td>
                 <td class="num">{formatBytes(row.sizeBytes)}</td>
                 <td>

@@ -1,0 +1,8 @@
+export { EngineManager, normalizeEngineUrl, parseEngineArg, type EngineManagerOptions } from './engine-manager.js'
+export { LmdbEngineStore, type EngineStore } from './engine-store.js'
+export type { EngineView } from './engine-backend.js'
+export { DEFAULT_HEALTH, TEST_HEALTH, type HealthTimings } from './health.js'
+export { AddEngineBodySchema, ENGINE_KINDS, type AddEngineBody, type EngineKind } from './schemas.js'
+export { detectEngine } from './detect.js'
+export { EngineHttp } from './engine-http.js'
+export { engineRoutes } from './routes.js'

@@ -1,0 +1,3 @@
+export { AddressPolicy, ADDRESS_CLASSES, classify, configuredClassOf, isAllowEntry, normalizeAddress, type AddressClass } from './address-policy.js'
+export { discard, guardedAgent, Outbound, parseHttpUrl, readBounded, setOutboundDefaults, type OutboundInit, type OutboundOptions, type OutboundResponse } from './outbound.js'
+export { OutboundBlockedError, OutboundFailedError } from './outbound-errors.js'
