@@ -30,6 +30,7 @@ import { ResponseStorage } from './protocols/responses/response-storage.js'
 import { ModelManager } from './models/index.js'
 import { autoResolver } from './models/auto-resolve.js'
 import { loadCatalog } from './models/catalog-sources.js'
+import { CloudKeyStore, CloudManager, sealingKey } from './clouds/index.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -62,6 +63,7 @@ export class Agent {
   private observability?: Observability
   private responses?: ResponseStorage
   private modelManager?: ModelManager
+  private clouds?: CloudManager
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -172,9 +174,13 @@ export class Agent {
     })
 
     const backends = this.backends
+    // provider keys set for the cluster are sealed under a key derived from the cluster key
+    const clouds = new CloudManager({ config: cfg.clouds, nodeName: cfg.name, keys: new CloudKeyStore(nodeAuth.store, sealingKey(Buffer.from(clusterKey.hex, 'hex'))), registry: backends, logger: log.child({ component: 'clouds' }) })
+    this.clouds = clouds
+    clouds.start()
     const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends })
     this.service = service
-    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts())
+    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => backends.providers())
     const resolveModel = autoResolver({ nodeName: cfg.name, models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, autoPull: cfg.autoPull, logger: log })
     const selfState = () =>
       buildLocalState({
@@ -186,7 +192,8 @@ export class Agent {
         leaving: () => this.leaving,
         prefixes: () => service.digest.snapshot(),
         stored: () => modelManager.loads.adverts(),
-        backends: () => backends.adverts()
+        backends: () => backends.adverts(),
+        providers: () => backends.providers()
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.
@@ -239,7 +246,8 @@ export class Agent {
       observability,
       responses: responses.stored,
       modelManager,
-      corsOrigins: cfg.corsOrigins
+      corsOrigins: cfg.corsOrigins,
+      clouds
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -294,6 +302,7 @@ export class Agent {
     // then every connection goes, kept-alive and long-lived (dashboard event streams) included:
     // waiting for them held a stop for the 72 s keep-alive timeout after clients aborted streams
     await this.app?.close().catch(() => undefined)
+    this.clouds?.stop()
     await this.observability?.stop().catch(() => undefined)
     await this.responses?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)

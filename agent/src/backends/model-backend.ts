@@ -6,6 +6,7 @@
  * history, token statistics) and ends here in `serve` instead of the runtime.
  */
 import type { ModelCapabilities } from '../../../native-runtime/src/index.js'
+import type { ProviderAdvert } from '../../../mesh/src/index.js'
 import type { HttpResult } from '../inference/http-result.js'
 import type { RequestContext } from '../inference/request-context.js'
 
@@ -54,4 +55,11 @@ export interface ModelBackend {
    * first byte ends the stream.
    */
   serve(api: BackendApi, body: { model: string } & Record<string, unknown>, ctx: RequestContext): Promise<BackendOutcome>
+  /**
+   * For backends whose catalog is too large to list in `models()` (a cloud provider's hundreds of
+   * models): the figures of `model` when this backend serves it (e.g. any `anthropic:*`), else undefined.
+   */
+  match?(model: string): BackendModel | undefined
+  /** Advertised by prefix instead of per model (see ProviderAdvertSchema); undefined while it cannot serve. */
+  provider?(): ProviderAdvert | undefined
 }

@@ -3,7 +3,7 @@
  * `/v1/models`. Backends come and go at run time (an engine registered or removed, a provider key
  * added), so lookups always read the current set.
  */
-import type { ModelAdvert } from '../../../mesh/src/index.js'
+import type { ModelAdvert, ProviderAdvert } from '../../../mesh/src/index.js'
 import type { BackendModel, ModelBackend } from './model-backend.js'
 
 export class BackendRegistry {
@@ -36,7 +36,21 @@ export class BackendRegistry {
       const m = backend.models().find((x) => x.id === model)
       if (m) return { backend, model: m }
     }
+    for (const backend of this.backends.values()) {
+      const m = backend.match?.(model)
+      if (m) return { backend, model: m }
+    }
     return undefined
+  }
+
+  /** The providers advertised by prefix (cloud providers), one per prefix. */
+  providers(): ProviderAdvert[] {
+    const out = new Map<string, ProviderAdvert>()
+    for (const b of this.backends.values()) {
+      const p = b.provider?.()
+      if (p && !out.has(p.prefix)) out.set(p.prefix, p)
+    }
+    return [...out.values()]
   }
 
   /** Every backend model, as gossiped (always `loaded`: a backend that cannot serve lists nothing). */

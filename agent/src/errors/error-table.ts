@@ -46,7 +46,8 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   runtime_unavailable: { status: 503, type: 'server_error', publicMessage: 'The inference runtime is unavailable; retry shortly' },
   queue_timeout: { status: 503, type: 'server_error', publicMessage: 'No slot became free in time; retry shortly' },
   shutting_down: { status: 503, type: 'server_error', publicMessage: 'This node is shutting down; send the request to another node' },
-  no_capacity: { status: 503, type: 'server_error', publicMessage: 'No node can serve this request right now' }
+  no_capacity: { status: 503, type: 'server_error', publicMessage: 'No node can serve this request right now' },
+  provider_failed: { status: 502, type: 'server_error', exposeMessage: true }
 }
 
 /** Row for a code; unknown codes are internal errors. */

@@ -38,6 +38,7 @@ import { DEFAULT_LINGER_MS, installLingeringClose, type LingerBounds } from './l
 import type { ModelManager } from '../models/index.js'
 import { modelAdminRoutes } from './routes/models-admin.js'
 import { catalogRoutes } from './routes/catalog.js'
+import { cloudRoutes, type CloudRouteDeps } from './routes/clouds.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -72,6 +73,8 @@ export interface AppDeps {
   modelManager?: ModelManager
   /** Origins whose browser pages may call the API (CORS); none by default. */
   corsOrigins?: readonly string[]
+  /** Cloud provider keys (admin routes); unset in unit tests of other routes. */
+  clouds?: CloudRouteDeps['clouds']
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -160,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(authRoutes, { auth: deps.auth })
     await app.register(userRoutes, { auth: deps.auth })
     await app.register(keyRoutes, { auth: deps.auth })
+    if (deps.clouds) await app.register(cloudRoutes, { clouds: deps.clouds })
   }
   if (deps.controlSync) await app.register(controlSyncRoutes, { handleSync: deps.controlSync })
   if (deps.observability) await app.register(deps.observability.routes)

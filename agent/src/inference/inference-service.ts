@@ -185,7 +185,7 @@ export class InferenceService {
     if (viaBackend) {
       this.digest.record(body.model, task.prefixHashes)
       const out = await viaBackend.backend.serve(api, body as AnyBody & Record<string, unknown>, ctx)
-      return { result: out.result, route: { servedBy: this.c.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: out.queueWaitMs }, model: body.model, stream, ...(out.usage ? { usage: out.usage } : {}) }
+      return { result: out.result, route: { servedBy: this.c.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: out.queueWaitMs, engine: viaBackend.model.engine }, model: body.model, stream, ...(out.usage ? { usage: out.usage } : {}) }
     }
     const cold = this.c.coldModels
     if (cold) {
@@ -241,7 +241,7 @@ export class InferenceService {
     for (const h of Object.keys(headers)) if (h.startsWith('x-llmlb-')) delete headers[h]
     return {
       result: { status: res.status, headers, body: untilDone(res.body, reservation) },
-      route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait, ...(Number.isFinite(peerHead) ? { peerHeadMs: peerHead } : {}) },
+      route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait, ...(Number.isFinite(peerHead) ? { peerHeadMs: peerHead } : {}), ...(cand.engine ? { engine: cand.engine } : {}) },
       model: body.model,
       stream
     }

@@ -4,7 +4,7 @@
  */
 import { availableParallelism, freemem, loadavg, totalmem } from 'node:os'
 import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
-import type { ModelAdvert, NodeState } from '../../../mesh/src/index.js'
+import type { ModelAdvert, NodeState, ProviderAdvert } from '../../../mesh/src/index.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 
 /** Version reported in adverts and /health. */
@@ -23,6 +23,8 @@ export interface LocalStateSources {
   stored?: () => ModelAdvert[]
   /** Models served by this node's engines and cloud providers (see BackendRegistry.adverts). */
   backends?: () => ModelAdvert[]
+  /** Cloud providers this node serves by prefix (see BackendRegistry.providers). */
+  providers?: () => ProviderAdvert[]
 }
 
 /** Models in one advert (the schema's bound): loaded ones come first. */
@@ -56,6 +58,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
     memory: { totalBytes: totalmem(), freeBytes: freemem() },
     gpus: [],
     inFlight: s.admission.totalInFlight(),
-    prefixes: s.prefixes?.() ?? {}
+    prefixes: s.prefixes?.() ?? {},
+    ...(s.providers ? { providers: s.providers() } : {})
   }
 }
