@@ -47,6 +47,20 @@ export class ProviderStreamError extends AgentError {
   }
 }
 
+/** A provider's stream event as a JSON object; a broken one ends the stream with provider_failed. */
+export function eventJson(provider: string, data: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(data)
+    if (typeof v === 'object' && v !== null) return v as Record<string, unknown>
+  } catch {
+    // reported below
+  }
+  throw new ProviderStreamError({ message: `${provider} sent an event that is not JSON`, type: 'server_error', param: null, code: 'provider_failed' })
+}
+
+/** Ends a stream that stopped before the provider's end marker. */
+export const endedEarly = (provider: string, what: string): ProviderStreamError => new ProviderStreamError({ message: `${provider} ended the stream ${what}`, type: 'server_error', param: null, code: 'provider_failed' })
+
 const sseChunk = (c: ChatChunk): string => sseData({ object: 'chat.completion.chunk', ...c })
 
 /** Error event ending a stream that already started (what OpenAI-compatible servers send). */

@@ -57,3 +57,15 @@ export function assertOneChoice(provider: string, b: ChatCompletionRequest): voi
 
 /** A tool call's arguments as an object (unparsable text becomes `{}`): the same rule as the Anthropic route's. */
 export { toolInputOf as argsObject } from '../protocols/anthropic/format.js'
+
+/** Conversation turns where consecutive items of one role merge (Anthropic and Gemini want roles to alternate). */
+export class Turns<R extends string, B> {
+  readonly list: { role: R; items: B[] }[] = []
+
+  push(role: R, items: B[]): void {
+    if (items.length === 0) return
+    const last = this.list.at(-1)
+    if (last?.role === role) last.items.push(...items)
+    else this.list.push({ role, items })
+  }
+}

@@ -5,16 +5,12 @@
  * user and assistant to alternate; images become base64 or URL image blocks.
  */
 import type { ChatCompletionRequest } from '../../http/schemas/openai.js'
-import { argsObject, assertNoAudio, assertOneChoice, imageOf, maxTokensOf, stopList, textOf, type ContentPart } from '../content.js'
+import { Turns, argsObject, assertNoAudio, assertOneChoice, imageOf, maxTokensOf, stopList, textOf, type ContentPart } from '../content.js'
 
 /** Anthropic requires max_tokens; used when the client sets none. */
 export const DEFAULT_MAX_TOKENS = 4096
 
 type Block = Record<string, unknown>
-interface Turn {
-  role: 'user' | 'assistant'
-  content: Block[]
-}
 
 function partBlock(part: ContentPart): Block | undefined {
   assertNoAudio('anthropic', part)
@@ -37,13 +33,8 @@ function toolChoiceOf(b: ChatCompletionRequest): Record<string, unknown> | undef
 export function anthropicRequestOf(b: ChatCompletionRequest, model: string): Record<string, unknown> {
   assertOneChoice('anthropic', b)
   const system: string[] = []
-  const turns: Turn[] = []
-  const push = (role: Turn['role'], blocks: Block[]): void => {
-    if (blocks.length === 0) return
-    const last = turns.at(-1)
-    if (last?.role === role) last.content.push(...blocks)
-    else turns.push({ role, content: blocks })
-  }
+  const turns = new Turns<'user' | 'assistant', Block>()
+  const push = turns.push.bind(turns)
   for (const m of b.messages) {
     if (m.role === 'system' || m.role === 'developer') {
       system.push(textOf(m.content))
@@ -60,7 +51,7 @@ export function anthropicRequestOf(b: ChatCompletionRequest, model: string): Rec
       push('user', blocks)
     }
   }
-  const out: Record<string, unknown> = { model, messages: turns, max_tokens: maxTokensOf(b) ?? DEFAULT_MAX_TOKENS, stream: true }
+  const out: Record<string, unknown> = { model, messages: turns.list.map((t) => ({ role: t.role, content: t.items })), max_tokens: maxTokensOf(b) ?? DEFAULT_MAX_TOKENS, stream: true }
   if (system.length) out.system = system.join('\n\n')
   // OpenAI's temperature runs to 2, Anthropic's to 1
   if (b.temperature != null) out.temperature = Math.min(1, b.temperature)

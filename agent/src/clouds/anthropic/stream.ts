@@ -6,7 +6,7 @@
  * and usage; an `error` event ends the stream with the error.
  */
 import type { ChatChunk } from '../../protocols/chat-events.js'
-import { chunkOf, ProviderStreamError, usageChunkOf, type ChunkMeta, type CountedUsage } from '../chat-output.js'
+import { chunkOf, endedEarly, eventJson, ProviderStreamError, usageChunkOf, type ChunkMeta, type CountedUsage } from '../chat-output.js'
 import { openAiErrorOf } from '../provider-errors.js'
 import type { SseEvent } from '../sse.js'
 
@@ -33,12 +33,7 @@ export async function* anthropicChunks(events: AsyncIterable<SseEvent>, meta: Ch
   const tools = new Map<number, number>()
   let finish = 'stop'
   for await (const ev of events) {
-    let e: Json
-    try {
-      e = JSON.parse(ev.data) as Json
-    } catch {
-      throw new ProviderStreamError({ message: 'anthropic sent an event that is not JSON', type: 'server_error', param: null, code: 'provider_failed' })
-    }
+    const e = eventJson('anthropic', ev.data)
     switch (e.type) {
       case 'message_start': {
         const u = ((e.message as Json | undefined)?.usage ?? {}) as Json
@@ -87,5 +82,5 @@ export async function* anthropicChunks(events: AsyncIterable<SseEvent>, meta: Ch
         break
     }
   }
-  throw new ProviderStreamError({ message: 'anthropic ended the stream before message_stop', type: 'server_error', param: null, code: 'provider_failed' })
+  throw endedEarly('anthropic', 'before message_stop')
 }

@@ -6,13 +6,9 @@
  * or `fileData` (URLs); sampling settings go to `generationConfig`.
  */
 import type { ChatCompletionRequest } from '../../http/schemas/openai.js'
-import { argsObject, assertNoAudio, assertOneChoice, imageOf, maxTokensOf, stopList, textOf, toolNamesById, type ContentPart } from '../content.js'
+import { Turns, argsObject, assertNoAudio, assertOneChoice, imageOf, maxTokensOf, stopList, textOf, toolNamesById, type ContentPart } from '../content.js'
 
 type Part = Record<string, unknown>
-interface Content {
-  role: 'user' | 'model'
-  parts: Part[]
-}
 
 function partOf(part: ContentPart): Part | undefined {
   assertNoAudio('google', part)
@@ -56,13 +52,8 @@ export function geminiRequestOf(b: ChatCompletionRequest): Record<string, unknow
   assertOneChoice('google', b)
   const names = toolNamesById(b.messages)
   const system: string[] = []
-  const contents: Content[] = []
-  const push = (role: Content['role'], parts: Part[]): void => {
-    if (parts.length === 0) return
-    const last = contents.at(-1)
-    if (last?.role === role) last.parts.push(...parts)
-    else contents.push({ role, parts })
-  }
+  const turns = new Turns<'user' | 'model', Part>()
+  const push = turns.push.bind(turns)
   for (const m of b.messages) {
     if (m.role === 'system' || m.role === 'developer') system.push(textOf(m.content))
     else if (m.role === 'tool') {
@@ -87,7 +78,7 @@ export function geminiRequestOf(b: ChatCompletionRequest): Record<string, unknow
   if (b.presence_penalty != null) gen.presencePenalty = b.presence_penalty
   if (b.frequency_penalty != null) gen.frequencyPenalty = b.frequency_penalty
   if (b.response_format?.type === 'json_object' || b.response_format?.type === 'json_schema') gen.responseMimeType = 'application/json'
-  const out: Record<string, unknown> = { contents }
+  const out: Record<string, unknown> = { contents: turns.list.map((t) => ({ role: t.role, parts: t.items })) }
   if (system.length) out.systemInstruction = { parts: [{ text: system.join('\n\n') }] }
   if (b.tools?.length) out.tools = [{ functionDeclarations: b.tools.map((t) => ({ name: t.function.name, ...(t.function.description ? { description: t.function.description } : {}), ...(t.function.parameters ? { parameters: geminiSchemaOf(t.function.parameters) } : {}) })) }]
   const tc = toolConfigOf(b)

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ChatChunk } from '../../protocols/chat-events.js'
-import { chunkOf, ProviderStreamError, usageChunkOf, type ChunkMeta, type CountedUsage } from '../chat-output.js'
+import { chunkOf, endedEarly, eventJson, ProviderStreamError, usageChunkOf, type ChunkMeta, type CountedUsage } from '../chat-output.js'
 import { openAiErrorOf } from '../provider-errors.js'
 import type { SseEvent } from '../sse.js'
 
@@ -29,12 +29,7 @@ export async function* geminiChunks(events: AsyncIterable<SseEvent>, meta: Chunk
   let calls = 0
   let finish: string | null = null
   for await (const ev of events) {
-    let r: Json
-    try {
-      r = JSON.parse(ev.data) as Json
-    } catch {
-      throw new ProviderStreamError({ message: 'google sent an event that is not JSON', type: 'server_error', param: null, code: 'provider_failed' })
-    }
+    const r = eventJson('google', ev.data)
     if (r.error) throw new ProviderStreamError(openAiErrorOf('google', num((r.error as Json).code) || 500, r) ?? { message: 'google reported an error', type: 'server_error', param: null, code: 'internal' })
     if (!started) {
       started = true
@@ -60,7 +55,7 @@ export async function* geminiChunks(events: AsyncIterable<SseEvent>, meta: Chunk
     }
     if (typeof cand.finishReason === 'string' && cand.finishReason !== 'FINISH_REASON_UNSPECIFIED') finish = finishReasonOf(cand.finishReason, calls > 0)
   }
-  if (!started) throw new ProviderStreamError({ message: 'google ended the stream without an answer', type: 'server_error', param: null, code: 'provider_failed' })
+  if (!started) throw endedEarly('google', 'without an answer')
   yield chunkOf(meta, {}, finish ?? (calls > 0 ? 'tool_calls' : 'stop'))
   yield usageChunkOf(meta, usage)
 }
