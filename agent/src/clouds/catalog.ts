@@ -10,9 +10,9 @@ export interface CatalogOptions {
 }
 
 /** Catalog ids advertised per provider at most; the rest still route by prefix. */
-export const MAX_ADVERTISED_IDS = 400
+export const MAX_ADVERTISED_IDS = 300
 /** Characters of catalog ids advertised per provider at most (the node advert is bounded to 64 KB). */
-export const MAX_ADVERTISED_ID_CHARS = 12 * 1024
+export const MAX_ADVERTISED_ID_CHARS = 8 * 1024
 
 export class ProviderCatalog {
   private ids: string[] = []
