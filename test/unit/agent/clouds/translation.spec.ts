@@ -5,7 +5,8 @@
  * their status (429 with Retry-After), a non-JSON answer is a clear provider_failed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CloudBackend, ProviderCatalog, anthropicRequestOf, geminiRequestOf, type ProviderSettings } from '../../../../agent/src/clouds/index.js'
+import { CloudBackend, ProviderCatalog, anthropicChunks, anthropicRequestOf, geminiChunks, geminiRequestOf, type ProviderSettings } from '../../../../agent/src/clouds/index.js'
+import { chatResult } from '../../../../agent/src/clouds/chat-output.js'
 import { ChatCompletionRequestSchema } from '../../../../agent/src/http/schemas/openai.js'
 import { mockAnthropic, mockGemini, mockOpenAi, type MockProvider } from '../../../helpers/mock-providers.js'
 
@@ -179,5 +180,39 @@ describe('stream translation', () => {
     expect(out.result.status).toBe(200)
     expect(openai.requests.at(-1)).toMatchObject({ model: 'gpt-test' })
     expect(openai.headers.at(-1)?.authorization).toBe(`Bearer ${KEY}`)
+  })
+})
+
+describe('stream endings', () => {
+  const meta = { id: 'chatcmpl-1', created: 1, model: 'm' }
+  async function* feed(events: { event?: string; data: unknown }[]) {
+    for (const e of events) yield { ...(e.event ? { event: e.event } : {}), data: JSON.stringify(e.data) }
+  }
+  const stream = { stream: true, includeUsage: false }
+
+  it('an Anthropic error event after the first bytes ends the OpenAI stream with an error event', async () => {
+    const chunks = anthropicChunks(feed([
+      { event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', usage: { input_tokens: 3, output_tokens: 1 } } } },
+      { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } } },
+      { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }
+    ]), meta)
+    const result = await chatResult(chunks, { ...stream, usage: { promptTokens: 0, completionTokens: 0 } })
+    const ev = await events(result.body)
+    expect(ev.map((e) => (typeof e === 'object' && e && 'choices' in e ? delta(e)?.delta : e))).toEqual([{ role: 'assistant', content: '' }, { content: 'Hi' }, { error: { message: 'Overloaded', type: 'server_error', param: null, code: 'overloaded_error' } }])
+  })
+
+  it('an Anthropic stream that stops before message_stop, or an error first, fails before the head', async () => {
+    await expect(chatResult(anthropicChunks(feed([{ event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }]), meta), { ...stream, usage: { promptTokens: 0, completionTokens: 0 } })).rejects.toMatchObject({ code: 'provider_failed', message: 'Overloaded' })
+    const cut = await chatResult(anthropicChunks(feed([{ event: 'message_start', data: { type: 'message_start', message: { usage: {} } } }]), meta), { ...stream, usage: { promptTokens: 0, completionTokens: 0 } })
+    expect((await events(cut.body)).at(-1)).toMatchObject({ error: { code: 'provider_failed', message: 'anthropic ended the stream before message_stop' } })
+  })
+
+  it('Gemini: a prompt blocked before any candidate finishes with content_filter; thought parts are reasoning', async () => {
+    const blocked = await chatResult(geminiChunks(feed([{ data: { promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 } } }]), meta), { ...stream, usage: { promptTokens: 0, completionTokens: 0 } })
+    expect((await events(blocked.body)).filter((e) => e !== '[DONE]').map((e) => delta(e)?.finish_reason)).toEqual([null, 'content_filter'])
+    const usage = { promptTokens: 0, completionTokens: 0 }
+    const thoughts = await chatResult(geminiChunks(feed([{ data: { candidates: [{ content: { role: 'model', parts: [{ text: 'thinking…', thought: true }, { text: 'Answer' }] }, finishReason: 'MAX_TOKENS' }], usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 2, thoughtsTokenCount: 5 } } }]), meta), { stream: false, includeUsage: false, usage })
+    expect(JSON.parse(await textOf(thoughts.body))).toMatchObject({ choices: [{ message: { content: 'Answer', reasoning_content: 'thinking…' }, finish_reason: 'length' }], usage: { prompt_tokens: 4, completion_tokens: 7 } })
+    expect(usage).toEqual({ promptTokens: 4, completionTokens: 7 })
   })
 })
