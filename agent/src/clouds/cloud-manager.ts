@@ -11,7 +11,7 @@ import { CloudBackend } from './cloud-backend.js'
 import type { CloudKeyRecord, CloudKeyStore, SetCloudKeyBody } from './key-store.js'
 import { maskKey } from './key-seal.js'
 import { listModels } from './provider-api.js'
-import { DEFAULT_BASE_URLS, FIXED_PREFIXES, PROVIDER_KINDS, type KeySource, type ProviderKind, type ProviderSettings } from './providers.js'
+import { DEFAULT_BASE_URLS, FIXED_PREFIXES, PROVIDER_KINDS, type KeySource, type ProviderKind, type ProviderSettings, type PublicProvider } from './providers.js'
 import { AgentError, InvalidRequestError } from '../errors/errors.js'
 
 /** A provider as this node's config gives it (`clouds.<provider>` in the config file, or the environment). */
@@ -29,22 +29,6 @@ export interface CloudsConfig {
   compatible: LocalProviderConfig
   /** How long a provider's model list is cached (ms). */
   modelsTtlMs: number
-}
-
-/** A provider as `GET /api/clouds` shows it: never the key, only its last characters. */
-export interface PublicProvider {
-  provider: ProviderKind
-  prefix: string | null
-  /** Serving on this node now. */
-  active: boolean
-  /** Where this node's key comes from; null: none here. */
-  keySource: KeySource | null
-  keyHint: string | null
-  /** The cluster entry's allow-list (null: every node); absent without a cluster entry. */
-  nodes?: string[] | null
-  baseUrl: string | null
-  /** Catalog size as last fetched by this node. */
-  models: number
 }
 
 export interface CloudManagerDeps {

@@ -49,3 +49,19 @@ export function splitModel(model: string): { prefix: string; id: string } | unde
 
 /** Drops trailing slashes so paths can be appended. */
 export const trimBase = (url: string): string => url.replace(/\/+$/, '')
+
+/** A provider as `GET /api/clouds` shows it: never the key, only its last characters. */
+export interface PublicProvider {
+  provider: ProviderKind
+  prefix: string | null
+  /** Serving on this node now. */
+  active: boolean
+  /** Where this node's key comes from; null: none here. */
+  keySource: KeySource | null
+  keyHint: string | null
+  /** The cluster entry's allow-list (null: every node); absent without a cluster entry. */
+  nodes?: string[] | null
+  baseUrl: string | null
+  /** Catalog size as last fetched by this node. */
+  models: number
+}
