@@ -33,6 +33,7 @@ import { ModelManager } from './models/index.js'
 import { autoResolver } from './models/auto-resolve.js'
 import { AutoPlacer, meshPullOps } from './models/auto-pull.js'
 import { loadCatalog } from './models/catalog-sources.js'
+import { CloudKeyStore, CloudManager, sealingKey } from './clouds/index.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -67,6 +68,7 @@ export class Agent {
   private modelManager?: ModelManager
   private engines?: EngineManager
   private engineStore?: LmdbEngineStore
+  private clouds?: CloudManager
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -177,9 +179,13 @@ export class Agent {
     })
 
     const backends = this.backends
+    // provider keys set for the cluster are sealed under a key derived from the cluster key
+    const clouds = new CloudManager({ config: cfg.clouds, nodeName: cfg.name, keys: new CloudKeyStore(nodeAuth.store, sealingKey(Buffer.from(clusterKey.hex, 'hex'))), registry: backends, logger: log.child({ component: 'clouds' }) })
+    this.clouds = clouds
+    clouds.start()
     const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends })
     this.service = service
-    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts())
+    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => backends.providers())
     // every outbound call that names no allow-list of its own (hub downloads, image URLs): outbound.allow,
     // plus the class of a hub endpoint the operator set to a local address (a mirror on the LAN)
     const hubClass = configuredClassOf(cfg.hf.endpoint)
@@ -190,7 +196,8 @@ export class Agent {
     this.engines = engines
     await engines.start(cfg.engines.urls.map(parseEngineArg))
     const placer = cfg.autoPull ? new AutoPlacer(meshPullOps(cfg.name, modelManager, () => this.mesh), log.child({ component: 'auto-pull' })) : undefined
-    const resolveModel = autoResolver({ models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, placer })
+    // every request asks the resolver; cloud catalog ids are never catalog names, so it reads the list without them
+    const resolveModel = autoResolver({ models: () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => [], { providers: false }).map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, placer })
     const selfState = () =>
       buildLocalState({
         name: cfg.name,
@@ -202,7 +209,8 @@ export class Agent {
         prefixes: () => service.digest.snapshot(),
         stored: () => modelManager.loads.adverts(),
         backends: () => backends.adverts(),
-        capacity: () => modelManager.capacity()
+        capacity: () => modelManager.capacity(),
+        providers: () => backends.providers()
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.
@@ -264,7 +272,8 @@ export class Agent {
       responses: responses.stored,
       modelManager,
       engines,
-      corsOrigins: cfg.corsOrigins
+      corsOrigins: cfg.corsOrigins,
+      clouds
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -319,6 +328,7 @@ export class Agent {
     // then every connection goes, kept-alive and long-lived (dashboard event streams) included:
     // waiting for them held a stop for the 72 s keep-alive timeout after clients aborted streams
     await this.app?.close().catch(() => undefined)
+    this.clouds?.stop()
     await this.observability?.stop().catch(() => undefined)
     await this.responses?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)

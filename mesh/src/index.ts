@@ -26,8 +26,10 @@ export {
   ModelAdvertSchema,
   NODE_STATE_TOPIC,
   NodeStateSchema,
+  ProviderAdvertSchema,
   type ModelAdvert,
-  type NodeState
+  type NodeState,
+  type ProviderAdvert
 } from './protocol/node-state.js'
 export type { LocalNodeState } from './broadcast/state-broadcaster.js'
 export type { ForwardLimits } from './forward/frame-channel.js'

@@ -2,7 +2,7 @@
  * pino `redact` paths: wherever a request, response or header object is logged, credentials are
  * replaced by "[redacted]". A second line of defence — code never logs secrets on purpose.
  */
-const HEADER_NAMES = ['authorization', 'cookie', 'x-api-key', 'x-csrf-token', 'x-llmlb-internal', 'x-llmlb-caller', 'set-cookie']
+const HEADER_NAMES = ['authorization', 'cookie', 'x-api-key', 'x-csrf-token', 'x-llmlb-internal', 'x-llmlb-caller', 'set-cookie', 'x-goog-api-key']
 
 const HEADER_HOLDERS = ['headers', 'req.headers', 'request.headers', 'res.headers', 'reply.headers', 'response.headers']
 
@@ -19,7 +19,9 @@ export const LOG_REDACT_PATHS: readonly string[] = [
   '*.currentPassword',
   '*.newPassword',
   '*.passwordHash',
-  '*.token'
+  '*.token',
+  'apiKey',
+  '*.apiKey'
 ]
 
 /** The redaction options for the root logger. */

@@ -6,6 +6,7 @@
  * history, token statistics) and ends here in `serve` instead of the runtime.
  */
 import type { ModelCapabilities } from '../../../native-runtime/src/index.js'
+import type { ProviderAdvert } from '../../../mesh/src/index.js'
 import type { HttpResult } from '../inference/http-result.js'
 import { AgentError } from '../errors/errors.js'
 import type { RequestContext } from '../inference/request-context.js'
@@ -57,6 +58,13 @@ export interface ModelBackend {
   /** True for a model it serves or served before going down (optional; default: `models()` lists it). */
   knows?(model: string): boolean
   serve(api: BackendApi, body: { model: string } & Record<string, unknown>, ctx: RequestContext): Promise<BackendOutcome>
+  /**
+   * For backends whose catalog is too large to list in `models()` (a cloud provider's hundreds of
+   * models): the figures of `model` when this backend serves it (e.g. any `anthropic:*`), else undefined.
+   */
+  match?(model: string): BackendModel | undefined
+  /** Advertised by prefix instead of per model (see ProviderAdvertSchema); undefined while it cannot serve. */
+  provider?(): ProviderAdvert | undefined
 }
 
 /** A backend that serves a model is down right now: 503, so the ingress tries the model's next holder. */

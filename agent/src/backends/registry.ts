@@ -3,7 +3,7 @@
  * `/v1/models`. Backends come and go at run time (an engine registered or removed, a provider key
  * added), so lookups always read the current set.
  */
-import type { ModelAdvert } from '../../../mesh/src/index.js'
+import type { ModelAdvert, ProviderAdvert } from '../../../mesh/src/index.js'
 import type { BackendModel, ModelBackend } from './model-backend.js'
 
 export class BackendRegistry {
@@ -46,13 +46,28 @@ export class BackendRegistry {
         bestLoad = load
       }
     }
-    return best
+    if (best) return best
+    for (const backend of this.backends.values()) {
+      const m = backend.match?.(model)
+      if (m) return { backend, model: m }
+    }
+    return undefined
   }
 
   /** True when a backend serves `model` or did before it went down (a request for it may fail over). */
   knows(model: string): boolean {
-    for (const b of this.backends.values()) if (b.knows?.(model) ?? b.models().some((m) => m.id === model)) return true
+    for (const b of this.backends.values()) if ((b.knows?.(model) ?? b.models().some((m) => m.id === model)) || b.match?.(model) !== undefined) return true
     return false
+  }
+
+  /** The providers advertised by prefix (cloud providers), one per prefix. */
+  providers(): ProviderAdvert[] {
+    const out = new Map<string, ProviderAdvert>()
+    for (const b of this.backends.values()) {
+      const p = b.provider?.()
+      if (p && !out.has(p.prefix)) out.set(p.prefix, p)
+    }
+    return [...out.values()]
   }
 
   /** Every backend model, as gossiped (always `loaded`: a backend that cannot serve lists nothing). */

@@ -28,8 +28,28 @@ export function configFromEnv(env: Env = process.env): ConfigInput {
     engines: env.LLMLB_ENGINES_ALLOW === undefined ? undefined : { allow: list(env.LLMLB_ENGINES_ALLOW) },
     outbound: env.LLMLB_OUTBOUND_ALLOW === undefined ? undefined : { allow: list(env.LLMLB_OUTBOUND_ALLOW) }
   }
+  const clouds = cloudsFromEnv(env)
+  if (clouds) out.clouds = clouds
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k]
   return out as ConfigInput
+}
+
+/** Provider keys and base URLs the providers' own SDKs read, plus LLMLB_COMPAT_* for the OpenAI-compatible prefix. */
+function cloudsFromEnv(env: Env): Record<string, Record<string, string>> | undefined {
+  const pick = (o: Record<string, string | undefined>): Record<string, string> | undefined => {
+    const r: Record<string, string> = {}
+    for (const [k, v] of Object.entries(o)) if (v) r[k] = v
+    return Object.keys(r).length ? r : undefined
+  }
+  const out: Record<string, Record<string, string>> = {}
+  const set = (name: string, v: Record<string, string> | undefined): void => {
+    if (v) out[name] = v
+  }
+  set('openai', pick({ apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL }))
+  set('anthropic', pick({ apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL }))
+  set('google', pick({ apiKey: env.GEMINI_API_KEY || env.GOOGLE_API_KEY, baseUrl: env.GEMINI_BASE_URL }))
+  set('compatible', pick({ apiKey: env.LLMLB_COMPAT_API_KEY, baseUrl: env.LLMLB_COMPAT_BASE_URL, prefix: env.LLMLB_COMPAT_PREFIX }))
+  return Object.keys(out).length ? out : undefined
 }
 
 /** Environment of the CLI's client verbs (`keys`, `peers`…), not part of a node's config. */

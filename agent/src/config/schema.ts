@@ -16,6 +16,14 @@ export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024
 
 const port = z.number().int().min(0).max(65535)
 
+/** One cloud provider's local settings. */
+const CloudProviderConfig = z.object({
+  /** The provider's API key (stays on this node; never logged or advertised). */
+  apiKey: z.string().min(1).optional(),
+  /** Base URL override (Azure, a proxy, a test server); default: the provider's own. */
+  baseUrl: z.string().url().optional()
+})
+
 export const ConfigSchema = z.object({
   /** `default` for real use; `test` shrinks every interval and uses port 0. */
   profile: z.enum(['default', 'test']).default('default'),
@@ -138,6 +146,22 @@ export const ConfigSchema = z.object({
       endpoint: z.string().url().default('https://huggingface.co'),
       /** Read token for gated or private repos; sent to the hub only. */
       token: z.string().optional()
+    })
+    .prefault({}),
+  /**
+   * Cloud providers this node serves (`openai:`, `anthropic:`, `google:` and an OpenAI-compatible
+   * prefix); keys here stay on this node (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY or
+   * GOOGLE_API_KEY, LLMLB_COMPAT_API_KEY). Keys for the cluster go through `PUT /api/clouds/:provider`.
+   */
+  clouds: z
+    .object({
+      openai: CloudProviderConfig.prefault({}),
+      anthropic: CloudProviderConfig.prefault({}),
+      google: CloudProviderConfig.prefault({}),
+      /** Any OpenAI-compatible API (OpenRouter, Together, a proxy) behind its own prefix. */
+      compatible: CloudProviderConfig.extend({ prefix: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).refine((p) => !['openai', 'anthropic', 'google'].includes(p), 'taken by a built-in provider').optional() }).prefault({}),
+      /** How long a provider's model list is cached (ms). */
+      modelsTtlMs: z.number().int().min(1000).default(10 * 60_000)
     })
     .prefault({}),
   /** Grace period for in-flight requests on shutdown (ms). */

@@ -51,7 +51,8 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   outbound_failed: { status: 502, type: 'server_error', exposeMessage: true },
   engine_not_detected: { status: 400, type: 'invalid_request_error' },
   engine_unavailable: { status: 503, type: 'server_error', publicMessage: 'The engine serving this model is unavailable; retry shortly' },
-  engine_bad_response: { status: 502, type: 'server_error', publicMessage: 'The engine serving this model answered with a malformed response' }
+  engine_bad_response: { status: 502, type: 'server_error', publicMessage: 'The engine serving this model answered with a malformed response' },
+  provider_failed: { status: 502, type: 'server_error', exposeMessage: true }
 }
 
 /** Row for a code; unknown codes are internal errors. */

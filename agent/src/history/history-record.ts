@@ -25,6 +25,8 @@ export const HistoryRecordSchema = z.object({
   /** The node that produced the answer; null when the request failed before any node took it. */
   servedBy: z.string().nullable(),
   route: z.enum(['local', 'forwarded']).nullable(),
+  /** What served it on `servedBy` when not the native runtime: an engine kind or `cloud:<provider>` (absent in older records). */
+  engine: z.string().nullable().optional(),
   /** Why the scheduler chose `servedBy` (`x-llmlb-route-reason`). */
   reason: z.string().nullable(),
   /** Mesh hops the request took (0 local, 1 forwarded once). */

@@ -147,6 +147,7 @@ export class RequestCapture {
       ingressNode: this.init.ingressNode,
       servedBy: s?.route.servedBy ?? null,
       route: s?.route.route ?? null,
+      engine: s?.route.engine ?? null,
       reason: s?.route.reason ?? null,
       hops: s?.route.hops ?? 0,
       clientAddress: this.init.clientAddress,

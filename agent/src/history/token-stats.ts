@@ -11,10 +11,13 @@ import type { HistoryRecord } from './history-record.js'
 import type { Accumulator } from './durable-counters.js'
 
 export type StatsBy = 'day' | 'month'
-export type StatsGroup = 'model' | 'key' | 'node' | 'api' | 'none'
+export type StatsGroup = 'model' | 'key' | 'node' | 'api' | 'none' | 'engine'
 
 export const STATS_BY: readonly StatsBy[] = ['day', 'month']
-export const STATS_GROUPS: readonly StatsGroup[] = ['model', 'key', 'node', 'api', 'none']
+export const STATS_GROUPS: readonly StatsGroup[] = ['model', 'key', 'node', 'api', 'none', 'engine']
+
+/** Group value of `engine` for requests the native runtime served. */
+export const NATIVE_ENGINE = 'native'
 
 /** Group value of a record with no model / key / serving node. */
 export const NO_VALUE = '(none)'
@@ -86,6 +89,9 @@ function groupValue(group: StatsGroup, r: HistoryRecord): string {
       return r.servedBy ?? NO_VALUE
     case 'api':
       return r.api
+    case 'engine':
+      // per engine or cloud provider (`cloud:anthropic`); requests no node took have none
+      return r.servedBy === null ? NO_VALUE : (r.engine ?? NATIVE_ENGINE)
     default:
       return ''
   }

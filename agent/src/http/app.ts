@@ -39,6 +39,7 @@ import type { ModelManager } from '../models/index.js'
 import { engineRoutes, type EngineManager } from '../engines/index.js'
 import { modelAdminRoutes } from './routes/models-admin.js'
 import { catalogRoutes } from './routes/catalog.js'
+import { cloudRoutes, type CloudRouteDeps } from './routes/clouds.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -75,6 +76,8 @@ export interface AppDeps {
   engines?: EngineManager
   /** Origins whose browser pages may call the API (CORS); none by default. */
   corsOrigins?: readonly string[]
+  /** Cloud provider keys (admin routes); unset in unit tests of other routes. */
+  clouds?: CloudRouteDeps['clouds']
   /** Client connection bounds (config `connections`); node's defaults when unset. */
   connections?: { maxConnections: number; headersTimeoutMs: number; requestTimeoutMs: number }
 }
@@ -177,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(authRoutes, { auth: deps.auth })
     await app.register(userRoutes, { auth: deps.auth })
     await app.register(keyRoutes, { auth: deps.auth })
+    if (deps.clouds) await app.register(cloudRoutes, { clouds: deps.clouds })
   }
   if (deps.controlSync) await app.register(controlSyncRoutes, { handleSync: deps.controlSync })
   if (deps.observability) await app.register(deps.observability.routes)

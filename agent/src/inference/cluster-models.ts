@@ -3,7 +3,7 @@
  * Feeds `/v1/models` on every node, so a client sees the whole cluster wherever it points.
  */
 import type { InferenceRuntime, ModelCapabilities } from '../../../native-runtime/src/index.js'
-import type { Mesh, ModelAdvert } from '../../../mesh/src/index.js'
+import type { Mesh, ModelAdvert, ProviderAdvert } from '../../../mesh/src/index.js'
 
 /** One model of the cluster and where it runs. */
 export interface ClusterModel {
@@ -22,7 +22,9 @@ export interface ClusterModel {
   engines?: string[]
 }
 
-export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined, nodeName: string, firstSeen: Map<string, number>, localStored: () => ModelAdvert[] = () => [], localBackends: () => ModelAdvert[] = () => []): ClusterModel[] {
+export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined, nodeName: string, firstSeen: Map<string, number>, localStored: () => ModelAdvert[] = () => [], localBackends: () => ModelAdvert[] = () => [], localProviders: () => ProviderAdvert[] = () => [], opts: { providers?: boolean } = {}): ClusterModel[] {
+  // cloud catalogs are hundreds of ids: callers on the request path that only look up ids leave them out
+  const withProviders = opts.providers ?? true
   const byId = new Map<string, ClusterModel>()
   const add = (id: string, node: string, caps: ModelCapabilities, ctx: number, quant: string, size: number, loaded = true, engine?: string): void => {
     let m = byId.get(id)
@@ -40,7 +42,9 @@ export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined,
   for (const p of mesh?.peers() ?? []) {
     if (p.status !== 'alive' || p.state.status !== 'alive') continue
     for (const m of p.state.models) add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, m.loaded, m.engine)
+    if (withProviders) for (const pa of p.state.providers ?? []) for (const id of pa.models) add(id, p.state.name, pa.capabilities, pa.contextLength, 'cloud', 0, true, pa.engine)
   }
+  if (withProviders) for (const pa of localProviders()) for (const id of pa.models) add(id, nodeName, pa.capabilities, pa.contextLength, 'cloud', 0, true, pa.engine)
   for (const m of localBackends()) add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, true, m.engine)
   for (const m of localStored()) add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, false)
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id))

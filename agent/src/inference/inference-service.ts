@@ -212,7 +212,7 @@ export class InferenceService {
     if (viaBackend) {
       this.digest.record(body.model, task.prefixHashes)
       const out = await viaBackend.backend.serve(api, body as AnyBody & Record<string, unknown>, ctx)
-      return { result: out.result, route: { servedBy: this.c.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: out.queueWaitMs }, model: body.model, stream, ...(out.usage ? { usage: out.usage } : {}) }
+      return { result: out.result, route: { servedBy: this.c.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: out.queueWaitMs, engine: viaBackend.model.engine }, model: body.model, stream, ...(out.usage ? { usage: out.usage } : {}) }
     }
     // forwarded here for a backend's model whose backend just went down (the ingress's view is older):
     // a 503, so the ingress fails over instead of answering 404
@@ -284,7 +284,7 @@ export class InferenceService {
     for (const h of Object.keys(headers)) if (h.startsWith('x-llmlb-')) delete headers[h]
     return {
       result: { status: res.status, headers, body: untilDone(guardedBody(res.body, res.headers['content-type'] ?? '', guard.end), reservation) },
-      route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait, ...(Number.isFinite(peerHead) ? { peerHeadMs: peerHead } : {}) },
+      route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait, ...(Number.isFinite(peerHead) ? { peerHeadMs: peerHead } : {}), ...(cand.engine ? { engine: cand.engine } : {}) },
       model: body.model,
       stream
     }

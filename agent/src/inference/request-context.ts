@@ -28,4 +28,6 @@ export interface RouteInfo {
   queueWaitMs?: number
   /** Forwarded only: the serving node's own time from receiving the request to its response head (ms), for the per-hop overhead metric. */
   peerHeadMs?: number
+  /** The backend that served it when not the native runtime: an engine kind or `cloud:<provider>`. */
+  engine?: string
 }

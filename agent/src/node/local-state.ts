@@ -5,7 +5,7 @@
  */
 import { availableParallelism, freemem, loadavg, totalmem } from 'node:os'
 import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
-import type { ModelAdvert, NodeState } from '../../../mesh/src/index.js'
+import type { ModelAdvert, NodeState, ProviderAdvert } from '../../../mesh/src/index.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 
 /** Version reported in adverts and /health. */
@@ -28,6 +28,8 @@ export interface LocalStateSources {
   now?: () => number
   /** Room for another model (memory budget, disk), gossiped for `--auto-pull`'s placement. */
   capacity?: () => NodeState['capacity']
+  /** Cloud providers this node serves by prefix (see BackendRegistry.providers). */
+  providers?: () => ProviderAdvert[]
 }
 
 /**
@@ -77,6 +79,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
     gpus: [],
     inFlight: s.admission.totalInFlight(),
     prefixes: s.prefixes?.() ?? {},
-    ...(s.capacity ? { capacity: s.capacity() } : {})
+    ...(s.capacity ? { capacity: s.capacity() } : {}),
+    ...(s.providers ? { providers: s.providers() } : {})
   }
 }

@@ -4,7 +4,7 @@
  * Pure data for the selection function.
  */
 import type { ModelCapabilities, ModelStatus } from '../../../native-runtime/src/index.js'
-import type { PeerView } from '../../../mesh/src/index.js'
+import type { PeerView, ProviderAdvert } from '../../../mesh/src/index.js'
 import type { AdmissionStats } from './admission-queue.js'
 import { prefixMatch } from './prefix-digest.js'
 import type { BackendModel } from '../backends/index.js'
@@ -81,6 +81,14 @@ export function localCandidate(nodeName: string, m: ModelStatus, q: AdmissionSta
   }
 }
 
+/** The provider advert whose prefix names `model` (`<prefix>:<id>`), if any. */
+export function providerOf(model: string, providers: readonly ProviderAdvert[] | undefined): ProviderAdvert | undefined {
+  const colon = model.indexOf(':')
+  if (colon <= 0 || !providers) return undefined
+  const prefix = model.slice(0, colon)
+  return providers.find((p) => p.prefix === prefix)
+}
+
 /**
  * Candidates among peers for `model`: alive, not leaving. `pending(peerId, since)` counts requests
  * this node sent after the peer's last advert (see InflightTracker).
@@ -90,7 +98,12 @@ export function peerCandidates(model: string, peers: PeerView[], now: number, ha
   for (const p of peers) {
     if (p.status !== 'alive' || p.state.status !== 'alive') continue
     const m = p.state.models.find((x) => x.id === model)
-    if (!m) continue
+    if (!m) {
+      // a cloud provider the peer serves by prefix (`anthropic:*`), not per model
+      const pa = providerOf(model, p.state.providers)
+      if (pa) out.push({ target: p.peerId, nodeName: p.state.name, slotsTotal: pa.slotsTotal, load: pa.slotsBusy + pending(p.peerId, p.lastSeen), tokensPerSecond: 0, capabilities: pa.capabilities, contextLength: pa.contextLength, loaded: true, prefixMatch: 0, stateAgeMs: Math.max(0, now - p.lastSeen), engine: pa.engine })
+      continue
+    }
     out.push({
       target: p.peerId,
       nodeName: p.state.name,

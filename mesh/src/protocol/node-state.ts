@@ -43,6 +43,27 @@ export const ModelAdvertSchema = z.object({
 })
 export type ModelAdvert = z.infer<typeof ModelAdvertSchema>
 
+/**
+ * A cloud provider a node serves (it holds the provider's key): every `<prefix>:<model>` is routable
+ * to it without one advert per model (provider catalogs run to hundreds of models, past the 256-model
+ * and 64 KB bounds). `models` lists catalog ids for `/v1/models` on every node, bounded by the sender.
+ */
+export const ProviderAdvertSchema = z.object({
+  /** Model-id prefix without the colon: `openai`, `anthropic`, `google`, or a configured one. */
+  prefix: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+  /** `cloud:<provider kind>`, as in ModelAdvert.engine. */
+  engine: z.string().min(1).max(64),
+  capabilities: ModelAdvertSchema.shape.capabilities,
+  contextLength: z.number().int().nonnegative(),
+  /** Requests the node sends to the provider at once before queueing them. */
+  slotsTotal: z.number().int().nonnegative(),
+  /** Requests in flight to the provider from this node now. */
+  slotsBusy: z.number().int().nonnegative(),
+  /** Catalog ids with their prefix (`anthropic:claude-…`), possibly a bounded subset. */
+  models: z.array(z.string().min(1).max(256)).max(1024).default([])
+})
+export type ProviderAdvert = z.infer<typeof ProviderAdvertSchema>
+
 export const GpuAdvertSchema = z.object({
   name: z.string().max(128),
   vramTotalBytes: z.number().nonnegative(),
@@ -85,6 +106,8 @@ export const NodeStateSchema = z.object({
       memoryFreeBytes: z.number().nonnegative(),
       diskFreeBytes: z.number().nonnegative()
     })
-    .optional()
+    .optional(),
+  /** Cloud providers this node serves by prefix (ProviderAdvertSchema). Optional (older agents omit it). */
+  providers: z.array(ProviderAdvertSchema).max(16).optional()
 })
 export type NodeState = z.infer<typeof NodeStateSchema>

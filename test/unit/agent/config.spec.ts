@@ -44,6 +44,18 @@ describe('config', () => {
     expect(e).toEqual({ port: 1, host: 'h', dataDir: '/d', name: 'n', meshPort: 2, peers: ['a:1', 'b:2'], clusterKey: 'k', adminPassword: 'p', auth: 'off' })
   })
 
+  it('reads cloud provider keys and base URLs from the variables their SDKs use; the file sets the rest', () => {
+    const e = configFromEnv({ OPENAI_API_KEY: 'sk-o', ANTHROPIC_API_KEY: 'sk-a', ANTHROPIC_BASE_URL: 'http://proxy:1', GOOGLE_API_KEY: 'g-2', LLMLB_COMPAT_API_KEY: 'c', LLMLB_COMPAT_PREFIX: 'openrouter', LLMLB_COMPAT_BASE_URL: 'https://openrouter.ai/api/v1' })
+    expect(e.clouds).toEqual({ openai: { apiKey: 'sk-o' }, anthropic: { apiKey: 'sk-a', baseUrl: 'http://proxy:1' }, google: { apiKey: 'g-2' }, compatible: { apiKey: 'c', baseUrl: 'https://openrouter.ai/api/v1', prefix: 'openrouter' } })
+    expect(configFromEnv({ GEMINI_API_KEY: 'g-1', GOOGLE_API_KEY: 'g-2' }).clouds).toEqual({ google: { apiKey: 'g-1' } })
+    expect(configFromEnv({}).clouds).toBeUndefined()
+    const d = dir()
+    writeFileSync(join(d, 'config.json'), JSON.stringify({ clouds: { google: { baseUrl: 'http://gemini-proxy:2' }, modelsTtlMs: 5000 } }))
+    const c = loadConfig({ dataDir: d }, e)
+    expect(c.clouds).toMatchObject({ google: { apiKey: 'g-2', baseUrl: 'http://gemini-proxy:2' }, anthropic: { apiKey: 'sk-a' }, modelsTtlMs: 5000 })
+    expect(() => loadConfig({ dataDir: dir(), clouds: { compatible: { prefix: 'anthropic' } } }, {})).toThrow(/clouds.compatible.prefix/)
+  })
+
   it('test profile uses port 0 and no mDNS unless set', () => {
     const c = loadConfig({ dataDir: dir(), profile: 'test' }, {})
     expect(c.port).toBe(0)

@@ -102,6 +102,30 @@ describe('admin page', () => {
     expect(m.root.textContent).not.toContain('llmlb_k2_secret')
   })
 
+  it('lists cloud providers with only the last characters of their keys', async () => {
+    const provider = (p: string, extra: Record<string, unknown>) => ({ provider: p, prefix: p, active: false, keySource: null, keyHint: null, baseUrl: null, models: 0, ...extra })
+    m = start({
+      'GET /api/clouds': {
+        object: 'list',
+        data: [provider('openai', {}), provider('anthropic', { active: true, keySource: 'local', keyHint: '…a1b2', models: 9 }), provider('google', { keyHint: '…c3d4', nodes: ['box-2'] }), provider('compatible', { prefix: null })]
+      }
+    }).m
+    await vi.waitFor(() => expect(m?.allByTestId('cloud-row')).toHaveLength(4))
+    const row = (p: string) => m?.allByTestId('cloud-row').find((r) => r.dataset.provider === p)?.textContent ?? ''
+    expect(row('anthropic')).toContain('anthropic:…')
+    expect(row('anthropic')).toContain('yes')
+    expect(row('anthropic')).toContain('…a1b2')
+    expect(row('google')).toContain('cluster key, not for this node')
+    expect(row('google')).toContain('box-2')
+    expect(row('openai')).toContain('none')
+  })
+
+  it('says so when the node has no cloud provider routes', async () => {
+    m = start({}).m
+    await vi.waitFor(() => expect(m?.root.textContent).toContain('Cloud providers is not available on this node yet'))
+    expect(m.byTestId('clouds-table')).toBeNull()
+  })
+
   it('keeps its own scope list when the agent has no /api/auth/scopes', async () => {
     m = start({}).m
     await vi.waitFor(() => expect(m?.byTestId('key-scope-users:manage')).not.toBeNull())

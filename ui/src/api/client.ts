@@ -8,6 +8,7 @@ import { interpretChatEvent, type ChatStreamEvent } from '../lib/chat-stream.js'
 import { Transport, type Query, type TransportInit } from './transport.js'
 import type {
   ApiKey,
+  CloudProvider,
   ChatRequest,
   ClusterModel,
   CreatedKey,
@@ -130,6 +131,10 @@ export function createApiClient(init: TransportInit = {}) {
       list: () => t.json<ListBody<ApiKey>>('GET', '/api/keys'),
       create: (input: CreateKeyInput) => t.json<CreatedKey>('POST', '/api/keys', { body: input }),
       revoke: (id: string) => t.json<void>('DELETE', `/api/keys/${enc(id)}`)
+    },
+
+    clouds: {
+      list: () => t.json<ListBody<CloudProvider>>('GET', '/api/clouds')
     },
 
     users: {

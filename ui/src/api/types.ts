@@ -10,6 +10,7 @@ import type { HistoryDetail as AgentHistoryDetail, HistoryRecord, Outcome } from
 import type { StatsGroup as AgentStatsGroup, TokenStatsRow as AgentTokenStatsRow, TokenTotals } from '../../../agent/src/history/token-stats.js'
 import type { RejectedPeer as AgentRejectedPeer } from '../../../agent/src/node/rejected-peers.js'
 import type { PublicApiKey as AgentPublicApiKey } from '../../../agent/src/auth/records.js'
+import type { PublicProvider as AgentPublicProvider } from '../../../agent/src/clouds/providers.js'
 import type { StoredModelView, PullRecord } from '../../../agent/src/models/index.js'
 
 /** Membership status as /api/nodes reports it (the peer table's view, plus the node's own `leaving`). */
@@ -145,6 +146,9 @@ export interface CreateKeyInput {
   scopes: string[]
   expiresInDays?: number
 }
+
+/** A cloud provider as GET /api/clouds lists it: the key only as its last characters. */
+export type CloudProvider = AgentPublicProvider
 
 /** POST /api/keys: the key as listed, plus the secret, shown this once. */
 export type CreatedKey = ApiKey & { key: string }

@@ -22,6 +22,8 @@ import { buildApp, type AppDeps } from '../../../../agent/src/http/app.js'
 import type { InferenceService } from '../../../../agent/src/inference/inference-service.js'
 import { LmdbResponseStore } from '../../../../agent/src/protocols/responses/response-store.js'
 import { StoredResponses } from '../../../../agent/src/protocols/responses/stored-responses.js'
+import { CloudKeyStore, CloudManager, sealingKey } from '../../../../agent/src/clouds/index.js'
+import { BackendRegistry } from '../../../../agent/src/backends/index.js'
 
 export const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 }
 export const PASSWORDS = { admin: 'admin-password-1', viewer: 'viewer-password-1', pending: 'pending-password-1' } as const
@@ -30,6 +32,8 @@ export interface Fixture {
   app: FastifyInstance
   auth: AuthService
   store: LmdbControlStore
+  /** Cloud providers over the fixture's control store (base URLs that never leave the box). */
+  clouds: CloudManager
   secret: string
   users: Record<'admin' | 'viewer' | 'pending', UserRecord>
   /** A key per scope, by scope. */
@@ -82,6 +86,8 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
   await responseStore.start()
   // the engines admin API joins the matrix too (a store in memory: no engine is ever added here)
   const engines = new EngineManager({ list: () => [], put: async () => undefined, remove: async () => false, encrypt: (x) => x, decrypt: (x) => x, close: async () => undefined }, new BackendRegistry(), logger)
+  const nowhere = { baseUrl: 'http://127.0.0.1:9/v1' }
+  const clouds = new CloudManager({ config: { openai: nowhere, anthropic: nowhere, google: nowhere, compatible: nowhere, modelsTtlMs: 60_000 }, nodeName: 'test-node', keys: new CloudKeyStore(store, sealingKey(Buffer.alloc(32, 7))), registry: new BackendRegistry(), logger })
   const app = await buildApp({
     logger,
     name: 'test-node',
@@ -95,6 +101,7 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
     controlSync: (b) => replicator.handleSync(b),
     responses: new StoredResponses({ store: responseStore, peerId: () => '12D3KooWFixture' }),
     engines,
+    clouds,
     ...init.appDeps
   })
   await app.ready()
@@ -102,6 +109,7 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
     app,
     auth,
     store,
+    clouds,
     secret,
     users,
     scopeKeys,
@@ -109,6 +117,7 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
     revokedKey,
     logs: () => logText,
     close: async () => {
+      clouds.stop()
       await app.close()
       await engines.stop()
       await responseStore.stop()

@@ -11,8 +11,11 @@ describe('token aggregates', () => {
   it('a record adds to one row per period and group', () => {
     const r = { ...makeRecord(0), apiKeyId: null, inputTokens: 5, outputTokens: 9 }
     const ups = aggregateUpdates(r)
-    expect(ups).toHaveLength(10)
+    expect(ups).toHaveLength(12)
     expect(ups.map(([k]) => k)).toContainEqual(['day', 'key', periodOf('day', r.ts), NO_VALUE])
+    // per engine: the native runtime unless a backend (engine or cloud provider) served it
+    expect(ups.map(([k]) => k)).toContainEqual(['day', 'engine', periodOf('day', r.ts), r.servedBy === null ? NO_VALUE : 'native'])
+    expect(aggregateUpdates({ ...r, servedBy: 'n1', engine: 'cloud:anthropic' }).map(([k]) => k)).toContainEqual(['month', 'engine', periodOf('month', r.ts), 'cloud:anthropic'])
     expect(ups.map(([k]) => k)).toContainEqual(['month', 'model', periodOf('month', r.ts), r.model])
     expect(ups[0]?.[1]).toEqual({ i: 5, o: 9, r: 1, e: 0 })
   })

@@ -8,6 +8,7 @@ import { KeyForm } from './key-form.jsx'
 import { KeySecret } from './key-secret.jsx'
 import { KeysTable } from './keys-table.jsx'
 import { UsersPanel } from './users-panel.jsx'
+import { CloudsPanel } from './clouds-panel.jsx'
 
 export function AdminPage() {
   const keys = useKeys()
@@ -44,6 +45,14 @@ export function AdminPage() {
             <KeysTable keys={keys.state.keys} onRevoke={(id) => void keys.revoke(id)} />
           </Show>
         </Show>
+      </section>
+
+      <section class="card">
+        <h2>Cloud providers</h2>
+        <p class="muted">
+          Models named <code>openai:…</code>, <code>anthropic:…</code> or <code>google:…</code> answer on every node once one node holds the provider’s key: from its environment (<code>ANTHROPIC_API_KEY</code>…) or stored for the cluster, sealed, with <code>PUT /api/clouds/:provider</code>. Keys are never shown again.
+        </p>
+        <CloudsPanel />
       </section>
 
       <section class="card">

@@ -28,6 +28,7 @@ export function StatsControls(props: {
           <option value="key">by API key</option>
           <option value="node">by serving node</option>
           <option value="api">by API</option>
+          <option value="engine">by engine or cloud provider</option>
         </select>
       </label>
       <label>

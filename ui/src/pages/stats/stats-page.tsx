@@ -8,7 +8,7 @@ import { useStats } from '../../stores/stats.js'
 import { StatsControls } from './stats-controls.jsx'
 import { StatsTable } from './stats-table.jsx'
 
-const GROUP_LABEL = { model: 'Model', key: 'API key', node: 'Serving node', api: 'API' } as const
+const GROUP_LABEL = { model: 'Model', key: 'API key', node: 'Serving node', api: 'API', engine: 'Engine or provider' } as const
 
 export function StatsPage() {
   const stats = useStats()
