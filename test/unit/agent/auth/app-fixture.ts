@@ -23,7 +23,6 @@ import type { InferenceService } from '../../../../agent/src/inference/inference
 import { LmdbResponseStore } from '../../../../agent/src/protocols/responses/response-store.js'
 import { StoredResponses } from '../../../../agent/src/protocols/responses/stored-responses.js'
 import { CloudKeyStore, CloudManager, sealingKey } from '../../../../agent/src/clouds/index.js'
-import { BackendRegistry } from '../../../../agent/src/backends/index.js'
 
 export const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 }
 export const PASSWORDS = { admin: 'admin-password-1', viewer: 'viewer-password-1', pending: 'pending-password-1' } as const
