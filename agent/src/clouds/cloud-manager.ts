@@ -8,7 +8,7 @@ import type { Logger } from 'pino'
 import type { BackendRegistry } from '../backends/index.js'
 import { ProviderCatalog } from './catalog.js'
 import { CloudBackend } from './cloud-backend.js'
-import type { CloudKeyRecord, CloudKeyStore, SetCloudKeyBody } from './key-store.js'
+import type { CloudKeyStore, SetCloudKeyBody } from './key-store.js'
 import { maskKey } from './key-seal.js'
 import { listModels } from './provider-api.js'
 import { DEFAULT_BASE_URLS, FIXED_PREFIXES, PROVIDER_KINDS, type KeySource, type ProviderKind, type ProviderSettings, type PublicProvider } from './providers.js'
@@ -157,13 +157,5 @@ export class CloudManager {
 
   private publicOf(kind: ProviderKind): PublicProvider {
     return this.list().find((p) => p.provider === kind) as PublicProvider
-  }
-
-  /** The cluster entry of a provider, masked (for tests and the CLI). */
-  entry(kind: ProviderKind): Omit<CloudKeyRecord, 'sealed'> | undefined {
-    const e = this.d.keys.get(kind)
-    if (!e) return undefined
-    const { sealed: _sealed, ...rest } = e
-    return rest
   }
 }

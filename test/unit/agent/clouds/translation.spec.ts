@@ -175,6 +175,16 @@ describe('stream translation', () => {
     await expect(backendOf('anthropic', 'http://127.0.0.1:9').serve('chat', chat('anthropic:claude-test-1', 'hi'), ctx())).rejects.toMatchObject({ code: 'provider_failed', message: expect.stringContaining('could not be reached') })
   })
 
+  it('an OpenAI-compatible prefix passes through to its base URL, streams relayed as they come', async () => {
+    const out = await backendOf('compatible', openai.url).serve('chat', chat('router:gpt-test', 'hi', { stream: true }), ctx())
+    expect(out.result.headers['content-type']).toContain('text/event-stream')
+    const ev = await events(out.result.body)
+    expect(ev.filter((e) => e !== '[DONE]').map((e) => delta(e)?.delta.content ?? '').join('')).toBe('Hello from GPT')
+    expect(ev.at(-1)).toBe('[DONE]')
+    expect(openai.requests.at(-1)).toMatchObject({ model: 'gpt-test', stream: true })
+    expect(backendOf('compatible', openai.url).match('router:anything')).toMatchObject({ engine: 'cloud:compatible' })
+  })
+
   it('OpenAI passes through with the prefix removed from the model id', async () => {
     const out = await backendOf('openai', openai.url).serve('chat', chat('openai:gpt-test', 'hi'), ctx())
     expect(out.result.status).toBe(200)
