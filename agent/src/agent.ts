@@ -8,7 +8,7 @@ import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { LlamaCppRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
+import { MultiKindRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
 import { Libp2pMesh, TEST_MESH_TIMINGS, type Mesh, type MeshEvents } from '../../mesh/src/index.js'
 import type { Config } from './config/index.js'
 import { AdmissionQueue } from './scheduler/admission-queue.js'
@@ -17,6 +17,7 @@ import { clusterModels } from './inference/cluster-models.js'
 import { buildApp } from './http/app.js'
 import { DataDirLock } from './node/data-dir-lock.js'
 import { discoverModels } from './node/model-sources.js'
+import { GuardedFetcher } from './vision/index.js'
 import { buildLocalState } from './node/local-state.js'
 import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.js'
 import { RejectedPeers } from './node/rejected-peers.js'
@@ -54,6 +55,7 @@ export interface AgentInfo {
 export class Agent {
   private readonly lock: DataDirLock
   private runtime?: InferenceRuntime
+  private imageFetcher?: GuardedFetcher
   private mesh?: Mesh
   private app?: FastifyInstance
   private service?: InferenceService
@@ -111,14 +113,14 @@ export class Agent {
       log
     )
     this.nodeAuth = nodeAuth
-    const runtime = new LlamaCppRuntime(
+    const runtime = new MultiKindRuntime(
       { logger: log.child({ component: 'runtime' }) },
       { threads: cfg.runtime.threads, gpu: cfg.runtime.gpu === 'off' ? false : cfg.runtime.gpu }
     )
     this.runtime = runtime
     await runtime.start()
     const modelsDir = cfg.modelsDir ?? join(cfg.dataDir, 'models')
-    const files = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo })
+    const files = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo, projectors: cfg.vision.projectors })
     // every model file, given or pulled, is registered in the store (metadata in LMDB) and loaded
     const store = cfg.modelStore
     const modelManager = new ModelManager(
@@ -168,7 +170,19 @@ export class Agent {
       rejectedPeers.record(address, reason, direction)
     })
 
-    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name) })
+    const v = cfg.vision
+    const imageFetcher = new GuardedFetcher({ maxBytes: v.maxImageBytes, timeoutMs: v.fetchTimeoutMs, allow: v.imageUrlAllow })
+    this.imageFetcher = imageFetcher
+    const service = new InferenceService({
+      runtime,
+      admission: this.admission,
+      mesh,
+      nodeName: cfg.name,
+      policy: cfg.routing.policy,
+      coldModels: modelManager.loads,
+      resolveModel: (name) => resolveModel(name),
+      images: { fetcher: imageFetcher, maxBytes: v.maxImageBytes }
+    })
     this.service = service
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts())
     const resolveModel = autoResolver({ nodeName: cfg.name, models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, autoPull: cfg.autoPull, logger: log })
@@ -294,5 +308,6 @@ export class Agent {
     await this.nodeAuth?.stop()
     await this.modelManager?.stop().catch(() => undefined)
     await this.runtime?.stop().catch(() => undefined)
+    await this.imageFetcher?.close().catch(() => undefined)
   }
 }

@@ -32,6 +32,9 @@ export interface ServeFlags {
   corsOrigins?: string
   logFormat?: string
   autoPull?: boolean
+  /** `--mmproj` values, each tagged with the `--model` it follows (see `pairedProjectors`). */
+  mmproj?: string[]
+  imageUrlAllow?: string[]
 }
 
 /** A comma-separated list of origins (`--cors-origins`, `LLMLB_CORS_ORIGINS`). */
@@ -60,8 +63,25 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     corsOrigins: originList(f.corsOrigins),
     logFormat: f.logFormat as ConfigInput['logFormat'],
     autoPull: f.autoPull,
-    runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) }
+    runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) },
+    vision: { projectors: pairedProjectors(f.model ?? [], f.mmproj ?? []), imageUrlAllow: f.imageUrlAllow }
   }
+}
+
+/** Separator between a `--mmproj` value and the index of the `--model` it follows (set by the CLI parser). */
+export const PROJECTOR_TAG = '\t'
+
+/** `--mmproj` values (`<model index>\t<path>`) as config: model path → projector path; undefined when none. */
+export function pairedProjectors(models: string[], tagged: string[]): Record<string, string> | undefined {
+  if (tagged.length === 0) return undefined
+  const out: Record<string, string> = {}
+  for (const t of tagged) {
+    const [index, ...rest] = t.split(PROJECTOR_TAG)
+    const model = models[Number(index)]
+    if (model === undefined) throw new InvalidConfigError(`--mmproj ${rest.join(PROJECTOR_TAG)}: give it after the --model it belongs to`)
+    out[model] = rest.join(PROJECTOR_TAG)
+  }
+  return out
 }
 
 export async function serveCommand(flags: ServeFlags): Promise<void> {

@@ -46,7 +46,9 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   runtime_unavailable: { status: 503, type: 'server_error', publicMessage: 'The inference runtime is unavailable; retry shortly' },
   queue_timeout: { status: 503, type: 'server_error', publicMessage: 'No slot became free in time; retry shortly' },
   shutting_down: { status: 503, type: 'server_error', publicMessage: 'This node is shutting down; send the request to another node' },
-  no_capacity: { status: 503, type: 'server_error', publicMessage: 'No node can serve this request right now' }
+  no_capacity: { status: 503, type: 'server_error', publicMessage: 'No node can serve this request right now' },
+  invalid_image: { status: 400, type: 'invalid_request_error' },
+  invalid_image_url: { status: 400, type: 'invalid_request_error' }
 }
 
 /** Row for a code; unknown codes are internal errors. */

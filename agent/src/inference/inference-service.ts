@@ -12,6 +12,7 @@ import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from 
 import { parseBody } from '../http/schemas/parse-body.js'
 import { UnknownModelError, UpstreamError } from '../errors/errors.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
+import type { ImageInputDeps } from '../vision/index.js'
 import { localCandidate, peerCandidates, storedLocalCandidate, type Candidate, type StoredModelFacts } from '../scheduler/candidates.js'
 import { createRanker, type Ranker, type RoutingPolicy } from '../scheduler/baseline-policies.js'
 import { InflightTracker, type Reservation } from '../scheduler/inflight-tracker.js'
@@ -61,6 +62,8 @@ export interface InferenceServiceComponents {
    * undefined leaves the name as is. May throw (a pull started by `--auto-pull` answers 503).
    */
   resolveModel?: (name: string) => string | undefined
+  /** How image URLs are loaded for vision models (limits, the guarded fetcher). @default built-in limits, no exceptions */
+  images?: ImageInputDeps
 }
 
 /** The load policy as the request path sees it (implemented by the model manager). */
