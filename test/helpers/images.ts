@@ -1,36 +1,12 @@
 /**
- * Test images and vision models: a real PNG encoder (zlib + CRC, no dependency) and a tiny text model with
- * a tiny projector beside it, which a node serves as a vision model.
+ * Test images and vision models: real PNGs (scripts/test-png.ts) and a tiny text model with a tiny
+ * projector beside it, which a node serves as a vision model.
  */
 import { join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
+export { dataUrl, pngImage } from '../../scripts/test-png.js'
 import { writeTinyGguf, type TinyGgufOptions } from '../../native-runtime/src/gguf/tiny-gguf.js'
 import { writeTinyMmproj } from '../../native-runtime/src/gguf/tiny-mmproj.js'
 import { tempDir } from './agent-process.js'
-
-/** An RGB PNG of `width` × `height` with a deterministic gradient. */
-export function pngImage(width = 40, height = 30): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const len = Buffer.alloc(4)
-    len.writeUInt32BE(data.length)
-    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const crc = Buffer.alloc(4)
-    crc.writeUInt32BE(crc32(typed))
-    return Buffer.concat([len, typed, crc])
-  }
-  const header = Buffer.alloc(13)
-  header.writeUInt32BE(width, 0)
-  header.writeUInt32BE(height, 4)
-  header[8] = 8 // bit depth
-  header[9] = 2 // colour type: RGB
-  const row = width * 3 + 1 // filter byte + pixels
-  const raw = Buffer.alloc(row * height)
-  for (let y = 0; y < height; y++) for (let x = 0; x < width * 3; x++) raw[y * row + 1 + x] = (x * 7 + y * 13) & 255
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
-}
-
-/** A data URL of `bytes` with `mime`. */
-export const dataUrl = (bytes: Buffer, mime = 'image/png'): string => `data:${mime};base64,${bytes.toString('base64')}`
 
 /** Writes `<id>.gguf` and its projector `<id>.mmproj.gguf` into a new folder; returns the model's path. */
 export async function tinyVisionModel(id: string, opts: TinyGgufOptions = {}): Promise<string> {

@@ -16,7 +16,8 @@ export interface MtmdCompletionOptions {
   penalty_present?: number
   penalty_freq?: number
   ignore_eos?: boolean
-  json_schema?: string
+  /** The binding turns a JSON schema into a grammar only through `response_format` (its `json_schema` option is ignored). */
+  response_format?: { type: 'json_schema'; json_schema: { schema: Record<string, unknown> } }
 }
 
 export interface MtmdCompletionResult {

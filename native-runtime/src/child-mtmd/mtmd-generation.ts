@@ -41,7 +41,7 @@ export async function runMtmdGeneration(host: MtmdHost, request: GenerateRequest
       ...(params.presencePenalty === undefined ? {} : { penalty_present: params.presencePenalty }),
       ...(params.frequencyPenalty === undefined ? {} : { penalty_freq: params.frequencyPenalty }),
       ...(params.ignoreEos === undefined ? {} : { ignore_eos: params.ignoreEos }),
-      ...(params.jsonSchema === undefined ? {} : { json_schema: JSON.stringify(params.jsonSchema) })
+      ...(params.jsonSchema === undefined ? {} : { response_format: { type: 'json_schema' as const, json_schema: { schema: params.jsonSchema } } })
     }
     emit({ type: 'start', promptTokens: prompt.tokens })
     // llama.cpp stops on the stop strings; the filter keeps a stop string's first characters out of the stream
