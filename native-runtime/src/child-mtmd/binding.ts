@@ -53,8 +53,12 @@ export interface MtmdContext {
   release(): Promise<void>
 }
 
+/** The binding's builds: `default` (CPU), or a GPU build whose `@fugood/node-llama-*` package is installed. */
+export type MtmdVariant = 'default' | 'cuda' | 'vulkan'
+
 export interface MtmdModule {
-  loadModel(options: { model: string; n_ctx: number; n_batch?: number; n_threads: number; n_gpu_layers: number; n_parallel: number; use_mmap?: boolean }): Promise<MtmdContext>
+  loadModel(options: { model: string; n_ctx: number; n_batch?: number; n_threads: number; n_gpu_layers: number; n_parallel: number; use_mmap?: boolean; lib_variant?: MtmdVariant }): Promise<MtmdContext>
+  isLibVariantAvailable(variant?: MtmdVariant): Promise<boolean>
 }
 
 /** Loads the binding; throws (with the package's reason) when it is not installed or does not load. */

@@ -4,15 +4,15 @@
  * protocol as the text child (specs/runtime-protocol.md), and isolates crashes the same way: an image or a
  * model that aborts llama.cpp takes down only this process.
  */
+import { existsSync } from 'node:fs'
 import { errorToWire } from '../error-wire.js'
-import { RuntimeUnavailableError } from '../errors.js'
-import { childInitSchema, PROTOCOL_VERSION } from '../protocol.js'
-import { onParentMessage, send } from '../child/ipc.js'
+import { CapabilityError, RuntimeUnavailableError } from '../errors.js'
+import { type ChildInit, childInitSchema, PROTOCOL_VERSION } from '../protocol.js'
+import { log, onParentMessage, send } from '../child/ipc.js'
 import { watchParent } from '../child/parent-watchdog.js'
-import { loadBinding } from './binding.js'
-import { MediaFolder } from './media-files.js'
 import { RequestHandler } from '../child/request-handler.js'
-import { CapabilityError } from '../errors.js'
+import { loadBinding, type MtmdModule, type MtmdVariant } from './binding.js'
+import { MediaFolder } from './media-files.js'
 import { runMtmdGeneration } from './mtmd-generation.js'
 import { MtmdHost } from './mtmd-host.js'
 
@@ -27,12 +27,11 @@ if (!parsed.success) {
   watchParent(init.parentPid, { exit })
   try {
     const binding = loadBinding()
-    // the binding picks a GPU build only when asked for one; 'auto' offloads when its default build has a GPU device
-    const gpu = init.gpu !== false
+    const variant = await chooseVariant(binding, init.gpu)
     const media = new MediaFolder()
     const handler = new RequestHandler<MtmdHost>(
       {
-        load: (spec) => MtmdHost.load(binding, spec, init.threads, gpu, media),
+        load: (spec) => MtmdHost.load(binding, spec, init.threads, variant, media),
         generate: runMtmdGeneration,
         embed: async (host) => {
           throw new CapabilityError(host.id, 'embeddings')
@@ -46,11 +45,24 @@ if (!parsed.success) {
       exit
     )
     onParentMessage((message) => handler.handle(message))
-    send({ type: 'ready', protocol: PROTOCOL_VERSION, pid: process.pid, gpu: false, threads: init.threads })
+    send({ type: 'ready', protocol: PROTOCOL_VERSION, pid: process.pid, gpu: variant === 'default' ? false : variant, threads: init.threads })
   } catch (err) {
     const error = errorToWire(new RuntimeUnavailableError(`the multimodal runtime (@fugood/llama.node) could not start: ${(err as Error).message}`))
     send({ type: 'fatal', error }, () => exit(1))
   }
+}
+
+/**
+ * The binding build for the node's `gpu` setting: `cuda`/`vulkan` when asked and installed (else the CPU
+ * build, with a warning); `auto` takes the CUDA build only where an NVIDIA driver is present (its package
+ * is pruned elsewhere), because a GPU build without a device is no faster than the CPU one.
+ */
+async function chooseVariant(binding: MtmdModule, gpu: ChildInit['gpu']): Promise<MtmdVariant> {
+  const wanted: MtmdVariant | null = gpu === 'cuda' || gpu === 'vulkan' ? gpu : gpu === 'auto' && existsSync('/dev/nvidia0') ? 'cuda' : null
+  if (wanted === null) return 'default'
+  if (await binding.isLibVariantAvailable(wanted).catch(() => false)) return wanted
+  if (gpu !== 'auto') log('warn', `the multimodal runtime has no ${wanted} build installed (@fugood/node-llama-*-${wanted}); running on the CPU`)
+  return 'default'
 }
 
 function safeJson(text: string): unknown {

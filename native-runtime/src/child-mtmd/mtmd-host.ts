@@ -9,7 +9,7 @@ import { DEFAULT_CONTEXT_SIZE, DEFAULT_SLOTS } from '../constants.js'
 import { ContextOverflowError, InvalidImageError, ModelLoadError, type RuntimeError } from '../errors.js'
 import type { ChatImage, ModelInfo, LoadRequest } from '../protocol.js'
 import type { PromptInput } from '../interfaces.js'
-import type { MtmdContext, MtmdModule } from './binding.js'
+import type { MtmdContext, MtmdModule, MtmdVariant } from './binding.js'
 import { bindingRole, partsOf, type BindingMessage } from './chat-parts.js'
 import type { MediaFolder } from './media-files.js'
 
@@ -32,14 +32,22 @@ export class MtmdHost {
     private readonly media: MediaFolder
   ) {}
 
-  static async load(binding: MtmdModule, spec: LoadRequest['spec'], threads: number, gpu: boolean, media: MediaFolder): Promise<MtmdHost> {
+  /** Loads `spec` with its projector; `variant` is the binding build (GPU offload when it is not `default`). */
+  static async load(binding: MtmdModule, spec: LoadRequest['spec'], threads: number, variant: MtmdVariant, media: MediaFolder): Promise<MtmdHost> {
+    const gpu = variant !== 'default'
     if (spec.mmproj === undefined) throw new ModelLoadError(spec.id, 'the multimodal runtime needs a projector (mmproj) file')
     const slots = spec.slots ?? DEFAULT_SLOTS
     const sizeBytes = (await stat(spec.path)).size
     let ctx: MtmdContext
     try {
-      // the probe context learns the trained context length, so each slot gets at most that much
-      ctx = await binding.loadModel({ model: spec.path, n_ctx: (spec.contextSize ?? DEFAULT_CONTEXT_SIZE) * slots, n_threads: threads, n_gpu_layers: gpu ? 999 : 0, n_parallel: slots })
+      ctx = await binding.loadModel({
+        model: spec.path,
+        n_ctx: (spec.contextSize ?? DEFAULT_CONTEXT_SIZE) * slots,
+        n_threads: threads,
+        n_gpu_layers: gpu ? 999 : 0,
+        n_parallel: slots,
+        lib_variant: variant
+      })
     } catch (err) {
       throw new ModelLoadError(spec.id, (err as Error).message, err)
     }
