@@ -164,7 +164,9 @@ describe('vision across the cluster', () => {
     expect(pid).toBeDefined()
     const long = openai.chat.completions.create({ ...ask(dataUrl(PNG)), max_tokens: 6000, ignore_eos: true } as OpenAI.ChatCompletionCreateParamsNonStreaming)
     const outcome = failure(long)
-    await waitFor(async () => (await nodesOf(server)).find((n) => n.self)?.models.find((m) => m.id === 'vis')?.slotsBusy === 1, 'the long request to take a slot', 60_000, 20)
+    const busy = waitFor(async () => (await nodesOf(server)).find((n) => n.self)?.models.find((m) => m.id === 'vis')?.slotsBusy === 1, 'the long request to take a slot', 120_000, 20)
+    // should the request end before it is seen on its slot, say how instead of waiting out the poll
+    await Promise.race([busy, outcome.then((f) => Promise.reject(new Error(`the long request ended first: ${JSON.stringify(f)}`)))])
     process.kill(pid as number, 'SIGKILL')
     expect(await outcome).toMatchObject({ status: 503, code: 'runtime_unavailable' })
     const served = await waitFor(async () => {
