@@ -5,6 +5,7 @@
  * and reports the model's static info.
  */
 import { stat } from 'node:fs/promises'
+import { GGMLFileQuantizationType } from '@huggingface/gguf'
 import { DEFAULT_CONTEXT_SIZE, DEFAULT_SLOTS } from '../constants.js'
 import { ContextOverflowError, InvalidImageError, ModelLoadError, type RuntimeError } from '../errors.js'
 import type { ChatImage, ModelInfo, LoadRequest } from '../protocol.js'
@@ -121,7 +122,9 @@ export class MtmdHost {
   }
 }
 
-const FILE_TYPES: Record<string, string> = { '0': 'F32', '1': 'F16', '2': 'Q4_0', '3': 'Q4_1', '7': 'Q8_0', '15': 'Q4_K_M', '17': 'Q5_K_M', '18': 'Q6_K', '32': 'BF16' }
+/** `general.file_type` (a number, as text in the binding's metadata) as its usual name (`F32`, `Q4_K_M`). */
 function quantizationOf(fileType: string | undefined): string {
-  return fileType === undefined ? 'unknown' : (FILE_TYPES[fileType] ?? `type ${fileType}`)
+  if (fileType === undefined) return 'unknown'
+  const name = (GGMLFileQuantizationType as unknown as Record<number, string | undefined>)[Number(fileType)]
+  return name === undefined ? `type-${fileType}` : name.replace(/^(ALL|MOSTLY)_/, '')
 }

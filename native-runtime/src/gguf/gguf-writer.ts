@@ -17,6 +17,16 @@ export interface GgufTensor {
 
 export const GGUF_ALIGNMENT = 32
 
+/** The `general.*` keys every generated file starts with: F32 tensors, the writer's alignment. */
+export function generalMetadata(architecture: string, name: string): GgufMeta[] {
+  return [
+    ['general.architecture', GGUF_TYPE.STR, architecture],
+    ['general.name', GGUF_TYPE.STR, name],
+    ['general.file_type', GGUF_TYPE.U32, 0],
+    ['general.alignment', GGUF_TYPE.U32, GGUF_ALIGNMENT]
+  ]
+}
+
 /** Element count of a tensor shape. */
 export function elementCount(dims: number[]): number {
   return dims.reduce((a, b) => a * b, 1)

@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { TINY_TEMPLATES, type TinyTemplateName } from './chat-templates.js'
-import { elementCount, GGUF_TYPE as T, type GgufMeta as Meta, type GgufTensor, serializeGguf, weightSource } from './gguf-writer.js'
+import { elementCount, generalMetadata, GGUF_TYPE as T, type GgufMeta as Meta, type GgufTensor, serializeGguf, weightSource } from './gguf-writer.js'
 
 /** Shape of the generated model. All sizes are element counts. */
 export interface TinyGgufOptions {
@@ -83,10 +83,7 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
 
   const meta: Meta[] = (
     [
-      ['general.architecture', T.STR, 'llama'],
-      ['general.name', T.STR, opts.name ?? 'llmlb-tiny'],
-      ['general.file_type', T.U32, 0],
-      ['general.alignment', T.U32, 32],
+      ...generalMetadata('llama', opts.name ?? 'llmlb-tiny'),
       ['llama.context_length', T.U32, CTX],
       ['llama.embedding_length', T.U32, E],
       ['llama.block_count', T.U32, L],

@@ -5,7 +5,7 @@
  * image decoding, encoding and prompt evaluation without downloading anything.
  */
 import { writeFile } from 'node:fs/promises'
-import { elementCount, GGUF_TYPE as T, type GgufMeta, type GgufTensor, serializeGguf, weightSource } from './gguf-writer.js'
+import { elementCount, generalMetadata, GGUF_TYPE as T, type GgufMeta, type GgufTensor, serializeGguf, weightSource } from './gguf-writer.js'
 
 export interface TinyMmprojOptions {
   /** Embedding width of the text model the projector feeds (its `n_embd`). @default 64 */
@@ -44,10 +44,7 @@ export function buildTinyMmproj(opts: TinyMmprojOptions = {}): Buffer {
   const omit = new Set(opts.omit ?? [])
   const meta: GgufMeta[] = (
     [
-      ['general.architecture', T.STR, 'clip'],
-      ['general.name', T.STR, 'llmlb-tiny-mmproj'],
-      ['general.file_type', T.U32, 0],
-      ['general.alignment', T.U32, 32],
+      ...generalMetadata('clip', 'llmlb-tiny-mmproj'),
       ['clip.has_vision_encoder', T.BOOL, true],
       ['clip.has_text_encoder', T.BOOL, false],
       ['clip.has_llava_projector', T.BOOL, true],
