@@ -14,7 +14,6 @@ noOptions('usage: node scripts/prune-prebuilts.mjs   (runs at npm install) — r
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dir = join(root, 'node_modules', '@node-llama-cpp')
-if (!existsSync(dir)) process.exit(0)
 
 const keepEnv = (process.env.LLMLB_KEEP_PREBUILTS ?? '').split(',').map((s) => s.trim()).filter(Boolean)
 if (keepEnv.includes('all')) process.exit(0)
@@ -24,7 +23,7 @@ const hasVulkan = keepEnv.includes('vulkan') || ['/usr/share/vulkan/icd.d', '/et
 const cpu = arch() === 'x64' ? 'x64' : arch()
 
 let freed = 0
-for (const name of readdirSync(dir)) {
+for (const name of existsSync(dir) ? readdirSync(dir) : []) {
   const m = /^(linux|win|mac)-(x64|arm64|armv7l)(?:-(cuda-ext|cuda|vulkan|metal))?$/.exec(name)
   if (!m) continue
   const [, , pkgCpu, gpu] = m
@@ -36,3 +35,24 @@ for (const name of readdirSync(dir)) {
   }
 }
 if (freed > 0) process.stderr.write(`llmlb: removed ${freed} node-llama-cpp prebuilt package(s) this machine cannot use (set LLMLB_KEEP_PREBUILTS=all to keep them)\n`)
+
+// @fugood/llama.node (the multimodal runtime child): its @fugood/node-llama-* variants, same rules; the
+// WebAssembly build is for browsers only. ~270 MB of the 295 MB it installs on linux-x64.
+const fugood = join(root, 'node_modules', '@fugood')
+let fugoodFreed = 0
+for (const name of existsSync(fugood) ? readdirSync(fugood) : []) {
+  if (name === 'node-llama-wasm') {
+    rmSync(join(fugood, name), { recursive: true, force: true })
+    fugoodFreed++
+    continue
+  }
+  const m = /^node-llama-(linux|win32|darwin)-(x64|arm64)(?:-(cuda|vulkan|snapdragon|opencl))?$/.exec(name)
+  if (!m) continue
+  const [, , pkgCpu, gpu] = m
+  const unusedGpu = (gpu === 'cuda' && !hasCuda) || (gpu === 'vulkan' && !hasVulkan) || gpu === 'snapdragon' || gpu === 'opencl'
+  if (pkgCpu !== cpu || unusedGpu) {
+    rmSync(join(fugood, name), { recursive: true, force: true })
+    fugoodFreed++
+  }
+}
+if (fugoodFreed > 0) process.stderr.write(`llmlb: removed ${fugoodFreed} @fugood/llama.node prebuilt package(s) this machine cannot use (set LLMLB_KEEP_PREBUILTS=all to keep them)\n`)

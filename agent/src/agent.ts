@@ -8,7 +8,7 @@ import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { LlamaCppRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
+import { MultiKindRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
 import { Libp2pMesh, TEST_MESH_TIMINGS, type Mesh, type MeshEvents } from '../../mesh/src/index.js'
 import type { Config } from './config/index.js'
 import { AdmissionQueue } from './scheduler/admission-queue.js'
@@ -17,6 +17,7 @@ import { clusterModels } from './inference/cluster-models.js'
 import { buildApp } from './http/app.js'
 import { DataDirLock } from './node/data-dir-lock.js'
 import { discoverModels } from './node/model-sources.js'
+import { GuardedFetcher } from './vision/index.js'
 import { buildLocalState } from './node/local-state.js'
 import { BackendRegistry } from './backends/index.js'
 import { EngineManager, LmdbEngineStore, parseEngineArg, TEST_HEALTH } from './engines/index.js'
@@ -59,6 +60,7 @@ export interface AgentInfo {
 export class Agent {
   private readonly lock: DataDirLock
   private runtime?: InferenceRuntime
+  private imageFetcher?: GuardedFetcher
   private mesh?: Mesh
   private app?: FastifyInstance
   private service?: InferenceService
@@ -121,14 +123,14 @@ export class Agent {
       log
     )
     this.nodeAuth = nodeAuth
-    const runtime = new LlamaCppRuntime(
+    const runtime = new MultiKindRuntime(
       { logger: log.child({ component: 'runtime' }) },
       { threads: cfg.runtime.threads, gpu: cfg.runtime.gpu === 'off' ? false : cfg.runtime.gpu }
     )
     this.runtime = runtime
     await runtime.start()
     const modelsDir = cfg.modelsDir ?? join(cfg.dataDir, 'models')
-    const files = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo })
+    const files = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo, projectors: cfg.vision.projectors })
     // every model file, given or pulled, is registered in the store (metadata in LMDB) and loaded
     const store = cfg.modelStore
     const modelManager = new ModelManager(
@@ -179,11 +181,14 @@ export class Agent {
     })
 
     const backends = this.backends
+    const v = cfg.vision
+    const imageFetcher = new GuardedFetcher({ maxBytes: v.maxImageBytes, timeoutMs: v.fetchTimeoutMs, allow: v.imageUrlAllow })
+    this.imageFetcher = imageFetcher
     // provider keys set for the cluster are sealed under a key derived from the cluster key
     const clouds = new CloudManager({ config: cfg.clouds, nodeName: cfg.name, keys: new CloudKeyStore(nodeAuth.store, sealingKey(Buffer.from(clusterKey.hex, 'hex'))), registry: backends, logger: log.child({ component: 'clouds' }) })
     this.clouds = clouds
     clouds.start()
-    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends })
+    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends, images: { fetcher: imageFetcher, maxBytes: v.maxImageBytes } })
     this.service = service
     const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => backends.providers())
     // every outbound call that names no allow-list of its own (hub downloads, image URLs): outbound.allow,
@@ -337,5 +342,6 @@ export class Agent {
     await this.engineStore?.close().catch(() => undefined)
     await this.modelManager?.stop().catch(() => undefined)
     await this.runtime?.stop().catch(() => undefined)
+    await this.imageFetcher?.close().catch(() => undefined)
   }
 }

@@ -33,6 +33,11 @@ export interface ChildConnectionOptions {
   logger: Logger
   /** Deadline for `ready` (ms). */
   startTimeoutMs: number
+  /**
+   * `log`: every stderr line is logged (warn). `tail`: lines are only kept for the crash report, because
+   * the child's library prints its debug trace there, prompt text included. @default 'log'
+   */
+  stderr?: 'log' | 'tail'
 }
 
 /** What the connection reports to its owner. */
@@ -102,11 +107,11 @@ export class ChildConnection {
       const timer = setTimeout(finish, STDIO_DRAIN_MS)
       this.child.once('close', finish)
     })
-    createInterface({ input: this.child.stdout! }).on('line', (line) => log.debug({ line }, 'runtime child stdout'))
+    createInterface({ input: this.child.stdout! }).on('line', (line) => options.stderr !== 'tail' && log.debug({ line }, 'runtime child stdout'))
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
       // llama.cpp's own logs arrive as `log` messages; stderr carries what bypasses them (aborts, asserts)
       this.stderrTail = (this.stderrTail + line + '\n').slice(-STDERR_TAIL_BYTES)
-      log.warn({ line }, 'runtime child stderr')
+      if (options.stderr !== 'tail') log.warn({ line }, 'runtime child stderr')
     })
   }
 

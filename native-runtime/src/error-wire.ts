@@ -5,6 +5,7 @@
 import {
   CapabilityError,
   ContextOverflowError,
+  InvalidImageError,
   ModelLoadError,
   ModelNotFoundError,
   RuntimeError,
@@ -20,7 +21,8 @@ const CLASSES: Record<string, abstract new (...args: never[]) => RuntimeError> =
   model_load_failed: ModelLoadError,
   context_length_exceeded: ContextOverflowError,
   runtime_unavailable: RuntimeUnavailableError,
-  model_capability_missing: CapabilityError
+  model_capability_missing: CapabilityError,
+  invalid_image: InvalidImageError
 }
 
 /** Serialises any thrown value; non-runtime errors become {@link INTERNAL_ERROR_CODE}. */

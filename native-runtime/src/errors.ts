@@ -53,3 +53,10 @@ export class CapabilityError extends RuntimeError {
     super('model_capability_missing', `The model '${model}' does not support ${capability}`, { param: 'model' })
   }
 }
+
+/** An image in the prompt could not be decoded (not an image, or a format llama.cpp does not read). */
+export class InvalidImageError extends RuntimeError {
+  constructor(reason: string, param: string | null = 'messages') {
+    super('invalid_image', `Invalid image: ${reason}`, { param })
+  }
+}

@@ -20,3 +20,6 @@ export {
 export { capabilitiesOf, EMBEDDING_ONLY_ARCHITECTURES } from './model-capabilities.js'
 /** The zod schema of a model's capabilities (the runtime's wire type; the model store keeps the same). */
 export { modelCapabilitiesSchema } from './protocol.js'
+export { MultiKindRuntime, type MultiKindRuntimeInit } from './multi-kind-runtime.js'
+export { type ChildKind } from './child-entry.js'
+export { buildTinyMmproj, writeTinyMmproj, type TinyMmprojOptions } from './gguf/tiny-mmproj.js'

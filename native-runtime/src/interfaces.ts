@@ -13,6 +13,11 @@ export interface ModelSpec {
   slots?: number
   /** Context size per slot in tokens (capped at the model's trained context). @default DEFAULT_CONTEXT_SIZE */
   contextSize?: number
+  /**
+   * Absolute path of the model's multimodal projector (`mmproj*.gguf`). A model with one is served by the
+   * multimodal child kind (llama.cpp with libmtmd) and takes images.
+   */
+  mmproj?: string
 }
 
 /** What a model can do; advertised to clients and to the mesh. */
@@ -69,6 +74,15 @@ export interface ChatMessage {
   toolCalls?: ToolCall[]
   /** The call a `tool` message answers. */
   toolCallId?: string
+  /** Images of the message, each at a character offset of `content` (vision models only). */
+  images?: ChatImage[]
+}
+
+/** An image's bytes (base64, `mime` an `image/*` type) placed at character `at` of a message's content. */
+export interface ChatImage {
+  at: number
+  mime: string
+  data: string
 }
 
 /** A function the model may call; `parameters` is a JSON schema. */

@@ -58,6 +58,8 @@ export interface LlamaCppRuntimeInit {
   stopTimeoutMs?: number
   /** Least severe llama.cpp log level forwarded to the logger. @default 'warn' */
   llamaLogLevel?: 'error' | 'warn' | 'info' | 'debug'
+  /** What happens to the child's stderr lines (see ChildConnectionOptions.stderr). @default 'log' */
+  childStderr?: 'log' | 'tail'
 }
 
 /** Code of the error thrown for a task the protocol cannot carry (mapped to HTTP 400 by the agent). */
@@ -238,7 +240,8 @@ export class LlamaCppRuntime extends EventTarget implements InferenceRuntime {
         },
         execArgv: this.init.childExecArgv ?? [],
         logger: this.log,
-        startTimeoutMs: this.init.startTimeoutMs ?? CHILD_START_TIMEOUT_MS
+        startTimeoutMs: this.init.startTimeoutMs ?? CHILD_START_TIMEOUT_MS,
+        stderr: this.init.childStderr ?? 'log'
       },
       handlers
     )

@@ -42,13 +42,27 @@ const jsonSchema = z.record(z.string(), z.unknown())
 
 export const toolCallSchema = z.object({ id: z.string().max(256), name: toolName, arguments: z.string().max(MAX_TEXT_CHARS) })
 
+/** Most images in one prompt, and the largest image (base64 characters, ~20 MiB of bytes). */
+export const MAX_IMAGES = 16
+export const MAX_IMAGE_BASE64_CHARS = 28 * 1024 * 1024
+
+/** An image inside a message: its bytes (base64) and where in `content` it sits. */
+export const chatImageSchema = z.object({
+  /** Character offset in the message's `content` at which the image appears. */
+  at: z.number().int().nonnegative(),
+  mime: z.string().regex(/^image\/[a-z0-9.+-]+$/).max(64),
+  data: z.string().min(1).max(MAX_IMAGE_BASE64_CHARS)
+})
+
 export const chatMessageSchema = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
   content: z.string().max(MAX_TEXT_CHARS),
   /** Calls an assistant message made. */
   toolCalls: z.array(toolCallSchema).max(MAX_TOOL_CALLS).optional(),
   /** The call a `tool` message answers. */
-  toolCallId: z.string().max(256).optional()
+  toolCallId: z.string().max(256).optional(),
+  /** Images of a user message (only a model with a projector takes them). */
+  images: z.array(chatImageSchema).max(MAX_IMAGES).optional()
 })
 
 export const toolDefinitionSchema = z.object({ name: toolName, description: z.string().max(MAX_TEXT_CHARS).optional(), parameters: jsonSchema.optional() })
@@ -94,7 +108,9 @@ export const modelSpecSchema = z.object({
   id: modelId,
   path: z.string().min(1).max(4_096),
   slots: z.number().int().min(1).max(256).optional(),
-  contextSize: z.number().int().min(16).optional()
+  contextSize: z.number().int().min(16).optional(),
+  /** Multimodal projector GGUF: the model is served by the multimodal child kind. */
+  mmproj: z.string().min(1).max(4_096).optional()
 })
 
 /** The child's settings, passed as its single command-line argument (JSON). */
@@ -229,6 +245,7 @@ export const childMessageSchema = z.discriminatedUnion('type', [
 ])
 
 export type WireError = z.infer<typeof wireErrorSchema>
+export type ChatImage = z.infer<typeof chatImageSchema>
 export type ChildInit = z.infer<typeof childInitSchema>
 export type ModelInfo = z.infer<typeof modelInfoSchema>
 export type ParentMessage = z.infer<typeof parentMessageSchema>

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
- * Sections: runtime, mesh, routing, routing-real, history, structured, responses, protocols, pull, proxy (default: all of them); `mesh-hop` is the
+ * Sections: runtime, mesh, routing, routing-real, history, structured, responses, protocols, pull, proxy, multimodal (default: all of them); `mesh-hop` is the
  * hop part of `mesh` alone.
  */
 import '../../mesh/src/polyfill.js'
@@ -14,6 +14,7 @@ import { responsesBench } from './responses-bench.js'
 import { pullBench } from './pull-bench.js'
 import { protocolsBench } from './protocols-bench.js'
 import { proxyBench } from './proxy-bench.js'
+import { visionBench } from './vision-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
 import { scriptArgs } from '../script-args.js'
 
@@ -28,7 +29,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   responses: responsesBench,
   pull: pullBench,
   protocols: protocolsBench,
-  proxy: proxyBench
+  proxy: proxyBench,
+  multimodal: visionBench
 }
 
 const USAGE = `usage: npm run bench [-- section…]

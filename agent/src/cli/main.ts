@@ -27,6 +27,10 @@ const program = new Command()
 program.name('llmlb').description('llmlb: every GPU box on the network becomes one OpenAI-compatible LLM cluster').version(LLMLB_VERSION)
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
+// a --mmproj belongs to the --model before it: commander runs the option parsers in argument order
+let modelsSeen = 0
+const collectModel = (v: string, prev: string[] = []): string[] => (modelsSeen++, collect(v, prev))
+const collectProjector = (v: string, prev: string[] = []): string[] => collect(`${modelsSeen - 1}\t${v}`, prev)
 
 program
   .command('serve')
@@ -35,7 +39,9 @@ program
   .option('--host <host>', 'HTTP listen address (default 0.0.0.0)')
   .option('--data-dir <dir>', 'data directory (default ~/.llmlb)')
   .option('--name <name>', 'node name (default: host name)')
-  .option('--model <path.gguf>', 'serve this GGUF (repeatable)', collect)
+  .option('--model <path.gguf>', 'serve this GGUF (repeatable)', collectModel)
+  .option('--mmproj <path.gguf>', 'vision projector of the --model before it (default: <model>.mmproj.gguf or mmproj-<model>.gguf beside it)', collectProjector)
+  .option('--image-url-allow <host[:port]>', 'let image URLs reach this loopback/private host (repeatable)', collect)
   .option('--models-dir <dir>', 'serve every *.gguf in this folder (default <data-dir>/models)')
   .option('--demo', 'generate and serve a tiny demo model (no download)')
   .option('--auto-pull', 'pull a catalog model that no node has when a request names it')

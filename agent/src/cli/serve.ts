@@ -34,6 +34,9 @@ export interface ServeFlags {
   autoPull?: boolean
   engine?: string[]
   engineAllow?: string
+  /** `--mmproj` values, each tagged with the `--model` it follows (see `pairedProjectors`). */
+  mmproj?: string[]
+  imageUrlAllow?: string[]
 }
 
 /** A comma-separated list of origins (`--cors-origins`, `LLMLB_CORS_ORIGINS`). */
@@ -63,8 +66,25 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     logFormat: f.logFormat as ConfigInput['logFormat'],
     autoPull: f.autoPull,
     runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) },
-    ...(f.engine || f.engineAllow ? { engines: { ...(f.engine ? { urls: f.engine } : {}), ...(f.engineAllow ? { allow: originList(f.engineAllow) } : {}) } } : {})
+    ...(f.engine || f.engineAllow ? { engines: { ...(f.engine ? { urls: f.engine } : {}), ...(f.engineAllow ? { allow: originList(f.engineAllow) } : {}) } } : {}),
+    vision: { projectors: pairedProjectors(f.model ?? [], f.mmproj ?? []), imageUrlAllow: f.imageUrlAllow }
   }
+}
+
+/** Separator between a `--mmproj` value and the index of the `--model` it follows (set by the CLI parser). */
+export const PROJECTOR_TAG = '\t'
+
+/** `--mmproj` values (`<model index>\t<path>`) as config: model path → projector path; undefined when none. */
+export function pairedProjectors(models: string[], tagged: string[]): Record<string, string> | undefined {
+  if (tagged.length === 0) return undefined
+  const out: Record<string, string> = {}
+  for (const t of tagged) {
+    const [index, ...rest] = t.split(PROJECTOR_TAG)
+    const model = models[Number(index)]
+    if (model === undefined) throw new InvalidConfigError(`--mmproj ${rest.join(PROJECTOR_TAG)}: give it after the --model it belongs to`)
+    out[model] = rest.join(PROJECTOR_TAG)
+  }
+  return out
 }
 
 export async function serveCommand(flags: ServeFlags): Promise<void> {

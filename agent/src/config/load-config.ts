@@ -66,6 +66,7 @@ export function loadConfig(flags: ConfigInput = {}, env: ConfigInput = configFro
   const cfg = result.data
   cfg.models = cfg.models.map((m) => resolve(expandHome(m)))
   if (cfg.modelsDir) cfg.modelsDir = resolve(expandHome(cfg.modelsDir))
+  cfg.vision.projectors = Object.fromEntries(Object.entries(cfg.vision.projectors).map(([m, p]) => [resolve(expandHome(m)), resolve(expandHome(p))]))
   if (cfg.clusterKeyFile) cfg.clusterKeyFile = resolve(expandHome(cfg.clusterKeyFile))
   return Object.freeze(cfg)
 }

@@ -209,6 +209,22 @@ export const ConfigSchema = z.object({
     .object({
       allow: z.array(z.string().refine(isAllowEntry, 'an address class (loopback, private, link-local), an IP or a CIDR')).default([])
     })
+    .prefault({}),
+  /** Image inputs (specs/vision.md). */
+  vision: z
+    .object({
+      /** Projector (`mmproj*.gguf`) of a local model: model path → projector path (`--mmproj`). */
+      projectors: z.record(z.string(), z.string()).default({}),
+      /** Largest image accepted, fetched or in a data URL (bytes). */
+      maxImageBytes: z.number().int().positive().default(20 * 1024 * 1024),
+      /** Deadline for fetching an `http(s)` image URL, connection to last byte (ms). */
+      fetchTimeoutMs: z.number().int().positive().default(10_000),
+      /**
+       * Hosts (`name`, `ip`, or either with `:port`) that image URLs may name even though they resolve to a
+       * loopback, private or link-local address. Empty by default: such URLs are refused.
+       */
+      imageUrlAllow: z.array(z.string().min(1).max(256)).max(64).default([])
+    })
     .prefault({})
 })
 

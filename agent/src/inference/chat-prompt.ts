@@ -24,6 +24,31 @@ export function chatNeeds(body: ChatCompletionRequest): ChatNeeds {
   return { vision, audio, tools: (body.tools?.length ?? 0) > 0 && body.tool_choice !== 'none' }
 }
 
+/** An image part of a chat body: its message, its offset in that message's text, its URL and its param path. */
+export interface ImageRef {
+  message: number
+  at: number
+  url: string
+  param: string
+}
+
+/** The image parts of a chat body, placed in the text `toRuntimeMessages` gives each message. */
+export function imageRefsOf(body: ChatCompletionRequest): ImageRef[] {
+  const refs: ImageRef[] = []
+  body.messages.forEach((m, i) => {
+    if (!Array.isArray(m.content)) return
+    let at = 0
+    m.content.forEach((p, j) => {
+      if (p.type === 'text') at += p.text.length
+      else if (p.type === 'image_url') {
+        const url = typeof p.image_url === 'string' ? p.image_url : p.image_url.url
+        refs.push({ message: i, at, url, param: `messages[${i}].content[${j}].image_url` })
+      }
+    })
+  })
+  return refs
+}
+
 /** Messages as the runtime takes them: text content, assistant tool calls, the call a tool result answers. */
 export function toRuntimeMessages(body: ChatCompletionRequest): ChatMessage[] {
   return body.messages.map((m) => ({

@@ -12,6 +12,7 @@ import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from 
 import { parseBody } from '../http/schemas/parse-body.js'
 import { UnknownModelError, UpstreamError } from '../errors/errors.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
+import type { ImageInputDeps } from '../vision/index.js'
 import { backendCandidate, localCandidate, peerCandidates, storedLocalCandidate, type Candidate, type StoredModelFacts } from '../scheduler/candidates.js'
 import { createRanker, type Ranker, type RoutingPolicy } from '../scheduler/baseline-policies.js'
 import { InflightTracker, type Reservation } from '../scheduler/inflight-tracker.js'
@@ -75,6 +76,8 @@ export interface InferenceServiceComponents {
   headBound?: HeadBoundPolicy
   /** Stops the service's mesh listeners (node stop). */
   signal?: AbortSignal
+  /** How image URLs are loaded for vision models (limits, the guarded fetcher). @default built-in limits, no exceptions */
+  images?: ImageInputDeps
 }
 
 /** The load policy as the request path sees it (implemented by the model manager). */

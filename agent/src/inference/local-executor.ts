@@ -13,11 +13,14 @@ import { shorten } from './embedding-dimensions.js'
 import { embeddingsBody } from '../http/format/embeddings.js'
 import { jsonResult, SSE_HEADERS, type HttpResult } from './http-result.js'
 import type { RequestContext } from './request-context.js'
-import { chatNeeds, toRuntimeMessages } from './chat-prompt.js'
+import { chatNeeds, imageRefsOf, toRuntimeMessages } from './chat-prompt.js'
+import { GuardedFetcher, withImages, type ImageInputDeps } from '../vision/index.js'
 
 export interface LocalExecutorComponents {
   runtime: InferenceRuntime
   admission: AdmissionQueue
+  /** How image URLs are loaded. @default built-in limits (20 MiB, 10 s), no internal hosts */
+  images?: ImageInputDeps
 }
 
 /** Outcome of local execution plus how long the request queued. */
@@ -28,10 +31,17 @@ export interface LocalOutcome {
   usage: { promptTokens: number; completionTokens: number }
 }
 
+const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+const DEFAULT_IMAGE_FETCH_MS = 10_000
+
 const stopList = (s: string | string[] | null | undefined): string[] | undefined => (s == null ? undefined : Array.isArray(s) ? s : [s])
 
 export class LocalExecutor {
-  constructor(private readonly c: LocalExecutorComponents) {}
+  private images: ImageInputDeps | undefined
+
+  constructor(private readonly c: LocalExecutorComponents) {
+    this.images = c.images
+  }
 
   /** The loaded model `id`, or ModelNotFoundError. */
   model(id: string): ModelStatus {
@@ -47,7 +57,9 @@ export class LocalExecutor {
     if (needs.audio) throw new CapabilityError(m.id, 'audio inputs')
     if (needs.tools && !m.capabilities.tools) throw new CapabilityError(m.id, 'tools')
     const o = chatOptions(body)
-    const prompt = { kind: 'chat' as const, messages: toRuntimeMessages(body), ...(o.tools ? { tools: o.tools } : {}) }
+    // images are loaded (data URLs decoded, URLs fetched) before a slot is taken
+    const messages = needs.vision ? await withImages(toRuntimeMessages(body), imageRefsOf(body), this.imageDeps(), ctx.signal) : toRuntimeMessages(body)
+    const prompt = { kind: 'chat' as const, messages, ...(o.tools ? { tools: o.tools } : {}) }
     const extra: GenerateParams = {
       ...(o.toolUse ? { tools: o.toolUse } : {}),
       ...(o.jsonSchema ? { jsonSchema: o.jsonSchema } : {}),
@@ -84,8 +96,16 @@ export class LocalExecutor {
     const m = this.model(body.model)
     // the tools are part of the prompt the template renders
     const tools = chatOptions(body).tools
-    const n = await this.c.runtime.countTokens(m.id, { kind: 'chat', messages: toRuntimeMessages(body), ...(tools ? { tools } : {}) }, { signal: ctx.signal })
+    const vision = chatNeeds(body).vision
+    if (vision && !m.capabilities.vision) throw new CapabilityError(m.id, 'image inputs (vision)')
+    const messages = vision ? await withImages(toRuntimeMessages(body), imageRefsOf(body), this.imageDeps(), ctx.signal) : toRuntimeMessages(body)
+    const n = await this.c.runtime.countTokens(m.id, { kind: 'chat', messages, ...(tools ? { tools } : {}) }, { signal: ctx.signal })
     return { result: jsonResult(200, { input_tokens: n }), queueWaitMs: 0, usage: { promptTokens: n, completionTokens: 0 } }
+  }
+
+  private imageDeps(): ImageInputDeps {
+    this.images ??= { fetcher: new GuardedFetcher({ maxBytes: DEFAULT_MAX_IMAGE_BYTES, timeoutMs: DEFAULT_IMAGE_FETCH_MS, allow: [] }), maxBytes: DEFAULT_MAX_IMAGE_BYTES }
+    return this.images
   }
 
   private async generate(

@@ -42,7 +42,7 @@ export const BUILTIN_CATALOG: readonly CatalogEntryInput[] = [
   { id: 'llama-3.2-3b-instruct', repo: 'bartowski/Llama-3.2-3B-Instruct-GGUF', fileStem: 'llama-3.2-3b-instruct', capabilities: ['chat', 'completion', 'tools'] },
   { id: 'llama-3.1-8b-instruct', repo: 'bartowski/Meta-Llama-3.1-8B-Instruct-GGUF', fileStem: 'meta-llama-3.1-8b-instruct', capabilities: ['chat', 'completion', 'tools'], notes: 'gated upstream; this mirror is not' },
   { id: 'gpt-oss-20b', repo: 'ggml-org/gpt-oss-20b-GGUF', defaultQuant: 'MXFP4', fileStem: 'gpt-oss-20b', capabilities: ['chat', 'completion', 'tools'], notes: 'MXFP4 only' },
-  { id: 'gemma-3-4b-it', repo: 'ggml-org/gemma-3-4b-it-GGUF', capabilities: ['chat', 'completion', 'vision'], notes: 'vision needs a runtime with mmproj support; the projector is pulled with it' },
+  { id: 'gemma-3-4b-it', repo: 'ggml-org/gemma-3-4b-it-GGUF', capabilities: ['chat', 'completion', 'vision'], notes: 'the projector is pulled with it: images are served by the multimodal runtime child (specs/vision.md)' },
   { id: 'nomic-embed-text-v1.5', repo: 'nomic-ai/nomic-embed-text-v1.5-GGUF', defaultQuant: 'Q8_0', capabilities: ['embeddings'], aliases: ['nomic-embed-text'] }
 ]
 

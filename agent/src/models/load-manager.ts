@@ -163,7 +163,7 @@ export class LoadManager {
       await this.deps.runtime.unload(victim)
     }
     const t0 = this.now()
-    await this.deps.runtime.load({ id: r.id, path: r.path, slots: this.init.slots, contextSize: this.init.contextSize })
+    await this.deps.runtime.load({ id: r.id, path: r.path, slots: this.init.slots, contextSize: this.init.contextSize, ...(r.mmproj ? { mmproj: r.mmproj } : {}) })
     const ms = this.now() - t0
     this.diskBytesPerSecond = nextDiskSpeed(this.diskBytesPerSecond, r.sizeBytes, ms)
     this.lastUsed.set(id, this.now())

@@ -82,14 +82,14 @@ export class ModelManager extends EventTarget {
   }
 
   /** Registers the local files, loads every stored model, resumes unfinished pulls. */
-  async start(localFiles: { id: string; path: string }[]): Promise<void> {
+  async start(localFiles: { id: string; path: string; mmproj?: string }[]): Promise<void> {
     // local records describe what this run was given: a file no longer named is forgotten
     const given = new Set(localFiles.map((f) => f.path))
     for (const r of this.store.models()) if (r.source.kind === 'local' && !given.has(r.path)) await this.store.removeModel(r.id)
     const unhashed: ModelRecord[] = []
     for (const f of localFiles) {
       try {
-        const r = await this.registerLocal(f.id, f.path)
+        const r = await this.registerLocal(f.id, f.path, f.mmproj ?? null)
         if (r.sha256 === '') unhashed.push(r)
       } catch (err) {
         this.logger.error({ model: f.id, path: f.path, err: (err as Error).message }, 'model file not registered')
@@ -198,18 +198,18 @@ export class ModelManager extends EventTarget {
     }
   }
 
-  private async registerLocal(id: string, path: string): Promise<ModelRecord> {
+  private async registerLocal(id: string, path: string, mmproj: string | null): Promise<ModelRecord> {
     const st = await stat(path)
     const prev = this.store.model(id)
     const cached = this.store.hash(path)
     const sha256 = cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs ? cached.sha256 : ''
-    if (prev && prev.path === path && prev.sha256 === sha256 && sha256 !== '') return prev
-    const facts = await readGgufFacts(path)
+    if (prev && prev.path === path && prev.mmproj === mmproj && prev.sha256 === sha256 && sha256 !== '') return prev
+    const facts = await readGgufFacts(path, mmproj !== null)
     const r: ModelRecord = {
       id,
       path,
       files: [path],
-      mmproj: null,
+      mmproj,
       ...facts,
       sizeBytes: st.size,
       sha256,

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import { isProjectorFile, projectorBeside } from './projector-files.js'
 import { writeTinyGguf } from '../../../native-runtime/src/index.js'
 
 /** Id of the generated demo model. */
@@ -13,6 +14,8 @@ export const DEMO_MODEL_ID = 'llmlb-tiny-demo'
 export interface ModelFile {
   id: string
   path: string
+  /** Its multimodal projector, when it has one (a vision model). */
+  mmproj?: string
 }
 
 export const modelIdOf = (path: string): string => basename(path).replace(/\.gguf$/i, '')
@@ -28,7 +31,7 @@ export async function ensureDemoModel(modelsDir: string): Promise<string> {
 }
 
 /** All model files to load, deduplicated by id (explicit `--model` wins). */
-export async function discoverModels(opts: { models: string[]; modelsDir: string; demo: boolean }): Promise<ModelFile[]> {
+export async function discoverModels(opts: { models: string[]; modelsDir: string; demo: boolean; projectors?: Record<string, string> }): Promise<ModelFile[]> {
   const out = new Map<string, ModelFile>()
   for (const path of opts.models) out.set(modelIdOf(path), { id: modelIdOf(path), path })
   if (opts.demo) {
@@ -37,10 +40,14 @@ export async function discoverModels(opts: { models: string[]; modelsDir: string
   }
   if (existsSync(opts.modelsDir)) {
     for (const f of (await readdir(opts.modelsDir)).sort()) {
-      if (!f.toLowerCase().endsWith('.gguf')) continue
+      if (!f.toLowerCase().endsWith('.gguf') || isProjectorFile(f)) continue
       const id = modelIdOf(f)
       if (!out.has(id)) out.set(id, { id, path: join(opts.modelsDir, f) })
     }
+  }
+  for (const f of out.values()) {
+    const mmproj = opts.projectors?.[f.path] ?? (await projectorBeside(f.path))
+    if (mmproj !== undefined) f.mmproj = mmproj
   }
   return [...out.values()]
 }

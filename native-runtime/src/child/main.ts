@@ -10,6 +10,8 @@ import { type ChildInit, childInitSchema, PROTOCOL_VERSION } from '../protocol.j
 import { log, onParentMessage, send } from './ipc.js'
 import { watchParent } from './parent-watchdog.js'
 import { RequestHandler } from './request-handler.js'
+import { ModelHost } from './model-host.js'
+import { runGeneration } from './generation.js'
 // nothing the child imports pulls in libp2p or the agent (so no polyfill), only its own modules and llama.cpp
 import { getLlama, type LlamaLogLevel, NoBinaryFoundError } from 'node-llama-cpp'
 
@@ -39,7 +41,15 @@ if (!parsed.success) {
       // node-llama-cpp quietly runs on the CPU when the backend cannot exist here (Metal on Linux)
       log('warn', `GPU backend '${init.gpu}' is not available on this platform; running on ${llama.gpu || 'the CPU'}`)
     }
-    const handler = new RequestHandler(llama, init.threads, exit)
+    const handler = new RequestHandler<ModelHost>(
+      {
+        load: (spec) => ModelHost.load(llama, spec, init.threads),
+        generate: runGeneration,
+        embed: (host, inputs) => host.embed(inputs),
+        countTokens: async (host, prompt) => host.countTokens(prompt)
+      },
+      exit
+    )
     onParentMessage((message) => handler.handle(message))
     send({ type: 'ready', protocol: PROTOCOL_VERSION, pid: process.pid, gpu: llama.gpu, threads: init.threads })
   } catch (err) {

@@ -1,23 +1,43 @@
 /**
- * Serves the parent's requests in the child: the models loaded here and the generations running on them.
+ * Serves the parent's requests in a child of any kind: the models loaded there and the generations running
+ * on them. What differs between kinds (how a model loads, generates, embeds, counts) is the `ChildBackend`;
+ * the protocol handling — replies, model state messages, cancel, unload during a generation — is this one.
  */
-import type { Llama } from 'node-llama-cpp'
 import { errorToWire } from '../error-wire.js'
 import { ModelLoadError, ModelNotFoundError, RuntimeError, RuntimeUnavailableError } from '../errors.js'
-import type { GenerateRequest, ParentMessage } from '../protocol.js'
-import { runGeneration } from './generation.js'
+import type { PromptInput } from '../interfaces.js'
+import type { GenerateRequest, LoadRequest, ModelInfo, ParentMessage, ResultOf, WireGenerationEvent } from '../protocol.js'
 import { log, send } from './ipc.js'
-import { ModelHost } from './model-host.js'
 import { coalesceText } from './event-coalescer.js'
 
-export class RequestHandler {
-  private readonly models = new Map<string, ModelHost>()
+/** A loaded model as the handler sees it. */
+export interface ChildModelHost {
+  readonly info: ModelInfo
+  /** Running generations, by their controller. */
+  readonly running: Map<AbortController, Promise<void>>
+  /** Aborts the running generations with `reason`, waits for them, frees the model. */
+  dispose(reason: RuntimeError): Promise<void>
+}
+
+/** What a child kind does with its models. */
+export interface ChildBackend<H extends ChildModelHost> {
+  load(spec: LoadRequest['spec']): Promise<H>
+  /**
+   * Runs a generation, sending its events through `emit`. Resolves after `end`, or silently when `signal`
+   * aborts with a non-error reason (a cancel); throws a RuntimeError when refused or aborted with one.
+   */
+  generate(host: H, request: GenerateRequest, emit: (event: WireGenerationEvent) => void, signal: AbortSignal): Promise<void>
+  embed(host: H, inputs: string[]): Promise<ResultOf<'embed'>>
+  countTokens(host: H, prompt: PromptInput): Promise<number>
+}
+
+export class RequestHandler<H extends ChildModelHost> {
+  private readonly models = new Map<string, H>()
   /** Running generations by request id, for `cancel`. */
   private readonly generations = new Map<number, AbortController>()
 
   constructor(
-    private readonly llama: Llama,
-    private readonly threads: number,
+    private readonly backend: ChildBackend<H>,
     private readonly exit: (code: number) => void
   ) {}
 
@@ -35,16 +55,17 @@ export class RequestHandler {
         return
       case 'load':
         this.reply(message.id, async () => {
-          send({ type: 'model', model: message.spec.id, state: 'loading' })
-          await this.drop(message.spec.id, 'replaced by a new load of the same id')
+          const id = message.spec.id
+          send({ type: 'model', model: id, state: 'loading' })
+          await this.drop(id, 'replaced by a new load of the same id')
           try {
-            const host = await ModelHost.load(this.llama, message.spec, this.threads)
-            this.models.set(host.id, host)
-            send({ type: 'model', model: host.id, state: 'loaded' })
+            const host = await this.backend.load(message.spec)
+            this.models.set(id, host)
+            send({ type: 'model', model: id, state: 'loaded' })
             return host.info
           } catch (err) {
-            send({ type: 'model', model: message.spec.id, state: 'failed', error: (err as Error).message })
-            throw err instanceof RuntimeError ? err : new ModelLoadError(message.spec.id, String(err), err)
+            send({ type: 'model', model: id, state: 'failed', error: (err as Error).message })
+            throw err instanceof RuntimeError ? err : new ModelLoadError(id, String(err), err)
           }
         })
         return
@@ -56,20 +77,18 @@ export class RequestHandler {
         })
         return
       case 'embed':
-        this.reply(message.id, () => this.host(message.model).embed(message.inputs))
+        this.reply(message.id, () => this.backend.embed(this.host(message.model), message.inputs))
         return
       case 'countTokens':
-        this.reply(message.id, async () => ({ tokens: this.host(message.model).countTokens(message.prompt) }))
+        this.reply(message.id, async () => ({ tokens: await this.backend.countTokens(this.host(message.model), message.prompt) }))
     }
   }
 
   private generate(request: GenerateRequest): void {
     const controller = new AbortController()
     const signal = controller.signal
-    const { emit } = coalesceText((event: Parameters<Parameters<typeof runGeneration>[2]>[0]): void =>
-      send({ type: 'generation', id: request.id, event })
-    )
-    let host: ModelHost
+    const { emit } = coalesceText((event: WireGenerationEvent): void => send({ type: 'generation', id: request.id, event }))
+    let host: H
     try {
       host = this.host(request.model)
     } catch (err) {
@@ -77,7 +96,8 @@ export class RequestHandler {
       return
     }
     this.generations.set(request.id, controller)
-    const done = runGeneration(host, request, emit, signal)
+    const done = this.backend
+      .generate(host, request, emit, signal)
       .catch((err: unknown) => {
         // aborted by a cancel (string reason): the parent has let go, so nothing is sent
         if (signal.aborted && !(signal.reason instanceof RuntimeError)) return
@@ -92,7 +112,7 @@ export class RequestHandler {
     host.running.set(controller, done)
   }
 
-  private host(id: string): ModelHost {
+  private host(id: string): H {
     const host = this.models.get(id)
     if (host === undefined) throw new ModelNotFoundError(id)
     return host

@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { TINY_TEMPLATES, type TinyTemplateName } from './chat-templates.js'
+import { elementCount, generalMetadata, GGUF_TYPE as T, type GgufMeta as Meta, type GgufTensor, serializeGguf, weightSource } from './gguf-writer.js'
 
 /** Shape of the generated model. All sizes are element counts. */
 export interface TinyGgufOptions {
@@ -43,9 +44,6 @@ export interface TinyGgufOptions {
 }
 
 const WORDS = ['hello', 'world', 'the', 'mesh', 'node', 'model', 'token', 'cluster', 'llm', 'and', 'is', 'of', 'to', 'a']
-const T = { U32: 4, I32: 5, F32: 6, BOOL: 7, STR: 8, ARR: 9 } as const
-type MetaValue = number | boolean | string | { arrayOf: number; items: (string | number)[] }
-type Meta = [key: string, type: number, value: MetaValue]
 
 /** Builds the vocabulary: control tokens, 256 byte tokens, letters and word prefixes (longer pieces score higher). */
 function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
@@ -78,17 +76,14 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const CTX = opts.ctx ?? 512
   const headDim = E / H
   if (!Number.isInteger(headDim)) throw new Error('embd must be divisible by heads')
-  let seed = (opts.seed ?? 1) >>> 0 || 1
+  const rand = weightSource(opts.seed ?? 1)
   const { tokens, scores, types } = vocabulary()
   const omit = new Set(opts.omit ?? [])
   const chatTemplate = opts.template === undefined ? opts.chatTemplate : TINY_TEMPLATES[opts.template]
 
   const meta: Meta[] = (
     [
-      ['general.architecture', T.STR, 'llama'],
-      ['general.name', T.STR, opts.name ?? 'llmlb-tiny'],
-      ['general.file_type', T.U32, 0],
-      ['general.alignment', T.U32, 32],
+      ...generalMetadata('llama', opts.name ?? 'llmlb-tiny'),
       ['llama.context_length', T.U32, CTX],
       ['llama.embedding_length', T.U32, E],
       ['llama.block_count', T.U32, L],
@@ -131,79 +126,14 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   t('output_norm.weight', [E], true)
   t('output.weight', [E, V])
 
-  const chunks: Buffer[] = []
-  let size = 0
-  const push = (b: Buffer): void => {
-    chunks.push(b)
-    size += b.length
-  }
-  const num = (n: number, bytes: 4 | 8, kind: 'u' | 'i' | 'f'): void => {
-    const b = Buffer.alloc(bytes)
-    if (bytes === 8) b.writeBigUInt64LE(BigInt(n))
-    else if (kind === 'u') b.writeUInt32LE(n)
-    else if (kind === 'i') b.writeInt32LE(n)
-    else b.writeFloatLE(n)
-    push(b)
-  }
-  const str = (s: string): void => {
-    const b = Buffer.from(s, 'utf8')
-    num(b.length, 8, 'u')
-    push(b)
-  }
-  const scalar = (type: number, v: string | number | boolean): void => {
-    if (type === T.U32) num(v as number, 4, 'u')
-    else if (type === T.I32) num(v as number, 4, 'i')
-    else if (type === T.F32) num(v as number, 4, 'f')
-    else if (type === T.BOOL) push(Buffer.from([v ? 1 : 0]))
-    else str(v as string)
-  }
-  const ALIGN = 32
-  const pad = (): void => {
-    const n = (ALIGN - (size % ALIGN)) % ALIGN
-    if (n) push(Buffer.alloc(n))
-  }
-
-  push(Buffer.from('GGUF', 'ascii'))
-  num(3, 4, 'u')
-  num(tensors.length, 8, 'u')
-  num(meta.length, 8, 'u')
-  for (const [key, type, value] of meta) {
-    str(key)
-    num(type, 4, 'u')
-    if (typeof value === 'object') {
-      num(value.arrayOf, 4, 'u')
-      num(value.items.length, 8, 'u')
-      for (const x of value.items) scalar(value.arrayOf, x)
-    } else scalar(type, value)
-  }
-  let off = 0
-  const counts = tensors.map((ti) => ti.dims.reduce((a, b) => a * b, 1))
-  tensors.forEach((ti, i) => {
-    str(ti.name)
-    num(ti.dims.length, 4, 'u')
-    for (const d of ti.dims) num(d, 8, 'u')
-    num(0, 4, 'u') // GGML_TYPE_F32
-    num(off, 8, 'u')
-    off += Math.ceil(((counts[i] ?? 0) * 4) / ALIGN) * ALIGN
-  })
-  pad()
-  // xorshift32: deterministic weights in [-0.1, 0.1)
-  const rand = (): number => {
-    seed ^= seed << 13
-    seed >>>= 0
-    seed ^= seed >>> 17
-    seed ^= seed << 5
-    seed >>>= 0
-    return seed / 4294967296
-  }
   // first vocabulary index of a word piece: after <unk> <s> </s> and the 256 byte tokens
   const firstPiece = 3 + 256
   const EOS = 2
-  tensors.forEach((ti, i) => {
-    const f = new Float32Array(counts[i] ?? 0)
+  const out: GgufTensor[] = tensors.map((ti) => {
+    const f = new Float32Array(elementCount(ti.dims))
     const biased = opts.readable === true && ti.name === 'output.weight'
     for (let j = 0; j < f.length; j++) {
-      const r = (rand() - 0.5) * 0.2
+      const r = rand()
       if (ti.ones) f[j] = 1
       else if (!biased) f[j] = r
       else {
@@ -211,10 +141,9 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
         f[j] = v >= firstPiece ? r * 8 : v === EOS ? r * 6 : 0
       }
     }
-    push(Buffer.from(f.buffer))
-    pad()
+    return { name: ti.name, dims: ti.dims, data: f }
   })
-  return Buffer.concat(chunks, size)
+  return serializeGguf(meta, out)
 }
 
 /** Writes a tiny model to `path` and returns its size in bytes. */

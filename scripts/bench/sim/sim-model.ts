@@ -4,6 +4,7 @@
  * digest as of its last heartbeat). Deterministic: every random draw comes from the seeded PRNG.
  */
 import { PrefixDigest } from '../../../agent/src/scheduler/prefix-digest.js'
+import { xorshift32 } from '../../../native-runtime/src/gguf/gguf-writer.js'
 
 /** Decode speed of a 1× node, per slot (tokens/s). */
 export const BASE_TPS = 20
@@ -50,18 +51,8 @@ export interface SimNode {
   advert: { at: number; load: number; tps: number; avgServiceMs: number; digest: string[] }
 }
 
-/** xorshift32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s >>>= 0
-    s ^= s >>> 17
-    s ^= s << 5
-    s >>>= 0
-    return s / 4294967296
-  }
-}
+/** xorshift32: small, fast, deterministic (the tiny-model generator's). */
+export const prng = xorshift32
 
 export function makeNodes(speeds: number[], slots: number[]): SimNode[] {
   return speeds.map((speed, index) => ({
