@@ -10,11 +10,10 @@ import { fileURLToPath } from 'node:url'
 import { arch } from 'node:os'
 import { noOptions } from './plain-script-args.mjs'
 
-noOptions('usage: node scripts/prune-prebuilts.mjs   (runs at npm install) — removes node-llama-cpp GPU builds this machine cannot use; LLMLB_KEEP_PREBUILTS=all|cuda,vulkan keeps them')
+noOptions('usage: node scripts/prune-prebuilts.mjs   (runs at npm install) — removes node-llama-cpp and whisper.node GPU builds this machine cannot use; LLMLB_KEEP_PREBUILTS=all|cuda,vulkan keeps them')
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dir = join(root, 'node_modules', '@node-llama-cpp')
-if (!existsSync(dir)) process.exit(0)
 
 const keepEnv = (process.env.LLMLB_KEEP_PREBUILTS ?? '').split(',').map((s) => s.trim()).filter(Boolean)
 if (keepEnv.includes('all')) process.exit(0)
@@ -24,7 +23,7 @@ const hasVulkan = keepEnv.includes('vulkan') || ['/usr/share/vulkan/icd.d', '/et
 const cpu = arch() === 'x64' ? 'x64' : arch()
 
 let freed = 0
-for (const name of readdirSync(dir)) {
+for (const name of existsSync(dir) ? readdirSync(dir) : []) {
   const m = /^(linux|win|mac)-(x64|arm64|armv7l)(?:-(cuda-ext|cuda|vulkan|metal))?$/.exec(name)
   if (!m) continue
   const [, , pkgCpu, gpu] = m
@@ -36,3 +35,19 @@ for (const name of readdirSync(dir)) {
   }
 }
 if (freed > 0) process.stderr.write(`llmlb: removed ${freed} node-llama-cpp prebuilt package(s) this machine cannot use (set LLMLB_KEEP_PREBUILTS=all to keep them)\n`)
+
+// @fugood/whisper.node (speech to text) installs the same way: @fugood/node-whisper-<os>-<cpu>[-cuda|-vulkan]
+// plus a wasm build. The node only loads the native one, so the wasm build always goes.
+const fugood = join(root, 'node_modules', '@fugood')
+let freedAudio = 0
+for (const name of existsSync(fugood) ? readdirSync(fugood) : []) {
+  const m = /^node-whisper-(?:(linux|win32|darwin)-(x64|arm64)(?:-(cuda|vulkan))?|(wasm))$/.exec(name)
+  if (!m) continue
+  const [, , pkgCpu, gpu, wasm] = m
+  const unusedGpu = (gpu === 'cuda' && !hasCuda) || (gpu === 'vulkan' && !hasVulkan)
+  if (wasm || pkgCpu !== cpu || unusedGpu) {
+    rmSync(join(fugood, name), { recursive: true, force: true })
+    freedAudio++
+  }
+}
+if (freedAudio > 0) process.stderr.write(`llmlb: removed ${freedAudio} whisper.node prebuilt package(s) this machine cannot use (set LLMLB_KEEP_PREBUILTS=all to keep them)\n`)

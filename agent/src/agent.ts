@@ -8,7 +8,8 @@ import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { LlamaCppRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
+import { AudioRuntime, LlamaCppRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
+import { AudioService, loadAudioModels, withAudioModels } from './audio/index.js'
 import { Libp2pMesh, TEST_MESH_TIMINGS, type Mesh, type MeshEvents } from '../../mesh/src/index.js'
 import type { Config } from './config/index.js'
 import { AdmissionQueue } from './scheduler/admission-queue.js'
@@ -54,6 +55,7 @@ export interface AgentInfo {
 export class Agent {
   private readonly lock: DataDirLock
   private runtime?: InferenceRuntime
+  private audio?: AudioRuntime
   private mesh?: Mesh
   private app?: FastifyInstance
   private service?: InferenceService
@@ -118,7 +120,13 @@ export class Agent {
     this.runtime = runtime
     await runtime.start()
     const modelsDir = cfg.modelsDir ?? join(cfg.dataDir, 'models')
-    const files = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo })
+    const discovered = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo })
+    // whisper.cpp models (`.bin` with the ggml magic) run in the audio child, everything else in llama.cpp's
+    const audio = new AudioRuntime(log, { callTimeoutMs: cfg.audio.callTimeoutMs, ...(cfg.runtime.threads ? { threads: cfg.runtime.threads } : {}) })
+    this.audio = audio
+    const files = await loadAudioModels(audio, discovered, log)
+    // what routing, gossip and /v1/models see: the llama.cpp models and the audio models
+    const served = withAudioModels(runtime, audio)
     // every model file, given or pulled, is registered in the store (metadata in LMDB) and loaded
     const store = cfg.modelStore
     const modelManager = new ModelManager(
@@ -168,15 +176,16 @@ export class Agent {
       rejectedPeers.record(address, reason, direction)
     })
 
-    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name) })
+    const service = new InferenceService({ runtime: served, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name) })
     this.service = service
-    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts())
+    const audioService = new AudioService({ audio, admission: this.admission, service, nodeName: cfg.name })
+    const models = () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts())
     const resolveModel = autoResolver({ nodeName: cfg.name, models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, autoPull: cfg.autoPull, logger: log })
     const selfState = () =>
       buildLocalState({
         name: cfg.name,
         httpUrl: () => this.advertisedUrl,
-        runtime,
+        runtime: served,
         admission: this.admission,
         startedAt: this.startedAt,
         leaving: () => this.leaving,
@@ -204,7 +213,8 @@ export class Agent {
         isLeaving: () => this.leaving,
         logger: log,
         peerApi: createPeerApiHandler(() => this.app, this.internalSecret),
-        checkCaller: (caller) => nodeAuth.auth.verifyForwardedInference(caller)
+        checkCaller: (caller) => nodeAuth.auth.verifyForwardedInference(caller),
+        otherApis: audioService.forwardedApis()
       })
     )
     await mesh.start()
@@ -234,7 +244,8 @@ export class Agent {
       observability,
       responses: responses.stored,
       modelManager,
-      corsOrigins: cfg.corsOrigins
+      corsOrigins: cfg.corsOrigins,
+      audio: { service: audioService, maxBytes: cfg.audio.maxUploadBytes }
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -252,6 +263,7 @@ export class Agent {
     await this.lock.update({ port, host: cfg.host, url: this.url })
 
     runtime.addEventListener('models:change', publish)
+    audio.addEventListener('models:change', publish)
     // load changes the moment a slot is taken or freed; the mesh coalesces the adverts
     this.admission.onChange = publish
     this.publishTimer = setInterval(publish, 1000)
@@ -264,7 +276,7 @@ export class Agent {
       port,
       peerId: mesh.peerId(),
       meshAddresses: mesh.listenAddresses(),
-      models: runtime.models().filter((m) => m.state === 'loaded').map((m) => m.id),
+      models: served.models().filter((m) => m.state === 'loaded').map((m) => m.id),
       clusterKey,
       auth: authInfo
     }
@@ -294,5 +306,6 @@ export class Agent {
     await this.nodeAuth?.stop()
     await this.modelManager?.stop().catch(() => undefined)
     await this.runtime?.stop().catch(() => undefined)
+    await this.audio?.stop().catch(() => undefined)
   }
 }

@@ -20,3 +20,4 @@ export {
 export { capabilitiesOf, EMBEDDING_ONLY_ARCHITECTURES } from './model-capabilities.js'
 /** The zod schema of a model's capabilities (the runtime's wire type; the model store keeps the same). */
 export { modelCapabilitiesSchema } from './protocol.js'
+export * from './audio/index.js'

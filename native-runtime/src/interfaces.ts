@@ -22,6 +22,10 @@ export interface ModelCapabilities {
   embeddings: boolean
   tools: boolean
   vision: boolean
+  /** Speech to text (a whisper.cpp model in the audio child). Absent means false. */
+  transcription?: boolean
+  /** Text to speech. Absent means false. */
+  speech?: boolean
 }
 
 export type ModelLoadState = 'loading' | 'loaded' | 'failed' | 'unloaded'

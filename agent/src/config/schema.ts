@@ -142,6 +142,15 @@ export const ConfigSchema = z.object({
       /** Files kept (the oldest are deleted). */
       maxFiles: z.number().int().min(1).default(10)
     })
+    .prefault({}),
+  /** Speech to text and text to speech (see specs/audio.md). */
+  audio: z
+    .object({
+      /** Largest audio upload (bytes); OpenAI's own limit is 25 MB. */
+      maxUploadBytes: z.number().int().positive().default(25 * 1024 * 1024),
+      /** Deadline of one call into the audio engine (ms); past it the audio child is restarted. */
+      callTimeoutMs: z.number().int().positive().default(300_000)
+    })
     .prefault({})
 })
 

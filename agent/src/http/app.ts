@@ -38,6 +38,7 @@ import { DEFAULT_LINGER_MS, installLingeringClose, type LingerBounds } from './l
 import type { ModelManager } from '../models/index.js'
 import { modelAdminRoutes } from './routes/models-admin.js'
 import { catalogRoutes } from './routes/catalog.js'
+import { audioRoutes, type AudioService } from '../audio/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -72,6 +73,8 @@ export interface AppDeps {
   modelManager?: ModelManager
   /** Origins whose browser pages may call the API (CORS); none by default. */
   corsOrigins?: readonly string[]
+  /** Speech to text; unset, /v1/audio/* is not served (unit tests of other routes). */
+  audio?: { service: AudioService; maxBytes: number }
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -148,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const meter = deps.auth ? (request: FastifyRequest, served: Served): Served => deps.auth?.meter(request.identity, served) ?? served : undefined
   await app.register(inferenceRoutes, { service: deps.service, meter })
   if (deps.responses) await app.register(responsesRoutes, { service: deps.service, stored: deps.responses, meter })
+  if (deps.audio) await app.register(audioRoutes, { audio: deps.audio.service, maxBytes: deps.audio.maxBytes, meter })
   await app.register(anthropicRoutes, { service: deps.service, meter })
   await app.register(ollamaRoutes, { service: deps.service, meter })
   await app.register(ollamaModelRoutes, { models: deps.models })

@@ -31,7 +31,7 @@ export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined,
     }
     const list = loaded ? m.nodes : (m.storedOn ??= [])
     if (!list.includes(node)) list.push(node)
-    for (const k of Object.keys(caps) as (keyof ModelCapabilities)[]) m.capabilities[k] ||= caps[k]
+    for (const k of Object.keys(caps) as (keyof ModelCapabilities)[]) m.capabilities[k] ||= caps[k] === true
   }
   for (const m of runtime.models()) if (m.state === 'loaded') add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes)
   for (const p of mesh?.peers() ?? []) {

@@ -17,7 +17,9 @@ export const ModelAdvertSchema = z.object({
     completion: z.boolean(),
     embeddings: z.boolean(),
     tools: z.boolean().default(false),
-    vision: z.boolean().default(false)
+    vision: z.boolean().default(false),
+    transcription: z.boolean().optional(),
+    speech: z.boolean().optional()
   }),
   loaded: z.boolean(),
   contextLength: z.number().int().nonnegative(),
