@@ -178,7 +178,7 @@ export class Agent {
 
     const service = new InferenceService({ runtime: served, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name) })
     this.service = service
-    const audioService = new AudioService({ audio, admission: this.admission, service, nodeName: cfg.name })
+    const audioService = new AudioService({ audio, admission: this.admission, service, nodeName: cfg.name, ffmpeg: cfg.audio.ffmpeg })
     const models = () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts())
     const resolveModel = autoResolver({ nodeName: cfg.name, models: () => models().map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, autoPull: cfg.autoPull, logger: log })
     const selfState = () =>

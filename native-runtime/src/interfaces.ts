@@ -54,6 +54,8 @@ export interface ModelStatus {
   slotsBusy: number
   /** Generation speed, exponential moving average over recent requests (tokens/s); 0 before the first. */
   tokensPerSecond: number
+  /** Speech models: the voices a request may name. */
+  voices?: string[]
 }
 
 export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool'

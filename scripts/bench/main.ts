@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
- * Sections: runtime, mesh, routing, routing-real, history, structured, responses, protocols, pull (default: all of them); `mesh-hop` is the
+ * Sections: runtime, mesh, routing, routing-real, history, structured, responses, protocols, pull, multimodal (default: all of them); `mesh-hop` is the
  * hop part of `mesh` alone.
  */
 import '../../mesh/src/polyfill.js'
@@ -13,6 +13,7 @@ import { structuredBench } from './structured-bench.js'
 import { responsesBench } from './responses-bench.js'
 import { pullBench } from './pull-bench.js'
 import { protocolsBench } from './protocols-bench.js'
+import { audioBench } from './audio-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
 import { scriptArgs } from '../script-args.js'
 
@@ -26,7 +27,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   structured: structuredBench,
   responses: responsesBench,
   pull: pullBench,
-  protocols: protocolsBench
+  protocols: protocolsBench,
+  multimodal: audioBench
 }
 
 const USAGE = `usage: npm run bench [-- section…]

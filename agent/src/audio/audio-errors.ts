@@ -8,9 +8,13 @@ export class InvalidAudioError extends AgentError {
   }
 }
 
-/** The format is known but decoding it needs a system tool this node lacks. */
-export class AudioDecoderMissingError extends AgentError {
-  constructor(format: string) {
-    super('audio_decoder_missing', `Decoding ${format} audio needs ffmpeg, which is not installed on the serving node; install ffmpeg or send WAV`, { param: 'file' })
+/** The format is known but decoding or encoding it needs a system tool (ffmpeg) this node lacks. */
+export class AudioCodecMissingError extends AgentError {
+  constructor(format: string, direction: 'decode' | 'encode') {
+    const message =
+      direction === 'decode'
+        ? `Decoding ${format} audio needs ffmpeg, which is not installed on the serving node; install ffmpeg or send WAV`
+        : `Encoding speech as ${format} needs ffmpeg, which is not installed on the serving node; install ffmpeg or ask for wav or pcm`
+    super('audio_codec_missing', message, { param: direction === 'decode' ? 'file' : 'response_format' })
   }
 }

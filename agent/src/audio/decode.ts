@@ -4,7 +4,7 @@
  * a 400 that names the missing tool, never a silent failure.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { AudioDecoderMissingError, InvalidAudioError } from './audio-errors.js'
+import { AudioCodecMissingError, InvalidAudioError } from './audio-errors.js'
 import { decodeWav, isWav, toWhisperPcm, WavFormatError } from './wav.js'
 
 /** Container formats recognised by their first bytes. */
@@ -21,15 +21,16 @@ export function sniffFormat(b: Uint8Array): AudioFormat | undefined {
   return undefined
 }
 
-let ffmpegPresent: boolean | undefined
-/** Whether `ffmpeg` runs here (looked up once). */
-export function hasFfmpeg(): boolean {
-  ffmpegPresent ??= spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0
-  return ffmpegPresent
+const present = new Map<string, boolean>()
+/** Whether the `ffmpeg` command runs here (looked up once per command). */
+export function hasFfmpeg(command: string): boolean {
+  let ok = present.get(command)
+  if (ok === undefined) present.set(command, (ok = spawnSync(command, ['-version'], { stdio: 'ignore' }).status === 0))
+  return ok
 }
 
-/** 16 kHz mono PCM of an upload; throws InvalidAudioError (400) or AudioDecoderMissingError (400). */
-export async function decodeAudio(bytes: Uint8Array, filename: string, signal?: AbortSignal): Promise<Int16Array> {
+/** 16 kHz mono PCM of an upload; throws InvalidAudioError (400) or AudioCodecMissingError (400). */
+export async function decodeAudio(bytes: Uint8Array, filename: string, opts: { ffmpeg: string; signal?: AbortSignal }): Promise<Int16Array> {
   if (bytes.byteLength === 0) throw new InvalidAudioError('The audio file is empty')
   const format = sniffFormat(bytes)
   if (format === 'wav') {
@@ -43,14 +44,14 @@ export async function decodeAudio(bytes: Uint8Array, filename: string, signal?: 
     }
   }
   if (format === undefined) throw new InvalidAudioError(`The file '${filename}' is not audio in a supported format (wav, mp3, mp4/m4a, ogg/opus, webm, flac)`)
-  if (!hasFfmpeg()) throw new AudioDecoderMissingError(format)
-  return ffmpegDecode(bytes, signal)
+  if (!hasFfmpeg(opts.ffmpeg)) throw new AudioCodecMissingError(format, 'decode')
+  return ffmpegDecode(opts.ffmpeg, bytes, opts.signal)
 }
 
 /** Decodes through `ffmpeg` (stdin → 16 kHz mono s16le on stdout). */
-function ffmpegDecode(bytes: Uint8Array, signal?: AbortSignal): Promise<Int16Array> {
+function ffmpegDecode(command: string, bytes: Uint8Array, signal?: AbortSignal): Promise<Int16Array> {
   return new Promise((resolve, reject) => {
-    const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', '16000', 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) })
+    const p = spawn(command, ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', '16000', 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) })
     const out: Buffer[] = []
     let err = ''
     p.stdout.on('data', (c: Buffer) => out.push(c))

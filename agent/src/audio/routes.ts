@@ -1,5 +1,6 @@
 /**
- * POST /v1/audio/transcriptions and /v1/audio/translations: multipart uploads (OpenAI's form). The
+ * POST /v1/audio/speech (JSON in, audio streamed out), and /v1/audio/transcriptions and
+ * /v1/audio/translations: multipart uploads (OpenAI's form). The
  * multipart parser lives in this plugin only (every other route reads JSON whatever the content type);
  * the body limit is the audio limit, not the JSON one.
  */
@@ -10,7 +11,8 @@ import { AgentError } from '../errors/errors.js'
 import type { Served } from '../inference/inference-service.js'
 import { clientGoneSignal } from '../http/request-signal.js'
 import { sendServed } from '../http/send-result.js'
-import { AUDIO_PATHS, type AudioRequest, type AudioService, type AudioTask } from './audio-service.js'
+import { AUDIO_PATHS, SPEECH_PATH, type AudioRequest, type AudioService, type AudioTask } from './audio-service.js'
+import { SpeechRequestSchema } from './speech.js'
 import { parseTranscriptionForm, TRANSCRIPTION_FORMATS } from './transcription-request.js'
 
 /** OpenAPI view of the form (the file is binary). */
@@ -49,6 +51,11 @@ export async function audioRoutes(app: FastifyInstance, deps: AudioRouteDeps): P
       await sendServed(reply, deps.meter ? deps.meter(request, served) : served, { 'x-request-id': request.id })
     })
   }
+  app.post(SPEECH_PATH, { config: { access: { scope: 'inference' }, historyApi: 'speech', openapi: { summary: 'OpenAI text to speech (streamed audio: mp3, opus, aac, flac with ffmpeg; wav, pcm natively)', body: SpeechRequestSchema } } }, async (request, reply) => {
+    const signal = clientGoneSignal(reply)
+    const served = await deps.audio.speak(request.body, { requestId: request.id, signal, hops: 0, local: false, caller: callerOf(request.identity), ...(request.rawBody ? { rawBody: request.rawBody } : {}) })
+    await sendServed(reply, deps.meter ? deps.meter(request, served) : served, { 'x-request-id': request.id })
+  })
   route('transcription', 'OpenAI audio transcription (speech to text, whisper.cpp)')
   route('translation', 'OpenAI audio translation (speech to English text, whisper.cpp)')
 }

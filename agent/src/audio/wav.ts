@@ -88,12 +88,14 @@ export function toWhisperPcm(audio: MonoAudio): Int16Array {
   return out
 }
 
-/** A 16-bit PCM mono WAV file of `samples` (in [-1, 1]). */
-export function encodeWav(samples: Float32Array, sampleRate: number): Buffer {
-  const data = samples.length * 2
-  const b = Buffer.alloc(44 + data)
+/**
+ * The 44-byte header of a 16-bit PCM mono WAV file holding `dataBytes` of samples; without a size (a
+ * stream of unknown length) the sizes are 0xffffffff, as streaming encoders write them.
+ */
+export function wavHeader(sampleRate: number, dataBytes?: number): Buffer {
+  const b = Buffer.alloc(44)
   b.write('RIFF', 0, 'ascii')
-  b.writeUInt32LE(36 + data, 4)
+  b.writeUInt32LE(dataBytes === undefined ? 0xffffffff : 36 + dataBytes, 4)
   b.write('WAVEfmt ', 8, 'ascii')
   b.writeUInt32LE(16, 16)
   b.writeUInt16LE(1, 20)
@@ -103,7 +105,18 @@ export function encodeWav(samples: Float32Array, sampleRate: number): Buffer {
   b.writeUInt16LE(2, 32)
   b.writeUInt16LE(16, 34)
   b.write('data', 36, 'ascii')
-  b.writeUInt32LE(data, 40)
-  for (let i = 0; i < samples.length; i++) b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round((samples[i] ?? 0) * 32767))), 44 + 2 * i)
+  b.writeUInt32LE(dataBytes ?? 0xffffffff, 40)
   return b
+}
+
+/** 16-bit little-endian samples of `samples` (in [-1, 1]). */
+export function int16le(samples: Float32Array): Buffer {
+  const b = Buffer.alloc(samples.length * 2)
+  for (let i = 0; i < samples.length; i++) b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round((samples[i] ?? 0) * 32767))), 2 * i)
+  return b
+}
+
+/** A 16-bit PCM mono WAV file of `samples` (in [-1, 1]). */
+export function encodeWav(samples: Float32Array, sampleRate: number): Buffer {
+  return Buffer.concat([wavHeader(sampleRate, samples.length * 2), int16le(samples)])
 }

@@ -18,6 +18,8 @@ export interface ClusterModel {
   storedOn?: string[]
   /** Created time (s) reported to OpenAI clients: when this node first saw the model. */
   created: number
+  /** Speech models: the voices a request may name. */
+  voices?: string[]
 }
 
 export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined, nodeName: string, firstSeen: Map<string, number>, localStored: () => ModelAdvert[] = () => []): ClusterModel[] {
@@ -33,10 +35,20 @@ export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined,
     if (!list.includes(node)) list.push(node)
     for (const k of Object.keys(caps) as (keyof ModelCapabilities)[]) m.capabilities[k] ||= caps[k] === true
   }
-  for (const m of runtime.models()) if (m.state === 'loaded') add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes)
+  const voices = (id: string, v: string[] | undefined): void => {
+    const m = byId.get(id)
+    if (m && v && !m.voices) m.voices = v
+  }
+  for (const m of runtime.models()) if (m.state === 'loaded') {
+    add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes)
+    voices(m.id, m.voices)
+  }
   for (const p of mesh?.peers() ?? []) {
     if (p.status !== 'alive' || p.state.status !== 'alive') continue
-    for (const m of p.state.models) add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, m.loaded)
+    for (const m of p.state.models) {
+      add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, m.loaded)
+      voices(m.id, m.voices)
+    }
   }
   for (const m of localStored()) add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, false)
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id))

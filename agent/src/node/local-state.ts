@@ -47,7 +47,8 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
         slotsBusy: Math.max(q.busy, m.slotsBusy),
         queueDepth: q.waiting,
         tokensPerSecond: Math.round(m.tokensPerSecond * 10) / 10,
-        avgServiceMs: q.avgServiceMs
+        avgServiceMs: q.avgServiceMs,
+        ...(m.voices ? { voices: m.voices } : {})
       }
     }), ...(s.stored?.() ?? [])].slice(0, MAX_ADVERTISED_MODELS),
     cpu: { cores: availableParallelism(), load1: Math.round((loadavg()[0] ?? 0) * 100) / 100 },

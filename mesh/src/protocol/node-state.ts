@@ -36,7 +36,9 @@ export const ModelAdvertSchema = z.object({
    * Expected time to load the model when `loaded` is false (ms): a stored model the node loads on
    * demand, estimated from its size and the node's measured disk speed. Optional (older agents omit it).
    */
-  coldLoadMs: z.number().nonnegative().max(3_600_000).optional()
+  coldLoadMs: z.number().nonnegative().max(3_600_000).optional(),
+  /** Speech models: the voice names a request may use. Optional (older agents and other models omit it). */
+  voices: z.array(z.string().max(64)).max(128).optional()
 })
 export type ModelAdvert = z.infer<typeof ModelAdvertSchema>
 

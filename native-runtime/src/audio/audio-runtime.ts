@@ -15,7 +15,9 @@ import { errorFromWire } from '../error-wire.js'
 import { ModelLoadError, ModelNotFoundError, RuntimeUnavailableError } from '../errors.js'
 import type { AbortOptions, ModelStatus } from '../interfaces.js'
 import { defaultThreads } from '../threads.js'
-import { audioChildMessageSchema, type AudioChildMessage, type AudioParentMessage, type Transcript, type TranscribeOptions } from './protocol.js'
+import { AsyncQueue } from '../async-queue.js'
+import { audioChildMessageSchema, type AudioChildMessage, type AudioEngine, type AudioParentMessage, type Transcript, type TranscribeOptions } from './protocol.js'
+import { voicesOf } from './voices.js'
 import { resolveAudioChildEntry } from './child-entry.js'
 
 /** Default deadline of one whisper call in the child (ms); the parent waits a little longer. */
@@ -35,13 +37,21 @@ export interface AudioRuntimeInit {
 }
 
 type Pending = { resolve: (value: AudioChildMessage) => void; reject: (err: unknown) => void; timer: NodeJS.Timeout }
-type Spec = { id: string; path: string; sizeBytes: number }
+type Spec = { id: string; path: string; sizeBytes: number; engine: AudioEngine; speakers?: number; sampleRate?: number }
+type SpeechEvent = { samples: Float32Array } | { end: true }
+
+/** Speech as it is produced: the sample rate first, then mono float chunks. */
+export interface SpeechStream {
+  sampleRate: number
+  chunks: AsyncIterable<Float32Array>
+}
 
 export class AudioRuntime extends EventTarget {
   private readonly log: Logger
   private readonly specs = new Map<string, Spec>()
   private readonly status = new Map<string, ModelStatus>()
   private readonly pending = new Map<number, Pending>()
+  private readonly streams = new Map<number, AsyncQueue<SpeechEvent>>()
   private child: ChildProcess | null = null
   private ready: Promise<ChildProcess> | null = null
   private lastId = 0
@@ -76,16 +86,16 @@ export class AudioRuntime extends EventTarget {
     return this.child?.pid ?? null
   }
 
-  /** Loads (or reloads) a whisper.cpp model; the child starts with the first one. */
-  async load(id: string, path: string, options: AbortOptions = {}): Promise<ModelStatus> {
+  /** Loads (or reloads) a whisper.cpp or TTS model; the child starts with the first one. */
+  async load(id: string, path: string, engine: AudioEngine, options: AbortOptions = {}): Promise<ModelStatus> {
     const sizeBytes = (await stat(path)).size
-    this.specs.set(id, { id, path, sizeBytes })
+    const spec: Spec = { id, path, sizeBytes, engine }
+    this.specs.set(id, spec)
     this.setStatus(id, 'loading')
     try {
       const child = await this.childReady()
       options.signal?.throwIfAborted()
-      await this.request(child, { type: 'load', id: this.nextId(), model: id, path })
-      this.setStatus(id, 'loaded')
+      await this.loadInto(child, spec)
     } catch (err) {
       this.specs.delete(id)
       this.setStatus(id, 'failed', (err as Error).message)
@@ -108,13 +118,8 @@ export class AudioRuntime extends EventTarget {
    */
   async transcribe(model: string, pcm: Int16Array, options: TranscribeOptions, { signal }: AbortOptions = {}): Promise<Transcript> {
     signal?.throwIfAborted()
-    const s = this.status.get(model)
-    if (s?.state !== 'loaded') {
-      if (s && s.state === 'loading') throw new RuntimeUnavailableError('The audio runtime is restarting; retry shortly')
-      throw new ModelNotFoundError(model)
-    }
-    const child = this.child
-    if (child === null || this.ready !== null) throw new RuntimeUnavailableError('The audio runtime is restarting; retry shortly')
+    const child = this.usable(model)
+    const s = this.status.get(model) as ModelStatus
     const id = this.nextId()
     const onAbort = (): void => void child.send({ type: 'cancel', id } satisfies AudioParentMessage)
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -122,15 +127,66 @@ export class AudioRuntime extends EventTarget {
     try {
       const answer = await this.request(child, { type: 'transcribe', id, model, pcm, options })
       if (answer.type !== 'transcript') throw new RuntimeUnavailableError('The audio child sent an unexpected answer')
-      const seconds = pcm.length / 16_000
-      // speed in audio seconds per wall second, an exponential average like the text models' tokens/s
-      const rate = seconds / Math.max(answer.transcript.durationMs / 1000, 1e-3)
-      s.tokensPerSecond = s.tokensPerSecond === 0 ? rate : s.tokensPerSecond * 0.7 + rate * 0.3
+      this.recordSpeed(s, pcm.length / 16_000, answer.transcript.durationMs)
       signal?.throwIfAborted()
       return answer.transcript
     } finally {
       s.slotsBusy--
       signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /**
+   * Speaks `text` with a TTS model; chunks arrive as the engine produces them. The caller holds the
+   * model's slot. Aborting `signal` (or leaving the iteration) stops the engine at its next chunk.
+   */
+  speak(model: string, text: string, voice: { speaker: number; speed: number }, { signal }: AbortOptions = {}): SpeechStream {
+    signal?.throwIfAborted()
+    const child = this.usable(model)
+    const spec = this.specs.get(model) as Spec
+    const id = this.nextId()
+    const queue = new AsyncQueue<SpeechEvent>()
+    this.streams.set(id, queue)
+    const status = this.status.get(model) as ModelStatus
+    status.slotsBusy++
+    const t0 = performance.now()
+    let seconds = 0
+    const finish = (): void => {
+      if (!this.streams.delete(id)) return
+      status.slotsBusy--
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const onAbort = (): void => {
+      if (child.connected) child.send({ type: 'cancel', id } satisfies AudioParentMessage)
+      queue.fail(signal?.reason)
+      finish()
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const timer = setTimeout(() => {
+      queue.fail(new RuntimeUnavailableError('The audio runtime did not answer in time; it restarts'))
+      finish()
+      child.kill('SIGKILL')
+    }, this.callTimeout() + 5_000)
+    child.send({ type: 'speak', id, model, text, speaker: voice.speaker, speed: voice.speed } satisfies AudioParentMessage)
+    const rate = spec.sampleRate ?? 16_000
+    const self = this
+    return {
+      sampleRate: rate,
+      chunks: (async function* () {
+        try {
+          for (;;) {
+            const e = await queue.next()
+            if ('end' in e) break
+            seconds += e.samples.length / rate
+            yield e.samples
+          }
+          self.recordSpeed(status, seconds, performance.now() - t0)
+        } finally {
+          if (self.streams.has(id) && child.connected) child.send({ type: 'cancel', id } satisfies AudioParentMessage)
+          finish()
+        }
+      })()
     }
   }
 
@@ -151,6 +207,32 @@ export class AudioRuntime extends EventTarget {
       clearTimeout(timer)
     }
     this.stopping = false
+  }
+
+  /** The child, when `model` is loaded and the child is up; else the error a request gets. */
+  private usable(model: string): ChildProcess {
+    const s = this.status.get(model)
+    if (s?.state !== 'loaded') {
+      if (s && s.state === 'loading') throw new RuntimeUnavailableError('The audio runtime is restarting; retry shortly')
+      throw new ModelNotFoundError(model)
+    }
+    if (this.child === null || this.ready !== null) throw new RuntimeUnavailableError('The audio runtime is restarting; retry shortly')
+    return this.child
+  }
+
+  /** Speed in audio seconds per wall second, an exponential average like the text models' tokens/s. */
+  private recordSpeed(s: ModelStatus, audioSeconds: number, wallMs: number): void {
+    const rate = audioSeconds / Math.max(wallMs / 1000, 1e-3)
+    s.tokensPerSecond = s.tokensPerSecond === 0 ? rate : s.tokensPerSecond * 0.7 + rate * 0.3
+  }
+
+  private async loadInto(child: ChildProcess, spec: Spec): Promise<void> {
+    const answer = await this.request(child, { type: 'load', id: this.nextId(), model: spec.id, path: spec.path, engine: spec.engine })
+    if (answer.type === 'loaded' && spec.engine === 'tts') {
+      spec.speakers = answer.speakers ?? 1
+      spec.sampleRate = answer.sampleRate ?? 16_000
+    }
+    this.setStatus(spec.id, 'loaded')
   }
 
   // ---- child lifecycle ----
@@ -192,7 +274,8 @@ export class AudioRuntime extends EventTarget {
           return resolve(child)
         }
         if (m.type === 'log') return void this.log[m.level]({ child: true }, m.msg)
-        this.settle(m)
+        if (this.onSpeech(m)) return
+        this.settle(m as Exclude<AudioChildMessage, { type: 'ready' | 'log' | 'speech' | 'spoken' }>)
       })
     })
   }
@@ -220,8 +303,7 @@ export class AudioRuntime extends EventTarget {
     const child = await this.childReady()
     for (const spec of this.specs.values()) {
       try {
-        await this.request(child, { type: 'load', id: this.nextId(), model: spec.id, path: spec.path })
-        this.setStatus(spec.id, 'loaded')
+        await this.loadInto(child, spec)
       } catch (err) {
         this.setStatus(spec.id, 'failed', (err as Error).message)
       }
@@ -258,7 +340,7 @@ export class AudioRuntime extends EventTarget {
     })
   }
 
-  private settle(m: Exclude<AudioChildMessage, { type: 'ready' | 'log' }>): void {
+  private settle(m: Exclude<AudioChildMessage, { type: 'ready' | 'log' | 'speech' | 'spoken' }>): void {
     const p = this.pending.get(m.id)
     if (!p) return
     this.pending.delete(m.id)
@@ -267,7 +349,19 @@ export class AudioRuntime extends EventTarget {
     else p.resolve(m)
   }
 
+  /** A speech stream's chunk, end or error. */
+  private onSpeech(m: AudioChildMessage): boolean {
+    const q = 'id' in m ? this.streams.get(m.id) : undefined
+    if (!q) return m.type === 'speech' || m.type === 'spoken'
+    if (m.type === 'speech') q.push({ samples: m.samples })
+    else if (m.type === 'spoken') q.push({ end: true })
+    else if (m.type === 'error') q.fail(errorFromWire(m.error))
+    else return false
+    return true
+  }
+
   private failAll(err: Error): void {
+    for (const q of this.streams.values()) q.fail(err)
     for (const p of this.pending.values()) {
       clearTimeout(p.timer)
       p.reject(err)
@@ -285,12 +379,13 @@ export class AudioRuntime extends EventTarget {
       ...(error === undefined ? {} : { error }),
       contextLength: 0,
       contextSize: 0,
-      capabilities: { chat: false, completion: false, embeddings: false, tools: false, vision: false, transcription: true },
+      capabilities: { chat: false, completion: false, embeddings: false, tools: false, vision: false, transcription: spec?.engine !== 'tts', speech: spec?.engine === 'tts' },
       hasChatTemplate: false,
       sizeBytes: spec?.sizeBytes ?? old?.sizeBytes ?? 0,
-      quantization: 'ggml',
-      architecture: 'whisper',
-      // one whisper context runs one transcription at a time
+      quantization: spec?.engine === 'tts' ? 'onnx' : 'ggml',
+      architecture: spec?.engine === 'tts' ? 'vits' : 'whisper',
+      ...(spec?.engine === 'tts' && spec.speakers !== undefined ? { voices: voicesOf(spec.speakers) } : {}),
+      // one engine context runs one request at a time
       slotsTotal: 1,
       slotsBusy: 0,
       tokensPerSecond: old?.tokensPerSecond ?? 0

@@ -10,6 +10,7 @@ import { errorToWire } from '../error-wire.js'
 import { ModelLoadError, ModelNotFoundError, RuntimeUnavailableError } from '../errors.js'
 import { watchParent } from '../child/parent-watchdog.js'
 import { audioChildInitSchema, type AudioChildMessage, type AudioParentMessage, type TranscribeOptions } from './protocol.js'
+import { openTts, speak, type TtsModel } from './tts-engine.js'
 
 type WhisperContext = Awaited<ReturnType<typeof initWhisper>>
 
@@ -22,6 +23,7 @@ const init = parsed.data
 watchParent(init.parentPid, { exit: (code) => process.exit(code) })
 
 const models = new Map<string, WhisperContext>()
+const voices = new Map<string, TtsModel>()
 const running = new Map<number, () => void>()
 const send = (m: AudioChildMessage): void => void process.send?.(m)
 
@@ -63,7 +65,8 @@ async function transcribe(id: number, model: string, pcm: Int16Array, options: T
       id,
       transcript: {
         text: r.result.trim(),
-        language: r.language ?? options.language ?? 'en',
+        // the language asked for, else the one whisper detected
+        language: options.language ?? r.language ?? 'en',
         // whisper's timestamps are centiseconds, and random or very short audio can overshoot the end
         segments: r.segments.map((s) => ({ text: s.text, startMs: Math.min(s.t0 * 10, lengthMs), endMs: Math.min(s.t1 * 10, lengthMs) })),
         durationMs: performance.now() - t0
@@ -77,6 +80,13 @@ async function transcribe(id: number, model: string, pcm: Int16Array, options: T
 async function handle(m: AudioParentMessage): Promise<void> {
   switch (m.type) {
     case 'load': {
+      if (m.engine === 'tts') {
+        const t = await guarded('loading a model', openTts(m.path, init.threads)).catch((err: unknown) => {
+          throw err instanceof RuntimeUnavailableError ? err : new ModelLoadError(m.model, (err as Error).message)
+        })
+        voices.set(m.model, t)
+        return send({ type: 'loaded', id: m.id, speakers: Math.max(1, t.tts.numSpeakers), sampleRate: t.tts.sampleRate })
+      }
       const old = models.get(m.model)
       const ctx = await guarded('loading a model', initWhisper({ filePath: m.path, useGpu: false })).catch((err: unknown) => {
         throw err instanceof RuntimeUnavailableError ? err : new ModelLoadError(m.model, (err as Error).message)
@@ -88,11 +98,27 @@ async function handle(m: AudioParentMessage): Promise<void> {
     case 'unload': {
       const ctx = models.get(m.model)
       models.delete(m.model)
+      voices.delete(m.model)
       await ctx?.release()
       return send({ type: 'unloaded', id: m.id })
     }
     case 'transcribe':
       return transcribe(m.id, m.model, m.pcm, m.options)
+    case 'speak': {
+      const t = voices.get(m.model)
+      if (!t) throw new ModelNotFoundError(m.model)
+      let stopped = false
+      running.set(m.id, () => (stopped = true))
+      try {
+        await guarded('speech', speak(t, m.text, m.speaker, m.speed, (samples) => {
+          if (!stopped) send({ type: 'speech', id: m.id, samples })
+          return !stopped
+        }))
+      } finally {
+        running.delete(m.id)
+      }
+      return send({ type: 'spoken', id: m.id })
+    }
     case 'cancel':
       running.get(m.id)?.()
   }

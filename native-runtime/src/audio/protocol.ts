@@ -41,15 +41,22 @@ export const audioChildInitSchema = z.object({
 })
 export type AudioChildInit = z.infer<typeof audioChildInitSchema>
 
+/** The engine of an audio model: whisper.cpp (speech to text) or sherpa-onnx VITS (text to speech). */
+export type AudioEngine = 'whisper' | 'tts'
+
 export type AudioParentMessage =
-  | { type: 'load'; id: number; model: string; path: string }
+  | { type: 'load'; id: number; model: string; path: string; engine: AudioEngine }
   | { type: 'unload'; id: number; model: string }
   | { type: 'transcribe'; id: number; model: string; pcm: Int16Array; options: TranscribeOptions }
+  | { type: 'speak'; id: number; model: string; text: string; speaker: number; speed: number }
   | { type: 'cancel'; id: number }
 
 export const audioChildMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), pid: z.number().int() }),
-  z.object({ type: z.literal('loaded'), id }),
+  z.object({ type: z.literal('loaded'), id, speakers: z.number().int().nonnegative().optional(), sampleRate: z.number().int().positive().optional() }),
+  /** A chunk of speech as the engine produced it (one sentence, usually). */
+  z.object({ type: z.literal('speech'), id, samples: z.instanceof(Float32Array) }),
+  z.object({ type: z.literal('spoken'), id }),
   z.object({ type: z.literal('unloaded'), id }),
   z.object({ type: z.literal('transcript'), id, transcript: transcriptSchema }),
   z.object({ type: z.literal('error'), id, error: wireError }),

@@ -18,7 +18,8 @@ const toOpenAi = (m: ClusterModel): Record<string, unknown> => ({
     quantization: m.quantization,
     size_bytes: m.sizeBytes,
     nodes: m.nodes,
-    stored_on: m.storedOn ?? []
+    stored_on: m.storedOn ?? [],
+    ...(m.voices ? { voices: m.voices } : {})
   }
 })
 
