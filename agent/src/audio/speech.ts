@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { speakerOf, type AudioRuntime } from '../../../native-runtime/src/index.js'
 import { ModelNotFoundError } from '../../../native-runtime/src/index.js'
 import { InvalidRequestError } from '../errors/errors.js'
-import type { Served } from '../inference/inference-service.js'
+import { USAGE_HEADER, type Served } from '../inference/inference-service.js'
 import type { RequestContext } from '../inference/request-context.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import { AudioCodecMissingError } from './audio-errors.js'
@@ -71,8 +71,11 @@ export async function serveSpeech(d: SpeechDeps, body: SpeechRequest, ctx: Reque
       usage.completionTokens = Math.ceil(usage.completionTokens)
     }
   }
+  const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[format] }
+  // a forwarded answer tells the ingress its input size (the audio seconds are known only at the end)
+  if (ctx.local) headers[USAGE_HEADER] = `${usage.promptTokens},0`
   return {
-    result: { status: 200, headers: { 'content-type': CONTENT_TYPES[format] }, body: encodeSpeech(chunks(), rate, format, d.ffmpeg) },
+    result: { status: 200, headers, body: encodeSpeech(chunks(), rate, format, d.ffmpeg) },
     route: { servedBy: d.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: lease.waitedMs },
     model: model.id,
     stream: true,

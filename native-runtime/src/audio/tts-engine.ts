@@ -3,6 +3,7 @@
  * `tokens.txt` beside them). Loaded on first use, so a node without speech models never maps
  * onnxruntime. Speech is handed on chunk by chunk as sherpa produces it (a sentence at a time).
  */
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 
@@ -20,10 +21,17 @@ export interface TtsModel {
   tts: SherpaTts
 }
 
-/** Opens a VITS model: `path` is the `.onnx` file; `tokens.txt` sits in its folder. */
+/**
+ * Opens a VITS model: `path` is the `.onnx` file; `tokens.txt` sits in its folder, with `lexicon.txt`
+ * (lexicon models) or `espeak-ng-data/` (Piper voices) when the model needs them.
+ */
 export async function openTts(path: string, threads: number): Promise<TtsModel> {
+  const dir = dirname(path)
+  const lexicon = join(dir, 'lexicon.txt')
+  const espeak = join(dir, 'espeak-ng-data')
+  const vits = { model: path, tokens: join(dir, 'tokens.txt'), ...(existsSync(lexicon) ? { lexicon } : {}), ...(existsSync(espeak) ? { dataDir: espeak } : {}) }
   const tts = await load().OfflineTts.createAsync({
-    model: { vits: { model: path, tokens: join(dirname(path), 'tokens.txt') }, numThreads: threads, provider: 'cpu', debug: 0 },
+    model: { vits, numThreads: threads, provider: 'cpu', debug: 0 },
     maxNumSentences: 1
   })
   return { tts }

@@ -1,15 +1,18 @@
 /**
- * Speech to text across three real agents: the whisper model sits on node A, the client talks to node
- * C through the official openai client, so every request is parsed at C, its multipart bytes forwarded
- * over the mesh to A, transcribed by whisper.cpp in A's audio child and answered back through C.
- * The model has random weights: the assertions are about formats, routing and errors, never words.
+ * Speech to text and text to speech across three real agents: the whisper model sits on node A, the
+ * TTS model on node B, the client talks to node C through the official openai client, so every request
+ * is parsed at C, forwarded over the mesh (multipart bytes or JSON) to the node with the model, run in
+ * that node's audio child, and answered back through C. The models have random weights: the assertions
+ * are about formats, routing and errors, never words.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import OpenAI, { toFile } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeWav } from '../../../agent/src/audio/index.js'
-import { writeTinyWhisper } from '../../../native-runtime/src/index.js'
+import { writeTinyTts, writeTinyWhisper } from '../../../native-runtime/src/index.js'
+import { spawnSync } from 'node:child_process'
+import { audioSeconds } from '../../helpers/audio-formats.js'
 import { meshAddress, nodesOf, startAgent, stopAllAgents, tempDir, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
 
 const CLUSTER_KEY = 'a7'.repeat(32)
@@ -17,7 +20,10 @@ const CLUSTER_KEY = 'a7'.repeat(32)
 const MAX_BYTES = 4_200_000
 
 let a: RunningAgent
+let b: RunningAgent
 let c: RunningAgent
+/** Whether this machine has ffmpeg (node B uses it to encode mp3, opus, aac and flac). */
+const ffmpegHere = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0
 let client: OpenAI
 
 /** A clip of `seconds` of a gliding tone (deterministic). */
@@ -51,27 +57,37 @@ const errorOf = async (p: Promise<unknown>): Promise<{ status: number; code: str
   throw new Error('expected the request to fail')
 }
 
+/**
+ * Waits until C lists every model again. On a loaded box a peer can miss a heartbeat and drop out of
+ * C's view for a moment; each test starts from a cluster that sees everything.
+ */
+async function clusterSeesAll(): Promise<void> {
+  await waitFor(async () => {
+    const ids = (await client.models.list()).data.map((m) => m.id)
+    return ['tiny-whisper', 'chat-b', 'tiny-voice'].every((id) => ids.includes(id))
+  }, 'C to see every model', 60_000)
+}
+
 beforeAll(async () => {
   const whisper = join(await tempDir('llmlb-whisper-'), 'tiny-whisper.bin')
   await writeTinyWhisper(whisper)
+  const voice = await writeTinyTts(join(await tempDir('llmlb-tts-'), 'tiny-voice'))
   const env = { LLMLB_AUDIO_MAX_BYTES: String(MAX_BYTES) }
   // A has no ffmpeg (a path that does not exist): compressed formats there are a clear 400
   a = await startAgent({ name: 'audio-a', models: [whisper], clusterKey: CLUSTER_KEY, env: { ...env, LLMLB_AUDIO_FFMPEG: '/nonexistent/ffmpeg' } })
   const seed = await meshAddress(a)
-  ;[, c] = await Promise.all([
-    startAgent({ name: 'audio-b', models: [await tinyModel('chat-b')], clusterKey: CLUSTER_KEY, peers: [seed], env }),
-    startAgent({ name: 'audio-c', clusterKey: CLUSTER_KEY, peers: [seed], env, readyModels: 2 })
+  ;[b, c] = await Promise.all([
+    startAgent({ name: 'audio-b', models: [await tinyModel('chat-b'), voice], clusterKey: CLUSTER_KEY, peers: [seed], env }),
+    startAgent({ name: 'audio-c', clusterKey: CLUSTER_KEY, peers: [seed], env, readyModels: 3 })
   ])
   client = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: 'unused', maxRetries: 0 })
-  await waitFor(async () => {
-    const ids = (await client.models.list()).data.map((m) => m.id)
-    return ids.includes('tiny-whisper') && ids.includes('chat-b')
-  }, 'C to see both models', 60_000)
+  await clusterSeesAll()
 })
 afterAll(stopAllAgents)
 
 describe('speech to text across the mesh', () => {
   it('transcribes a WAV on another node in every response format', async () => {
+    await clusterSeesAll()
     const wav = clip(1.5)
     const json = await client.audio.transcriptions.create({ file: await toFile(wav, 'tone.wav'), model: 'tiny-whisper' })
     expect(typeof json.text).toBe('string')
@@ -99,6 +115,7 @@ describe('speech to text across the mesh', () => {
   })
 
   it('routes to the node that holds the model and records audio seconds in the ingress history', async () => {
+    await clusterSeesAll()
     const raw = await client.audio.transcriptions.create({ file: await toFile(clip(2.2), 'tone.wav'), model: 'tiny-whisper' }).withResponse()
     expect(raw.response.headers.get('x-llmlb-served-by')).toBe('audio-a')
     expect(raw.response.headers.get('x-llmlb-route')).toBe('forwarded')
@@ -115,6 +132,7 @@ describe('speech to text across the mesh', () => {
   })
 
   it('bad input gets a clear 4xx and the node keeps serving', async () => {
+    await clusterSeesAll()
     const empty = await errorOf(client.audio.transcriptions.create({ file: await toFile(Buffer.alloc(0), 'empty.wav'), model: 'tiny-whisper' }))
     expect(empty).toMatchObject({ status: 400, code: 'invalid_audio' })
     const corrupt = await errorOf(client.audio.transcriptions.create({ file: await toFile(Buffer.from('this is not audio at all'), 'x.wav'), model: 'tiny-whisper' }))
@@ -140,24 +158,59 @@ describe('speech to text across the mesh', () => {
   })
 
   it('kill -9 of the audio child: the request in flight gets 503, then the node serves again without a restart', async () => {
+    await clusterSeesAll()
     const child = audioChildPid(a.pid)
     expect(child).toBeGreaterThan(0)
     // two minutes of audio keep whisper busy long enough to be killed mid-way
-    const inFlight = errorOf(client.audio.transcriptions.create({ file: await toFile(clip(120), 'long.wav'), model: 'tiny-whisper' }))
-    await waitFor(async () => {
+    // sent to A itself: this test is about A's child, not about the mesh
+    const atA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: 'unused', maxRetries: 0 })
+    const inFlight = errorOf(atA.audio.transcriptions.create({ file: await toFile(clip(120), 'long.wav'), model: 'tiny-whisper' }))
+    const started = waitFor(async () => {
       const self = (await nodesOf(a)).find((n) => n.self) as unknown as { models: { id: string; slotsBusy: number }[] }
       return self.models.find((m) => m.id === 'tiny-whisper')?.slotsBusy === 1
-    }, 'the transcription to start on A', 60_000, 20)
+    }, 'the transcription to start on A', 120_000, 20)
+    // if the request ended before it was seen running, its error says why
+    expect(await Promise.race([started.then(() => 'started'), inFlight])).toBe('started')
     process.kill(child as number, 'SIGKILL')
     expect(await inFlight).toMatchObject({ status: 503, code: 'runtime_unavailable' })
     await waitFor(async () => {
       try {
-        return typeof (await client.audio.transcriptions.create({ file: await toFile(clip(0.5), 'a.wav'), model: 'tiny-whisper' })).text === 'string'
+        return typeof (await atA.audio.transcriptions.create({ file: await toFile(clip(0.5), 'a.wav'), model: 'tiny-whisper' })).text === 'string'
       } catch {
         return false
       }
     }, 'the audio child to come back', 60_000, 200)
     expect(audioChildPid(a.pid)).not.toBe(child)
     expect(a.proc.exitCode).toBeNull()
+  })
+
+  it('speaks on another node in every format, streamed; the bytes decode', async () => {
+    await clusterSeesAll()
+    const models = await client.models.list()
+    const voiceModel = models.data.find((m) => m.id === 'tiny-voice') as unknown as { llmlb: { capabilities: { speech: boolean }; voices: string[] } }
+    expect(voiceModel.llmlb.capabilities.speech).toBe(true)
+    expect(voiceModel.llmlb.voices).toEqual(expect.arrayContaining(['alloy', 'speaker-0', 'speaker-1']))
+    for (const format of ['wav', 'pcm', 'mp3', 'opus', 'aac', 'flac'] as const) {
+      const request = client.audio.speech.create({ model: 'tiny-voice', input: 'Hello from the mesh. This is a test of speech.', voice: format === 'wav' ? 'speaker-1' : 'alloy', response_format: format })
+      if (!ffmpegHere && format !== 'wav' && format !== 'pcm') {
+        expect(await errorOf(request)).toMatchObject({ status: 400, code: 'audio_codec_missing' })
+        continue
+      }
+      const res = await request
+      expect(res.headers.get('x-llmlb-served-by')).toBe('audio-b')
+      const bytes = Buffer.from(await res.arrayBuffer())
+      expect(audioSeconds(format, bytes), `${format} holds audio`).toBeGreaterThan(0)
+    }
+  })
+
+  it('speech: an unknown voice, an empty input or a model without speech is a clear 400, and B keeps serving', async () => {
+    await clusterSeesAll()
+    expect(await errorOf(client.audio.speech.create({ model: 'tiny-voice', input: 'hi', voice: 'nobody' as 'alloy' }))).toMatchObject({ status: 400, code: 'invalid_request' })
+    expect(await errorOf(client.audio.speech.create({ model: 'tiny-voice', input: '', voice: 'alloy' }))).toMatchObject({ status: 400, code: 'invalid_request' })
+    expect(await errorOf(client.audio.speech.create({ model: 'tiny-voice', input: 'hi', voice: 'alloy', response_format: 'ogg' as 'opus' }))).toMatchObject({ status: 400, code: 'invalid_request' })
+    expect(await errorOf(client.audio.speech.create({ model: 'chat-b', input: 'hi', voice: 'alloy' }))).toMatchObject({ status: 400, code: 'model_capability_missing' })
+    const res = await client.audio.speech.create({ model: 'tiny-voice', input: 'still here', voice: 'nova', response_format: 'wav' })
+    expect(audioSeconds('wav', Buffer.from(await res.arrayBuffer()))).toBeGreaterThan(0)
+    expect(b.proc.exitCode).toBeNull()
   })
 })
