@@ -76,10 +76,9 @@ beforeAll(async () => {
   // A has no ffmpeg (a path that does not exist): compressed formats there are a clear 400
   a = await startAgent({ name: 'audio-a', models: [whisper], clusterKey: CLUSTER_KEY, env: { ...env, LLMLB_AUDIO_FFMPEG: '/nonexistent/ffmpeg' } })
   const seed = await meshAddress(a)
-  ;[b, c] = await Promise.all([
-    startAgent({ name: 'audio-b', models: [await tinyModel('chat-b'), voice], clusterKey: CLUSTER_KEY, peers: [seed], env }),
-    startAgent({ name: 'audio-c', clusterKey: CLUSTER_KEY, peers: [seed], env, readyModels: 3 })
-  ])
+  // one after the other: three agents starting at once on a busy 2-core box can miss the start deadline
+  b = await startAgent({ name: 'audio-b', models: [await tinyModel('chat-b'), voice], clusterKey: CLUSTER_KEY, peers: [seed], env })
+  c = await startAgent({ name: 'audio-c', clusterKey: CLUSTER_KEY, peers: [seed], env, readyModels: 3 })
   client = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: 'unused', maxRetries: 0 })
   await clusterSeesAll()
 })

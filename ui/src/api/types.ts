@@ -54,6 +54,8 @@ export interface ClusterModel {
     size_bytes: number
     /** Names of the nodes that have it loaded. */
     nodes: string[]
+    /** Speech models: the voices a request may name. */
+    voices?: string[]
   }
 }
 
