@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { arch } from 'node:os'
 import { noOptions } from './plain-script-args.mjs'
 
-noOptions('usage: node scripts/prune-prebuilts.mjs   (runs at npm install) — removes node-llama-cpp GPU builds this machine cannot use; LLMLB_KEEP_PREBUILTS=all|cuda,vulkan keeps them')
+noOptions('usage: node scripts/prune-prebuilts.mjs   (runs at npm install) — removes node-llama-cpp and whisper.node GPU builds this machine cannot use; LLMLB_KEEP_PREBUILTS=all|cuda,vulkan keeps them')
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dir = join(root, 'node_modules', '@node-llama-cpp')
@@ -56,3 +56,17 @@ for (const name of existsSync(fugood) ? readdirSync(fugood) : []) {
   }
 }
 if (fugoodFreed > 0) process.stderr.write(`llmlb: removed ${fugoodFreed} @fugood/llama.node prebuilt package(s) this machine cannot use (set LLMLB_KEEP_PREBUILTS=all to keep them)\n`)
+// @fugood/whisper.node (speech to text) installs the same way: @fugood/node-whisper-<os>-<cpu>[-cuda|-vulkan]
+// plus a wasm build. The node only loads the native one, so the wasm build always goes.
+let freedAudio = 0
+for (const name of existsSync(fugood) ? readdirSync(fugood) : []) {
+  const m = /^node-whisper-(?:(linux|win32|darwin)-(x64|arm64)(?:-(cuda|vulkan))?|(wasm))$/.exec(name)
+  if (!m) continue
+  const [, , pkgCpu, gpu, wasm] = m
+  const unusedGpu = (gpu === 'cuda' && !hasCuda) || (gpu === 'vulkan' && !hasVulkan)
+  if (wasm || pkgCpu !== cpu || unusedGpu) {
+    rmSync(join(fugood, name), { recursive: true, force: true })
+    freedAudio++
+  }
+}
+if (freedAudio > 0) process.stderr.write(`llmlb: removed ${freedAudio} whisper.node prebuilt package(s) this machine cannot use (set LLMLB_KEEP_PREBUILTS=all to keep them)\n`)

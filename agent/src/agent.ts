@@ -8,7 +8,8 @@ import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { MultiKindRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
+import { AudioRuntime, MultiKindRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
+import { AudioService, loadAudioModels, withAudioModels } from './audio/index.js'
 import { Libp2pMesh, TEST_MESH_TIMINGS, type Mesh, type MeshEvents } from '../../mesh/src/index.js'
 import type { Config } from './config/index.js'
 import { AdmissionQueue } from './scheduler/admission-queue.js'
@@ -61,6 +62,7 @@ export class Agent {
   private readonly lock: DataDirLock
   private runtime?: InferenceRuntime
   private imageFetcher?: GuardedFetcher
+  private audio?: AudioRuntime
   private mesh?: Mesh
   private app?: FastifyInstance
   private service?: InferenceService
@@ -130,7 +132,13 @@ export class Agent {
     this.runtime = runtime
     await runtime.start()
     const modelsDir = cfg.modelsDir ?? join(cfg.dataDir, 'models')
-    const files = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo, projectors: cfg.vision.projectors })
+    const discovered = await discoverModels({ models: cfg.models, modelsDir, demo: cfg.demo, projectors: cfg.vision.projectors })
+    // whisper.cpp models (`.bin` with the ggml magic) run in the audio child, everything else in llama.cpp's
+    const audio = new AudioRuntime(log, { callTimeoutMs: cfg.audio.callTimeoutMs, ...(cfg.runtime.threads ? { threads: cfg.runtime.threads } : {}) })
+    this.audio = audio
+    const files = await loadAudioModels(audio, discovered, log)
+    // what routing, gossip and /v1/models see: the llama.cpp models and the audio models
+    const served = withAudioModels(runtime, audio)
     // every model file, given or pulled, is registered in the store (metadata in LMDB) and loaded
     const store = cfg.modelStore
     const modelManager = new ModelManager(
@@ -188,9 +196,10 @@ export class Agent {
     const clouds = new CloudManager({ config: cfg.clouds, nodeName: cfg.name, keys: new CloudKeyStore(nodeAuth.store, sealingKey(Buffer.from(clusterKey.hex, 'hex'))), registry: backends, logger: log.child({ component: 'clouds' }) })
     this.clouds = clouds
     clouds.start()
-    const service = new InferenceService({ runtime, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends, images: { fetcher: imageFetcher, maxBytes: v.maxImageBytes } })
+    const service = new InferenceService({ runtime: served, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends, images: { fetcher: imageFetcher, maxBytes: v.maxImageBytes } })
     this.service = service
-    const models = () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => backends.providers())
+    const audioService = new AudioService({ audio, admission: this.admission, service, nodeName: cfg.name, ffmpeg: cfg.audio.ffmpeg })
+    const models = () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => backends.providers())
     // every outbound call that names no allow-list of its own (hub downloads, image URLs): outbound.allow,
     // plus the class of a hub endpoint the operator set to a local address (a mirror on the LAN)
     const hubClass = configuredClassOf(cfg.hf.endpoint)
@@ -202,12 +211,12 @@ export class Agent {
     await engines.start(cfg.engines.urls.map(parseEngineArg))
     const placer = cfg.autoPull ? new AutoPlacer(meshPullOps(cfg.name, modelManager, () => this.mesh), log.child({ component: 'auto-pull' })) : undefined
     // every request asks the resolver; cloud catalog ids are never catalog names, so it reads the list without them
-    const resolveModel = autoResolver({ models: () => clusterModels(runtime, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => [], { providers: false }).map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, placer })
+    const resolveModel = autoResolver({ models: () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => [], { providers: false }).map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, placer })
     const selfState = () =>
       buildLocalState({
         name: cfg.name,
         httpUrl: () => this.advertisedUrl,
-        runtime,
+        runtime: served,
         admission: this.admission,
         startedAt: this.startedAt,
         leaving: () => this.leaving,
@@ -245,7 +254,8 @@ export class Agent {
         isLeaving: () => this.leaving,
         logger: log,
         peerApi: createPeerApiHandler(() => this.app, this.internalSecret),
-        checkCaller: (caller) => nodeAuth.auth.verifyForwardedInference(caller)
+        checkCaller: (caller) => nodeAuth.auth.verifyForwardedInference(caller),
+        otherApis: audioService.forwardedApis()
       })
     )
     await mesh.start()
@@ -278,7 +288,8 @@ export class Agent {
       modelManager,
       engines,
       corsOrigins: cfg.corsOrigins,
-      clouds
+      clouds,
+      audio: { service: audioService, maxBytes: cfg.audio.maxUploadBytes }
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -297,6 +308,7 @@ export class Agent {
 
     runtime.addEventListener('models:change', publish)
     backends.onChange(publish)
+    audio.addEventListener('models:change', publish)
     // load changes the moment a slot is taken or freed; the mesh coalesces the adverts
     this.admission.onChange = publish
     this.publishTimer = setInterval(publish, 1000)
@@ -309,7 +321,7 @@ export class Agent {
       port,
       peerId: mesh.peerId(),
       meshAddresses: mesh.listenAddresses(),
-      models: runtime.models().filter((m) => m.state === 'loaded').map((m) => m.id),
+      models: served.models().filter((m) => m.state === 'loaded').map((m) => m.id),
       clusterKey,
       auth: authInfo
     }
@@ -343,5 +355,6 @@ export class Agent {
     await this.modelManager?.stop().catch(() => undefined)
     await this.runtime?.stop().catch(() => undefined)
     await this.imageFetcher?.close().catch(() => undefined)
+    await this.audio?.stop().catch(() => undefined)
   }
 }

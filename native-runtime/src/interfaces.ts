@@ -27,6 +27,10 @@ export interface ModelCapabilities {
   embeddings: boolean
   tools: boolean
   vision: boolean
+  /** Speech to text (a whisper.cpp model in the audio child). Absent means false. */
+  transcription?: boolean
+  /** Text to speech. Absent means false. */
+  speech?: boolean
 }
 
 export type ModelLoadState = 'loading' | 'loaded' | 'failed' | 'unloaded'
@@ -55,6 +59,8 @@ export interface ModelStatus {
   slotsBusy: number
   /** Generation speed, exponential moving average over recent requests (tokens/s); 0 before the first. */
   tokensPerSecond: number
+  /** Speech models: the voices a request may name. */
+  voices?: string[]
 }
 
 export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool'

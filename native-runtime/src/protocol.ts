@@ -126,7 +126,9 @@ export const modelCapabilitiesSchema = z.object({
   completion: z.boolean(),
   embeddings: z.boolean(),
   tools: z.boolean(),
-  vision: z.boolean()
+  vision: z.boolean(),
+  transcription: z.boolean().optional(),
+  speech: z.boolean().optional()
 })
 
 /** What the child learns about a model when it loads it (the static part of `ModelStatus`). */

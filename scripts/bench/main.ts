@@ -15,8 +15,15 @@ import { pullBench } from './pull-bench.js'
 import { protocolsBench } from './protocols-bench.js'
 import { proxyBench } from './proxy-bench.js'
 import { visionBench } from './vision-bench.js'
+import { audioBench } from './audio-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
 import { scriptArgs } from '../script-args.js'
+
+/** Images and sound: the transcription real-time factor, then vision TTFT (API vs in-process each). */
+async function multimodalBench(): Promise<void> {
+  await audioBench()
+  await visionBench()
+}
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   runtime: runtimeBench,
@@ -30,7 +37,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   pull: pullBench,
   protocols: protocolsBench,
   proxy: proxyBench,
-  multimodal: visionBench
+  multimodal: multimodalBench
 }
 
 const USAGE = `usage: npm run bench [-- section…]

@@ -225,6 +225,17 @@ export const ConfigSchema = z.object({
        */
       imageUrlAllow: z.array(z.string().min(1).max(256)).max(64).default([])
     })
+    .prefault({}),
+  /** Speech to text and text to speech (see specs/audio.md). */
+  audio: z
+    .object({
+      /** Largest audio upload (bytes); OpenAI's own limit is 25 MB. */
+      maxUploadBytes: z.number().int().positive().default(25 * 1024 * 1024),
+      /** Deadline of one call into the audio engine (ms); past it the audio child is restarted. */
+      callTimeoutMs: z.number().int().positive().default(300_000),
+      /** The ffmpeg command that decodes mp3, m4a, ogg/opus, webm and flac uploads (WAV needs none). */
+      ffmpeg: z.string().min(1).default('ffmpeg')
+    })
     .prefault({})
 })
 

@@ -18,6 +18,8 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   context_length_exceeded: { status: 400, type: 'invalid_request_error' },
   model_capability_missing: { status: 400, type: 'invalid_request_error' },
   previous_response_not_found: { status: 400, type: 'invalid_request_error' },
+  invalid_audio: { status: 400, type: 'invalid_request_error' },
+  audio_codec_missing: { status: 400, type: 'invalid_request_error' },
   unauthorized: { status: 401, type: 'authentication_error' },
   forbidden: { status: 403, type: 'permission_error' },
   hub_access_denied: { status: 403, type: 'permission_error' },

@@ -95,7 +95,9 @@ export class RequestCapture {
   head(info: ServedInfo): void {
     this.served = info
     this.headAt = this.clock()
-    this.reader = new ResponseReader(info.contentType.includes('text/event-stream'), this.init.storeBodies ? this.init.maxBodyBytes : 0)
+    // audio answers (speech) are blobs: their size is recorded, never their bytes
+    const keep = this.init.storeBodies && !info.contentType.startsWith('audio/') ? this.init.maxBodyBytes : 0
+    this.reader = new ResponseReader(info.contentType.includes('text/event-stream'), keep)
   }
 
   /** A body chunk was written to the client. */

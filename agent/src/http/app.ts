@@ -40,6 +40,7 @@ import { engineRoutes, type EngineManager } from '../engines/index.js'
 import { modelAdminRoutes } from './routes/models-admin.js'
 import { catalogRoutes } from './routes/catalog.js'
 import { cloudRoutes, type CloudRouteDeps } from './routes/clouds.js'
+import { audioRoutes, type AudioService } from '../audio/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -78,6 +79,8 @@ export interface AppDeps {
   corsOrigins?: readonly string[]
   /** Cloud provider keys (admin routes); unset in unit tests of other routes. */
   clouds?: CloudRouteDeps['clouds']
+  /** Speech to text; unset, /v1/audio/* is not served (unit tests of other routes). */
+  audio?: { service: AudioService; maxBytes: number }
   /** Client connection bounds (config `connections`); node's defaults when unset. */
   connections?: { maxConnections: number; headersTimeoutMs: number; requestTimeoutMs: number }
 }
@@ -167,6 +170,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const meter = deps.auth ? (request: FastifyRequest, served: Served): Served => deps.auth?.meter(request.identity, served) ?? served : undefined
   await app.register(inferenceRoutes, { service: deps.service, meter })
   if (deps.responses) await app.register(responsesRoutes, { service: deps.service, stored: deps.responses, meter })
+  if (deps.audio) await app.register(audioRoutes, { audio: deps.audio.service, maxBytes: deps.audio.maxBytes, meter })
   await app.register(anthropicRoutes, { service: deps.service, meter })
   await app.register(ollamaRoutes, { service: deps.service, meter })
   await app.register(ollamaModelRoutes, { models: deps.models })

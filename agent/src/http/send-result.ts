@@ -19,8 +19,8 @@ import type { ResponseTap } from './response-tap.js'
 /** Largest non-stream body sent in one write with its head; a larger one is streamed as it comes (bytes). */
 export const SINGLE_WRITE_MAX_BYTES = 1 << 20
 
-/** Content types whose events are written as they come: SSE, and NDJSON (Ollama's streams). */
-export const STREAM_CONTENT_TYPES: readonly string[] = ['text/event-stream', 'application/x-ndjson']
+/** Content types whose events are written as they come: SSE, NDJSON (Ollama's streams), and audio (speech as it is spoken). */
+export const STREAM_CONTENT_TYPES: readonly string[] = ['text/event-stream', 'application/x-ndjson', 'audio/']
 
 const isStreamType = (contentType: string): boolean => STREAM_CONTENT_TYPES.some((t) => contentType.includes(t))
 

@@ -20,6 +20,8 @@ export interface ClusterModel {
   created: number
   /** Engines or cloud providers that serve it (`ollama`, `cloud:anthropic`…); absent for native models. */
   engines?: string[]
+  /** Speech models: the voices a request may name. */
+  voices?: string[]
 }
 
 export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined, nodeName: string, firstSeen: Map<string, number>, localStored: () => ModelAdvert[] = () => [], localBackends: () => ModelAdvert[] = () => [], localProviders: () => ProviderAdvert[] = () => [], opts: { providers?: boolean } = {}): ClusterModel[] {
@@ -35,13 +37,23 @@ export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined,
     }
     const list = loaded ? m.nodes : (m.storedOn ??= [])
     if (!list.includes(node)) list.push(node)
-    for (const k of Object.keys(caps) as (keyof ModelCapabilities)[]) m.capabilities[k] ||= caps[k]
+    for (const k of Object.keys(caps) as (keyof ModelCapabilities)[]) m.capabilities[k] ||= caps[k] === true
     if (engine && !(m.engines ??= []).includes(engine)) m.engines.push(engine)
   }
-  for (const m of runtime.models()) if (m.state === 'loaded') add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes)
+  const voices = (id: string, v: string[] | undefined): void => {
+    const m = byId.get(id)
+    if (m && v && !m.voices) m.voices = v
+  }
+  for (const m of runtime.models()) if (m.state === 'loaded') {
+    add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes)
+    voices(m.id, m.voices)
+  }
   for (const p of mesh?.peers() ?? []) {
     if (p.status !== 'alive' || p.state.status !== 'alive') continue
-    for (const m of p.state.models) add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, m.loaded, m.engine)
+    for (const m of p.state.models) {
+      add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, m.loaded, m.engine)
+      voices(m.id, m.voices)
+    }
     if (withProviders) for (const pa of p.state.providers ?? []) for (const id of pa.models) add(id, p.state.name, pa.capabilities, pa.contextLength, 'cloud', 0, true, pa.engine)
   }
   if (withProviders) for (const pa of localProviders()) for (const id of pa.models) add(id, nodeName, pa.capabilities, pa.contextLength, 'cloud', 0, true, pa.engine)

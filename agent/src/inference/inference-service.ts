@@ -27,6 +27,9 @@ import { BackendUnavailableError, type BackendRegistry } from '../backends/index
 import { errorRow } from '../errors/error-table.js'
 import { guardAttempt, guardedBody, headBoundMs, PeerDeathWatch, SilentPeers, type HeadBoundPolicy } from './failover/index.js'
 
+/** Silence bound before the head of a forwarded request of another body type (audio): its work is not priced in tokens. */
+export const DISPATCH_HEAD_BOUND_MS = 300_000
+
 /** Peers tried before giving up when each fails before answering. */
 export const MAX_FORWARD_ATTEMPTS = 3
 
@@ -170,15 +173,23 @@ export class InferenceService {
     const task = routingInput(api, body)
     if (ctx.local) return this.serveLocal(api, body, ctx, 'forwarded-to-me', stream, task)
     const { ranked, reason } = this.candidates(body.model, task)
+    return this.firstThatServes(ranked, reason, ctx, (why) => this.serveLocal(api, body, ctx, why, stream, task), (cand, why) => this.forward(api, body, cand, ctx, why, stream, task))
+  }
+
+  /**
+   * Tries the ranked candidates in order: this node serves at once; a peer that fails before answering,
+   * or answers 503 (restarting its runtime, draining) before doing any work, passes to the next.
+   */
+  private async firstThatServes(ranked: Candidate[], reason: string, ctx: RequestContext, local: (why: string) => Promise<Served>, forward: (cand: Candidate, why: string) => Promise<Served>): Promise<Served> {
     let lastErr: unknown
     let attempts = 0
     for (const [i, cand] of ranked.entries()) {
       const why = i === 0 ? reason : 'failover'
       if (cand.target === 'self') {
         // a backend (engine, cloud provider) that fails before its first byte: the next holder serves
-        if (!cand.engine || i === ranked.length - 1) return this.serveLocal(api, body, ctx, why, stream, task)
+        if (!cand.engine || i === ranked.length - 1) return local(why)
         try {
-          return await this.serveLocal(api, body, ctx, why, stream, task)
+          return await local(why)
         } catch (err) {
           if (ctx.signal.aborted || errorRow((err as { code?: string }).code).status < 500) throw err
           lastErr = err
@@ -187,7 +198,7 @@ export class InferenceService {
       }
       if (attempts++ >= MAX_FORWARD_ATTEMPTS) break
       try {
-        const served = await this.forward(api, body, cand, ctx, why, stream, task)
+        const served = await forward(cand, why)
         // a peer that is restarting its runtime or draining answers 503 before doing any work: try the next
         if (served.result.status === 503 && i < ranked.length - 1) {
           for await (const _ of served.result.body) void _
@@ -244,14 +255,31 @@ export class InferenceService {
     }
   }
 
-  private async forward(api: InferenceApi, body: AnyBody, cand: Candidate, ctx: RequestContext, reason: string, stream: boolean, task: RoutingInput): Promise<Served> {
-    const mesh = this.c.mesh
-    if (!mesh) throw new ModelNotFoundError(body.model)
-    const reservation = this.tracker.begin(cand.target)
+  /**
+   * Serves a request of another body type (a multipart audio upload) on the same path as the JSON APIs:
+   * the ranked holders of `model` that have `needs`, here through `local`, on a peer by forwarding
+   * `remote` (the client's own bytes) to the same route, failing over while no response byte arrived.
+   */
+  async dispatch(model: string, needs: RoutingInput['needs'], ctx: RequestContext, local: (reason: string) => Promise<Served>, remote: RemoteBody): Promise<Served> {
+    if (ctx.local) return local('forwarded-to-me')
+    const { ranked, reason } = this.candidates(model, { needs, expectedTokens: 1, promptTokens: 1, prefixHashes: [] })
+    // no token figures price an audio job: a silent peer is given up on only at the dispatch bound
+    return this.firstThatServes(ranked, reason, ctx, local, (cand, why) => this.forwardTo(remote, model, cand, ctx, why, false, DISPATCH_HEAD_BOUND_MS))
+  }
+
+  private forward(api: InferenceApi, body: AnyBody, cand: Candidate, ctx: RequestContext, reason: string, stream: boolean, task: RoutingInput): Promise<Served> {
+    const remote = { path: API_PATHS[api], contentType: 'application/json', body: ctx.rawBody ?? new TextEncoder().encode(JSON.stringify(body)) }
     const limits = body as { max_tokens?: number | null; max_completion_tokens?: number | null }
     // embeddings and token counts produce no tokens: their head leaves once the prompt is read
     const maxTokens = api === 'embeddings' || api === 'count_tokens' ? 1 : (limits.max_completion_tokens ?? limits.max_tokens)
     const bound = headBoundMs(cand, { promptTokens: task.promptTokens, stream, ...(maxTokens == null ? {} : { maxTokens }) }, this.c.headBound ?? DEFAULT_HEAD_BOUND)
+    return this.forwardTo(remote, body.model, cand, ctx, reason, stream, bound)
+  }
+
+  private async forwardTo(remote: RemoteBody, model: string, cand: Candidate, ctx: RequestContext, reason: string, stream: boolean, bound: number): Promise<Served> {
+    const mesh = this.c.mesh
+    if (!mesh) throw new ModelNotFoundError(model)
+    const reservation = this.tracker.begin(cand.target)
     const guard = guardAttempt(ctx.signal, cand.target, bound, this.deaths)
     let res
     try {
@@ -259,9 +287,9 @@ export class InferenceService {
       cand.target,
       {
         method: 'POST',
-        path: API_PATHS[api],
-        headers: { 'content-type': 'application/json', 'x-request-id': ctx.requestId },
-        body: ctx.rawBody ?? new TextEncoder().encode(JSON.stringify(body)),
+        path: remote.path,
+        headers: { 'content-type': remote.contentType, 'x-request-id': ctx.requestId },
+        body: remote.body,
         requestId: ctx.requestId,
         hops: ctx.hops + 1,
         caller: ctx.caller
@@ -283,15 +311,35 @@ export class InferenceService {
     const servedBy = res.headers['x-llmlb-served-by'] ?? cand.nodeName
     const queueWait = Number(res.headers['x-llmlb-queue-wait-ms'] ?? 0)
     const peerHead = Number(res.headers[HEAD_MS_HEADER])
+    const usage = usageOf(res.headers[USAGE_HEADER])
     const headers = { ...res.headers }
     for (const h of Object.keys(headers)) if (h.startsWith('x-llmlb-')) delete headers[h]
     return {
       result: { status: res.status, headers, body: untilDone(guardedBody(res.body, res.headers['content-type'] ?? '', guard.end), reservation) },
       route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait, ...(Number.isFinite(peerHead) ? { peerHeadMs: peerHead } : {}), ...(cand.engine ? { engine: cand.engine } : {}) },
-      model: body.model,
-      stream
+      model,
+      stream,
+      ...(usage ? { usage } : {})
     }
   }
+}
+
+/** A request body to forward as is, with its content type. */
+export interface RemoteBody {
+  path: string
+  contentType: string
+  body: Uint8Array
+}
+
+/**
+ * Header a serving node sets when its answer's usage is not in the body in OpenAI's token form (audio:
+ * `<input>,<output>`, audio seconds in), so the ingress records it in history and token statistics.
+ */
+export const USAGE_HEADER = 'x-llmlb-usage'
+
+function usageOf(value: string | undefined): Served['usage'] {
+  const [p, c] = (value ?? '').split(',').map(Number)
+  return Number.isFinite(p) && Number.isFinite(c) && value ? { promptTokens: p as number, completionTokens: c as number } : undefined
 }
 
 /** Passes a forwarded body through and ends the reservation when it is over, however it ends. */

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino'
 import type { ForwardCaller, ForwardHandler, ForwardRequest, ForwardResponse } from '../../../mesh/src/index.js'
-import type { InferenceApi, InferenceService } from '../inference/inference-service.js'
+import type { InferenceApi, InferenceService, Served } from '../inference/inference-service.js'
+import type { RequestContext } from '../inference/request-context.js'
 import { API_PATHS } from '../inference/inference-service.js'
 import { renderError } from '../errors/render.js'
 import { RouteNotFoundError, ShuttingDownError, InvalidJsonError } from '../errors/errors.js'
@@ -39,24 +40,33 @@ export interface ForwardHandlerDeps {
    * (the peer authenticated it, but a revocation anywhere must apply here too); throws 401/403.
    */
   checkCaller?: (caller: ForwardCaller | undefined) => void
+  /** Inference routes whose bodies are not JSON (audio uploads), by path: served here from the forwarded bytes. */
+  otherApis?: ReadonlyMap<string, (req: ForwardRequest, ctx: RequestContext) => Promise<Served>>
 }
 
 export function createForwardHandler(deps: ForwardHandlerDeps): ForwardHandler {
   return async (req, from, { signal }) => {
     const t0 = performance.now()
     try {
-      const api = API_BY_PATH.get(req.path.split('?')[0] ?? '')
-      if (!api && deps.peerApi) return await deps.peerApi(req)
+      const path = req.path.split('?')[0] ?? ''
+      const api = API_BY_PATH.get(path)
+      const other = deps.otherApis?.get(path)
+      if (!api && !other && deps.peerApi) return await deps.peerApi(req)
       if (deps.isLeaving()) throw new ShuttingDownError()
-      if (!api || req.method !== 'POST') throw new RouteNotFoundError(req.method, req.path)
+      if ((!api && !other) || req.method !== 'POST') throw new RouteNotFoundError(req.method, req.path)
       deps.checkCaller?.(req.caller)
-      let raw: unknown
-      try {
-        raw = JSON.parse(new TextDecoder().decode(req.body))
-      } catch (err) {
-        throw new InvalidJsonError((err as Error).message)
+      const ctx = { requestId: req.requestId, signal, hops: req.hops, local: true, caller: req.caller }
+      let served
+      if (other) served = await other(req, ctx)
+      else {
+        let raw: unknown
+        try {
+          raw = JSON.parse(new TextDecoder().decode(req.body))
+        } catch (err) {
+          throw new InvalidJsonError((err as Error).message)
+        }
+        served = await deps.service.handle(api as InferenceApi, raw, ctx)
       }
-      const served = await deps.service.handle(api, raw, { requestId: req.requestId, signal, hops: req.hops, local: true, caller: req.caller })
       return {
         status: served.result.status,
         // how long this node took to the head: the ingress subtracts it to measure the hop itself

@@ -72,7 +72,8 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
         slotsBusy: Math.max(q.busy, m.slotsBusy),
         queueDepth: q.waiting,
         tokensPerSecond: Math.round(m.tokensPerSecond * 10) / 10,
-        avgServiceMs: q.avgServiceMs
+        avgServiceMs: q.avgServiceMs,
+        ...(m.voices ? { voices: m.voices } : {})
       }
     }), ...(s.backends?.() ?? []), ...(s.stored?.() ?? [])].slice(0, MAX_ADVERTISED_MODELS),
     ...hostFigures((s.now ?? Date.now)()),

@@ -17,7 +17,9 @@ export const ModelAdvertSchema = z.object({
     completion: z.boolean(),
     embeddings: z.boolean(),
     tools: z.boolean().default(false),
-    vision: z.boolean().default(false)
+    vision: z.boolean().default(false),
+    transcription: z.boolean().optional(),
+    speech: z.boolean().optional()
   }),
   loaded: z.boolean(),
   contextLength: z.number().int().nonnegative(),
@@ -39,7 +41,9 @@ export const ModelAdvertSchema = z.object({
    * Set when the model is served by a backend of the node rather than its native runtime: an engine
    * kind on the box (`ollama`, `vllm`, `llama.cpp`…) or `cloud:<provider>`. Optional (older agents omit it).
    */
-  engine: z.string().min(1).max(64).optional()
+  engine: z.string().min(1).max(64).optional(),
+  /** Speech models: the voice names a request may use. Optional (older agents and other models omit it). */
+  voices: z.array(z.string().max(64)).max(128).optional()
 })
 export type ModelAdvert = z.infer<typeof ModelAdvertSchema>
 

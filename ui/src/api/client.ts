@@ -96,6 +96,21 @@ export function createApiClient(init: TransportInit = {}) {
     engines: {
       list: (signal?: AbortSignal) => t.json<ListBody<EngineInfo> & { node: string }>('GET', '/api/engines', { signal })
     },
+    audio: {
+      /** Transcribes an audio file with a speech-to-text model; resolves with the text and where it was served. */
+      transcribe: async (model: string, file: Blob, name: string): Promise<{ text: string; route: RouteInfo }> => {
+        const form = new FormData()
+        form.append('model', model)
+        form.append('file', file, name)
+        const res = await t.send('POST', '/v1/audio/transcriptions', { form })
+        return { text: ((await res.json()) as { text: string }).text, route: routeInfo(res.headers) }
+      },
+      /** Speaks `input` as WAV (every browser plays it, no ffmpeg needed on the node). */
+      speak: async (model: string, input: string, voice: string): Promise<{ audio: Blob; route: RouteInfo }> => {
+        const res = await t.send('POST', '/v1/audio/speech', { body: { model, input, voice, response_format: 'wav' }, headers: { accept: 'audio/wav' } })
+        return { audio: await res.blob(), route: routeInfo(res.headers) }
+      }
+    },
 
     chat: {
       /** POSTs a streamed chat completion; resolves once the headers arrive. */

@@ -13,6 +13,8 @@ export interface RequestOptions {
   /** Do not report a 401 as an expired session (login, the session probe itself). */
   expect401?: boolean
   headers?: Record<string, string>
+  /** A multipart body (audio uploads); the browser writes its content type with the boundary. */
+  form?: FormData
 }
 
 export interface TransportInit {
@@ -66,7 +68,7 @@ export class Transport {
         method,
         headers,
         credentials: 'same-origin',
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.form ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
         signal: opts.signal
       })
     } catch (err) {

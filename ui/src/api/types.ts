@@ -57,6 +57,8 @@ export interface ClusterModel {
     nodes: string[]
     /** Engines serving it (`ollama`, `vllm`…); empty for the native runtime. Absent from older agents. */
     engines?: string[]
+    /** Speech models: the voices a request may name. */
+    voices?: string[]
   }
 }
 

@@ -1,8 +1,8 @@
-/** The capabilities of a model as small tags (chat, completion, embeddings, tools, vision). */
+/** The capabilities of a model as small tags (chat, completion, embeddings, tools, vision, transcription, speech). */
 import { For } from 'solid-js'
 import type { Capabilities } from '../api/types.js'
 
-const ORDER: (keyof Capabilities)[] = ['chat', 'completion', 'embeddings', 'tools', 'vision']
+const ORDER: (keyof Capabilities)[] = ['chat', 'completion', 'embeddings', 'tools', 'vision', 'transcription', 'speech']
 
 export function CapabilityTags(props: { capabilities: Capabilities | undefined }) {
   const on = () => ORDER.filter((k) => props.capabilities?.[k])

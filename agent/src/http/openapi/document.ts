@@ -58,7 +58,7 @@ function operation(r: DocumentedRoute, doc: RouteDoc): Record<string, unknown> {
     summary: doc.summary,
     tags: [doc.tag ?? tagOf(r.url)],
     ...(params.length > 0 ? { parameters: params } : {}),
-    ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(doc.body) } } } } : {}),
+    ...(doc.body ? { requestBody: { required: true, content: { [doc.bodyType ?? 'application/json']: { schema: jsonSchemaOf(doc.body) } } } } : {}),
     responses: {
       '200': { description: 'Success (JSON; streaming routes answer server-sent events or NDJSON when asked to stream)' },
       default: { description: 'Error', content: { 'application/json': { schema: ERROR_SCHEMA } } }

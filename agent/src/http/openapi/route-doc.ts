@@ -11,6 +11,8 @@ export interface RouteDoc {
   summary: string
   /** The schema that validates the JSON body. */
   body?: ZodType
+  /** Media type of the body. @default 'application/json' */
+  bodyType?: string
   /** The schema that validates the query string. */
   query?: ZodType
   /** Group in the document (OpenAPI tag). @default from the path: OpenAI, Anthropic, Ollama, Admin… */

@@ -19,6 +19,7 @@ import { UnknownModelError } from '../../../../agent/src/errors/errors.js'
 import { BackendRegistry } from '../../../../agent/src/backends/index.js'
 import { EngineManager } from '../../../../agent/src/engines/index.js'
 import { buildApp, type AppDeps } from '../../../../agent/src/http/app.js'
+import type { AudioService } from '../../../../agent/src/audio/index.js'
 import type { InferenceService } from '../../../../agent/src/inference/inference-service.js'
 import { LmdbResponseStore } from '../../../../agent/src/protocols/responses/response-store.js'
 import { StoredResponses } from '../../../../agent/src/protocols/responses/stored-responses.js'
@@ -101,6 +102,11 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
     responses: new StoredResponses({ store: responseStore, peerId: () => '12D3KooWFixture' }),
     engines,
     clouds,
+    // the audio routes join the matrix too (no model here: a request that passes auth gets a 404)
+    audio: {
+      service: { transcribe: async () => { throw new UnknownModelError('none') }, speak: async () => { throw new UnknownModelError('none') } } as unknown as AudioService,
+      maxBytes: 1024 * 1024
+    },
     ...init.appDeps
   })
   await app.ready()

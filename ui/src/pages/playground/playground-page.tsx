@@ -10,6 +10,7 @@ import { usePlayground } from '../../stores/playground.js'
 import { Composer } from './composer.jsx'
 import { Conversation } from './conversation.jsx'
 import { SettingsPanel } from './playground-settings.jsx'
+import { AudioPanel } from './audio-panel.jsx'
 
 export function PlaygroundPage() {
   const models = useModels()
@@ -42,6 +43,7 @@ export function PlaygroundPage() {
               onStop={() => playground.stop()}
               onClear={() => playground.clear()}
             />
+            <AudioPanel models={models.state.models} lastAnswer={() => [...playground.state.turns].reverse().find((t) => t.role === 'assistant')?.text ?? ''} />
           </section>
         </div>
       </Show>

@@ -19,7 +19,8 @@ const toOpenAi = (m: ClusterModel): Record<string, unknown> => ({
     size_bytes: m.sizeBytes,
     nodes: m.nodes,
     stored_on: m.storedOn ?? [],
-    engines: m.engines ?? []
+    engines: m.engines ?? [],
+    ...(m.voices ? { voices: m.voices } : {})
   }
 })
 

@@ -1,0 +1,125 @@
+/**
+ * Speech to text on the one request path: the ingress parses the upload (to know the model and to
+ * reject a bad form early), then the inference service's dispatch ranks the nodes that hold the model
+ * with the `transcription` capability. Here: decode, wait for the model's slot in the admission queue,
+ * transcribe in the audio child, format. On a peer: the client's multipart bytes are forwarded to the
+ * same route and the peer does the same. Usage is in audio seconds (history, token statistics).
+ * Text to speech (`speech.ts`) takes the same path with a JSON body.
+ */
+import { ModelNotFoundError, type AudioRuntime } from '../../../native-runtime/src/index.js'
+import type { ForwardRequest } from '../../../mesh/src/index.js'
+import type { InferenceService, Served } from '../inference/inference-service.js'
+import { USAGE_HEADER } from '../inference/inference-service.js'
+import type { RequestContext } from '../inference/request-context.js'
+import type { AdmissionQueue } from '../scheduler/admission-queue.js'
+import { decodeAudio } from './decode.js'
+import { formatTranscript } from './transcription-format.js'
+import { parseTranscriptionForm, type TranscriptionUpload } from './transcription-request.js'
+import { serveSpeech, SpeechRequestSchema, type SpeechDeps } from './speech.js'
+import { parseBody } from '../http/schemas/parse-body.js'
+import { InvalidJsonError } from '../errors/errors.js'
+
+export type AudioTask = 'transcription' | 'translation'
+
+export const AUDIO_PATHS: Readonly<Record<AudioTask, string>> = {
+  transcription: '/v1/audio/transcriptions',
+  translation: '/v1/audio/translations'
+}
+
+export const SPEECH_PATH = '/v1/audio/speech'
+
+const NEEDS = [{ key: 'transcription' as const, label: 'speech to text (a whisper model)' }]
+const SPEECH_NEEDS = [{ key: 'speech' as const, label: 'text to speech (a TTS model)' }]
+
+export interface AudioServiceComponents {
+  audio: AudioRuntime
+  admission: AdmissionQueue
+  service: InferenceService
+  nodeName: string
+  /** The ffmpeg command that decodes compressed uploads. @default 'ffmpeg' */
+  ffmpeg?: string
+}
+
+/** A parsed upload with the bytes it came from (forwarded as they are). */
+export interface AudioRequest {
+  upload: TranscriptionUpload
+  raw: Uint8Array
+  contentType: string
+}
+
+export class AudioService {
+  constructor(private readonly c: AudioServiceComponents) {}
+
+  /** Serves a transcription or translation here or on the node that holds the model. */
+  transcribe(task: AudioTask, req: AudioRequest, ctx: RequestContext): Promise<Served> {
+    const model = req.upload.fields.model
+    return this.c.service.dispatch(model, NEEDS, ctx, (reason) => this.serveLocal(task, req.upload, ctx, reason), { path: AUDIO_PATHS[task], contentType: req.contentType, body: req.raw })
+  }
+
+  /** Speaks `raw` (the JSON body) here or on the node that holds the model. */
+  speak(raw: unknown, ctx: RequestContext): Promise<Served> {
+    const body = parseBody(SpeechRequestSchema, raw)
+    const bytes = ctx.rawBody ?? new TextEncoder().encode(JSON.stringify(body))
+    return this.c.service.dispatch(body.model, SPEECH_NEEDS, ctx, (reason) => serveSpeech(this.speechDeps(), body, ctx, reason), { path: SPEECH_PATH, contentType: 'application/json', body: bytes })
+  }
+
+  /** Handlers of the forwarded audio routes, by path, for the mesh's forward handler. */
+  forwardedApis(): Map<string, (req: ForwardRequest, ctx: RequestContext) => Promise<Served>> {
+    const handler = (task: AudioTask) => async (req: ForwardRequest, ctx: RequestContext): Promise<Served> => {
+      const upload = await parseTranscriptionForm(req.body, req.headers['content-type'] ?? '')
+      return this.serveLocal(task, upload, ctx, 'forwarded-to-me')
+    }
+    const speech = async (req: ForwardRequest, ctx: RequestContext): Promise<Served> => {
+      let raw: unknown
+      try {
+        raw = JSON.parse(new TextDecoder().decode(req.body))
+      } catch (err) {
+        throw new InvalidJsonError((err as Error).message)
+      }
+      return serveSpeech(this.speechDeps(), parseBody(SpeechRequestSchema, raw), ctx, 'forwarded-to-me')
+    }
+    return new Map([...Object.entries(AUDIO_PATHS).map(([task, path]) => [path, handler(task as AudioTask)] as const), [SPEECH_PATH, speech] as const])
+  }
+
+  private speechDeps(): SpeechDeps {
+    return { audio: this.c.audio, admission: this.c.admission, nodeName: this.c.nodeName, ffmpeg: this.c.ffmpeg ?? 'ffmpeg' }
+  }
+
+  private async serveLocal(task: AudioTask, upload: TranscriptionUpload, ctx: RequestContext, reason: string): Promise<Served> {
+    const { fields } = upload
+    const model = this.c.audio.models().find((m) => m.id === fields.model)
+    if (!model) throw new ModelNotFoundError(fields.model)
+    // decoded before taking the slot: a bad file never holds the model
+    const pcm = await decodeAudio(upload.audio, fields.file.name, { ffmpeg: this.c.ffmpeg ?? 'ffmpeg', signal: ctx.signal })
+    const lease = await this.c.admission.acquire(model.id, model.slotsTotal, ctx.signal)
+    let transcript
+    try {
+      transcript = await this.c.audio.transcribe(
+        model.id,
+        pcm,
+        {
+          translate: task === 'translation',
+          words: fields['timestamp_granularities[]']?.includes('word') === true,
+          ...(fields.language ? { language: fields.language.slice(0, 2).toLowerCase() } : {}),
+          ...(fields.prompt ? { prompt: fields.prompt } : {}),
+          ...(fields.temperature !== undefined ? { temperature: fields.temperature } : {})
+        },
+        { signal: ctx.signal }
+      )
+    } finally {
+      lease.release()
+    }
+    const seconds = pcm.length / 16_000
+    const result = formatTranscript({ transcript, format: fields.response_format, task: task === 'translation' ? 'translate' : 'transcribe', seconds, words: fields['timestamp_granularities[]']?.includes('word') === true })
+    const usage = { promptTokens: Math.ceil(seconds), completionTokens: 0 }
+    // a forwarded answer tells the ingress its usage (the text formats carry none)
+    if (ctx.local) result.headers[USAGE_HEADER] = `${usage.promptTokens},${usage.completionTokens}`
+    return {
+      result,
+      route: { servedBy: this.c.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: lease.waitedMs },
+      model: model.id,
+      stream: false,
+      usage
+    }
+  }
+}

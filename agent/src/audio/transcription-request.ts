@@ -1,0 +1,55 @@
+/**
+ * The multipart form of `/v1/audio/transcriptions` and `/v1/audio/translations` (OpenAI's fields), parsed
+ * with the platform's own multipart parser (undici's `FormData`, built into Node) and validated by zod.
+ */
+import { z } from 'zod'
+import { InvalidRequestError } from '../errors/errors.js'
+import { InvalidAudioError } from './audio-errors.js'
+
+export const TRANSCRIPTION_FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt'] as const
+export type TranscriptionFormat = (typeof TRANSCRIPTION_FORMATS)[number]
+
+/** The form's fields without the file (what history records as the request body). */
+export const TranscriptionFieldsSchema = z.object({
+  model: z.string().min(1).max(256),
+  language: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z]+)?$/, 'an ISO-639 language code such as en').optional(),
+  prompt: z.string().max(4_096).optional(),
+  temperature: z.coerce.number().min(0).max(1).optional(),
+  response_format: z.enum(TRANSCRIPTION_FORMATS).default('json'),
+  'timestamp_granularities[]': z.array(z.enum(['word', 'segment'])).optional(),
+  /** The uploaded file: its name and size (bytes). */
+  file: z.object({ name: z.string(), bytes: z.number() })
+})
+export type TranscriptionFields = z.infer<typeof TranscriptionFieldsSchema>
+
+export interface TranscriptionUpload {
+  fields: TranscriptionFields
+  audio: Uint8Array
+}
+
+/** Parses a multipart body; throws a 400 naming the field at fault. */
+export async function parseTranscriptionForm(body: Uint8Array, contentType: string): Promise<TranscriptionUpload> {
+  let form: FormData
+  try {
+    form = await new Request('http://llmlb.invalid/', { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { 'content-type': contentType } }).formData()
+  } catch (err) {
+    throw new InvalidRequestError(`The multipart body could not be parsed: ${(err as Error).message}`, null)
+  }
+  const file = form.get('file')
+  if (file === null) throw new InvalidRequestError("The 'file' field is required", 'file')
+  if (typeof file === 'string') throw new InvalidAudioError("The 'file' field must be a file upload, not text")
+  const raw: Record<string, unknown> = { file: { name: file.name || 'audio', bytes: file.size } }
+  for (const [k, v] of form.entries()) {
+    if (k === 'file' || typeof v !== 'string') continue
+    // `timestamp_granularities[]` repeats; a client may also send it without the brackets
+    if (k.startsWith('timestamp_granularities')) ((raw['timestamp_granularities[]'] ??= []) as string[]).push(v)
+    else raw[k] = v
+  }
+  const parsed = TranscriptionFieldsSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const param = String(issue?.path[0] ?? '')
+    throw new InvalidRequestError(`Invalid '${param}': ${issue?.message ?? 'malformed'}`, param || null)
+  }
+  return { fields: parsed.data, audio: new Uint8Array(await file.arrayBuffer()) }
+}

@@ -1,0 +1,84 @@
+/**
+ * Multimodal benchmark, transcription part: the real-time factor (audio seconds per wall second) of
+ * speech to text through the API (`POST /v1/audio/transcriptions` on a real agent: multipart parse, WAV
+ * decode, admission, IPC to the audio child, whisper.cpp, JSON) against whisper.node called in this
+ * process on the same file and model with the same options and threads. Runs are interleaved one by
+ * one so machine noise lands on both alike. Goal: API ≥ 0.95× in-process.
+ */
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { initWhisper } from '@fugood/whisper.node'
+import { encodeWav, toWhisperPcm, decodeWav } from '../../agent/src/audio/index.js'
+import { defaultThreads, writeTinyWhisper } from '../../native-runtime/src/index.js'
+import { startBenchAgent, waitUntil } from './agent-proc.js'
+import { fmt, median, printTable } from './stats.js'
+
+const ROUNDS = 8
+const SECONDS = 10
+
+/** A deterministic 10 s clip: a gliding tone with a little noise. */
+function clip(): Buffer {
+  const rate = 16_000
+  const s = new Float32Array(SECONDS * rate)
+  let seed = 7
+  for (let i = 0; i < s.length; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    s[i] = 0.3 * Math.sin((2 * Math.PI * (200 + (i / s.length) * 600) * i) / rate) + 0.02 * (seed / 0x7fffffff - 0.5)
+  }
+  return encodeWav(s, rate)
+}
+
+export async function audioBench(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'llmlb-bench-audio-'))
+  const model = join(dir, 'bench-whisper.bin')
+  await writeTinyWhisper(model)
+  const wav = clip()
+  const threads = defaultThreads()
+  const agent = await startBenchAgent(['--model', model, '--threads', String(threads)])
+  try {
+    await waitUntil(async () => ((await (await fetch(`${agent.url}/ready`)).json()) as { models: string[] }).models.includes('bench-whisper'), 60_000, 'the whisper model')
+    const ctx = await initWhisper({ filePath: model, useGpu: false })
+    const options = { language: 'en', temperature: 0, translate: false, maxThreads: threads, tokenTimestamps: false }
+    const api: number[] = []
+    const local: number[] = []
+    const viaApi = async (): Promise<number> => {
+      const form = new FormData()
+      form.append('file', new Blob([new Uint8Array(wav)], { type: 'audio/wav' }), 'clip.wav')
+      form.append('model', 'bench-whisper')
+      form.append('language', 'en')
+      form.append('temperature', '0')
+      const t0 = performance.now()
+      const res = await fetch(`${agent.url}/v1/audio/transcriptions`, { method: 'POST', body: form })
+      if (res.status !== 200) throw new Error(`transcription answered ${res.status}: ${await res.text()}`)
+      await res.json()
+      return SECONDS / ((performance.now() - t0) / 1000)
+    }
+    const inProcess = async (): Promise<number> => {
+      const t0 = performance.now()
+      // the same work the node does: decode the WAV, then whisper
+      const pcm = toWhisperPcm(decodeWav(wav))
+      await ctx.transcribeData(pcm.buffer as ArrayBuffer, options).promise
+      return SECONDS / ((performance.now() - t0) / 1000)
+    }
+    await viaApi() // warm-up: the first call pays for buffers on both sides
+    await inProcess()
+    for (let i = 0; i < ROUNDS; i++) {
+      api.push(await viaApi())
+      local.push(await inProcess())
+    }
+    await ctx.release()
+    const a = median(api)
+    const l = median(local)
+    printTable(
+      `multimodal: transcription real-time factor (${SECONDS} s WAV, tiny whisper model, ${threads} thread(s), ${ROUNDS} interleaved rounds, median)`,
+      ['path', 'audio s / wall s', 'range', 'ratio to in-process'],
+      [
+        ['whisper.node in this process', fmt(l), `${fmt(Math.min(...local))}–${fmt(Math.max(...local))}`, '1.00'],
+        ['POST /v1/audio/transcriptions', fmt(a), `${fmt(Math.min(...api))}–${fmt(Math.max(...api))}`, fmt(a / l)]
+      ]
+    )
+  } finally {
+    await agent.stop()
+  }
+}
