@@ -16,6 +16,12 @@ import { rankForPlacement, type PlacementCandidate } from './placement.js'
 
 /** Shortest time between two reads of a placed pull's progress (ms). */
 export const AUTO_PULL_CHECK_MS = 2000
+/**
+ * After a placed model was seen in the cluster's view, how long a request that misses it again (a
+ * node briefly suspected under load, an advert late) waits for it there instead of placing a
+ * second copy elsewhere (ms).
+ */
+export const AUTO_PULL_SETTLED_MS = 60_000
 /** Longest wait for a peer to accept a pull (ms): it resolves the repo before answering. */
 const PEER_PULL_TIMEOUT_MS = 60_000
 
@@ -49,6 +55,8 @@ interface Placement {
   failed?: string
   checkedAt: number
   checking: boolean
+  /** When the model was first seen in the cluster's view. */
+  settledAt?: number
 }
 
 const percentOf = (p: PullRecord): number | null => {
@@ -67,7 +75,8 @@ export class AutoPlacer {
   /** Starts (or joins) the placement of `entry`; where it goes and how far it is. */
   ensure(entry: CatalogEntry): { node: string; percent: number | null } {
     let p = this.placements.get(entry.id)
-    if (p?.failed !== undefined) p = undefined
+    if (p?.settledAt !== undefined && this.now() - p.settledAt < AUTO_PULL_SETTLED_MS) return { node: p.target.name, percent: 100 }
+    if (p?.failed !== undefined || p?.settledAt !== undefined) p = undefined
     if (!p) {
       const best = rankForPlacement(this.ops.candidates())[0] as PullTarget | undefined
       if (!best) throw new Error('no node to place the model on')
@@ -85,9 +94,10 @@ export class AutoPlacer {
     return { node: p.target.name, percent: p.percent }
   }
 
-  /** The model is in the cluster's view: its placement is over. */
+  /** The model is in the cluster's view: its placement is over (remembered for AUTO_PULL_SETTLED_MS). */
   settle(entryId: string): void {
-    this.placements.delete(entryId)
+    const p = this.placements.get(entryId)
+    if (p && p.settledAt === undefined) p.settledAt = this.now()
   }
 
   private async check(entry: CatalogEntry, p: Placement, pullId: string): Promise<void> {

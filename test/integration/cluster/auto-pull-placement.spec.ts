@@ -20,11 +20,14 @@ const KEY = 'a9'.repeat(32)
 const MODEL = 'Auto-Q4_K_M'
 const MiB = 1 << 20
 
-async function node(name: string, budgetBytes: number, peers: string[], extra: { args?: string[]; catalog?: unknown[] } = {}): Promise<RunningAgent> {
+/** On every node: a forwarded request carries the client's model name, resolved where it is served. */
+const CATALOG = [{ id: 'auto-chat', repo: 'test-org/Auto-GGUF', fileStem: 'auto', aliases: ['autochat'] }]
+
+async function node(name: string, budgetBytes: number, peers: string[], args: string[] = []): Promise<RunningAgent> {
   const dataDir = await tempDir()
   await writeFile(join(dataDir, 'config.json'), JSON.stringify({ modelStore: { memoryBudgetBytes: budgetBytes } }))
-  if (extra.catalog) await writeFile(join(dataDir, 'catalog.json'), JSON.stringify(extra.catalog))
-  return startAgent({ name, dataDir, clusterKey: KEY, peers, args: extra.args, env: { HF_ENDPOINT: hub.endpoint } })
+  await writeFile(join(dataDir, 'catalog.json'), JSON.stringify(CATALOG))
+  return startAgent({ name, dataDir, clusterKey: KEY, peers, args, env: { HF_ENDPOINT: hub.endpoint } })
 }
 
 const storedOn = async (a: RunningAgent): Promise<string[]> => {
@@ -34,8 +37,8 @@ const storedOn = async (a: RunningAgent): Promise<string[]> => {
 
 beforeAll(async () => {
   hub = await startMockHub([{ repo: 'test-org/Auto-GGUF', files: { 'Auto-Q4_K_M.gguf': Buffer.from(buildTinyGguf({ name: 'auto', seed: 31, readable: true })) } }])
-  // the catalog entry is known to the ingress only: the placed node is asked for the repo itself
-  ingress = await node('ap1', 64 * MiB, [], { args: ['--auto-pull'], catalog: [{ id: 'auto-chat', repo: 'test-org/Auto-GGUF', fileStem: 'auto', aliases: ['autochat'] }] })
+  // only the ingress has --auto-pull: the placed node is asked through its pull API
+  ingress = await node('ap1', 64 * MiB, [], ['--auto-pull'])
   const seed = await meshAddress(ingress)
   ;[mid, best] = await Promise.all([node('ap2', 1024 * MiB, [seed]), node('ap3', 2048 * MiB, [seed])])
   await waitFor(async () => {
@@ -53,11 +56,11 @@ describe('--auto-pull places the model on the best node', () => {
   it('pulls onto the node with the most free memory budget and serves the ingress from there', async () => {
     const client = new OpenAI({ baseURL: `${ingress.url}/v1`, apiKey: 'unused', maxRetries: 0 })
     const ask = () => client.chat.completions.create({ model: 'autochat', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 }).withResponse()
-    const first = await ask().catch((e: unknown) => e as { status: number; code: string; message: string; headers: Record<string, string> })
+    const first = await ask().catch((e: unknown) => e as { status: number; code: string; message: string; headers: Headers })
     expect(first).toMatchObject({ status: 503, code: 'model_pulling' })
-    const err = first as { message: string; headers: Record<string, string> }
+    const err = first as { message: string; headers: Headers }
     expect(err.message).toMatch(/being pulled from test-org\/Auto-GGUF onto node ap3/)
-    expect(err.headers['retry-after']).toBe('10')
+    expect(err.headers.get('retry-after')).toBe('10')
 
     // the ingress's retries are served once the model is in its view, forwarded to ap3
     const served = await waitFor(async () => ask().catch(() => undefined), 'the ingress to serve the model', 60_000, 250)
@@ -67,11 +70,12 @@ describe('--auto-pull places the model on the best node', () => {
 
     // stored on ap3 only, downloaded once however many requests asked
     expect(await storedOn(ingress)).toEqual(['ap3'])
+    expect(await storedOn(mid)).toEqual([best.name])
     expect(hub.hits.filter((h) => h.start === 0)).toHaveLength(1)
 
     // the request is recorded where it entered
     const id = served.response.headers.get('x-request-id') as string
     const rec = (await (await fetch(`${ingress.url}/api/history/${id}`)).json()) as Record<string, unknown>
-    expect(rec).toMatchObject({ id, status: 200, ingressNode: 'ap1', servedBy: 'ap3', route: 'forwarded', model: 'autochat' })
+    expect(rec).toMatchObject({ id, status: 200, ingressNode: 'ap1', servedBy: 'ap3', route: 'forwarded', model: MODEL })
   })
 })

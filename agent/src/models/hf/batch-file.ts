@@ -1,0 +1,101 @@
+/**
+ * Gathers the pieces of a download into two 4 MiB buffers written in turn, one write in flight
+ * while the other buffer fills: one write (one thread-pool hand-off) per 4 MiB instead of one per
+ * piece, and one copy of each byte (out of the socket's reused read buffer).
+ */
+import { open, type FileHandle } from 'node:fs/promises'
+import { READ_BUFFER_BYTES } from './raw-get.js'
+
+/** Bytes written at once. Must leave room for a whole read buffer (READ_BUFFER_BYTES). */
+export const BATCH_BYTES = 4 << 20
+/**
+ * A partly filled buffer is written after this long (ms): a slow download still reaches the disk
+ * (and its progress, which counts written bytes, moves), so a kill -9 loses at most this much.
+ */
+export const FLUSH_EVERY_MS = 200
+
+export class BatchFile {
+  private cur: Buffer = Buffer.allocUnsafe(BATCH_BYTES)
+  private spare: Buffer | null = Buffer.allocUnsafe(BATCH_BYTES)
+  private used = 0
+  private inflight: Promise<void> | null = null
+  private error: Error | null = null
+  private written = 0
+  private flushedAt = Date.now()
+
+  private constructor(
+    private readonly file: FileHandle,
+    private readonly onWritten: (bytes: number) => void
+  ) {}
+
+  /** Opens `path` for appending (resume) or replaces it; `onWritten` gets the bytes on disk after each write. */
+  static async open(path: string, append: boolean, onWritten: (bytes: number) => void = () => undefined): Promise<BatchFile> {
+    return new BatchFile(await open(path, append ? 'a' : 'w'), onWritten)
+  }
+
+  /**
+   * Copies `bytes` (at most READ_BUFFER_BYTES) in. A returned promise means both buffers are busy:
+   * no more bytes until it resolves. Rejects (or throws) with a failed write's error.
+   */
+  push(bytes: Buffer): Promise<void> | undefined {
+    if (this.error) throw this.error
+    bytes.copy(this.cur, this.used)
+    this.used += bytes.length
+    const full = BATCH_BYTES - this.used < READ_BUFFER_BYTES
+    if (!full && (this.inflight || Date.now() - this.flushedAt < FLUSH_EVERY_MS)) return undefined
+    if (!this.inflight) {
+      this.flush()
+      return undefined
+    }
+    return this.inflight.then(() => {
+      if (this.error) throw this.error
+      this.flush()
+    })
+  }
+
+  /** Writes what is left and closes the file. */
+  async finish(): Promise<void> {
+    try {
+      await this.inflight
+      if (this.error) throw this.error
+      if (this.used > 0) await this.writeAll(this.cur.subarray(0, this.used))
+      this.onWritten(this.written)
+    } finally {
+      await this.file.close()
+    }
+  }
+
+  /** Closes the file after the write in flight (what was written stays: a later resume uses it). */
+  async abort(): Promise<void> {
+    await this.inflight
+    await this.file.close()
+  }
+
+  private flush(): void {
+    const full = this.cur
+    const len = this.used
+    this.cur = this.spare as Buffer
+    this.spare = null
+    this.used = 0
+    this.flushedAt = Date.now()
+    this.inflight = this.writeAll(full.subarray(0, len)).then(
+      () => {
+        this.inflight = null
+        this.spare = full
+        this.onWritten(this.written)
+      },
+      (err: unknown) => {
+        this.inflight = null
+        this.error = err as Error
+      }
+    )
+  }
+
+  private async writeAll(b: Buffer): Promise<void> {
+    for (let off = 0; off < b.length; ) {
+      const n = (await this.file.write(b, off, b.length - off)).bytesWritten
+      off += n
+      this.written += n
+    }
+  }
+}
