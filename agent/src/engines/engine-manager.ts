@@ -6,14 +6,14 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { BackendRegistry } from '../backends/index.js'
-import { Outbound, parseHttpUrl, type OutboundOptions } from '../net/index.js'
+import { Outbound, OutboundBlockedError, parseHttpUrl, type OutboundOptions } from '../net/index.js'
 import { adapterOf } from './adapters/index.js'
 import { detectEngine } from './detect.js'
 import { EngineBackend, type EngineView } from './engine-backend.js'
 import { EngineExistsError, EngineNotFoundError } from './engine-errors.js'
 import { EngineHttp } from './engine-http.js'
 import type { EngineStore } from './engine-store.js'
-import { DEFAULT_HEALTH, type HealthTimings } from './health.js'
+import { DEFAULT_HEALTH, nextCheckMs, type HealthTimings } from './health.js'
 import type { AddEngineBody, EngineRecord } from './schemas.js'
 
 export interface EngineManagerOptions {
@@ -43,6 +43,8 @@ export class EngineManager {
   private readonly engines = new Map<string, EngineBackend>()
   private readonly outbound: Outbound
   private readonly health: HealthTimings
+  private readonly retries = new Set<NodeJS.Timeout>()
+  private stopped = false
 
   constructor(
     private readonly store: EngineStore,
@@ -54,21 +56,34 @@ export class EngineManager {
     this.health = opts.health ?? DEFAULT_HEALTH
   }
 
-  /** Starts every stored engine (a down one is watched until it answers); then the `--engine` ones. */
+  /**
+   * Starts every stored engine (a down one is watched until it answers); then the `--engine` ones. An
+   * `--engine` that does not answer yet (started after the node, as services often are) is tried again
+   * with the health backoff until it does; one refused by the policy is not.
+   */
   async start(fromFlags: AddEngineBody[] = []): Promise<void> {
     for (const r of this.store.list()) this.run(r)
-    for (const e of fromFlags) {
-      try {
-        const url = normalizeEngineUrl(e.url)
-        if ([...this.engines.values()].some((b) => b.record.url === url)) continue
-        await this.add(e)
-      } catch (err) {
-        this.logger.error({ url: e.url, err: (err as Error).message }, 'engine from --engine not added')
-      }
+    await Promise.all(fromFlags.map((e) => this.addFromFlag(e, 0)))
+  }
+
+  private async addFromFlag(e: AddEngineBody, failures: number): Promise<void> {
+    if (this.stopped) return
+    try {
+      const url = normalizeEngineUrl(e.url)
+      if ([...this.engines.values()].some((b) => b.record.url === url)) return
+      await this.add(e)
+    } catch (err) {
+      if (failures === 0) this.logger.warn({ url: e.url, err: (err as Error).message }, 'engine from --engine not added yet')
+      if (err instanceof OutboundBlockedError) return
+      const timer = setTimeout(() => void this.addFromFlag(e, failures + 1), nextCheckMs(failures + 1, this.health))
+      timer.unref()
+      this.retries.add(timer)
     }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true
+    for (const t of this.retries) clearTimeout(t)
     for (const e of this.engines.values()) e.stop()
     await this.outbound.close()
   }

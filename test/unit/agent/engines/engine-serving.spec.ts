@@ -165,6 +165,16 @@ describe('engines on a node', () => {
     }
   })
 
+  it('add an --engine that starts after the node once it answers', async () => {
+    const e = await mock('ollama')
+    await e.stop()
+    await manager.start([{ url: e.url }])
+    expect(manager.list()).toEqual([])
+    await e.restart()
+    await waitFor(() => registry.adverts().length === 1, 'the late engine to be added', 15_000)
+    expect(manager.list()[0]).toMatchObject({ kind: 'ollama', health: 'up' })
+  })
+
   it('refuse an engine outside the allow-list', async () => {
     const strict = new EngineManager(store, registry, logger, { allow: [] })
     const e = await mock('ollama')
