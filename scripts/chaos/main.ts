@@ -49,7 +49,14 @@ if (scenarios.length > 0) {
   out('| scenario | requests | failures | worst ms | service ms | detect ms | heal ms | flaps | records lost | goals |')
   out('|---|---|---|---|---|---|---|---|---|---|')
   for (const s of scenarios) {
-    const r: ScenarioRow = await runScenario(s, { clients: 8, holdMs: HOLD_MS, headFloorMs: HEAD_FLOOR_MS })
+    let r: ScenarioRow
+    try {
+      r = await runScenario(s, { clients: 8, holdMs: HOLD_MS, headFloorMs: HEAD_FLOOR_MS })
+    } catch (err) {
+      missed.push(`${s}: ${(err as Error).message}`)
+      out(`| ${s} | — | — | — | — | — | — | — | — | did not complete: ${(err as Error).message} |`)
+      continue
+    }
     const bound = (r.detectMs ?? 0) + 2 * r.serviceMs
     const problems = [
       r.failures > 0 ? 'failures' : '',
