@@ -71,7 +71,11 @@ export async function startBenchAgent(args: string[], env: Record<string, string
   const port = await until(async () => {
     const l = JSON.parse(await readFile(join(dataDir, 'llmlb.lock'), 'utf8')) as { port: number }
     return l.port > 0 ? l.port : undefined
-  }, 60_000, 'agent to listen')
+  }, 60_000, 'agent to listen').catch((err: unknown) => {
+    // an agent that never listened is not left behind
+    proc.kill('SIGKILL')
+    throw err
+  })
   const url = `http://127.0.0.1:${port}`
   const exited = new Promise<void>((r) => proc.once('exit', () => r()))
   return {

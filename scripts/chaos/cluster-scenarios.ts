@@ -2,7 +2,7 @@
  * Fault scenarios on a real cluster: an ingress (no model) in front of two holders of one model, with
  * clients sending sequential requests through the ingress the whole time. One holder is faulted:
  * - `sigstop`: frozen (SIGSTOP) for `holdMs`, then resumed (SIGCONT) — the gray failure of issue #18;
- * - `kill9`: killed, then a fresh holder started in its place;
+ * - `kill9`: killed, then (the load over) a fresh holder started in its place;
  * - `hung-runtime`: its llama.cpp child frozen while the node itself keeps gossiping (only the head
  *   bound can tell), then resumed.
  * Measured per scenario: requests, failures, worst latency, time to detect (membership says dead, or
@@ -156,6 +156,8 @@ export async function runScenario(name: ScenarioName, o: ScenarioOptions): Promi
     if (name === 'sigstop') a.proc.kill('SIGCONT')
     else if (name === 'hung-runtime') process.kill(runtimePid, 'SIGCONT')
     else {
+      // the load ends first: on a starved box a fresh agent under full load may not even start listening
+      await clients.stop()
       a = await holder('holder-a', model, seed)
       agents.push(a)
       // from the moment the new holder can serve

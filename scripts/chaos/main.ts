@@ -19,7 +19,8 @@ const SECTIONS = [...SCENARIOS, 'fuzz', 'slow-loris', 'flood'] as const
 const USAGE = `usage: npm run chaos [-- section…] [--bounded] [--fuzz-runs N]
 Fault scenarios and abuse against real nodes, with goals (specs/chaos.md); exits 1 when one is missed.
 sections: ${SECTIONS.join(', ')} (default: all)
-  --bounded      the CI form: 3 s faults, 100 fuzz cases per route, 2,000 connections
+  --bounded      the CI form: 3 s faults, 100 fuzz cases per route, 2,000 connections; timing
+                 goals are printed but only correctness goals fail the run
   --fuzz-runs N  fuzz cases per route (default 10000; a route that runs the model gets a fifth)`
 const { positionals, values } = scriptArgs(USAGE, { bounded: { type: 'boolean' }, 'fuzz-runs': { type: 'string' } })
 for (const p of positionals) if (!(SECTIONS as readonly string[]).includes(p)) {
@@ -38,6 +39,16 @@ process.once('exit', cleanUp)
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143))
 
 const missed: string[] = []
+/**
+ * Timing goals (worst latency, heal, flaps, connection lifetimes) depend on the machine's load: the
+ * bounded CI form prints them but fails only on correctness (failures, lost records, connections left
+ * open, a node that stopped serving, a fuzz finding). The full run enforces every goal.
+ */
+const TIMING = ['worst', 'heal', 'flaps', 'too long']
+const miss = (what: string, problems: string[]): void => {
+  const enforced = bounded ? problems.filter((p) => !TIMING.some((t) => p.startsWith(t))) : problems
+  if (enforced.length > 0) missed.push(`${what}: ${enforced.join(', ')}`)
+}
 const out = (s: string): boolean => process.stdout.write(`${s}\n`)
 const ms = (v: number | null): string => (v === null ? '—' : `${Math.round(v)}`)
 out(`# llmlb chaos — ${new Date().toISOString()} — node ${process.version}${bounded ? ' — bounded (CI)' : ''}`)
@@ -49,7 +60,14 @@ if (scenarios.length > 0) {
   out('| scenario | requests | failures | worst ms | service ms | detect ms | heal ms | flaps | records lost | goals |')
   out('|---|---|---|---|---|---|---|---|---|---|')
   for (const s of scenarios) {
-    const r: ScenarioRow = await runScenario(s, { clients: 8, holdMs: HOLD_MS, headFloorMs: HEAD_FLOOR_MS })
+    let r: ScenarioRow
+    try {
+      r = await runScenario(s, { clients: 8, holdMs: HOLD_MS, headFloorMs: HEAD_FLOOR_MS })
+    } catch (err) {
+      missed.push(`${s}: ${(err as Error).message}`)
+      out(`| ${s} | — | — | — | — | — | — | — | — | did not complete: ${(err as Error).message} |`)
+      continue
+    }
     const bound = (r.detectMs ?? 0) + 2 * r.serviceMs
     const problems = [
       r.failures > 0 ? 'failures' : '',
@@ -58,7 +76,7 @@ if (scenarios.length > 0) {
       r.flaps > 0 ? 'flaps' : '',
       r.recordsLost > 0 ? 'records lost' : ''
     ].filter(Boolean)
-    if (problems.length > 0) missed.push(`${s}: ${problems.join(', ')}${r.failedStatuses.length > 0 ? ` (statuses ${r.failedStatuses.join(' ')})` : ''}`)
+    miss(s, problems.map((p) => (p === 'failures' ? `failures (statuses ${r.failedStatuses.join(' ')})` : p)))
     out(`| ${r.scenario} | ${r.requests} | ${r.failures} | ${ms(r.worstMs)} | ${ms(r.serviceMs)} | ${ms(r.detectMs)} | ${ms(r.healMs)} | ${r.flaps} | ${r.recordsLost} | ${problems.length === 0 ? 'met' : problems.join(', ')} |`)
   }
 }
@@ -97,7 +115,7 @@ if (abuse.length > 0) {
   for (const k of abuse) {
     const r: AbuseRow = await runAbuse(k, k === 'slow-loris' ? { ...opts, connections: bounded ? 200 : 1_000 } : opts)
     const problems = [r.open > 0 ? 'left open' : '', r.longestMs > opts.headersTimeoutMs + 31_000 ? 'too long' : '', r.served ? '' : 'not served'].filter(Boolean)
-    if (problems.length > 0) missed.push(`${k}: ${problems.join(', ')}`)
+    miss(k, problems)
     out(`| ${r.scenario} | ${r.connections} | ${r.refused} | ${r.cut} | ${r.open} | ${ms(r.longestMs)} | ${r.served ? 'yes' : 'no'} |`)
   }
 }

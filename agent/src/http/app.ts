@@ -115,8 +115,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.connections ? { requestTimeout: deps.connections.requestTimeoutMs } : {})
   })
   if (deps.connections) {
-    app.server.maxConnections = deps.connections.maxConnections
-    app.server.headersTimeout = deps.connections.headersTimeoutMs
+    const { maxConnections, headersTimeoutMs } = deps.connections
+    app.server.maxConnections = maxConnections
+    app.server.headersTimeout = headersTimeoutMs
+    // node's headers timeout only watches connections that started a request: one that never sends a
+    // byte is closed after the same bound (keepAliveTimeout covers idle time between requests)
+    app.server.on('connection', (socket: import('node:net').Socket) => {
+      socket.setTimeout(headersTimeoutMs, () => socket.destroy())
+      socket.once('data', () => socket.setTimeout(0))
+    })
   }
 
   installLingeringClose(app.server, {

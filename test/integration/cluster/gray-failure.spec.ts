@@ -71,8 +71,8 @@ beforeAll(async () => {
   // a long context, so a stream with ignore_eos is still generating when its holder freezes
   const model = await tinyModel(MODEL, { ctx: 8192 })
   const dataDir = await tempDir()
-  // a low head bound so the hung-runtime case moves on quickly; membership death needs no setting
-  await writeFile(join(dataDir, 'config.json'), JSON.stringify({ routing: { failover: { headTimeoutFloorMs: 4000 } } }))
+  // a head bound low enough for the hung-runtime case, high enough that a loaded box's normal answers stay within it
+  await writeFile(join(dataDir, 'config.json'), JSON.stringify({ routing: { failover: { headTimeoutFloorMs: 8000 } } }))
   ingress = await startAgent({ name: 'ingress', clusterKey: KEY, dataDir })
   const seed = await meshAddress(ingress)
   ;[a, b] = await Promise.all([
