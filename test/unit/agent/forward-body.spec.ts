@@ -25,6 +25,8 @@ function ingress(): { service: InferenceService; sent: ForwardRequest[] } {
   const sent: ForwardRequest[] = []
   const mesh = {
     peers: () => [peerWithModel('m')],
+    addEventListener: () => undefined,
+    removeEventListener: () => undefined,
     forward: async (_peer: string, req: ForwardRequest): Promise<ForwardResponse> => {
       sent.push(req)
       return { status: 200, headers: { 'content-type': 'application/json' }, body: (async function* () { yield new TextEncoder().encode('{}') })() }

@@ -12,7 +12,7 @@ describe('unknown routes', () => {
   it('a multipart upload to a route that does not exist is a 404, not invalid_json', async () => {
     const boundary = 'llmlbboundary'
     const body = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.wav"\r\ncontent-type: audio/wav\r\n\r\nRIFF....\r\n--${boundary}--\r\n`
-    const res = await f.app.inject({ method: 'POST', url: '/v1/audio/transcriptions', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body })
+    const res = await f.app.inject({ method: 'POST', url: '/v1/nothing/upload', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body })
     expect(res.statusCode).toBe(404)
     expect(res.json()).toMatchObject({ error: { code: 'route_not_found' } })
   })
