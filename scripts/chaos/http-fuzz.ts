@@ -153,7 +153,7 @@ export interface RouteReport {
   /** Answers by status class (2xx, 4xx, 503…). */
   statuses: Record<string, number>
   /** The shrunk failing case and what was wrong, when the property failed. */
-  failure?: { problem: string; case: FuzzCase }
+  failure?: { problem: string; case: FuzzCase; /** Replays this draw (LLMLB_FUZZ_SEED). */ seed: number }
 }
 
 /** Fuzzes one route with `runs` cases (stops at the first failure, shrunk). */
@@ -173,7 +173,7 @@ export async function fuzzRoute(url: string, route: FuzzRoute, runs: number, hin
     { numRuns: runs, ...(seed === undefined ? {} : { seed }) }
   )
   const report: RouteReport = { route: `${route.method} ${route.path}`, cases, statuses }
-  if (result.failed && result.counterexample) report.failure = { problem: lastProblem, case: result.counterexample[0] }
+  if (result.failed && result.counterexample) report.failure = { problem: lastProblem, case: result.counterexample[0], seed: result.seed }
   return report
 }
 

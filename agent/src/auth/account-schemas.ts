@@ -28,13 +28,16 @@ export const UpdateUserBodySchema = z
   .object({ role: RoleSchema.optional(), password: password.optional() })
   .refine((b) => b.role !== undefined || b.password !== undefined, 'give role or password')
 
+/** 9999-12-31T23:59:59.999Z: a later expiry could not be shown (Date's toISOString throws past year 275760). */
+const LAST_ISO_MS = 253_402_300_799_999
+
 export const CreateKeyBodySchema = z.object({
   name: z.string().trim().min(1).max(64),
   scopes: z.array(ScopeSchema).min(1).max(32),
   /** Days until expiry (alternative to expiresAt). */
   expiresInDays: z.number().int().min(1).max(3650).optional(),
-  /** Expiry as ISO time or ms since epoch. */
-  expiresAt: z.union([z.iso.datetime({ offset: true }), z.number().int().positive()]).optional(),
+  /** Expiry as ISO time or ms since epoch (at most the end of year 9999, the last time an ISO string shows). */
+  expiresAt: z.union([z.iso.datetime({ offset: true }), z.number().int().positive().max(LAST_ISO_MS)]).optional(),
   rateLimit: RateLimitSchema.optional()
 })
 export type CreateKeyBody = z.infer<typeof CreateKeyBodySchema>
