@@ -49,35 +49,28 @@ export function storedLocalCandidate(nodeName: string, s: StoredModelFacts): Can
 
 /** This node, serving the model through one of its backends (an engine or a cloud provider). */
 export function backendCandidate(nodeName: string, m: BackendModel, digest: readonly string[], hashes: string[]): Candidate {
-  return {
-    target: 'self',
-    nodeName,
-    slotsTotal: m.slotsTotal,
-    load: m.slotsBusy + m.queueDepth,
-    tokensPerSecond: m.tokensPerSecond,
-    capabilities: m.capabilities,
-    contextLength: m.contextLength,
-    loaded: true,
-    prefixMatch: prefixMatch(hashes, digest),
-    stateAgeMs: 0,
-    avgServiceMs: m.avgServiceMs,
-    engine: m.engine
-  }
+  return { ...selfCandidate(nodeName, m, true, m.slotsBusy + m.queueDepth, m.avgServiceMs, digest, hashes), engine: m.engine }
 }
 
 export function localCandidate(nodeName: string, m: ModelStatus, q: AdmissionStats, digest: readonly string[], hashes: string[]): Candidate {
+  return selfCandidate(nodeName, m, m.state === 'loaded', q.busy + q.waiting, q.avgServiceMs, digest, hashes)
+}
+
+type ModelFigures = Pick<Candidate, 'slotsTotal' | 'tokensPerSecond' | 'capabilities' | 'contextLength'>
+
+function selfCandidate(nodeName: string, m: ModelFigures, loaded: boolean, load: number, avgServiceMs: number | undefined, digest: readonly string[], hashes: string[]): Candidate {
   return {
     target: 'self',
     nodeName,
     slotsTotal: m.slotsTotal,
-    load: q.busy + q.waiting,
+    load,
     tokensPerSecond: m.tokensPerSecond,
     capabilities: m.capabilities,
     contextLength: m.contextLength,
-    loaded: m.state === 'loaded',
+    loaded,
     prefixMatch: prefixMatch(hashes, digest),
     stateAgeMs: 0,
-    avgServiceMs: q.avgServiceMs
+    avgServiceMs
   }
 }
 
