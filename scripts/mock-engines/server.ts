@@ -42,6 +42,8 @@ export interface MockEngine {
   served: () => number
   /** While true, inference requests get their connection reset before any answer (a crashing engine). */
   failInference: boolean
+  /** Milliseconds every inference request waits before its answer starts (a slow engine). @default 0 */
+  delayMs: number
   /** Stops listening and drops every connection (the engine died). */
   stop(): Promise<void>
   /** Listens again on the same port. */
@@ -80,6 +82,7 @@ export async function serveMock(kind: string, routes: Record<string, Handler>, o
     if (!h) return json(res, 404, kind === 'ollama' ? { error: '404 page not found' } : { detail: 'Not Found' })
     if (inference.test(path)) {
       if (engine.failInference) return void req.socket.destroy()
+      if (engine.delayMs > 0) await new Promise((r) => setTimeout(r, engine.delayMs))
       served++
     }
     await h(req, res, body)
@@ -95,6 +98,7 @@ export async function serveMock(kind: string, routes: Record<string, Handler>, o
     load,
     served: () => served,
     failInference: false,
+    delayMs: 0,
     async stop() {
       server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))

@@ -4,6 +4,7 @@
  * `completion_tokens`), whether the answer was produced here or by a peer. Only a small tail of the
  * bytes is kept. Used to charge tokens/min limits at the ingress node.
  */
+import { onBodyEnd } from '../inference/http-result.js'
 
 /** Bytes of the answer's tail scanned for the usage object. */
 const TAIL_BYTES = 4096
@@ -18,19 +19,15 @@ export function usageTokens(text: string): number | undefined {
 }
 
 /** Passes `body` through unchanged; calls `onEnd(tokens)` once when it ends (tokens undefined if none seen). */
-export async function* tapUsage(body: AsyncIterable<string | Uint8Array>, onEnd: (tokens: number | undefined) => void): AsyncGenerator<string | Uint8Array> {
+export function tapUsage(body: AsyncIterable<string | Uint8Array>, onEnd: (tokens: number | undefined) => void): AsyncIterable<string | Uint8Array> {
+  const seen = { tail: '' }
+  return onBodyEnd(scan(body, seen), () => onEnd(usageTokens(seen.tail)))
+}
+
+async function* scan(body: AsyncIterable<string | Uint8Array>, seen: { tail: string }): AsyncGenerator<string | Uint8Array> {
   const dec = new TextDecoder()
-  let tail = ''
-  let reported = false
-  try {
-    for await (const chunk of body) {
-      tail = (tail + (typeof chunk === 'string' ? chunk : dec.decode(chunk, { stream: true }))).slice(-TAIL_BYTES)
-      yield chunk
-    }
-  } finally {
-    if (!reported) {
-      reported = true
-      onEnd(usageTokens(tail))
-    }
+  for await (const chunk of body) {
+    seen.tail = (seen.tail + (typeof chunk === 'string' ? chunk : dec.decode(chunk, { stream: true }))).slice(-TAIL_BYTES)
+    yield chunk
   }
 }

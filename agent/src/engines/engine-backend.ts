@@ -7,6 +7,7 @@
 import type { Logger } from 'pino'
 import type { BackendApi, BackendModel, BackendOutcome, ModelBackend } from '../backends/index.js'
 import type { RequestContext } from '../inference/request-context.js'
+import { onBodyEnd } from '../inference/http-result.js'
 import { UnknownModelError } from '../errors/errors.js'
 import type { EngineAdapter, EngineLoad, EngineModelInfo } from './adapters/index.js'
 import type { EngineHttp } from './engine-http.js'
@@ -192,17 +193,8 @@ export class EngineBackend implements ModelBackend {
         this.tokensPerSecond = this.tokensPerSecond === 0 ? tps : this.tokensPerSecond * (1 - EMA) + tps * EMA
       }
     }
-    return { result: { ...out.result, body: whenDone(out.result.body, measure) }, queueWaitMs: lease.waitedMs, usage }
+    return { result: { ...out.result, body: onBodyEnd(out.result.body, measure) }, queueWaitMs: lease.waitedMs, usage }
   }
 }
 
 const sameModels = (a: EngineModelInfo[], b: EngineModelInfo[]): boolean => a.length === b.length && a.every((m, i) => JSON.stringify(m) === JSON.stringify(b[i]))
-
-/** Passes a body through and calls `done` once, however it ends. */
-async function* whenDone<T>(body: AsyncIterable<T>, done: () => void): AsyncGenerator<T> {
-  try {
-    yield* body
-  } finally {
-    done()
-  }
-}

@@ -39,3 +39,47 @@ export const sseData = (value: unknown): string => `data: ${typeof value === 'st
 
 /** The terminator OpenAI clients wait for. */
 export const SSE_DONE = 'data: [DONE]\n\n'
+
+/**
+ * `body`, passed through, with `done` called exactly once when its reading ends: finished, failed, or
+ * closed by the reader — also when closed before the first read, which an async generator's `finally`
+ * never sees (a generator closed before it started skips its body). Closing it closes `body`.
+ */
+export function onBodyEnd<T>(body: AsyncIterable<T>, done: () => void): AsyncIterable<T> & AsyncIterator<T> {
+  let settled = false
+  const settle = (): void => {
+    if (settled) return
+    settled = true
+    done()
+  }
+  let it: AsyncIterator<T> | undefined
+  const inner = (): AsyncIterator<T> => (it ??= body[Symbol.asyncIterator]())
+  const self: AsyncIterable<T> & AsyncIterator<T> = {
+    [Symbol.asyncIterator]: () => self,
+    async next() {
+      try {
+        const r = await inner().next()
+        if (r.done) settle()
+        return r
+      } catch (err) {
+        settle()
+        throw err
+      }
+    },
+    async return(value?: unknown) {
+      try {
+        await inner().return?.(value)
+      } finally {
+        settle()
+      }
+      return { done: true, value: value as T }
+    },
+    async throw(err?: unknown) {
+      settle()
+      const t = inner().throw
+      if (t) return t.call(it, err)
+      throw err
+    }
+  }
+  return self
+}

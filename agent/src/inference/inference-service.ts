@@ -15,11 +15,11 @@ import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import type { ImageInputDeps } from '../vision/index.js'
 import { backendCandidate, localCandidate, peerCandidates, storedLocalCandidate, type Candidate, type StoredModelFacts } from '../scheduler/candidates.js'
 import { createRanker, type Ranker, type RoutingPolicy } from '../scheduler/baseline-policies.js'
-import { InflightTracker, type Reservation } from '../scheduler/inflight-tracker.js'
+import { InflightTracker } from '../scheduler/inflight-tracker.js'
 import { PrefixDigest } from '../scheduler/prefix-digest.js'
 import { routingInput, type RoutingInput } from '../scheduler/routing-task.js'
 import { MissingCapabilityError } from '../errors/errors.js'
-import type { HttpResult } from './http-result.js'
+import { onBodyEnd, type HttpResult } from './http-result.js'
 import { LocalExecutor } from './local-executor.js'
 import { chatOptions } from '../structured/chat-options.js'
 import { HEAD_MS_HEADER, type RequestContext, type RouteInfo } from './request-context.js'
@@ -315,7 +315,7 @@ export class InferenceService {
     const headers = { ...res.headers }
     for (const h of Object.keys(headers)) if (h.startsWith('x-llmlb-')) delete headers[h]
     return {
-      result: { status: res.status, headers, body: untilDone(guardedBody(res.body, res.headers['content-type'] ?? '', guard.end), reservation) },
+      result: { status: res.status, headers, body: onBodyEnd(guardedBody(res.body, res.headers['content-type'] ?? '', guard.end), () => reservation.end()) },
       route: { servedBy, route: 'forwarded', reason, hops: ctx.hops + 1, queueWaitMs: queueWait, ...(Number.isFinite(peerHead) ? { peerHeadMs: peerHead } : {}), ...(cand.engine ? { engine: cand.engine } : {}) },
       model,
       stream,
@@ -340,13 +340,4 @@ export const USAGE_HEADER = 'x-llmlb-usage'
 function usageOf(value: string | undefined): Served['usage'] {
   const [p, c] = (value ?? '').split(',').map(Number)
   return Number.isFinite(p) && Number.isFinite(c) && value ? { promptTokens: p as number, completionTokens: c as number } : undefined
-}
-
-/** Passes a forwarded body through and ends the reservation when it is over, however it ends. */
-async function* untilDone<T>(body: AsyncIterable<T>, reservation: Reservation): AsyncGenerator<T> {
-  try {
-    yield* body
-  } finally {
-    reservation.end()
-  }
 }

@@ -76,20 +76,27 @@ describe('engines in a cluster', () => {
   })
 
   it('fail over before the first byte when an engine fails, from its own node and from another', async () => {
-    // eb's vLLM reports a long queue, so ea's own Ollama is every router's first choice for `shared`
+    // eb's vLLM reports a long queue and is slow once measured (a mock's millisecond service time
+    // would make even a queue of 50 cheap), so ea's own Ollama is every router's first choice for `shared`
     vllm.load.waiting = 50
-    await waitFor(async () => (await nodesOf(c)).find((n) => n.name === 'eb')?.models.find((m) => m.id === 'shared' && m.queueDepth >= 50), 'the long queue to be gossiped', 15_000)
-    for (const ingress of [a, c]) {
-      await waitFor(async () => (await models(ingress)).find((m) => m.id === 'shared')?.llmlb.nodes.includes('ea'), `ea to advertise shared again to ${ingress.name}`, 30_000)
-      const tried = ollama.hits.get('POST /api/chat') ?? 0
-      ollama.failInference = true
-      const res = await client(ingress).chat.completions.create({ model: 'shared', messages: [{ role: 'user', content: 'x' }] }).withResponse()
-      expect(res.data.choices[0]?.message.content).toBe('Hello from vLLM')
-      expect(res.response.headers.get('x-llmlb-served-by')).toBe('eb')
-      expect(ollama.hits.get('POST /api/chat') ?? 0, `route ${res.response.headers.get('x-llmlb-route')} ${res.response.headers.get('x-llmlb-route-reason')}`).toBeGreaterThan(tried)
+    vllm.delayMs = 1_000
+    try {
+      await waitFor(async () => (await nodesOf(c)).find((n) => n.name === 'eb')?.models.find((m) => m.id === 'shared' && m.queueDepth >= 50), 'the long queue to be gossiped', 15_000)
+      for (const ingress of [a, c]) {
+        await waitFor(async () => (await models(ingress)).find((m) => m.id === 'shared')?.llmlb.nodes.includes('ea'), `ea to advertise shared again to ${ingress.name}`, 30_000)
+        const tried = ollama.hits.get('POST /api/chat') ?? 0
+        ollama.failInference = true
+        const res = await client(ingress).chat.completions.create({ model: 'shared', messages: [{ role: 'user', content: 'x' }] }).withResponse()
+        ollama.failInference = false
+        expect(res.data.choices[0]?.message.content).toBe('Hello from vLLM')
+        expect(res.response.headers.get('x-llmlb-served-by')).toBe('eb')
+        expect(ollama.hits.get('POST /api/chat') ?? 0, `route ${res.response.headers.get('x-llmlb-route')} ${res.response.headers.get('x-llmlb-route-reason')}`).toBeGreaterThan(tried)
+      }
+    } finally {
       ollama.failInference = false
+      vllm.delayMs = 0
+      vllm.load.waiting = 0
     }
-    vllm.load.waiting = 0
   })
 
   it('take a dead engine’s models out of every view; they come back by themselves', async () => {

@@ -7,7 +7,7 @@
  */
 import { AgentError } from '../../errors/errors.js'
 import { renderError } from '../../errors/render.js'
-import { sseData } from '../http-result.js'
+import { onBodyEnd, sseData } from '../http-result.js'
 
 /** A forwarded response that broke after its head. */
 export class StreamBrokenError extends AgentError {
@@ -18,7 +18,12 @@ export class StreamBrokenError extends AgentError {
 
 const decoder = new TextDecoder()
 
-export async function* guardedBody(body: AsyncIterable<Uint8Array>, contentType: string, onEnd: () => void): AsyncGenerator<Uint8Array | string> {
+/** `body` guarded; `onEnd` runs once however its reading ends (also when closed before the first read). */
+export function guardedBody(body: AsyncIterable<Uint8Array>, contentType: string, onEnd: () => void): AsyncIterable<Uint8Array | string> {
+  return onBodyEnd(guarded(body, contentType), onEnd)
+}
+
+async function* guarded(body: AsyncIterable<Uint8Array>, contentType: string): AsyncGenerator<Uint8Array | string> {
   const sse = contentType.includes('text/event-stream')
   // whether the last chunk closed its event: a frame split mid-event gets a separator first
   let atBoundary = true
@@ -31,7 +36,5 @@ export async function* guardedBody(body: AsyncIterable<Uint8Array>, contentType:
     const broken = new StreamBrokenError(`the forwarded response broke: ${(err as Error).message ?? String(err)}`, err)
     if (sse) yield (atBoundary ? '' : '\n\n') + sseData(renderError(broken).body)
     throw broken
-  } finally {
-    onEnd()
   }
 }
