@@ -9,7 +9,7 @@
  *   the median of the per-round ratios (each request against the chat request of its own round, a
  *   few ms apart), so a load change on the shared box between rounds does not land on one API only;
  *   the chat request sent twice per round (A/A) shows how far the ratio moves with no difference at all;
- * - translation CPU: the translator alone, in this process, on a recorded 64-token chat stream: to
+ * - translation CPU: the translator alone, in this process, on a recorded chat stream of the same length: to
  *   the first token (request parsed and mapped, stream formatted up to the first text) and per token.
  *   The tiny model writes ~2000 tokens/s, so per-token costs weigh far more here than on a real model.
  */
@@ -29,7 +29,7 @@ import { chatRequestOf as ollamaChat } from '../../agent/src/protocols/ollama/to
 import { answerLines } from '../../agent/src/protocols/ollama/format.js'
 
 /** Generated tokens per request (the tiny readable model does not stop early). */
-const TOKENS = 64
+const TOKENS = 256
 const ROUNDS = 200
 const PROMPT = 'Tell me about the mesh and the cluster of nodes'
 
