@@ -79,7 +79,11 @@ export async function runGeneration(
       lastAt = performance.now()
       if (sampled++ === 0) firstAt = lastAt
       if (host.model.isEogToken(token)) {
-        if (request.params.ignoreEos === true) continue
+        // ignore_eos keeps a free generation going to its length; under a grammar the end token means the
+        // structure is complete (nothing else is allowed), so it ends there. Skipped end tokens count
+        // toward the length: a model that keeps sampling them must not generate forever without output.
+        if (request.params.ignoreEos === true && grammar === null && sampled < maxTokens) continue
+        if (request.params.ignoreEos === true && grammar === null) finishReason = 'length'
         break
       }
       generated.push(token)

@@ -133,6 +133,18 @@ describe('tools through the mesh (openai client)', () => {
     else expect(c?.message.content?.startsWith('{')).toBe(true)
   })
 
+  it('a structured answer ends when its structure is complete, even with ignore_eos and no max_tokens', async () => {
+    // the grammar allows only the end token once the object is closed; ignore_eos used to skip it forever
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false }
+    const { data, response } = await client.chat.completions
+      .create({ model: PLAIN_MODEL, messages: user('ok?'), response_format: { type: 'json_schema', json_schema: { name: 'ok', schema, strict: true } }, temperature: 0, ignore_eos: true } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
+      .withResponse()
+    remember(response)
+    const c = data.choices[0]
+    expect(c?.finish_reason).toBe('stop')
+    expect(typeof (JSON.parse(c?.message.content ?? '') as { ok: unknown }).ok).toBe('boolean')
+  })
+
   it('logprobs with top_logprobs: one entry per generated token, real values', async () => {
     const { data, response } = await client.chat.completions
       .create({ model: TOOLS_MODEL, messages: user('hi'), logprobs: true, top_logprobs: 3, max_tokens: 6, ignore_eos: true } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
