@@ -40,7 +40,8 @@ export async function runMtmdGeneration(host: MtmdHost, request: GenerateRequest
       ...(params.stop === undefined ? {} : { stop: params.stop }),
       ...(params.presencePenalty === undefined ? {} : { penalty_present: params.presencePenalty }),
       ...(params.frequencyPenalty === undefined ? {} : { penalty_freq: params.frequencyPenalty }),
-      ...(params.ignoreEos === undefined ? {} : { ignore_eos: params.ignoreEos }),
+      // as on the text child: a schema-constrained answer ends when its structure is complete
+      ...(params.ignoreEos === undefined || params.jsonSchema !== undefined ? {} : { ignore_eos: params.ignoreEos }),
       ...(params.jsonSchema === undefined ? {} : { response_format: { type: 'json_schema' as const, json_schema: { schema: params.jsonSchema } } })
     }
     emit({ type: 'start', promptTokens: prompt.tokens })
