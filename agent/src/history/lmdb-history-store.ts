@@ -1,10 +1,15 @@
 /**
  * Request history in LMDB (layout: lmdb-layout.ts, specs/storage.md).
  *
- * Writes never wait on the hot path: `append` issues every put of a record (record, bodies, id,
- * indexes, counters, token aggregates) synchronously, lmdb-js batches all puts of an event turn into
- * one transaction committed on its write thread, and the returned promise resolves at that commit.
- * Committed transactions survive `kill -9`; the record and its counters commit together or not at all.
+ * `append` writes every part of a record (record, bodies, id, indexes, counters, token aggregates) in
+ * one transaction, and its promise resolves at that transaction's commit. How it commits depends on
+ * the rate (`commitModeOf`): a record that arrives alone (nothing of ours in flight, the last append
+ * at least `SYNC_GAP_MS` ago) commits at once in a synchronous transaction on this thread — one small
+ * copy-on-write commit, cheaper than handing it to lmdb-js's write thread and waiting to be woken
+ * (~0.1 ms of CPU against ~0.3 ms, and no thread hop on the response path). Records that arrive
+ * close together are issued as async puts, which lmdb-js batches per event turn (and while its write
+ * thread is busy) into one transaction committed on that thread. Either way, committed transactions
+ * survive `kill -9`; the record and its counters commit together or not at all.
  */
 import { mkdir } from 'node:fs/promises'
 import { randomInt } from 'node:crypto'
@@ -19,11 +24,26 @@ import { HistoryQueryRunner, type HistoryDbs } from './lmdb-history-query.js'
 /** Records deleted per write batch by retention (keeps each transaction short). */
 export const PRUNE_BATCH = 2000
 
+/** An append this long after the previous one, with nothing in flight, commits synchronously (ms). */
+export const SYNC_GAP_MS = 1
+/** Bodies larger than this always go to the write thread (LZ4 compression runs there, not on the event loop). */
+export const SYNC_MAX_BODY_CHARS = 16 * 1024
+
+/**
+ * How one append commits: `sync` (its own transaction, now, on the calling thread) when it comes alone
+ * and small, `batched` (async puts joining lmdb-js's per-turn transaction) otherwise. Pure.
+ */
+export function commitModeOf(s: { inFlight: number; sinceLastMs: number; bodyChars: number }): 'sync' | 'batched' {
+  return s.inFlight === 0 && s.sinceLastMs >= SYNC_GAP_MS && s.bodyChars <= SYNC_MAX_BODY_CHARS ? 'sync' : 'batched'
+}
+
 export interface LmdbHistoryStoreInit {
   /** Folder of the LMDB environment (created if missing), usually `<data-dir>/history`. */
   path: string
   /** Clock of counter-cache bookkeeping (ms). @default Date.now */
   now?: () => number
+  /** Monotonic clock of the commit-mode choice (ms). @default performance.now */
+  clock?: () => number
   /** See lmdb-history-query.ts. @default COUNT_SCAN_BUDGET */
   countScanBudget?: number
 }
@@ -43,15 +63,22 @@ interface Open {
   stats: LmdbTokenStats
 }
 
+const COMMITTED: Promise<void> = Promise.resolve()
+
 export class LmdbHistoryStore implements HistoryStore {
   private o?: Open
   /** Random start: a restart within the same millisecond as a record from before cannot reuse its rk. */
   private seq = randomInt(SEQ_PER_MS)
   private total = 0
   private readonly now: () => number
+  private readonly clock: () => number
+  /** Async writes of ours not yet committed (appends, a retention batch): a sync transaction would wait on them. */
+  private inFlight = 0
+  private lastAppendAt = -Infinity
 
   constructor(private readonly init: LmdbHistoryStoreInit) {
     this.now = init.now ?? Date.now
+    this.clock = init.clock ?? (() => performance.now())
   }
 
   async start(): Promise<void> {
@@ -102,9 +129,34 @@ export class LmdbHistoryStore implements HistoryStore {
     } catch (err) {
       return Promise.reject(err)
     }
+    const t = this.clock()
+    const bodyChars = bodies ? (bodies.request?.length ?? 0) + (bodies.response?.length ?? 0) : 0
+    const mode = commitModeOf({ inFlight: this.inFlight, sinceLastMs: t - this.lastAppendAt, bodyChars })
+    this.lastAppendAt = t
+    if (mode === 'sync') {
+      try {
+        // puts inside transactionSync are written at once and committed when it returns
+        o.db.root.transactionSync(() => this.write(o, record, bodies))
+      } catch (err) {
+        return Promise.reject(err)
+      }
+      return COMMITTED
+    }
+    // all in this turn, so all in one transaction (see the module comment)
+    this.inFlight++
+    return this.write(o, record, bodies).then(
+      () => void this.inFlight--,
+      (err: unknown) => {
+        this.inFlight--
+        throw err
+      }
+    )
+  }
+
+  /** Issues every put of one record; resolves when the record's put commits. */
+  private write(o: Open, record: HistoryRecord, bodies?: HistoryBodies): Promise<unknown> {
     const rk = recordKey(record.ts, this.seq)
     this.seq = (this.seq + 1) % SEQ_PER_MS
-    // all in this turn, so all in one transaction (see the module comment)
     const committed = o.db.rec.put(rk, record)
     if (bodies) void o.db.body.put(rk, bodies)
     void o.db.ids.put(record.id, rk)
@@ -112,7 +164,7 @@ export class LmdbHistoryStore implements HistoryStore {
     for (const key of counterKeys(record)) o.counters.add(key, 1)
     for (const [key, delta] of aggregateUpdates(record)) o.aggs.add(key, delta)
     this.total++
-    return committed.then(() => undefined)
+    return committed
   }
 
   get(id: string): HistoryDetail | undefined {
@@ -171,8 +223,13 @@ export class LmdbHistoryStore implements HistoryStore {
       }
       if (n === 0) break
       deleted += n
-      // the next batch reads committed data: wait for these removals to land
-      await o.db.root.committed
+      // the next batch reads committed data: wait for these removals to land (no sync append meanwhile)
+      this.inFlight++
+      try {
+        await o.db.root.committed
+      } finally {
+        this.inFlight--
+      }
     }
     return deleted
   }

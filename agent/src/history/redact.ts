@@ -15,6 +15,28 @@ const BINARY_KEYS = new Set(['b64_json', 'data', 'audio', 'image', 'embedding'])
 /** The marker that replaces a base64 payload. */
 export const redactedMarker = (chars: number, mime?: string): string => `[redacted ${mime ? `${mime} ` : ''}base64, ${chars} chars]`
 
+/** Whether `redactString` would change `s` (the short strings of a plain request never can). */
+function isMedia(s: string, key: string | undefined): boolean {
+  if (s.length < 64) return s.length > 5 && DATA_URL.test(s)
+  return DATA_URL.test(s) || ((s.length >= MIN_BASE64_CHARS || (key !== undefined && BINARY_KEYS.has(key))) && BASE64.test(s))
+}
+
+/** Whether `redactMedia(value)` would differ from `value`: a walk without copies, so a body without media is stored as is. */
+export function holdsMedia(value: unknown, key?: string): boolean {
+  if (typeof value === 'string') return isMedia(value, key)
+  if (Array.isArray(value)) {
+    if (key === 'embedding' && value.every((v) => typeof v === 'number')) return true
+    return value.some((v) => holdsMedia(v, key))
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const k in value) if (Object.hasOwn(value, k) && holdsMedia((value as Record<string, unknown>)[k], k)) return true
+  }
+  return false
+}
+
+/** `redactMedia(value)`, without the copy when there is nothing to redact. */
+const redacted = (value: unknown): unknown => (holdsMedia(value) ? redactMedia(value) : value)
+
 function redactString(s: string, key: string | undefined): string {
   const m = DATA_URL.exec(s)
   if (m) return `data:${m[1] ?? ''};base64,${redactedMarker(s.length - m[0].length, m[1])}`
@@ -48,7 +70,7 @@ export function capText(text: string, maxBytes: number): { text: string; bytes: 
 /** A parsed request body as stored: redacted JSON, capped. */
 export function storedJson(value: unknown, maxBytes: number): { text: string | null; bytes: number; truncated: boolean } {
   if (value === undefined) return { text: null, bytes: 0, truncated: false }
-  return capText(JSON.stringify(redactMedia(value)), maxBytes)
+  return capText(JSON.stringify(redacted(value)), maxBytes)
 }
 
 /**
@@ -58,7 +80,7 @@ export function storedJson(value: unknown, maxBytes: number): { text: string | n
 export function storedResponse(raw: string, complete: boolean, totalBytes: number, maxBytes: number): { text: string; bytes: number; truncated: boolean } {
   if (complete) {
     try {
-      return { ...capText(JSON.stringify(redactMedia(JSON.parse(raw))), maxBytes), bytes: totalBytes }
+      return { ...capText(JSON.stringify(redacted(JSON.parse(raw))), maxBytes), bytes: totalBytes }
     } catch {
       // not JSON (SSE): fall through
     }

@@ -1,5 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { capText, redactMedia, storedJson, storedResponse } from '../../../../agent/src/history/redact.js'
+import { capText, holdsMedia, redactMedia, storedJson, storedResponse } from '../../../../agent/src/history/redact.js'
 
 const b64 = (n: number): string => 'QUJD'.repeat(Math.ceil(n / 4)).slice(0, n)
 
@@ -45,5 +46,28 @@ describe('redaction', () => {
     expect(partial.truncated).toBe(true)
     expect(partial.text).toContain('[redacted base64, 600 chars]')
     expect(storedJson(undefined, 10).text).toBeNull()
+  })
+
+  it('a body is stored as is exactly when redaction would not change it', () => {
+    // strings near every rule's edges: data URLs, base64 runs around 64 and 256 chars, binary keys, float embeddings
+    const str = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.integer({ min: 50, max: 300 }).map(b64),
+      fc.integer({ min: 0, max: 80 }).map((n) => `data:image/png;base64,${b64(n)}`),
+      fc.integer({ min: 60, max: 270 }).map((n) => `${b64(n - 1)}!`)
+    )
+    const key = fc.constantFrom('text', 'data', 'b64_json', 'embedding', 'content', 'url')
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof({ depthSize: 'small' }, str, fc.double({ noNaN: true }), fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 3 }), fc.array(tie('tree'), { maxLength: 3 }), fc.dictionary(key, tie('tree'), { maxKeys: 3 }))
+    }))
+    fc.assert(
+      fc.property(tree, (v) => {
+        const before = JSON.stringify(v)
+        expect(holdsMedia(v)).toBe(JSON.stringify(redactMedia(v)) !== before)
+        // the stored text is what the full redaction gives, with or without the shortcut
+        expect(storedJson(v, 1 << 20).text).toBe(JSON.stringify(redactMedia(v)))
+      }),
+      { numRuns: 500 }
+    )
   })
 })
