@@ -1,12 +1,13 @@
 /**
  * Gathers the pieces of a download into two 4 MiB buffers written in turn, one write in flight
  * while the other buffer fills: one write (one thread-pool hand-off) per 4 MiB instead of one per
- * piece, and one copy of each byte (out of the socket's reused read buffer).
+ * piece, and one copy of each byte (out of the piece the connection handed over).
  */
 import { open, type FileHandle } from 'node:fs/promises'
-import { READ_BUFFER_BYTES } from './raw-get.js'
 
-/** Bytes written at once. Must leave room for a whole read buffer (READ_BUFFER_BYTES). */
+/** Largest piece `push` takes at once. */
+export const MAX_PIECE_BYTES = 1 << 20
+/** Bytes written at once. Must leave room for a whole piece (MAX_PIECE_BYTES). */
 export const BATCH_BYTES = 4 << 20
 /**
  * A partly filled buffer is written after this long (ms): a slow download still reaches the disk
@@ -34,14 +35,14 @@ export class BatchFile {
   }
 
   /**
-   * Copies `bytes` (at most READ_BUFFER_BYTES) in. A returned promise means both buffers are busy:
+   * Copies `bytes` (at most MAX_PIECE_BYTES) in. A returned promise means both buffers are busy:
    * no more bytes until it resolves. Rejects (or throws) with a failed write's error.
    */
   push(bytes: Buffer): Promise<void> | undefined {
     if (this.error) throw this.error
     bytes.copy(this.cur, this.used)
     this.used += bytes.length
-    const full = BATCH_BYTES - this.used < READ_BUFFER_BYTES
+    const full = BATCH_BYTES - this.used < MAX_PIECE_BYTES
     if (!full && (this.inflight || Date.now() - this.flushedAt < FLUSH_EVERY_MS)) return undefined
     if (!this.inflight) {
       this.flush()

@@ -34,9 +34,10 @@ function hubError(err: unknown, endpoint: string, what: string, repo: string): E
   return new HubUnavailableError(endpoint, typeof status === 'number' ? `status ${status}` : (err as Error).message, err)
 }
 
-/** Resolves `source` to a plan. Throws HubAccessError, HubNotFoundError, HubUnavailableError, InvalidRequestError. */
-export async function resolvePlan(source: HubSource, hub: HubConfig, quant?: string): Promise<HubPlan> {
-  const creds = hub.token ? { accessToken: hub.token } : {}
+/** Resolves `source` to a plan (through `fetch` when given). Throws HubAccessError, HubNotFoundError, HubUnavailableError, InvalidRequestError. */
+export async function resolvePlan(source: HubSource, hub: HubConfig, quant?: string, fetch?: typeof globalThis.fetch): Promise<HubPlan> {
+  // `fetch`: the node's outbound client (net/), so the hub's API calls obey the same address policy
+  const creds = { ...(hub.token ? { accessToken: hub.token } : {}), ...(fetch ? { fetch } : {}) }
   let sha: string | undefined
   try {
     const info = await modelInfo({ name: source.repo, revision: source.revision, hubUrl: hub.endpoint, additionalFields: ['sha'], ...creds })
