@@ -195,7 +195,7 @@ export class Agent {
 
     const backends = this.backends
     const v = cfg.vision
-    const imageFetcher = new GuardedFetcher({ maxBytes: v.maxImageBytes, timeoutMs: v.fetchTimeoutMs, allow: v.imageUrlAllow })
+    const imageFetcher = new GuardedFetcher({ maxBytes: v.maxImageBytes, timeoutMs: v.fetchTimeoutMs, allow: v.imageUrlAllow, addressAllow: cfg.outbound.allow })
     this.imageFetcher = imageFetcher
     // provider keys set for the cluster are sealed under a key derived from the cluster key
     const clouds = new CloudManager({ config: cfg.clouds, nodeName: cfg.name, keys: new CloudKeyStore(nodeAuth.store, sealingKey(Buffer.from(clusterKey.hex, 'hex'))), registry: backends, logger: log.child({ component: 'clouds' }) })

@@ -45,10 +45,22 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
 /** The allow-list of calls that name none: the node's `outbound.allow`, set once at start. */
 let defaultAllow: readonly string[] = []
 
-/** Sets the allow-list `guardedAgent()` and `new Outbound()` use when given none (the agent, at start). */
-export function setOutboundDefaults(o: { allow: readonly string[] }): void {
+/** The resolver of calls that name none (dns.lookup unless set: tests play a rebinding DNS server). */
+let defaultLookup: LookupFunction | undefined
+
+/**
+ * Sets the allow-list (and optionally the resolver) `guardedAgent()` and `new Outbound()` use when
+ * given none (the agent, at start).
+ */
+export function setOutboundDefaults(o: { allow: readonly string[]; lookup?: LookupFunction }): void {
   new AddressPolicy(o.allow)
   defaultAllow = [...o.allow]
+  defaultLookup = o.lookup
+}
+
+/** The node's `outbound.allow` (as set at start): calls that widen it start from this list. */
+export function outboundDefaults(): readonly string[] {
+  return defaultAllow
 }
 
 /**
@@ -56,9 +68,9 @@ export function setOutboundDefaults(o: { allow: readonly string[] }): void {
  * `new Agent()` (compose interceptors on it as usual, e.g. undici's redirect interceptor: each hop is a
  * new connection, checked the same way).
  */
-export function guardedAgent(opts: Pick<OutboundOptions, 'allow' | 'headersTimeoutMs' | 'bodyIdleTimeoutMs' | 'lookup'> = {}): Agent {
+export function guardedAgent(opts: Pick<OutboundOptions, 'allow' | 'headersTimeoutMs' | 'bodyIdleTimeoutMs' | 'lookup'> & { connections?: number } = {}): Agent {
   const policy = new AddressPolicy(opts.allow ?? defaultAllow)
-  const resolve = opts.lookup ?? (dnsLookup as unknown as LookupFunction)
+  const resolve = opts.lookup ?? defaultLookup ?? (dnsLookup as unknown as LookupFunction)
   // every address a name resolves to is checked: net.connect may try any of them (happy eyeballs)
   const lookup = (hostname: string, options: LookupOneOptions, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
     resolve(hostname, { ...options, all: true }, (err: NodeJS.ErrnoException | null, addresses: string | LookupAddress[]) => {
@@ -82,7 +94,7 @@ export function guardedAgent(opts: Pick<OutboundOptions, 'allow' | 'headersTimeo
     }
     return base(o, cb)
   }
-  return new Agent({ connect, headersTimeout: opts.headersTimeoutMs ?? 10_000, bodyTimeout: opts.bodyIdleTimeoutMs ?? 60_000 })
+  return new Agent({ connect, headersTimeout: opts.headersTimeoutMs ?? 10_000, bodyTimeout: opts.bodyIdleTimeoutMs ?? 60_000, ...(opts.connections ? { connections: opts.connections } : {}) })
 }
 
 /** The outbound client: requests through the guarded agent, redirects followed hop by hop. */
