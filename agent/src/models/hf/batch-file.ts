@@ -1,9 +1,15 @@
 /**
  * Gathers the pieces of a download into two 4 MiB buffers written in turn, one write in flight
  * while the other buffer fills: one write (one thread-pool hand-off) per 4 MiB instead of one per
- * piece, and one copy of each byte (out of the piece the connection handed over).
+ * piece, and one copy of each byte (out of the piece the connection handed over). The buffers are
+ * shared memory: a hasher given at open hashes each batch in its thread while the batch is written.
  */
 import { open, type FileHandle } from 'node:fs/promises'
+
+/** Hashes a batch where it lies (hash-worker.ts); the bytes do not change until it resolves. */
+export interface BatchHasher {
+  update(sab: SharedArrayBuffer, len: number): Promise<void>
+}
 
 /** Largest piece `push` takes at once. */
 export const MAX_PIECE_BYTES = 1 << 20
@@ -15,9 +21,11 @@ export const BATCH_BYTES = 4 << 20
  */
 export const FLUSH_EVERY_MS = 200
 
+const sharedBuffer = (): Buffer => Buffer.from(new SharedArrayBuffer(BATCH_BYTES))
+
 export class BatchFile {
-  private cur: Buffer = Buffer.allocUnsafe(BATCH_BYTES)
-  private spare: Buffer | null = Buffer.allocUnsafe(BATCH_BYTES)
+  private cur: Buffer = sharedBuffer()
+  private spare: Buffer | null = sharedBuffer()
   private used = 0
   private inflight: Promise<void> | null = null
   private error: Error | null = null
@@ -26,12 +34,16 @@ export class BatchFile {
 
   private constructor(
     private readonly file: FileHandle,
-    private readonly onWritten: (bytes: number) => void
+    private readonly onWritten: (bytes: number) => void,
+    private readonly hasher?: BatchHasher
   ) {}
 
-  /** Opens `path` for appending (resume) or replaces it; `onWritten` gets the bytes on disk after each write. */
-  static async open(path: string, append: boolean, onWritten: (bytes: number) => void = () => undefined): Promise<BatchFile> {
-    return new BatchFile(await open(path, append ? 'a' : 'w'), onWritten)
+  /**
+   * Opens `path` for appending (resume) or replaces it; `onWritten` gets the bytes on disk after each
+   * write; `hasher`, when given, sees every byte written, in order.
+   */
+  static async open(path: string, append: boolean, onWritten: (bytes: number) => void = () => undefined, hasher?: BatchHasher): Promise<BatchFile> {
+    return new BatchFile(await open(path, append ? 'a' : 'w'), onWritten, hasher)
   }
 
   /**
@@ -59,7 +71,7 @@ export class BatchFile {
     try {
       await this.inflight
       if (this.error) throw this.error
-      if (this.used > 0) await this.writeAll(this.cur.subarray(0, this.used))
+      if (this.used > 0) await this.writeAndHash(this.cur, this.used)
       this.onWritten(this.written)
     } finally {
       await this.file.close()
@@ -79,7 +91,7 @@ export class BatchFile {
     this.spare = null
     this.used = 0
     this.flushedAt = Date.now()
-    this.inflight = this.writeAll(full.subarray(0, len)).then(
+    this.inflight = this.writeAndHash(full, len).then(
       () => {
         this.inflight = null
         this.spare = full
@@ -90,6 +102,11 @@ export class BatchFile {
         this.error = err as Error
       }
     )
+  }
+
+  /** Writes and hashes `[0, len)` of a batch at once (the hash in its thread). */
+  private async writeAndHash(b: Buffer, len: number): Promise<void> {
+    await Promise.all([this.writeAll(b.subarray(0, len)), this.hasher?.update(b.buffer as SharedArrayBuffer, len)])
   }
 
   private async writeAll(b: Buffer): Promise<void> {

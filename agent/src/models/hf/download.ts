@@ -3,11 +3,10 @@
  * the SHA-256 covers the whole file), the rest is asked for with `Range`. A server that ignores the
  * range (200) restarts the file. The SHA-256 is checked before the caller may use the file.
  */
-import { createHash, type Hash } from 'node:crypto'
 import { stat, truncate, unlink } from 'node:fs/promises'
 import { Outbound, type ChunkSink, type OutboundOptions } from '../../net/index.js'
-import { hashFileInto } from '../file-hash.js'
 import { BatchFile, MAX_PIECE_BYTES } from './batch-file.js'
+import { OffThreadHash } from './hash-worker.js'
 import { HubAccessError, HubUnavailableError } from '../model-errors.js'
 import { AgentError } from '../../errors/errors.js'
 
@@ -51,10 +50,9 @@ async function sizeOf(path: string): Promise<number> {
   return stat(path).then((s) => s.size, () => 0)
 }
 
-/** Hashes each piece and hands it to the file, cut to what BatchFile takes at once. */
-function fileSink(file: BatchFile, hash: Hash): ChunkSink {
+/** Hands each piece to the file (which hashes it), cut to what BatchFile takes at once. */
+function fileSink(file: BatchFile): ChunkSink {
   return (chunk) => {
-    hash.update(chunk)
     if (chunk.length <= MAX_PIECE_BYTES) return file.push(chunk)
     return (async () => {
       for (let off = 0; off < chunk.length; off += MAX_PIECE_BYTES) await file.push(chunk.subarray(off, off + MAX_PIECE_BYTES))
@@ -63,10 +61,10 @@ function fileSink(file: BatchFile, hash: Hash): ChunkSink {
 }
 
 /**
- * Transfers the rest of the file (from `have`) into `partPath`, hashing it on the way; resolves
- * with the bytes on disk.
+ * Transfers the rest of the file (from `have`) into `partPath`, hashing it on the way (in the
+ * hash's thread); resolves with the bytes on disk.
  */
-async function transfer(d: DownloadInit, have: number, hash: Hash): Promise<{ have: number; hash: Hash }> {
+async function transfer(d: DownloadInit, have: number, hash: OffThreadHash): Promise<number> {
   const origin = new URL(d.url).origin
   const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': 'llmlb', ...(have > 0 ? { range: `bytes=${have}-` } : {}), ...(d.token ? { authorization: `Bearer ${d.token}` } : {}) }
   const unavailable = (err: unknown): Error => (d.signal?.aborted || err instanceof AgentError ? (err as Error) : new HubUnavailableError(origin, `downloading ${d.file}: ${(err as Error).message}`, err))
@@ -79,13 +77,13 @@ async function transfer(d: DownloadInit, have: number, hash: Hash): Promise<{ ha
       if (status === 200 && have > 0) {
         // the server ignored the range: start over
         have = 0
-        hash = createHash('sha256')
+        await hash.reset()
         await truncate(d.partPath, 0)
         d.onProgress(0)
       }
       const base = have
-      file = await BatchFile.open(d.partPath, have > 0, (n) => d.onProgress(base + n))
-      return fileSink(file, hash)
+      file = await BatchFile.open(d.partPath, have > 0, (n) => d.onProgress(base + n), hash)
+      return fileSink(file)
     })
     await (file as BatchFile | undefined)?.finish()
   } catch (err) {
@@ -94,7 +92,7 @@ async function transfer(d: DownloadInit, have: number, hash: Hash): Promise<{ ha
   }
   if (status === 401 || status === 403) throw new HubAccessError(d.repo, status)
   if (status !== 200 && status !== 206) throw new HubUnavailableError(origin, `downloading ${d.file}: status ${status}`)
-  return { have: await sizeOf(d.partPath), hash }
+  return sizeOf(d.partPath)
 }
 
 /** Downloads (or finishes) `partPath`; resolves when it holds the verified file. */
@@ -104,12 +102,17 @@ export async function downloadFile(d: DownloadInit): Promise<void> {
     await truncate(d.partPath, 0)
     have = 0
   }
-  let hash = createHash('sha256')
-  if (have > 0) await hashFileInto(hash, d.partPath, 0, have)
-  d.onProgress(have)
-  if (have < d.size) ({ have, hash } = await transfer(d, have, hash))
-  if (have !== d.size) throw new HubUnavailableError(new URL(d.url).origin, `${d.file}: got ${have} of ${d.size} bytes`)
-  const got = hash.digest('hex')
+  const hash = new OffThreadHash()
+  let got: string
+  try {
+    await hash.file(d.partPath, have)
+    d.onProgress(have)
+    if (have < d.size) have = await transfer(d, have, hash)
+    if (have !== d.size) throw new HubUnavailableError(new URL(d.url).origin, `${d.file}: got ${have} of ${d.size} bytes`)
+    got = await hash.digest()
+  } finally {
+    await hash.close()
+  }
   if (got !== d.sha256) {
     await unlink(d.partPath).catch(() => undefined)
     throw new ChecksumError(d.file, d.sha256, got)

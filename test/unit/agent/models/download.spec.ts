@@ -38,6 +38,7 @@ beforeAll(async () => {
       for (let i = 0; i < body.length; i += 1 << 20) res.write(body.subarray(i, i + (1 << 20)))
       return res.end()
     }
+    if (req.url === '/no-range') return res.writeHead(200, { 'content-length': String(FILE.length) }).end(FILE)
     if (req.url === '/cut') {
       res.writeHead(200, { 'content-length': String(FILE.length) })
       return res.end(FILE.subarray(0, 5 << 20), () => res.socket?.destroy())
@@ -80,6 +81,17 @@ describe('downloadFile', () => {
     await get('/plain', part)
     expect(ranges).toEqual(['bytes=3000001-'])
     expect((await readFile(part)).equals(FILE)).toBe(true)
+  })
+
+  it('starts over when the server ignores the range, and discards a file whose SHA-256 differs', async () => {
+    const part = join(dir, 'norange.part')
+    // a stale prefix that is not the file's: a resume would keep it, a restart replaces it
+    await writeFile(part, Buffer.alloc(1_000_000, 0xee))
+    await get('/no-range', part)
+    expect((await readFile(part)).equals(FILE)).toBe(true)
+    const bad = join(dir, 'bad.part')
+    await expect(downloadFile({ url: `${base}/plain`, client: loopback, repo: 'o/r', file: 'f.gguf', partPath: bad, size: FILE.length, sha256: '0'.repeat(64), onProgress: () => undefined })).rejects.toMatchObject({ code: 'checksum_mismatch' })
+    await expect(readFile(bad)).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
   it('a connection closed early is an error; the bytes written stay for the next resume', async () => {
