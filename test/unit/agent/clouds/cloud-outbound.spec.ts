@@ -5,12 +5,13 @@
  * address is refused even when configured, and a provider's redirect is never followed.
  */
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo, LookupFunction } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listModels } from '../../../../agent/src/clouds/provider-api.js'
 import type { ProviderSettings } from '../../../../agent/src/clouds/providers.js'
 import { setOutboundDefaults } from '../../../../agent/src/net/index.js'
 import { mockOpenAi, type MockProvider } from '../../../helpers/mock-providers.js'
+import { resolverOf } from '../../../helpers/resolver.js'
 
 const KEY = 'sk-proj-outbound-test'
 let provider: MockProvider
@@ -18,11 +19,7 @@ let redirecting: Server
 let redirectPort = 0
 /** What the test's resolver answers for a name (a DNS server the attacker controls). */
 const names: Record<string, string> = {}
-const lookup = ((host: string, _o: unknown, cb: (e: NodeJS.ErrnoException | null, a: { address: string; family: number }[]) => void) => {
-  const address = names[host]
-  if (!address) return cb(Object.assign(new Error(`no such name ${host}`), { code: 'ENOTFOUND' }), [])
-  cb(null, [{ address, family: 4 }])
-}) as unknown as LookupFunction
+const lookup = resolverOf((host) => names[host])
 
 const settings = (baseUrl: string): ProviderSettings => ({ kind: 'openai', prefix: 'openai', baseUrl, apiKey: KEY, keySource: 'local' })
 const port = (): string => new URL(provider.url).port

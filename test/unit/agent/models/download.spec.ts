@@ -11,8 +11,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LookupFunction } from 'node:net'
 import { downloadClient, downloadFile } from '../../../../agent/src/models/hf/download.js'
+import { resolvesTo } from '../../../helpers/resolver.js'
 
 // larger than the read buffer and a write batch, not a multiple of either
 const FILE = Buffer.from(Array.from({ length: (9 << 20) + 12345 }, (_, i) => (i * 31 + (i >> 9)) & 0xff))
@@ -55,10 +55,6 @@ afterAll(async () => {
   await new Promise((r) => server.close(r))
   await rm(dir, { recursive: true, force: true })
 })
-
-/** A resolver that answers every name with `address`. */
-const resolvesTo = (address: string): LookupFunction =>
-  ((_h: string, _o: unknown, cb: (e: null, a: { address: string; family: number }[]) => void) => cb(null, [{ address, family: 4 }])) as unknown as LookupFunction
 
 // the test server is on loopback: allowed here as an operator allows a local hub mirror
 const loopback = downloadClient({ allow: ['127.0.0.1/32'] })

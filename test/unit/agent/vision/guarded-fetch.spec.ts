@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo, LookupFunction } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GuardedFetcher, GuardedFetchError } from '../../../../agent/src/vision/index.js'
+import { resolvesTo } from '../../../helpers/resolver.js'
 
 let server: Server
 let port = 0
@@ -33,10 +34,6 @@ afterAll(async () => {
   server.closeAllConnections()
   await new Promise((r) => server.close(r))
 })
-
-/** A resolver that answers every name with `address` (a DNS answer an attacker controls). */
-const resolvesTo = (address: string): LookupFunction =>
-  ((_h: string, _o: unknown, cb: (e: null, a: { address: string; family: number }[]) => void) => cb(null, [{ address, family: 4 }])) as unknown as LookupFunction
 
 const fetcher = (allow: string[], over: Partial<{ maxBytes: number; timeoutMs: number; addressAllow: string[]; lookup: LookupFunction }> = {}): GuardedFetcher =>
   new GuardedFetcher({ maxBytes: 10_000, timeoutMs: 30_000, allow, ...over })
