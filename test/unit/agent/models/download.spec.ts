@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { downloadClient, downloadFile } from '../../../../agent/src/models/hf/download.js'
+import { resolvePlan } from '../../../../agent/src/models/hf/hub-client.js'
 import { resolvesTo } from '../../../helpers/resolver.js'
 
 // larger than the read buffer and a write batch, not a multiple of either
@@ -122,5 +123,10 @@ describe('downloadFile', () => {
     await get(`/redirect-to?${encodeURIComponent(other)}`, join(dir, 'token.part'), client, 'hf_secret')
     expect(auth).toEqual(['Bearer hf_secret', undefined])
     await client.close()
+  })
+
+  it('resolves a repo through the same policy: a hub endpoint on a blocked address is refused with the reason', async () => {
+    const hub = { endpoint: base }
+    await expect(resolvePlan({ repo: 'o/r', revision: 'main' }, hub, undefined, downloadClient().fetch)).rejects.toMatchObject({ code: 'outbound_blocked', message: expect.stringMatching(/127\.0\.0\.1 is a loopback address/) })
   })
 })
