@@ -12,9 +12,11 @@ const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
 const { openSync, readSync, closeSync } = require('node:fs')
 let hash = createHash('sha256')
+const views = []
 parentPort.on('message', (m) => {
   try {
-    if (m.op === 'update') hash.update(new Uint8Array(m.sab, 0, m.len))
+    if (m.op === 'buffer') views[m.slot] = new Uint8Array(m.sab)
+    else if (m.op === 'update') hash.update(views[m.slot].subarray(0, m.len))
     else if (m.op === 'reset') hash = createHash('sha256')
     else if (m.op === 'file') {
       const fd = openSync(m.path, 'r')
@@ -37,13 +39,15 @@ parentPort.on('message', (m) => {
 })
 `
 
-type Op = { op: 'update'; sab: SharedArrayBuffer; len: number } | { op: 'reset' } | { op: 'file'; path: string; end: number } | { op: 'digest' }
+type Op = { op: 'buffer'; sab: SharedArrayBuffer; slot: number } | { op: 'update'; slot: number; len: number } | { op: 'reset' } | { op: 'file'; path: string; end: number } | { op: 'digest' }
 
 /** A SHA-256 computed by a worker thread, fed in order. */
 export class OffThreadHash {
   private readonly worker = new Worker(WORKER_CODE, { eval: true })
   private readonly pending = new Map<number, { resolve: (hex: string | undefined) => void; reject: (err: Error) => void }>()
   private next = 0
+  /** Buffers the worker holds, by slot: each is sent once (a shared buffer per message costs more than the hash of 4 MiB's bookkeeping suggests). */
+  private readonly slots = new Map<SharedArrayBuffer, number>()
 
   constructor() {
     this.worker.on('message', (m: { id: number; hex?: string; error?: string }) => {
@@ -58,7 +62,13 @@ export class OffThreadHash {
 
   /** Adds bytes `[0, len)` of a shared buffer (which must not change until this resolves). */
   async update(sab: SharedArrayBuffer, len: number): Promise<void> {
-    await this.call({ op: 'update', sab, len })
+    let slot = this.slots.get(sab)
+    if (slot === undefined) {
+      slot = this.slots.size
+      this.slots.set(sab, slot)
+      void this.call({ op: 'buffer', sab, slot })
+    }
+    await this.call({ op: 'update', slot, len })
   }
 
   /** Adds bytes `[0, end)` of a file (the part a resumed download already has). */
