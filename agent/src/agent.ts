@@ -113,6 +113,11 @@ export class Agent {
   private async startComponents(): Promise<AgentInfo> {
     const cfg = this.config
     const log = this.logger
+    // every outbound call that names no allow-list of its own (hub downloads, image URLs): outbound.allow,
+    // plus the class of a hub endpoint the operator set to a local address (a mirror on the LAN); set
+    // before any component builds its client
+    const hubClass = configuredClassOf(cfg.hf.endpoint)
+    setOutboundDefaults({ allow: [...cfg.outbound.allow, ...(hubClass ? [hubClass] : [])] })
     // the replicated control plane (users, keys, settings) opens first: it is local and fast
     const nodeAuth = await NodeAuth.open(
       {
@@ -190,7 +195,7 @@ export class Agent {
 
     const backends = this.backends
     const v = cfg.vision
-    const imageFetcher = new GuardedFetcher({ maxBytes: v.maxImageBytes, timeoutMs: v.fetchTimeoutMs, allow: v.imageUrlAllow })
+    const imageFetcher = new GuardedFetcher({ maxBytes: v.maxImageBytes, timeoutMs: v.fetchTimeoutMs, allow: v.imageUrlAllow, addressAllow: cfg.outbound.allow })
     this.imageFetcher = imageFetcher
     // provider keys set for the cluster are sealed under a key derived from the cluster key
     const clouds = new CloudManager({ config: cfg.clouds, nodeName: cfg.name, keys: new CloudKeyStore(nodeAuth.store, sealingKey(Buffer.from(clusterKey.hex, 'hex'))), registry: backends, logger: log.child({ component: 'clouds' }) })
@@ -200,10 +205,6 @@ export class Agent {
     this.service = service
     const audioService = new AudioService({ audio, admission: this.admission, service, nodeName: cfg.name, ffmpeg: cfg.audio.ffmpeg })
     const models = () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => backends.providers())
-    // every outbound call that names no allow-list of its own (hub downloads, image URLs): outbound.allow,
-    // plus the class of a hub endpoint the operator set to a local address (a mirror on the LAN)
-    const hubClass = configuredClassOf(cfg.hf.endpoint)
-    setOutboundDefaults({ allow: [...cfg.outbound.allow, ...(hubClass ? [hubClass] : [])] })
     // engines on this box: stored registrations and --engine, detected and watched before the node serves
     this.engineStore = await LmdbEngineStore.open(cfg.dataDir)
     const engines = new EngineManager(this.engineStore, backends, log.child({ component: 'engines' }), { allow: cfg.engines.allow, ...(cfg.profile === 'test' ? { health: TEST_HEALTH } : {}) })

@@ -1,9 +1,14 @@
 /**
- * The one place cloud requests leave the node (plain undici): the outbound request policy (allow-list,
- * limits) can wrap `send` here without touching the providers. No redirects are followed (a provider
- * API never redirects; a redirect is an error), and time to the response head is bounded.
+ * The one place cloud requests leave the node, through the node's outbound policy (agent/src/net:
+ * every connection's address checked when it is made). Public addresses and `outbound.allow` are
+ * reachable; a base URL the operator set to a literal local address (a vLLM or LiteLLM proxy on
+ * 127.0.0.1 or the LAN) is allowed for its own address only, like a registered engine; metadata
+ * addresses never. Every URL sent here is built from a provider's base URL (provider-api.ts urlOf),
+ * never from a client's input. No redirects are followed (a provider API never redirects; a
+ * redirect is an error), and time to the response head is bounded.
  */
-import { Agent, request } from 'undici'
+import { request, type Agent } from 'undici'
+import { configuredAllowOf, guardedAgent, OutboundBlockedError, outboundDefaults } from '../net/index.js'
 import { ProviderFailedError } from './provider-errors.js'
 
 /** Longest wait for a provider's response head (ms): long prompts take a while to start streaming. */
@@ -13,7 +18,20 @@ export const BODY_IDLE_MS = 300_000
 /** Largest non-streamed body read from a provider (model lists, errors). */
 export const MAX_JSON_BYTES = 8 * 1024 * 1024
 
-const dispatcher = new Agent({ headersTimeout: HEAD_TIMEOUT_MS, bodyTimeout: BODY_IDLE_MS, connections: 64 })
+/** One guarded agent per allow-list (the node's, plus a configured local base URL's address). */
+const dispatchers = new Map<string, Agent>()
+
+function dispatcherFor(url: string): Agent {
+  const extra = configuredAllowOf(url)
+  const allow = [...outboundDefaults(), ...(extra ? [extra] : [])]
+  const key = allow.join(' ')
+  let d = dispatchers.get(key)
+  if (!d) {
+    d = guardedAgent({ allow, headersTimeoutMs: HEAD_TIMEOUT_MS, bodyIdleTimeoutMs: BODY_IDLE_MS, connections: 64 })
+    dispatchers.set(key, d)
+  }
+  return d
+}
 
 export interface OutboundRequest {
   provider: string
@@ -32,12 +50,14 @@ export interface OutboundResponse {
 
 export async function send(req: OutboundRequest): Promise<OutboundResponse> {
   try {
-    const res = await request(req.url, { method: req.method, headers: req.headers, body: req.body, signal: req.signal, dispatcher })
+    const res = await request(req.url, { method: req.method, headers: req.headers, body: req.body, signal: req.signal, dispatcher: dispatcherFor(req.url) })
     const headers: Record<string, string> = {}
     for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v
     return { status: res.statusCode, headers, body: res.body }
   } catch (err) {
     if (req.signal?.aborted) throw err
+    const blocked = err instanceof OutboundBlockedError ? err : (err as { cause?: unknown }).cause
+    if (blocked instanceof OutboundBlockedError) throw new ProviderFailedError(`${req.provider} could not be reached: ${blocked.reason} (outbound policy, see specs/security.md)`, err)
     // the message names the provider and the failure class, never the URL (a proxy URL may carry secrets)
     const code = (err as { code?: string }).code ?? (err as Error).name
     throw new ProviderFailedError(`${req.provider} could not be reached (${code})`, err)

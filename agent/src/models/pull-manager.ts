@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import type { Logger } from 'pino'
 import { InvalidRequestError } from '../errors/errors.js'
 import { checkRoom, roomLeft } from './disk-space.js'
-import { downloadDispatcher, downloadFile } from './hf/download.js'
+import { downloadClient, downloadFile } from './hf/download.js'
 import { resolvePlan, resolveUrl, type HubConfig, type HubPlan } from './hf/hub-client.js'
 import { parseHubSource } from './hf/hub-source.js'
 import { readGgufFacts } from './gguf-metadata.js'
@@ -44,7 +44,7 @@ export class PullManager extends EventTarget {
   private readonly fileJobs = new Map<string, Promise<void>>()
   private readonly starting = new Map<string, Promise<PullRecord>>()
   private readonly aborter = new AbortController()
-  private readonly dispatcher = downloadDispatcher()
+  private readonly client = downloadClient()
   private pendingEvent?: NodeJS.Timeout
   private readonly now: () => number
 
@@ -71,7 +71,7 @@ export class PullManager extends EventTarget {
   async pull(sourceText: string, quant?: string): Promise<PullRecord> {
     const source = parseHubSource(sourceText)
     if ('error' in source) throw new InvalidRequestError(source.error, 'source')
-    const plan = await resolvePlan(source, this.deps.hub, quant)
+    const plan = await resolvePlan(source, this.deps.hub, quant, this.client.fetch)
     const first = plan.files[0]
     if (!first) throw new InvalidRequestError(`${plan.repo}: nothing to pull`, 'source')
     const id = `${plan.repo}@${plan.revision}:${first.path}`
@@ -115,7 +115,7 @@ export class PullManager extends EventTarget {
     this.aborter.abort()
     if (this.pendingEvent) clearTimeout(this.pendingEvent)
     await Promise.allSettled([...this.running.values()])
-    await this.dispatcher.close().catch(() => undefined)
+    await this.client.close()
   }
 
   /** Forgets a finished or failed pull. */
@@ -228,7 +228,7 @@ export class PullManager extends EventTarget {
       if (!job) {
         job = downloadFile({
           url: resolveUrl(this.deps.hub, rec.repo, rec.revision, f.name),
-          dispatcher: this.dispatcher,
+          client: this.client,
           token: this.deps.hub.token,
           repo: rec.repo,
           file: f.name,

@@ -138,6 +138,20 @@ export function configuredClassOf(url: string): (typeof ADDRESS_CLASSES)[number]
   return (ADDRESS_CLASSES as readonly string[]).includes(cls) ? (cls as (typeof ADDRESS_CLASSES)[number]) : undefined
 }
 
+/**
+ * The allow-list entry that lets a URL the operator configured (a cloud provider's base URL) reach its
+ * own host when that is a blocked address given literally: the address itself (`/32`, `/128`), or
+ * `loopback` for `localhost`. Undefined for a name or a public address (a name that resolves into a
+ * blocked range needs `outbound.allow`), and never for a metadata address.
+ */
+export function configuredAllowOf(url: string): string | undefined {
+  const cls = configuredClassOf(url)
+  if (!cls) return undefined
+  const host = normalizeAddress(new URL(url).hostname)
+  if (host === 'localhost') return 'loopback'
+  return `${host}/${isIP(host) === 4 ? 32 : 128}`
+}
+
 /** True when `entry` is a valid allow-list entry (for config validation). */
 export function isAllowEntry(entry: string): boolean {
   try {

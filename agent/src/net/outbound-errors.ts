@@ -3,7 +3,7 @@ import { AgentError } from '../errors/errors.js'
 
 /** The address a request would reach is refused by the outbound policy (SSRF guard). */
 export class OutboundBlockedError extends AgentError {
-  constructor(readonly url: string, reason: string) {
+  constructor(readonly url: string, readonly reason: string) {
     super('outbound_blocked', `Refused to call ${url}: ${reason} (see specs/security.md, outbound requests)`, { param: 'url' })
   }
 }

@@ -9,9 +9,10 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOneOptions } from 'node:dns'
 import { isIP, type LookupFunction } from 'node:net'
-import { Agent, buildConnector, request, type Dispatcher } from 'undici'
+import { Agent, buildConnector, fetch as undiciFetch, request, type Dispatcher } from 'undici'
 import { AddressPolicy } from './address-policy.js'
 import { OutboundBlockedError, OutboundFailedError } from './outbound-errors.js'
+import { receive, type HeadHandler, type Received } from './receive.js'
 
 export interface OutboundOptions {
   /** Address classes and CIDRs that may be reached besides public addresses (see address-policy.ts). */
@@ -44,10 +45,22 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
 /** The allow-list of calls that name none: the node's `outbound.allow`, set once at start. */
 let defaultAllow: readonly string[] = []
 
-/** Sets the allow-list `guardedAgent()` and `new Outbound()` use when given none (the agent, at start). */
-export function setOutboundDefaults(o: { allow: readonly string[] }): void {
+/** The resolver of calls that name none (dns.lookup unless set: tests play a rebinding DNS server). */
+let defaultLookup: LookupFunction | undefined
+
+/**
+ * Sets the allow-list (and optionally the resolver) `guardedAgent()` and `new Outbound()` use when
+ * given none (the agent, at start).
+ */
+export function setOutboundDefaults(o: { allow: readonly string[]; lookup?: LookupFunction }): void {
   new AddressPolicy(o.allow)
   defaultAllow = [...o.allow]
+  defaultLookup = o.lookup
+}
+
+/** The node's `outbound.allow` (as set at start): calls that widen it start from this list. */
+export function outboundDefaults(): readonly string[] {
+  return defaultAllow
 }
 
 /**
@@ -55,9 +68,9 @@ export function setOutboundDefaults(o: { allow: readonly string[] }): void {
  * `new Agent()` (compose interceptors on it as usual, e.g. undici's redirect interceptor: each hop is a
  * new connection, checked the same way).
  */
-export function guardedAgent(opts: Pick<OutboundOptions, 'allow' | 'headersTimeoutMs' | 'bodyIdleTimeoutMs' | 'lookup'> = {}): Agent {
+export function guardedAgent(opts: Pick<OutboundOptions, 'allow' | 'headersTimeoutMs' | 'bodyIdleTimeoutMs' | 'lookup'> & { connections?: number } = {}): Agent {
   const policy = new AddressPolicy(opts.allow ?? defaultAllow)
-  const resolve = opts.lookup ?? (dnsLookup as unknown as LookupFunction)
+  const resolve = opts.lookup ?? defaultLookup ?? (dnsLookup as unknown as LookupFunction)
   // every address a name resolves to is checked: net.connect may try any of them (happy eyeballs)
   const lookup = (hostname: string, options: LookupOneOptions, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
     resolve(hostname, { ...options, all: true }, (err: NodeJS.ErrnoException | null, addresses: string | LookupAddress[]) => {
@@ -81,7 +94,7 @@ export function guardedAgent(opts: Pick<OutboundOptions, 'allow' | 'headersTimeo
     }
     return base(o, cb)
   }
-  return new Agent({ connect, headersTimeout: opts.headersTimeoutMs ?? 10_000, bodyTimeout: opts.bodyIdleTimeoutMs ?? 60_000 })
+  return new Agent({ connect, headersTimeout: opts.headersTimeoutMs ?? 10_000, bodyTimeout: opts.bodyIdleTimeoutMs ?? 60_000, ...(opts.connections ? { connections: opts.connections } : {}) })
 }
 
 /** The outbound client: requests through the guarded agent, redirects followed hop by hop. */
@@ -111,19 +124,22 @@ export class Outbound {
       } catch (err) {
         throw outboundError(current, err)
       }
-      const location = res.headers.location
-      if (!REDIRECTS.has(res.statusCode) || typeof location !== 'string') return Object.assign(res, { url: current })
+      const next = redirectHop(res.statusCode, res.headers.location, u, init, method)
+      if (!next) return Object.assign(res, { url: current })
       discard(res.body)
       if (hop >= this.maxRedirects) throw new OutboundFailedError(url, `more than ${this.maxRedirects} redirects`)
-      const next = new URL(location, current)
-      // credentials never follow a redirect to another origin
-      if (next.origin !== u.origin && init.headers) init = { ...init, headers: withoutCredentials(init.headers) }
-      if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
-        method = 'GET'
-        body = undefined
-      }
-      current = next.toString()
+      ;({ init, method } = next)
+      body = init.body
+      current = next.url
     }
+  }
+
+  /**
+   * A GET whose body is handed to a sink piece by piece (downloads): no stream between the socket
+   * and the sink, redirects followed hop by hop as `request` does. See receive.ts.
+   */
+  receive(url: string, init: OutboundInit, onHead: HeadHandler): Promise<Received> {
+    return receive(this.dispatcher, url, init, this.maxRedirects, onHead)
   }
 
   /** A request whose body is read whole, bounded in bytes and time; the text as it came. */
@@ -154,6 +170,12 @@ export class Outbound {
       throw new OutboundFailedError(url, `answered ${r.status} with a body that is not JSON`)
     }
   }
+
+  /**
+   * A WHATWG `fetch` through the guarded agent, for libraries that take one (the Hugging Face hub
+   * client): its redirects are new connections, checked the same way.
+   */
+  readonly fetch = ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(input, { ...init, dispatcher: this.dispatcher })) as unknown as typeof globalThis.fetch
 
   async close(): Promise<void> {
     await this.dispatcher.close().catch(() => undefined)
@@ -192,17 +214,34 @@ export function parseHttpUrl(url: string): URL {
   return u
 }
 
+/**
+ * Where a redirect answer leads (undefined when the answer is final): credentials never follow a
+ * redirect to another origin, and a 303 (or a 301/302 after a POST) becomes a GET without a body.
+ */
+export function redirectHop(status: number, location: unknown, from: URL, init: OutboundInit, method: string): { url: string; init: OutboundInit; method: string } | undefined {
+  if (!REDIRECTS.has(status) || typeof location !== 'string') return undefined
+  const next = new URL(location, from)
+  if (next.origin !== from.origin && init.headers) init = { ...init, headers: withoutCredentials(init.headers) }
+  if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+    method = 'GET'
+    init = { ...init, method, body: undefined }
+  }
+  return { url: next.toString(), init, method }
+}
+
 const withoutCredentials = (h: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(h).filter(([k]) => !['authorization', 'x-api-key', 'cookie'].includes(k.toLowerCase())))
 
 /** The policy's refusal as is; anything else from undici as an OutboundFailedError with its reason. */
-function outboundError(url: string, err: unknown): Error {
+export function outboundError(url: string, err: unknown): Error {
   if (err instanceof OutboundBlockedError || err instanceof OutboundFailedError) return err
   const cause = (err as { cause?: unknown }).cause
   if (cause instanceof OutboundBlockedError) return cause
   const e = err as { code?: string; message?: string; name?: string }
   const reason =
     e.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'no answer in time'
+    : e.code === 'UND_ERR_BODY_TIMEOUT' ? 'no data in time'
+    : e.code === 'UND_ERR_SOCKET' ? 'connection closed before the answer was complete'
     : e.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connection timed out'
     : e.code === 'ECONNREFUSED' ? 'connection refused'
     : e.name === 'AbortError' || e.name === 'TimeoutError' ? 'aborted'

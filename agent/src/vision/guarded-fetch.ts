@@ -1,21 +1,26 @@
 /**
- * Fetches a client-supplied URL on the client's behalf, with every check in one place: http(s) only, no
- * internal addresses (checked on the resolved addresses, at connect time, so DNS cannot swap in an internal
- * one after the check), redirects followed by hand and checked again, a deadline, an expected content type,
- * and a size limit enforced while the body streams.
+ * Fetches a client-supplied URL on the client's behalf: http(s) only, through the node's outbound
+ * policy (agent/src/net: every connection's address checked when it is made, so neither DNS nor a
+ * redirect can swap in an internal one), redirects followed by hand so each hop's host is judged
+ * against the allow-list again, a deadline, an expected content type, and a size limit enforced while
+ * the body streams.
  */
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import { isIP, type LookupFunction } from 'node:net'
-import { Agent, request } from 'undici'
-import { HostAllowList, isInternalAddress } from './address-policy.js'
+import type { LookupFunction } from 'node:net'
+import { request, type Agent } from 'undici'
+import { ADDRESS_CLASSES, guardedAgent, OutboundBlockedError, parseHttpUrl } from '../net/index.js'
+import { HostAllowList } from './address-policy.js'
 
 export interface GuardedFetchPolicy {
   /** Largest body accepted (bytes). */
   maxBytes: number
   /** Deadline for the whole fetch, redirects included (ms). */
   timeoutMs: number
-  /** Hosts that may be internal (`host` or `host:port`). */
+  /** Hosts that may be internal (`host` or `host:port`); cloud metadata addresses stay refused. */
   allow: readonly string[]
+  /** Address classes and CIDRs any image URL may reach (the node's `outbound.allow`). @default [] */
+  addressAllow?: readonly string[]
+  /** Name resolution (tests play a rebinding resolver). @default dns.lookup */
+  lookup?: LookupFunction
   /** Most redirects followed. @default 3 */
   maxRedirects?: number
 }
@@ -33,12 +38,14 @@ const defaultPort = (u: URL): number => (u.port ? Number(u.port) : u.protocol ==
 export class GuardedFetcher {
   private readonly allow: HostAllowList
   private readonly agent: Agent
-  /** For hosts on the allow list: no address check. */
-  private readonly trustedAgent = new Agent({ connections: 16 })
+  /** For hosts on the allow list: internal ranges allowed too, metadata addresses still refused. */
+  private readonly trustedAgent: Agent
 
   constructor(private readonly policy: GuardedFetchPolicy) {
     this.allow = new HostAllowList(policy.allow)
-    this.agent = new Agent({ connect: { lookup: this.checkedLookup() }, connections: 16 })
+    const base = policy.addressAllow ?? []
+    this.agent = guardedAgent({ allow: base, lookup: policy.lookup })
+    this.trustedAgent = guardedAgent({ allow: [...base, ...ADDRESS_CLASSES], lookup: policy.lookup })
   }
 
   /** Fetches `url`; `accept` tells whether a content type is acceptable. Throws GuardedFetchError. */
@@ -96,40 +103,15 @@ export class GuardedFetcher {
     await Promise.all([this.agent.close(), this.trustedAgent.close()])
   }
 
-  /** Parses and checks a URL before any connection: scheme, and an address literal against the policy. */
+  /** Parses a URL before any connection (its address is checked when the connection is made). */
   private check(raw: string): URL {
-    let u: URL
+    if (!URL.canParse(raw)) throw new GuardedFetchError('not a valid URL')
     try {
-      u = new URL(raw)
+      return parseHttpUrl(raw)
     } catch {
-      throw new GuardedFetchError('not a valid URL')
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new GuardedFetchError(`scheme '${u.protocol.replace(/:$/, '')}' is not supported (use https, http or a data URL)`)
-    if (u.username || u.password) throw new GuardedFetchError('URLs with credentials are not fetched')
-    const host = u.hostname.replace(/^\[|\]$/g, '')
-    // an address literal connects without a lookup, so it is checked here
-    if (isIP(host) !== 0 && isInternalAddress(host) && !this.allow.allows(host, defaultPort(u))) {
-      throw new GuardedFetchError(`${host} is a loopback, private or link-local address; the node does not fetch from its own network`)
-    }
-    return u
-  }
-
-  /** A DNS lookup that refuses names resolving to an internal address (unless the host is allowed). */
-  private checkedLookup(): LookupFunction {
-    return (hostname, options, callback) => {
-      dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-        if (err) return callback(err, '', 0)
-        const list = addresses as LookupAddress[]
-        const internal = list.find((a) => isInternalAddress(a.address))
-        // allowed hosts use the trusted agent, so any internal address here is refused
-        if (internal !== undefined) {
-          return callback(Object.assign(new Error(`${hostname} resolves to ${internal.address}, a loopback, private or link-local address`), { code: 'EINTERNAL' }), '', 0)
-        }
-        const first = list[0]
-        if (first === undefined) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0)
-        if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list)
-        callback(null, first.address, first.family)
-      })
+      const u = new URL(raw)
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new GuardedFetchError(`scheme '${u.protocol.replace(/:$/, '')}' is not supported (use https, http or a data URL)`)
+      throw new GuardedFetchError('URLs with credentials are not fetched')
     }
   }
 
@@ -137,7 +119,9 @@ export class GuardedFetcher {
     if (deadline.aborted) return new GuardedFetchError(`${url.host} did not answer within ${this.policy.timeoutMs} ms`)
     const e = err as Error & { code?: string; cause?: Error & { code?: string } }
     const inner = e.cause ?? e
-    if (inner.code === 'EINTERNAL') return new GuardedFetchError(inner.message)
+    if (inner instanceof OutboundBlockedError) {
+      return new GuardedFetchError(`${inner.reason}: image URLs may not reach loopback, private or link-local addresses unless vision.imageUrlAllow names the host`)
+    }
     return new GuardedFetchError(`${url.host} could not be fetched (${inner.code ?? inner.message})`)
   }
 }

@@ -5,5 +5,5 @@
 export { withImages, MAX_IMAGES_PER_REQUEST } from './chat-images.js'
 export { loadImage, sniffImage, type ImageInputDeps } from './image-input.js'
 export { GuardedFetcher, GuardedFetchError, type GuardedFetchPolicy, type FetchedBody } from './guarded-fetch.js'
-export { isInternalAddress, HostAllowList } from './address-policy.js'
+export { HostAllowList } from './address-policy.js'
 export { InvalidImageUrlError, InvalidImageInputError } from './image-errors.js'

@@ -1,12 +1,19 @@
 /**
  * Gathers the pieces of a download into two 4 MiB buffers written in turn, one write in flight
  * while the other buffer fills: one write (one thread-pool hand-off) per 4 MiB instead of one per
- * piece, and one copy of each byte (out of the socket's reused read buffer).
+ * piece, and one copy of each byte (out of the piece the connection handed over). The buffers are
+ * shared memory: a hasher given at open hashes each batch in its thread while the batch is written.
  */
 import { open, type FileHandle } from 'node:fs/promises'
-import { READ_BUFFER_BYTES } from './raw-get.js'
 
-/** Bytes written at once. Must leave room for a whole read buffer (READ_BUFFER_BYTES). */
+/** Hashes a batch where it lies (hash-worker.ts); the bytes do not change until it resolves. */
+export interface BatchHasher {
+  update(sab: SharedArrayBuffer, len: number): Promise<void>
+}
+
+/** Largest piece `push` takes at once. */
+export const MAX_PIECE_BYTES = 1 << 20
+/** Bytes written at once. Must leave room for a whole piece (MAX_PIECE_BYTES). */
 export const BATCH_BYTES = 4 << 20
 /**
  * A partly filled buffer is written after this long (ms): a slow download still reaches the disk
@@ -14,9 +21,11 @@ export const BATCH_BYTES = 4 << 20
  */
 export const FLUSH_EVERY_MS = 200
 
+const sharedBuffer = (): Buffer => Buffer.from(new SharedArrayBuffer(BATCH_BYTES))
+
 export class BatchFile {
-  private cur: Buffer = Buffer.allocUnsafe(BATCH_BYTES)
-  private spare: Buffer | null = Buffer.allocUnsafe(BATCH_BYTES)
+  private cur: Buffer = sharedBuffer()
+  private spare: Buffer | null = sharedBuffer()
   private used = 0
   private inflight: Promise<void> | null = null
   private error: Error | null = null
@@ -25,23 +34,27 @@ export class BatchFile {
 
   private constructor(
     private readonly file: FileHandle,
-    private readonly onWritten: (bytes: number) => void
+    private readonly onWritten: (bytes: number) => void,
+    private readonly hasher?: BatchHasher
   ) {}
 
-  /** Opens `path` for appending (resume) or replaces it; `onWritten` gets the bytes on disk after each write. */
-  static async open(path: string, append: boolean, onWritten: (bytes: number) => void = () => undefined): Promise<BatchFile> {
-    return new BatchFile(await open(path, append ? 'a' : 'w'), onWritten)
+  /**
+   * Opens `path` for appending (resume) or replaces it; `onWritten` gets the bytes on disk after each
+   * write; `hasher`, when given, sees every byte written, in order.
+   */
+  static async open(path: string, append: boolean, onWritten: (bytes: number) => void = () => undefined, hasher?: BatchHasher): Promise<BatchFile> {
+    return new BatchFile(await open(path, append ? 'a' : 'w'), onWritten, hasher)
   }
 
   /**
-   * Copies `bytes` (at most READ_BUFFER_BYTES) in. A returned promise means both buffers are busy:
+   * Copies `bytes` (at most MAX_PIECE_BYTES) in. A returned promise means both buffers are busy:
    * no more bytes until it resolves. Rejects (or throws) with a failed write's error.
    */
   push(bytes: Buffer): Promise<void> | undefined {
     if (this.error) throw this.error
     bytes.copy(this.cur, this.used)
     this.used += bytes.length
-    const full = BATCH_BYTES - this.used < READ_BUFFER_BYTES
+    const full = BATCH_BYTES - this.used < MAX_PIECE_BYTES
     if (!full && (this.inflight || Date.now() - this.flushedAt < FLUSH_EVERY_MS)) return undefined
     if (!this.inflight) {
       this.flush()
@@ -58,7 +71,7 @@ export class BatchFile {
     try {
       await this.inflight
       if (this.error) throw this.error
-      if (this.used > 0) await this.writeAll(this.cur.subarray(0, this.used))
+      if (this.used > 0) await this.writeAndHash(this.cur, this.used)
       this.onWritten(this.written)
     } finally {
       await this.file.close()
@@ -78,7 +91,7 @@ export class BatchFile {
     this.spare = null
     this.used = 0
     this.flushedAt = Date.now()
-    this.inflight = this.writeAll(full.subarray(0, len)).then(
+    this.inflight = this.writeAndHash(full, len).then(
       () => {
         this.inflight = null
         this.spare = full
@@ -89,6 +102,11 @@ export class BatchFile {
         this.error = err as Error
       }
     )
+  }
+
+  /** Writes and hashes `[0, len)` of a batch at once (the hash in its thread). */
+  private async writeAndHash(b: Buffer, len: number): Promise<void> {
+    await Promise.all([this.writeAll(b.subarray(0, len)), this.hasher?.update(b.buffer as SharedArrayBuffer, len)])
   }
 
   private async writeAll(b: Buffer): Promise<void> {

@@ -3,12 +3,10 @@
  * the SHA-256 covers the whole file), the rest is asked for with `Range`. A server that ignores the
  * range (200) restarts the file. The SHA-256 is checked before the caller may use the file.
  */
-import { createHash, type Hash } from 'node:crypto'
 import { stat, truncate, unlink } from 'node:fs/promises'
-import { Agent, interceptors, request, type Dispatcher } from 'undici'
-import { hashFileInto } from '../file-hash.js'
-import { BatchFile } from './batch-file.js'
-import { rawGet, READ_BUFFER_BYTES, type RawResponse } from './raw-get.js'
+import { Outbound, type ChunkSink, type OutboundOptions } from '../../net/index.js'
+import { BatchFile, MAX_PIECE_BYTES } from './batch-file.js'
+import { OffThreadHash } from './hash-worker.js'
 import { HubAccessError, HubUnavailableError } from '../model-errors.js'
 import { AgentError } from '../../errors/errors.js'
 
@@ -21,19 +19,20 @@ export class ChecksumError extends AgentError {
 
 /** Redirects followed from the hub's `resolve/` URL to its CDN. */
 export const MAX_REDIRECTS = 5
+/** Longest silence of the server inside a body before the download fails (ms). */
+export const IDLE_TIMEOUT_MS = 300_000
 
 /**
- * The general HTTP client of downloads, for a body without a length (chunked), which rawGet leaves
- * alone: undici with redirects followed (it drops Authorization on a cross-origin redirect, as
- * huggingface_hub does).
+ * The client of downloads: the node's outbound policy (every hop's address checked at connect time,
+ * the hub token dropped on the redirect to the CDN), a long idle bound for large bodies.
  */
-export function downloadDispatcher(): Dispatcher {
-  return new Agent().compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }))
+export function downloadClient(opts: Pick<OutboundOptions, 'allow' | 'lookup'> = {}): Outbound {
+  return new Outbound({ ...opts, maxRedirects: MAX_REDIRECTS, headersTimeoutMs: 60_000, bodyIdleTimeoutMs: IDLE_TIMEOUT_MS })
 }
 
 export interface DownloadInit {
   url: string
-  dispatcher: Dispatcher
+  client: Outbound
   /** Sent to the hub only: the redirect to the CDN drops it. */
   token?: string
   /** For messages: repo and path. */
@@ -51,61 +50,49 @@ async function sizeOf(path: string): Promise<number> {
   return stat(path).then((s) => s.size, () => 0)
 }
 
-/** Feeds a body's pieces to the hash and the file (pieces cut to what BatchFile takes at once). */
-async function intoFile(file: BatchFile, hash: Hash, chunk: Buffer): Promise<void> {
-  for (let off = 0; off < chunk.length; off += READ_BUFFER_BYTES) {
-    const piece = chunk.subarray(off, off + READ_BUFFER_BYTES)
-    hash.update(piece)
-    const wait = file.push(piece)
-    if (wait) await wait
+/** Hands each piece to the file (which hashes it), cut to what BatchFile takes at once. */
+function fileSink(file: BatchFile): ChunkSink {
+  return (chunk) => {
+    if (chunk.length <= MAX_PIECE_BYTES) return file.push(chunk)
+    return (async () => {
+      for (let off = 0; off < chunk.length; off += MAX_PIECE_BYTES) await file.push(chunk.subarray(off, off + MAX_PIECE_BYTES))
+    })()
   }
 }
 
 /**
- * Transfers the rest of the file (from `have`) into `partPath`, hashing it on the way; resolves
- * with the bytes on disk. rawGet first; a chunked answer (no length) goes through undici instead.
+ * Transfers the rest of the file (from `have`) into `partPath`, hashing it on the way (in the
+ * hash's thread); resolves with the bytes on disk.
  */
-async function transfer(d: DownloadInit, have: number, hash: Hash): Promise<{ have: number; hash: Hash }> {
+async function transfer(d: DownloadInit, have: number, hash: OffThreadHash): Promise<number> {
   const origin = new URL(d.url).origin
-  const headers: Record<string, string> = { 'accept-encoding': 'identity', ...(have > 0 ? { range: `bytes=${have}-` } : {}) }
-  const unavailable = (err: unknown): Error => (d.signal?.aborted ? (err as Error) : new HubUnavailableError(origin, `downloading ${d.file}: ${(err as Error).message}`, err))
-  let res: RawResponse
+  const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': 'llmlb', ...(have > 0 ? { range: `bytes=${have}-` } : {}), ...(d.token ? { authorization: `Bearer ${d.token}` } : {}) }
+  const unavailable = (err: unknown): Error => (d.signal?.aborted || err instanceof AgentError ? (err as Error) : new HubUnavailableError(origin, `downloading ${d.file}: ${(err as Error).message}`, err))
+  let file: BatchFile | undefined
+  let status = 0
   try {
-    res = await rawGet({ url: d.url, headers, token: d.token, maxRedirects: MAX_REDIRECTS, signal: d.signal })
+    await d.client.receive(d.url, { headers, signal: d.signal }, async (head) => {
+      status = head.status
+      if (status !== 200 && status !== 206) return undefined
+      if (status === 200 && have > 0) {
+        // the server ignored the range: start over
+        have = 0
+        await hash.reset()
+        await truncate(d.partPath, 0)
+        d.onProgress(0)
+      }
+      const base = have
+      file = await BatchFile.open(d.partPath, have > 0, (n) => d.onProgress(base + n), hash)
+      return fileSink(file)
+    })
+    await (file as BatchFile | undefined)?.finish()
   } catch (err) {
+    await (file as BatchFile | undefined)?.abort().catch(() => undefined)
     throw unavailable(err)
   }
-  const status = res.status
-  if (status !== 200 && status !== 206) res.close()
   if (status === 401 || status === 403) throw new HubAccessError(d.repo, status)
   if (status !== 200 && status !== 206) throw new HubUnavailableError(origin, `downloading ${d.file}: status ${status}`)
-  if (status === 200 && have > 0) {
-    // the server ignored the range: start over
-    have = 0
-    hash = createHash('sha256')
-    await truncate(d.partPath, 0)
-    d.onProgress(0)
-  }
-  const base = have
-  const file = await BatchFile.open(d.partPath, have > 0, (n) => d.onProgress(base + n))
-  try {
-    if (!res.chunked) {
-      const h = hash
-      await res.readBody((bytes) => {
-        h.update(bytes)
-        return file.push(bytes)
-      })
-    } else {
-      res.close()
-      const body = (await request(d.url, { headers: { ...headers, ...(d.token ? { authorization: `Bearer ${d.token}` } : {}) }, dispatcher: d.dispatcher, signal: d.signal })).body
-      for await (const chunk of body as AsyncIterable<Buffer>) await intoFile(file, hash, chunk)
-    }
-    await file.finish()
-  } catch (err) {
-    await file.abort().catch(() => undefined)
-    throw unavailable(err)
-  }
-  return { have: await sizeOf(d.partPath), hash }
+  return sizeOf(d.partPath)
 }
 
 /** Downloads (or finishes) `partPath`; resolves when it holds the verified file. */
@@ -115,12 +102,17 @@ export async function downloadFile(d: DownloadInit): Promise<void> {
     await truncate(d.partPath, 0)
     have = 0
   }
-  let hash = createHash('sha256')
-  if (have > 0) await hashFileInto(hash, d.partPath, 0, have)
-  d.onProgress(have)
-  if (have < d.size) ({ have, hash } = await transfer(d, have, hash))
-  if (have !== d.size) throw new HubUnavailableError(new URL(d.url).origin, `${d.file}: got ${have} of ${d.size} bytes`)
-  const got = hash.digest('hex')
+  const hash = new OffThreadHash()
+  let got: string
+  try {
+    await hash.file(d.partPath, have)
+    d.onProgress(have)
+    if (have < d.size) have = await transfer(d, have, hash)
+    if (have !== d.size) throw new HubUnavailableError(new URL(d.url).origin, `${d.file}: got ${have} of ${d.size} bytes`)
+    got = await hash.digest()
+  } finally {
+    await hash.close()
+  }
   if (got !== d.sha256) {
     await unlink(d.partPath).catch(() => undefined)
     throw new ChecksumError(d.file, d.sha256, got)

@@ -8,6 +8,7 @@ import { chooseFiles, type FileChoice, type RepoFile } from './quant-choice.js'
 import { isSafeRepoPath, type HubSource } from './hub-source.js'
 import { HubAccessError, HubNotFoundError, HubUnavailableError } from '../model-errors.js'
 import { InvalidRequestError } from '../../errors/errors.js'
+import { OutboundBlockedError } from '../../net/index.js'
 
 /** Where the hub is and how to authenticate. */
 export interface HubConfig {
@@ -28,15 +29,19 @@ export interface HubPlan extends FileChoice {
 }
 
 function hubError(err: unknown, endpoint: string, what: string, repo: string): Error {
+  // the outbound policy's refusal says which address and why (undici's fetch carries it as the cause)
+  const cause = (err as { cause?: unknown }).cause
+  if (cause instanceof OutboundBlockedError) return cause
   const status = (err as { statusCode?: unknown }).statusCode
   if (status === 401 || status === 403) return new HubAccessError(repo, status)
   if (status === 404) return new HubNotFoundError(what)
   return new HubUnavailableError(endpoint, typeof status === 'number' ? `status ${status}` : (err as Error).message, err)
 }
 
-/** Resolves `source` to a plan. Throws HubAccessError, HubNotFoundError, HubUnavailableError, InvalidRequestError. */
-export async function resolvePlan(source: HubSource, hub: HubConfig, quant?: string): Promise<HubPlan> {
-  const creds = hub.token ? { accessToken: hub.token } : {}
+/** Resolves `source` to a plan (through `fetch` when given). Throws HubAccessError, HubNotFoundError, HubUnavailableError, InvalidRequestError. */
+export async function resolvePlan(source: HubSource, hub: HubConfig, quant?: string, fetch?: typeof globalThis.fetch): Promise<HubPlan> {
+  // `fetch`: the node's outbound client (net/), so the hub's API calls obey the same address policy
+  const creds = { ...(hub.token ? { accessToken: hub.token } : {}), ...(fetch ? { fetch } : {}) }
   let sha: string | undefined
   try {
     const info = await modelInfo({ name: source.repo, revision: source.revision, hubUrl: hub.endpoint, additionalFields: ['sha'], ...creds })

@@ -1,7 +1,8 @@
 /**
- * The download's transfer against a plain node:http server: a body with a length (read by rawGet
- * into its reused buffer), a chunked body (fetched again through undici), a resume with Range, and
- * a connection that closes early (an error, the bytes on disk kept for the next resume).
+ * The download's transfer against a plain node:http server, through the node's outbound client: a
+ * body with a length, a chunked body, a resume with Range, a connection that closes early (an error,
+ * the bytes on disk kept for the next resume), and the outbound policy on every hop (a redirect into
+ * a blocked range, a name that resolves to one, the token dropped on the way to another origin).
  */
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
@@ -10,7 +11,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { downloadDispatcher, downloadFile } from '../../../../agent/src/models/hf/download.js'
+import { downloadClient, downloadFile } from '../../../../agent/src/models/hf/download.js'
+import { resolvePlan } from '../../../../agent/src/models/hf/hub-client.js'
+import { resolvesTo } from '../../../helpers/resolver.js'
 
 // larger than the read buffer and a write batch, not a multiple of either
 const FILE = Buffer.from(Array.from({ length: (9 << 20) + 12345 }, (_, i) => (i * 31 + (i >> 9)) & 0xff))
@@ -19,11 +22,15 @@ let server: Server
 let base = ''
 let dir = ''
 const ranges: (string | undefined)[] = []
+const auth: (string | undefined)[] = []
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'llmlb-dl-'))
   server = createServer((req, res) => {
     ranges.push(req.headers.range)
+    auth.push(req.headers.authorization)
+    const to = /^\/redirect-to\?(.*)$/.exec(req.url ?? '')
+    if (to?.[1]) return res.writeHead(302, { location: decodeURIComponent(to[1]) }).end()
     const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0)
     const body = FILE.subarray(start)
     if (req.url === '/chunked') {
@@ -32,6 +39,7 @@ beforeAll(async () => {
       for (let i = 0; i < body.length; i += 1 << 20) res.write(body.subarray(i, i + (1 << 20)))
       return res.end()
     }
+    if (req.url === '/no-range') return res.writeHead(200, { 'content-length': String(FILE.length) }).end(FILE)
     if (req.url === '/cut') {
       res.writeHead(200, { 'content-length': String(FILE.length) })
       return res.end(FILE.subarray(0, 5 << 20), () => res.socket?.destroy())
@@ -49,8 +57,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const get = (path: string, partPath: string) =>
-  downloadFile({ url: `${base}${path}`, dispatcher: downloadDispatcher(), repo: 'o/r', file: 'f.gguf', partPath, size: FILE.length, sha256: SHA, onProgress: () => undefined })
+// the test server is on loopback: allowed here as an operator allows a local hub mirror
+const loopback = downloadClient({ allow: ['127.0.0.1/32'] })
+const get = (path: string, partPath: string, client = loopback, token?: string) =>
+  downloadFile({ url: path.startsWith('http') ? path : `${base}${path}`, client, token, repo: 'o/r', file: 'f.gguf', partPath, size: FILE.length, sha256: SHA, onProgress: () => undefined })
 
 describe('downloadFile', () => {
   it('a body with a length, and a chunked one, arrive whole and verified', async () => {
@@ -70,13 +80,53 @@ describe('downloadFile', () => {
     expect((await readFile(part)).equals(FILE)).toBe(true)
   })
 
+  it('starts over when the server ignores the range, and discards a file whose SHA-256 differs', async () => {
+    const part = join(dir, 'norange.part')
+    // a stale prefix that is not the file's: a resume would keep it, a restart replaces it
+    await writeFile(part, Buffer.alloc(1_000_000, 0xee))
+    await get('/no-range', part)
+    expect((await readFile(part)).equals(FILE)).toBe(true)
+    const bad = join(dir, 'bad.part')
+    await expect(downloadFile({ url: `${base}/plain`, client: loopback, repo: 'o/r', file: 'f.gguf', partPath: bad, size: FILE.length, sha256: '0'.repeat(64), onProgress: () => undefined })).rejects.toMatchObject({ code: 'checksum_mismatch' })
+    await expect(readFile(bad)).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
   it('a connection closed early is an error; the bytes written stay for the next resume', async () => {
     const part = join(dir, 'cut.part')
-    await expect(get('/cut', part)).rejects.toThrow(/closed after \d+ of \d+ bytes/)
+    await expect(get('/cut', part)).rejects.toThrow(/closed before the answer was complete/)
     const kept = await readFile(part)
     expect(kept.length).toBeGreaterThan(0)
     expect(kept.equals(FILE.subarray(0, kept.length))).toBe(true)
     await get('/plain', part)
     expect((await readFile(part)).equals(FILE)).toBe(true)
+  })
+
+  it('refuses a redirect into a blocked range and a name that resolves to one; nothing is written', async () => {
+    for (const target of ['http://169.254.169.254/latest/meta-data/', `http://127.0.0.2:${new URL(base).port}/plain`, 'http://10.0.0.1/x']) {
+      const part = join(dir, 'blocked.part')
+      await expect(get(`/redirect-to?${encodeURIComponent(target)}`, part)).rejects.toMatchObject({ code: 'outbound_blocked' })
+      await expect(readFile(part)).rejects.toMatchObject({ code: 'ENOENT' })
+    }
+    // a CDN name that resolves to a loopback address not allowed (as a rebinding DNS answer would)
+    const client = downloadClient({ allow: ['127.0.0.1/32'], lookup: resolvesTo('127.0.0.2') })
+    await expect(get(`http://cdn.test:${new URL(base).port}/plain`, join(dir, 'named.part'), client)).rejects.toMatchObject({ code: 'outbound_blocked' })
+    // the default policy (no allow-list) refuses the loopback hub itself
+    await expect(get('/plain', join(dir, 'default.part'), downloadClient())).rejects.toMatchObject({ code: 'outbound_blocked' })
+    await client.close()
+  })
+
+  it('sends the token to the first origin only', async () => {
+    // another origin (a CDN name) on the same server
+    const other = `http://cdn.test:${new URL(base).port}/plain`
+    const client = downloadClient({ allow: ['127.0.0.1/32'], lookup: resolvesTo('127.0.0.1') })
+    auth.length = 0
+    await get(`/redirect-to?${encodeURIComponent(other)}`, join(dir, 'token.part'), client, 'hf_secret')
+    expect(auth).toEqual(['Bearer hf_secret', undefined])
+    await client.close()
+  })
+
+  it('resolves a repo through the same policy: a hub endpoint on a blocked address is refused with the reason', async () => {
+    const hub = { endpoint: base }
+    await expect(resolvePlan({ repo: 'o/r', revision: 'main' }, hub, undefined, downloadClient().fetch)).rejects.toMatchObject({ code: 'outbound_blocked', message: expect.stringMatching(/127\.0\.0\.1 is a loopback address/) })
   })
 })

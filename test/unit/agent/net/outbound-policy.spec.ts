@@ -162,4 +162,25 @@ describe('process defaults', () => {
     setOutboundDefaults({ allow: [] })
     await Promise.all([strict.close(), open.close()])
   })
+
+  it('name the address a configured local base URL may reach: the address itself, never a metadata one', async () => {
+    const { configuredAllowOf } = await import('../../../../agent/src/net/index.js')
+    expect(configuredAllowOf('http://127.0.0.1:9000/v1')).toBe('127.0.0.1/32')
+    expect(configuredAllowOf('http://[::1]:9000/v1')).toBe('::1/128')
+    expect(configuredAllowOf('http://192.168.1.4/v1')).toBe('192.168.1.4/32')
+    expect(configuredAllowOf('http://localhost:9000/v1')).toBe('loopback')
+    expect(configuredAllowOf('http://169.254.169.254/v1')).toBeUndefined()
+    expect(configuredAllowOf('https://api.openai.com/v1')).toBeUndefined()
+  })
+})
+
+describe('fetch for libraries (the Hugging Face hub client)', () => {
+  it('obeys the same policy: a blocked literal, and a redirect from an allowed address into a blocked one', async () => {
+    const strict = new Outbound()
+    await expect(strict.fetch(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ cause: { code: 'outbound_blocked' } })
+    const o = new Outbound({ allow: ['127.0.0.1/32'] })
+    expect(await (await o.fetch(`http://127.0.0.1:${port}/`)).json()).toEqual({ ok: true })
+    await expect(o.fetch(`http://127.0.0.1:${port}/redirect-to?${encodeURIComponent('http://169.254.169.254/latest/meta-data/')}`)).rejects.toMatchObject({ cause: { code: 'outbound_blocked' } })
+    await Promise.all([strict.close(), o.close()])
+  })
 })

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, LookupFunction } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GuardedFetcher, GuardedFetchError } from '../../../../agent/src/vision/index.js'
+import { resolvesTo } from '../../../helpers/resolver.js'
 
 let server: Server
 let port = 0
@@ -19,6 +20,8 @@ beforeAll(async () => {
       res.end()
     } else if (req.url === '/to-self') res.writeHead(302, { location: `http://127.0.0.1:${port}/ok.png` }).end()
     else if (req.url === '/to-loopback-name') res.writeHead(302, { location: `http://localhost:${port}/ok.png` }).end()
+    else if (req.url === '/to-metadata') res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end()
+    else if (req.url === '/to-other-loopback') res.writeHead(302, { location: `http://127.0.0.2:${port}/ok.png` }).end()
     else if (req.url === '/missing') res.writeHead(404).end()
     else if (req.url === '/hang') {
       // never answers: the deadline ends the fetch
@@ -32,7 +35,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r))
 })
 
-const fetcher = (allow: string[], over: Partial<{ maxBytes: number; timeoutMs: number }> = {}): GuardedFetcher =>
+const fetcher = (allow: string[], over: Partial<{ maxBytes: number; timeoutMs: number; addressAllow: string[]; lookup: LookupFunction }> = {}): GuardedFetcher =>
   new GuardedFetcher({ maxBytes: 10_000, timeoutMs: 30_000, allow, ...over })
 
 async function reason(p: Promise<unknown>): Promise<string> {
@@ -70,7 +73,27 @@ describe('GuardedFetcher', () => {
     expect((await f.fetch(`http://127.0.0.1:${port}/to-self`, isImage)).bytes.toString()).toBe('png-bytes')
     // the allowed host redirects to a name for loopback that is not allowed
     expect(await reason(f.fetch(`http://127.0.0.1:${port}/to-loopback-name`, isImage))).toMatch(/resolves to/)
+    // an allowed host redirects into cloud metadata or another loopback address: refused at that hop
+    expect(await reason(f.fetch(`http://127.0.0.1:${port}/to-metadata`, isImage))).toMatch(/169\.254\.169\.254 is a cloud metadata address/)
+    expect(await reason(f.fetch(`http://127.0.0.1:${port}/to-other-loopback`, isImage))).toMatch(/127\.0\.0\.2 is a loopback address/)
     await f.close()
+  })
+
+  it('refuses a public-looking name that resolves to a loopback or private address (DNS rebinding)', async () => {
+    for (const address of ['127.0.0.1', '10.0.0.7', '169.254.169.254']) {
+      const f = fetcher([], { lookup: resolvesTo(address) })
+      expect(await reason(f.fetch(`http://images.example:${port}/ok.png`, isImage)), address).toMatch(new RegExp(`images\\.example resolves to ${address.replace(/\./g, '\\.')}`))
+      await f.close()
+    }
+  })
+
+  it('never reaches a metadata address, even for an allowed host; the node\'s outbound.allow applies to image URLs', async () => {
+    const f = fetcher(['169.254.169.254', 'meta.example'], { lookup: resolvesTo('169.254.169.254') })
+    expect(await reason(f.fetch('http://169.254.169.254/latest/meta-data/', isImage))).toMatch(/cloud metadata address/)
+    expect(await reason(f.fetch('http://meta.example/latest/meta-data/', isImage))).toMatch(/cloud metadata address/)
+    const node = fetcher([], { addressAllow: ['127.0.0.1/32'] })
+    expect((await node.fetch(`http://127.0.0.1:${port}/ok.png`, isImage)).bytes.toString()).toBe('png-bytes')
+    await Promise.all([f.close(), node.close()])
   })
 
   it('refuses other schemes, credentials, a wrong content type, an HTTP error and bodies over the limit', async () => {
