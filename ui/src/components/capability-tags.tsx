@@ -2,7 +2,7 @@
 import { For } from 'solid-js'
 import type { Capabilities } from '../api/types.js'
 
-const ORDER: (keyof Capabilities)[] = ['chat', 'completion', 'embeddings', 'tools', 'vision', 'transcription', 'speech']
+const ORDER: (keyof Capabilities)[] = ['chat', 'completion', 'embeddings', 'tools', 'vision', 'transcription', 'speech', 'imageGeneration']
 
 export function CapabilityTags(props: { capabilities: Capabilities | undefined }) {
   const on = () => ORDER.filter((k) => props.capabilities?.[k])
