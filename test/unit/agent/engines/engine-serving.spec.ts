@@ -192,7 +192,8 @@ describe('engines on a node', () => {
     expect(caps('chat')?.imageGeneration).toBeFalsy()
     const found = registry.find('painter')
     const out = await found?.backend.images?.({ op: 'generations', fields: { prompt: 'a tree', n: 2 }, files: [] }, 'painter', ctx())
-    const answer = JSON.parse(await text(out?.result.body ?? [])) as { data: { b64_json: string }[] }
+    if (!out) throw new Error('the engine backend serves no images')
+    const answer = JSON.parse(await text(out.result.body)) as { data: { b64_json: string }[] }
     expect(answer.data).toHaveLength(2)
     for (const d of answer.data) decodePng(Buffer.from(d.b64_json, 'base64'))
     // the engine refusing (its own 400) is passed on with its status, in OpenAI's shape
