@@ -133,6 +133,24 @@ describe('image generation across the mesh', () => {
     expect(await errorOf(client.images.generate({ model: 'openai:gpt-test', prompt: 'x' }))).toMatchObject({ status: 400, code: 'model_capability_missing' })
   })
 
+  it('serves an engine whose model list does not say, once its registration names the image model', async () => {
+    const localai = await startMockEngine('openai', { models: [{ id: 'my-painter', type: 'image' }] })
+    try {
+      const res = await fetch(`${a.url}/api/engines`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: localai.url, imageModels: ['my-painter'] }) })
+      expect(res.status).toBe(201)
+      const view = (await res.json()) as { engine: { models: { id: string; capabilities: Record<string, boolean> }[] } }
+      expect(view.engine.models[0]?.capabilities).toMatchObject({ imageGeneration: true, chat: false })
+      await waitFor(async () => {
+        const body = (await (await fetch(`${c.url}/v1/models`)).json()) as { data: { id: string; llmlb: { capabilities: Record<string, boolean> } }[] }
+        return body.data.find((m) => m.id === 'my-painter')?.llmlb.capabilities.imageGeneration === true
+      }, 'C to see my-painter as an image model', 60_000)
+      const out = await client.images.generate({ model: 'my-painter', prompt: 'a cat', response_format: 'b64_json' })
+      expect(pngOf(out.data?.[0]?.b64_json).width).toBe(4)
+    } finally {
+      await localai.stop()
+    }
+  })
+
   it('refuses bad input with a clear 4xx and keeps serving', async () => {
     await clusterSeesAll()
     const gen = (body: Record<string, unknown>) => client.images.generate({ model: 'sd-turbo', prompt: 'x', ...body } as never)
