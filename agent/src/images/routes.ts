@@ -53,7 +53,10 @@ export async function imageRoutes(app: FastifyInstance, deps: ImageRouteDeps): P
   const uploads = new WeakMap<FastifyRequest, ImageUpload>()
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: deps.maxBytes }, async (request: FastifyRequest, body: Buffer) => {
     const contentType = request.headers['content-type'] ?? ''
-    const op = request.routeOptions.url === IMAGE_PATHS.edits ? 'edits' : 'variations'
+    const url = request.routeOptions.url
+    // generation takes JSON, as OpenAI's does: a form there is refused, not read as a variation
+    if (url !== IMAGE_PATHS.edits && url !== IMAGE_PATHS.variations) throw new AgentError('unsupported_media_type', 'Send the request as JSON (application/json)', { param: null })
+    const op = url === IMAGE_PATHS.edits ? 'edits' : 'variations'
     const parsed = await parseImageForm(op, body, contentType)
     uploads.set(request, { request: parsed, raw: body, contentType })
     // what history sees as the request body: the fields and each file's name and size, never the image

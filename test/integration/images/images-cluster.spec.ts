@@ -167,6 +167,14 @@ describe('image generation across the mesh', () => {
     expect(await errorOf(client.images.createVariation({ model: 'sd-turbo', image: await toFile(tinyPng('a'), 'a.png'), n: 20 } as never))).toMatchObject({ status: 400, param: 'n' })
     const large = Buffer.concat([tinyPng('big'), randomBytes(MAX_BYTES)])
     expect(await errorOf(client.images.createVariation({ model: 'sd-turbo', image: await toFile(large, 'big.png', { type: 'image/png' }) }))).toMatchObject({ status: 413, code: 'request_too_large' })
+    // generation takes JSON, edits take a form: the other body type is a 415
+    const form = new FormData()
+    form.append('model', 'sd-turbo')
+    form.append('prompt', 'x')
+    const asForm = await fetch(`${c.url}/v1/images/generations`, { method: 'POST', body: form })
+    expect([asForm.status, ((await asForm.json()) as { error: { code: string } }).error.code]).toEqual([415, 'unsupported_media_type'])
+    const asJson = await fetch(`${c.url}/v1/images/edits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sd-turbo', prompt: 'x' }) })
+    expect(asJson.status).toBe(415)
     // still serving
     const ok = await client.images.generate({ model: 'sd-turbo', prompt: 'after the errors', response_format: 'b64_json' })
     expect(pngOf(ok.data?.[0]?.b64_json).width).toBe(4)
