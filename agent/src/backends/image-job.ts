@@ -4,6 +4,7 @@
  * name of the model. The answer is always asked in base64: the node that took the client's request
  * makes its own URLs (specs/images.md), and GPT image models answer base64 only (they refuse the field).
  */
+import type { ModelCapabilities } from '../../../native-runtime/src/index.js'
 
 export type ImageOp = 'generations' | 'edits' | 'variations'
 
@@ -38,4 +39,19 @@ export async function encodeImageJob(job: ImageJob, upstreamModel: string): Prom
   // the platform's own multipart encoder (boundary and all)
   const encoded = new Response(form)
   return { body: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? 'multipart/form-data' }
+}
+
+/** Provider model ids (without their prefix) that name image models: OpenAI's DALL·E and GPT image models. */
+export const PROVIDER_IMAGE_MODEL = /^(dall-e|gpt-image|chatgpt-image)/
+
+/**
+ * One catalog model's capabilities from its provider's (advertised by prefix): when the provider
+ * generates images, its image models (by id) do that and nothing else, and its other models do not.
+ * Every node reads adverts with this, so `/v1/models` and routing agree with the key holder.
+ */
+export function providerModelCapabilities(caps: ModelCapabilities, id: string): ModelCapabilities {
+  if (!caps.imageGeneration) return caps
+  if (PROVIDER_IMAGE_MODEL.test(id)) return { chat: false, completion: false, embeddings: false, tools: false, vision: false, imageGeneration: true }
+  const { imageGeneration: _, ...rest } = caps
+  return rest
 }

@@ -5,7 +5,7 @@
  * translated, and their streams come back translated chunk by chunk.
  */
 import type { ProviderAdvert } from '../../../mesh/src/index.js'
-import { encodeImageJob, type BackendApi, type BackendModel, type BackendOutcome, type ImageJob, type ModelBackend } from '../backends/index.js'
+import { encodeImageJob, providerModelCapabilities, type BackendApi, type BackendModel, type BackendOutcome, type ImageJob, type ModelBackend } from '../backends/index.js'
 import { InvalidRequestError, UnknownModelError } from '../errors/errors.js'
 import type { ChatCompletionRequest } from '../http/schemas/openai.js'
 import type { HttpResult } from '../inference/http-result.js'
@@ -23,8 +23,6 @@ import { ProviderFailedError, providerErrorResult } from './provider-errors.js'
 import { engineOf, splitModel, type ProviderSettings } from './providers.js'
 import { sseEvents, type SseEvent } from './sse.js'
 
-/** OpenAI's image models (the rest of its catalog does not generate images). */
-const OPENAI_IMAGE_MODEL = /^(dall-e|gpt-image|chatgpt-image)/
 /** Largest image answer read from a provider (ten large base64 images fit). */
 const MAX_IMAGES_ANSWER_BYTES = 64 * 1024 * 1024
 
@@ -57,12 +55,6 @@ export class CloudBackend implements ModelBackend {
     return { chat: true, completion: this.passthrough, embeddings: this.passthrough, tools: true, vision: true, ...(this.settings.kind === 'openai' ? { imageGeneration: true } : {}) }
   }
 
-  /** One model's capabilities: OpenAI's `dall-e-*` and `gpt-image-*` generate images and do nothing else. */
-  private capabilitiesOf(id: string): BackendModel['capabilities'] {
-    if (this.settings.kind === 'openai' && OPENAI_IMAGE_MODEL.test(id)) return { chat: false, completion: false, embeddings: false, tools: false, vision: false, imageGeneration: true }
-    const { imageGeneration: _, ...rest } = this.capabilities()
-    return rest
-  }
 
   /** Listed by prefix (provider()), not per model: catalogs would overflow the node advert. */
   models(): readonly BackendModel[] {
@@ -72,7 +64,7 @@ export class CloudBackend implements ModelBackend {
   match(model: string): BackendModel | undefined {
     const parts = splitModel(model)
     if (parts?.prefix !== this.settings.prefix) return undefined
-    return { id: model, capabilities: this.capabilitiesOf(parts.id), contextLength: CLOUD_CONTEXT_LENGTH, quantization: 'cloud', sizeBytes: 0, slotsTotal: CLOUD_SLOTS, slotsBusy: this.inFlight, queueDepth: 0, tokensPerSecond: 0, avgServiceMs: 0, engine: engineOf(this.settings.kind) }
+    return { id: model, capabilities: providerModelCapabilities(this.capabilities(), parts.id), contextLength: CLOUD_CONTEXT_LENGTH, quantization: 'cloud', sizeBytes: 0, slotsTotal: CLOUD_SLOTS, slotsBusy: this.inFlight, queueDepth: 0, tokensPerSecond: 0, avgServiceMs: 0, engine: engineOf(this.settings.kind) }
   }
 
   provider(): ProviderAdvert {

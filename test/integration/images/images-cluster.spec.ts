@@ -68,6 +68,12 @@ describe('image generation across the mesh', () => {
     const body = (await (await fetch(`${c.url}/v1/models`)).json()) as { data: { id: string; llmlb: { nodes: string[]; capabilities: Record<string, boolean> } }[] }
     expect(body.data.find((m) => m.id === 'sd-turbo')?.llmlb).toMatchObject({ nodes: ['img-a'], capabilities: { imageGeneration: true, chat: false } })
     expect(body.data.find((m) => m.id === 'chat-x')?.llmlb.capabilities.imageGeneration).toBeFalsy()
+    // the provider's catalog, by id: its image models generate images only, its chat model none
+    await waitFor(async () => {
+      const all = (await (await fetch(`${c.url}/v1/models`)).json()) as typeof body
+      const caps = (id: string) => all.data.find((m) => m.id === id)?.llmlb.capabilities
+      return caps('openai:gpt-image-1')?.imageGeneration === true && caps('openai:gpt-image-1')?.chat === false && caps('openai:gpt-test')?.chat === true && !caps('openai:gpt-test')?.imageGeneration
+    }, "C to list the provider's image and chat models apart", 60_000)
   })
 
   it('generates base64 images on the engine node, recorded in the ingress history without the images', async () => {

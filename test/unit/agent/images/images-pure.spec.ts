@@ -4,7 +4,7 @@
  * for a backend (base64 asked, dropped for GPT image models), and answers turned into URLs.
  */
 import { describe, expect, it } from 'vitest'
-import { encodeImageJob } from '../../../../agent/src/backends/index.js'
+import { encodeImageJob, providerModelCapabilities } from '../../../../agent/src/backends/index.js'
 import { ImageStore } from '../../../../agent/src/images/index.js'
 import { parseAnswer, withUrls } from '../../../../agent/src/images/image-answer.js'
 import { generationRequest, ImageGenerationRequestSchema, parseImageForm } from '../../../../agent/src/images/image-request.js'
@@ -98,6 +98,15 @@ describe('jobs and answers', () => {
     const back = await new Request('http://x/', { method: 'POST', body: multipart.body as Uint8Array<ArrayBuffer>, headers: { 'content-type': multipart.contentType } }).formData()
     expect([back.get('model'), back.get('n'), back.get('response_format')]).toEqual(['sd', '2', 'b64_json'])
     decodePng(new Uint8Array(await (back.get('image') as Blob).arrayBuffer()))
+  })
+
+  it("reads a provider catalog id's capabilities: image models image only, the rest without images", () => {
+    const openai = { chat: true, completion: true, embeddings: true, tools: true, vision: true, imageGeneration: true }
+    expect(providerModelCapabilities(openai, 'gpt-image-1')).toEqual({ chat: false, completion: false, embeddings: false, tools: false, vision: false, imageGeneration: true })
+    expect(providerModelCapabilities(openai, 'dall-e-3').imageGeneration).toBe(true)
+    expect(providerModelCapabilities(openai, 'gpt-4o')).toEqual({ chat: true, completion: true, embeddings: true, tools: true, vision: true })
+    const anthropic = { chat: true, completion: false, embeddings: false, tools: true, vision: true }
+    expect(providerModelCapabilities(anthropic, 'dall-e-3')).toBe(anthropic)
   })
 
   it('turns base64 images into URLs of this node and refuses what is not an images answer', () => {
