@@ -4,7 +4,8 @@
  * a chat model; node B holds the `openai:` provider key, its base URL pointing at a mock OpenAI server
  * with GPT image and DALL·E models; node C has nothing and takes every request through the official
  * `openai` client. Generation JSON and edit/variation uploads are forwarded over the mesh; `url`
- * answers are stored and served by C, the node the client reached; the images are real PNGs.
+ * answers are stored and served by C, the node the client reached; the images are real PNGs. B keeps
+ * its URLs for 1 ms: they expire.
  */
 import { randomBytes } from 'node:crypto'
 import OpenAI, { toFile } from 'openai'
@@ -52,7 +53,7 @@ beforeAll(async () => {
   cloud = await startMockEngine('openai', { apiKey: OPENAI_KEY, models: [{ id: 'gpt-image-1', type: 'image' }, { id: 'dall-e-2', type: 'image' }, { id: 'gpt-test' }] })
   a = await startAgent({ name: 'img-a', clusterKey: CLUSTER_KEY, args: ['--engine', engine.url] })
   const seed = await meshAddress(a)
-  b = await startAgent({ name: 'img-b', clusterKey: CLUSTER_KEY, peers: [seed], env: { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: `${cloud.url}/v1` } })
+  b = await startAgent({ name: 'img-b', clusterKey: CLUSTER_KEY, peers: [seed], env: { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: `${cloud.url}/v1`, LLMLB_IMAGES_URL_TTL_MS: '1' } })
   c = await startAgent({ name: 'img-c', clusterKey: CLUSTER_KEY, peers: [seed], env: { LLMLB_IMAGES_MAX_BYTES: String(MAX_BYTES) } })
   client = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: 'unused', maxRetries: 0 })
   await clusterSeesAll()
@@ -110,6 +111,14 @@ describe('image generation across the mesh', () => {
     expect((await fetch(`${c.url}/v1/images/files/..%2f..%2fetc`)).status).toBe(404)
     // A stored nothing: the URL lives on the node the client reached
     expect((await fetch(url.replace(c.url, a.url))).status).toBe(404)
+  })
+
+  it('stops serving a URL once it expires (B keeps them 1 ms)', async () => {
+    await clusterSeesAll()
+    const atB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: 'unused', maxRetries: 0 })
+    const url = (await atB.images.generate({ model: 'sd-turbo', prompt: 'a short-lived harbour' })).data?.[0]?.url ?? ''
+    expect(url.startsWith(`${b.url}/v1/images/files/`)).toBe(true)
+    await waitFor(async () => (await fetch(url)).status === 404, 'the URL to expire', 30_000)
   })
 
   it('edits and varies an uploaded PNG (multipart) on the engine node', async () => {
