@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { AudioRuntime, MultiKindRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
 import { AudioService, loadAudioModels, withAudioModels } from './audio/index.js'
+import { ImageService, ImageStore } from './images/index.js'
 import { Libp2pMesh, TEST_MESH_TIMINGS, type Mesh, type MeshEvents } from '../../mesh/src/index.js'
 import type { Config } from './config/index.js'
 import { AdmissionQueue } from './scheduler/admission-queue.js'
@@ -204,6 +205,8 @@ export class Agent {
     const service = new InferenceService({ runtime: served, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends, images: { fetcher: imageFetcher, maxBytes: v.maxImageBytes } })
     this.service = service
     const audioService = new AudioService({ audio, admission: this.admission, service, nodeName: cfg.name, ffmpeg: cfg.audio.ffmpeg })
+    const imageStore = new ImageStore({ ttlMs: cfg.images.urlTtlMs, maxImages: cfg.images.maxStoredImages, maxBytes: cfg.images.maxStoredBytes })
+    const imageService = new ImageService({ service, backends, store: imageStore, nodeName: cfg.name })
     const models = () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => backends.providers())
     // engines on this box: stored registrations and --engine, detected and watched before the node serves
     this.engineStore = await LmdbEngineStore.open(cfg.dataDir)
@@ -256,7 +259,7 @@ export class Agent {
         logger: log,
         peerApi: createPeerApiHandler(() => this.app, this.internalSecret),
         checkCaller: (caller) => nodeAuth.auth.verifyForwardedInference(caller),
-        otherApis: audioService.forwardedApis()
+        otherApis: new Map([...audioService.forwardedApis(), ...imageService.forwardedApis()])
       })
     )
     await mesh.start()
@@ -290,7 +293,8 @@ export class Agent {
       engines,
       corsOrigins: cfg.corsOrigins,
       clouds,
-      audio: { service: audioService, maxBytes: cfg.audio.maxUploadBytes }
+      audio: { service: audioService, maxBytes: cfg.audio.maxUploadBytes },
+      images: { service: imageService, store: imageStore, maxBytes: cfg.images.maxUploadBytes }
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)

@@ -31,6 +31,8 @@ export interface ModelCapabilities {
   transcription?: boolean
   /** Text to speech. Absent means false. */
   speech?: boolean
+  /** Image generation (served by an engine or a cloud provider, never the native runtime). Absent means false. */
+  imageGeneration?: boolean
 }
 
 export type ModelLoadState = 'loading' | 'loaded' | 'failed' | 'unloaded'

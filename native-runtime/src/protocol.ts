@@ -128,7 +128,8 @@ export const modelCapabilitiesSchema = z.object({
   tools: z.boolean(),
   vision: z.boolean(),
   transcription: z.boolean().optional(),
-  speech: z.boolean().optional()
+  speech: z.boolean().optional(),
+  imageGeneration: z.boolean().optional()
 })
 
 /** What the child learns about a model when it loads it (the static part of `ModelStatus`). */

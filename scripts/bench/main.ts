@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
- * Sections: runtime, mesh, routing, routing-real, history, structured, responses, protocols, pull, proxy, multimodal (default: all of them); `mesh-hop` is the
+ * Sections: runtime, mesh, routing, routing-real, history, structured, responses, protocols, pull, proxy, multimodal, images (default: all of them); `mesh-hop` is the
  * hop part of `mesh` alone.
  */
 import '../../mesh/src/polyfill.js'
@@ -16,6 +16,7 @@ import { protocolsBench } from './protocols-bench.js'
 import { proxyBench } from './proxy-bench.js'
 import { visionBench } from './vision-bench.js'
 import { audioBench } from './audio-bench.js'
+import { imagesBench } from './images-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
 import { scriptArgs } from '../script-args.js'
 
@@ -37,7 +38,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   pull: pullBench,
   protocols: protocolsBench,
   proxy: proxyBench,
-  multimodal: multimodalBench
+  multimodal: multimodalBench,
+  images: imagesBench
 }
 
 const USAGE = `usage: npm run bench [-- section…]

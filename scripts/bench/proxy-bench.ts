@@ -37,8 +37,9 @@ const HEADERS = { 'content-type': 'application/json' }
 
 const SERVE_JS = resolve(fileURLToPath(import.meta.url), '..', '..', 'mock-engines', 'serve.js')
 
-async function startEngine(): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [SERVE_JS, 'openai', '--model', MODEL, '--answer', 'Hello! How can I help you today?'], { stdio: ['ignore', 'pipe', 'inherit'] })
+/** A mock engine in its own process (`serve.js` arguments); resolves with its URL once it listens. */
+export async function startEngine(args = ['openai', '--model', MODEL, '--answer', 'Hello! How can I help you today?']): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [SERVE_JS, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((res, rej) => {
     proc.stdout?.once('data', (d: Buffer) => res((JSON.parse(String(d).split('\n')[0] ?? '{}') as { url: string }).url))
     proc.once('exit', (code) => rej(new Error(`mock engine exited with ${code}`)))

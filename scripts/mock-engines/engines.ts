@@ -14,10 +14,12 @@
  *   `max_context_length`, `quantization`);
  * - SGLang (docs.sglang.ai, native APIs): `/get_model_info` (`model_path`, `is_generation`),
  *   `/get_server_info`, `/metrics` (`sglang:num_running_reqs`, `sglang:num_queue_reqs`);
- * - a plain OpenAI-compatible server: `/v1/*` only.
+ * - a plain OpenAI-compatible server: `/v1/*` only, with the images API for its `type: 'image'` models
+ *   (openai-images.ts).
  */
 import { embeddingOf, json, serveMock, tokensOf, wordsOf, type Handler, type MockEngine, type MockEngineOptions, type MockModel } from './server.js'
 import { openAiRoutes } from './openai-api.js'
+import { openAiImageRoutes } from './openai-images.js'
 
 export type { MockEngine, MockEngineOptions, MockModel } from './server.js'
 export type MockKind = 'ollama' | 'llamacpp' | 'vllm' | 'lmstudio' | 'sglang' | 'openai'
@@ -152,7 +154,8 @@ export async function startMockEngine(kind: MockKind, opts: MockEngineOptions = 
       }
       break
     case 'openai':
-      routes = openAiRoutes(models, answer, () => ({ owned_by: 'system' }))
+      // a plain OpenAI-compatible server; its image models answer the images API (LocalAI, sd.cpp's server)
+      routes = { ...openAiRoutes(models, answer, () => ({ owned_by: 'system' })), ...openAiImageRoutes(models) }
       break
   }
   return serveMock(kind, routes, opts, load)

@@ -6,8 +6,8 @@
 import { scriptArgs } from '../script-args.js'
 import { startMockEngine, type MockKind } from './engines.js'
 
-const USAGE = 'usage: node dist/scripts/mock-engines/serve.js ollama|llamacpp|vllm|lmstudio|sglang|openai [--port N] [--model ID] [--answer TEXT]'
-const { positionals, values } = scriptArgs(USAGE, { port: { type: 'string' }, model: { type: 'string' }, answer: { type: 'string' } })
+const USAGE = 'usage: node dist/scripts/mock-engines/serve.js ollama|llamacpp|vllm|lmstudio|sglang|openai [--port N] [--model ID] [--image-model ID] [--answer TEXT]'
+const { positionals, values } = scriptArgs(USAGE, { port: { type: 'string' }, model: { type: 'string' }, 'image-model': { type: 'string' }, answer: { type: 'string' } })
 const kind = positionals[0] as MockKind | undefined
 if (!kind || !['ollama', 'llamacpp', 'vllm', 'lmstudio', 'sglang', 'openai'].includes(kind)) {
   process.stderr.write(`${USAGE}\n`)
@@ -15,7 +15,8 @@ if (!kind || !['ollama', 'llamacpp', 'vllm', 'lmstudio', 'sglang', 'openai'].inc
 }
 const engine = await startMockEngine(kind, {
   port: values.port ? Number(values.port) : 0,
-  ...(values.model ? { models: [{ id: values.model }] } : {}),
+  // an image model answers the images API (openai kind): 4×4 PNGs
+  ...(values.model || values['image-model'] ? { models: [...(values.model ? [{ id: values.model }] : []), ...(values['image-model'] ? [{ id: values['image-model'], type: 'image' as const }] : [])] } : {}),
   ...(values.answer ? { answer: values.answer } : {})
 })
 process.stdout.write(JSON.stringify({ url: engine.url }) + '\n')

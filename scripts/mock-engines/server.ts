@@ -6,13 +6,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) => void | Promise<void>
+/** `body`: the request parsed as JSON ({} when it is not JSON); `raw`: its bytes (multipart uploads). */
+export type Handler = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, raw: Buffer) => void | Promise<void>
 
 /** One model a mock engine serves. */
 export interface MockModel {
   id: string
-  /** Chat or embeddings. @default 'chat' */
-  type?: 'chat' | 'embeddings'
+  /** Chat, embeddings or image generation (`/v1/images/*`). @default 'chat' */
+  type?: 'chat' | 'embeddings' | 'image'
   vision?: boolean
   tools?: boolean
   contextLength?: number
@@ -56,14 +57,15 @@ export const json = (res: ServerResponse, status: number, value: unknown): void 
   res.end(text)
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readBody(req: IncomingMessage): Promise<{ json: Record<string, unknown>; raw: Buffer }> {
   const chunks: Buffer[] = []
   for await (const c of req) chunks.push(c as Buffer)
-  if (chunks.length === 0) return {}
+  const raw = Buffer.concat(chunks)
+  if (chunks.length === 0) return { json: {}, raw }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>
+    return { json: JSON.parse(raw.toString('utf8')) as Record<string, unknown>, raw }
   } catch {
-    return {}
+    return { json: {}, raw }
   }
 }
 
@@ -71,12 +73,12 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 export async function serveMock(kind: string, routes: Record<string, Handler>, opts: MockEngineOptions, load: { running: number; waiting: number }): Promise<MockEngine> {
   const hits = new Map<string, number>()
   let served = 0
-  const inference = /\/(chat\/completions|completions|embeddings|chat|generate|embed)$/
+  const inference = /\/(chat\/completions|completions|embeddings|chat|generate|embed|images\/generations|images\/edits|images\/variations)$/
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const key = `${req.method} ${path}`
     hits.set(key, (hits.get(key) ?? 0) + 1)
-    const body = req.method === 'POST' ? await readBody(req) : {}
+    const { json: body, raw } = req.method === 'POST' ? await readBody(req) : { json: {}, raw: Buffer.alloc(0) }
     if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) return json(res, 401, { error: { message: 'Invalid API key', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } })
     const h = routes[key]
     if (!h) return json(res, 404, kind === 'ollama' ? { error: '404 page not found' } : { detail: 'Not Found' })
@@ -85,7 +87,7 @@ export async function serveMock(kind: string, routes: Record<string, Handler>, o
       if (engine.delayMs > 0) await new Promise((r) => setTimeout(r, engine.delayMs))
       served++
     }
-    await h(req, res, body)
+    await h(req, res, body, raw)
   }
   let server: Server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()))
   await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r))

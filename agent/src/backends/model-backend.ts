@@ -10,6 +10,7 @@ import type { ProviderAdvert } from '../../../mesh/src/index.js'
 import type { HttpResult } from '../inference/http-result.js'
 import { AgentError } from '../errors/errors.js'
 import type { RequestContext } from '../inference/request-context.js'
+import type { ImageJob } from './image-job.js'
 
 /** The APIs a backend may be asked to serve (bodies are OpenAI-shaped, already validated). */
 export type BackendApi = 'chat' | 'completion' | 'embeddings' | 'count_tokens'
@@ -65,6 +66,11 @@ export interface ModelBackend {
   match?(model: string): BackendModel | undefined
   /** Advertised by prefix instead of per model (see ProviderAdvertSchema); undefined while it cannot serve. */
   provider?(): ProviderAdvert | undefined
+  /**
+   * Serves an image request (backends whose models have `imageGeneration`): the answer is OpenAI's
+   * images JSON with base64 images, or the backend's error. Throws like `serve` before the first byte.
+   */
+  images?(job: ImageJob, model: string, ctx: RequestContext): Promise<BackendOutcome>
 }
 
 /** A backend that serves a model is down right now: 503, so the ingress tries the model's next holder. */

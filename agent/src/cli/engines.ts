@@ -9,6 +9,8 @@ export interface EngineAddFlags extends ClientFlags {
   key?: string
   kind?: string
   slots?: string
+  /** Comma-separated ids of image models. */
+  imageModels?: string
   json?: boolean
 }
 
@@ -36,7 +38,7 @@ export async function enginesListCommand(flags: ClientFlags & { json?: boolean }
 
 export async function enginesAddCommand(url: string, flags: EngineAddFlags): Promise<void> {
   const t = await targetOrExit(flags)
-  const body = { url, ...(flags.key ? { apiKey: flags.key } : {}), ...(flags.kind ? { kind: flags.kind } : {}), ...(flags.slots ? { slots: Number.parseInt(flags.slots, 10) } : {}) }
+  const body = { url, ...(flags.key ? { apiKey: flags.key } : {}), ...(flags.kind ? { kind: flags.kind } : {}), ...(flags.slots ? { slots: Number.parseInt(flags.slots, 10) } : {}), ...(flags.imageModels ? { imageModels: flags.imageModels.split(',').map((s) => s.trim()).filter(Boolean) } : {}) }
   const res = await callOrExit(t, 'POST', '/api/engines', body, ADD_TIMEOUT_MS)
   if (res.status !== 201) refuseAndExit(res.status, res.body)
   const e = (res.body as { engine: EngineView }).engine

@@ -107,6 +107,7 @@ withTarget(engines.command('add').description('register an engine (its type is d
   .option('--key <key>', 'API key the engine wants (kept on the node, encrypted, never shown again)')
   .option('--kind <kind>', 'skip detection: ollama, vllm, llamacpp, lmstudio, sglang or openai')
   .option('--slots <n>', 'requests sent to the engine at once (default: what it reports, else 4)')
+  .option('--image-models <ids>', "the engine's models that generate images (/v1/images/*), comma-separated, for engines whose model list does not say (LocalAI)")
   .option('--json', 'print JSON')
   .action(lazy(enginesCli, (m) => m.enginesAddCommand))
 withTarget(engines.command('rm').description('remove an engine (its models leave the cluster)').argument('<id|url>', 'id or URL of the engine')).action(lazy(enginesCli, (m) => m.enginesRmCommand))

@@ -5,7 +5,7 @@
  * translated, and their streams come back translated chunk by chunk.
  */
 import type { ProviderAdvert } from '../../../mesh/src/index.js'
-import type { BackendApi, BackendModel, BackendOutcome, ModelBackend } from '../backends/index.js'
+import { encodeImageJob, providerModelCapabilities, type BackendApi, type BackendModel, type BackendOutcome, type ImageJob, type ModelBackend } from '../backends/index.js'
 import { InvalidRequestError, UnknownModelError } from '../errors/errors.js'
 import type { ChatCompletionRequest } from '../http/schemas/openai.js'
 import type { HttpResult } from '../inference/http-result.js'
@@ -22,6 +22,9 @@ import { authHeaders, chatUrl, urlOf } from './provider-api.js'
 import { ProviderFailedError, providerErrorResult } from './provider-errors.js'
 import { engineOf, splitModel, type ProviderSettings } from './providers.js'
 import { sseEvents, type SseEvent } from './sse.js'
+
+/** Largest image answer read from a provider (ten large base64 images fit). */
+const MAX_IMAGES_ANSWER_BYTES = 64 * 1024 * 1024
 
 /** Requests this node sends to one provider at once, as routing sees it (providers scale past it). */
 export const CLOUD_SLOTS = 64
@@ -47,9 +50,11 @@ export class CloudBackend implements ModelBackend {
     return this.settings.kind === 'openai' || this.settings.kind === 'compatible'
   }
 
+  /** The provider's capabilities as advertised by prefix: OpenAI's include its image models. */
   private capabilities(): BackendModel['capabilities'] {
-    return { chat: true, completion: this.passthrough, embeddings: this.passthrough, tools: true, vision: true }
+    return { chat: true, completion: this.passthrough, embeddings: this.passthrough, tools: true, vision: true, ...(this.settings.kind === 'openai' ? { imageGeneration: true } : {}) }
   }
+
 
   /** Listed by prefix (provider()), not per model: catalogs would overflow the node advert. */
   models(): readonly BackendModel[] {
@@ -59,7 +64,7 @@ export class CloudBackend implements ModelBackend {
   match(model: string): BackendModel | undefined {
     const parts = splitModel(model)
     if (parts?.prefix !== this.settings.prefix) return undefined
-    return { id: model, capabilities: this.capabilities(), contextLength: CLOUD_CONTEXT_LENGTH, quantization: 'cloud', sizeBytes: 0, slotsTotal: CLOUD_SLOTS, slotsBusy: this.inFlight, queueDepth: 0, tokensPerSecond: 0, avgServiceMs: 0, engine: engineOf(this.settings.kind) }
+    return { id: model, capabilities: providerModelCapabilities(this.capabilities(), parts.id), contextLength: CLOUD_CONTEXT_LENGTH, quantization: 'cloud', sizeBytes: 0, slotsTotal: CLOUD_SLOTS, slotsBusy: this.inFlight, queueDepth: 0, tokensPerSecond: 0, avgServiceMs: 0, engine: engineOf(this.settings.kind) }
   }
 
   provider(): ProviderAdvert {
@@ -79,6 +84,29 @@ export class CloudBackend implements ModelBackend {
       return out
     } finally {
       if (!handed) this.inFlight--
+    }
+  }
+
+  /** An image request to the provider's images API (OpenAI and OpenAI-compatible providers). */
+  async images(job: ImageJob, model: string, ctx: RequestContext): Promise<BackendOutcome> {
+    const parts = splitModel(model)
+    if (parts?.prefix !== this.settings.prefix) throw new UnknownModelError(model)
+    if (!this.passthrough) throw new InvalidRequestError(`${this.settings.prefix} models do not generate images through this node`, 'model')
+    this.inFlight++
+    try {
+      const s = this.settings
+      const payload = await encodeImageJob(job, parts.id)
+      const res = await send({ provider: s.prefix, method: 'POST', url: urlOf(s, `/images/${job.op}`), headers: { 'content-type': payload.contentType, accept: 'application/json', ...authHeaders(s.kind, s.apiKey) }, body: payload.body, signal: ctx.signal })
+      if (res.status < 200 || res.status > 299) return await this.failure(res)
+      const text = await readText(res.body, MAX_IMAGES_ANSWER_BYTES)
+      try {
+        JSON.parse(text)
+      } catch {
+        throw new ProviderFailedError(`${s.prefix} answered an image request with a body that is not JSON`)
+      }
+      return { result: { status: res.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: (async function* () { yield text })() }, queueWaitMs: 0 }
+    } finally {
+      this.inFlight--
     }
   }
 

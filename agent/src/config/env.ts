@@ -25,6 +25,7 @@ export function configFromEnv(env: Env = process.env): ConfigInput {
     corsOrigins: env.LLMLB_CORS_ORIGINS === undefined ? undefined : env.LLMLB_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     logFormat: env.LLMLB_LOG_FORMAT,
     audio: env.LLMLB_AUDIO_MAX_BYTES || env.LLMLB_AUDIO_FFMPEG ? { ...(env.LLMLB_AUDIO_MAX_BYTES ? { maxUploadBytes: num(env.LLMLB_AUDIO_MAX_BYTES) } : {}), ...(env.LLMLB_AUDIO_FFMPEG ? { ffmpeg: env.LLMLB_AUDIO_FFMPEG } : {}) } : undefined,
+    images: env.LLMLB_IMAGES_MAX_BYTES || env.LLMLB_IMAGES_URL_TTL_MS ? { ...(env.LLMLB_IMAGES_MAX_BYTES ? { maxUploadBytes: num(env.LLMLB_IMAGES_MAX_BYTES) } : {}), ...(env.LLMLB_IMAGES_URL_TTL_MS ? { urlTtlMs: num(env.LLMLB_IMAGES_URL_TTL_MS) } : {}) } : undefined,
     hf: env.HF_ENDPOINT || env.HF_TOKEN ? { ...(env.HF_ENDPOINT ? { endpoint: env.HF_ENDPOINT } : {}), ...(env.HF_TOKEN ? { token: env.HF_TOKEN } : {}) } : undefined,
     engines: env.LLMLB_ENGINES_ALLOW === undefined ? undefined : { allow: list(env.LLMLB_ENGINES_ALLOW) },
     outbound: env.LLMLB_OUTBOUND_ALLOW === undefined ? undefined : { allow: list(env.LLMLB_OUTBOUND_ALLOW) }

@@ -236,6 +236,19 @@ export const ConfigSchema = z.object({
       /** The ffmpeg command that decodes mp3, m4a, ogg/opus, webm and flac uploads (WAV needs none). */
       ffmpeg: z.string().min(1).default('ffmpeg')
     })
+    .prefault({}),
+  /** Image generation (see specs/images.md). */
+  images: z
+    .object({
+      /** Largest edit or variation upload (bytes, every file and field together); OpenAI takes up to 50 MB for GPT image models. */
+      maxUploadBytes: z.number().int().positive().default(25 * 1024 * 1024),
+      /** How long an image answered as a URL stays served by the node that answered (ms); OpenAI's last 60 minutes. */
+      urlTtlMs: z.number().int().positive().default(3_600_000),
+      /** Images kept for URLs at once; past it the oldest go first. */
+      maxStoredImages: z.number().int().positive().default(500),
+      /** Bytes kept for URLs at once; past it the oldest go first. */
+      maxStoredBytes: z.number().int().positive().default(256 * 1024 * 1024)
+    })
     .prefault({})
 })
 

@@ -9,12 +9,14 @@ import type { BackendApi, BackendModel, BackendOutcome, ModelBackend } from '../
 import type { RequestContext } from '../inference/request-context.js'
 import { onBodyEnd } from '../inference/http-result.js'
 import { UnknownModelError } from '../errors/errors.js'
-import type { EngineAdapter, EngineLoad, EngineModelInfo } from './adapters/index.js'
+import { IMAGE_ONLY, type EngineAdapter, type EngineLoad, type EngineModelInfo } from './adapters/index.js'
 import type { EngineHttp } from './engine-http.js'
 import { EngineUnavailableError } from './engine-errors.js'
 import { nextCheckMs, type HealthTimings } from './health.js'
 import { serveOllama } from './ollama-upstream.js'
 import { serveOpenAi } from './openai-upstream.js'
+import { serveImages } from './images-upstream.js'
+import type { ImageJob } from '../backends/index.js'
 import { EngineSlots } from './slots.js'
 import type { EngineRecord } from './schemas.js'
 
@@ -142,7 +144,10 @@ export class EngineBackend implements ModelBackend {
     }
   }
 
-  private setModels(list: EngineModelInfo[]): void {
+  private setModels(found: EngineModelInfo[]): void {
+    // models the registration names as image models are image models, whatever the engine's list says
+    const images = new Set(this.record.imageModels ?? [])
+    const list = images.size === 0 ? found : found.map((m) => (images.has(m.id) ? { ...m, capabilities: IMAGE_ONLY } : m))
     this.list = list
     this.adverts = list.map((m) => ({ id: m.id, capabilities: m.capabilities, contextLength: m.contextLength, quantization: m.quantization, sizeBytes: m.sizeBytes, slotsTotal: 1, slotsBusy: 0, queueDepth: 0, tokensPerSecond: 0, avgServiceMs: 0, engine: this.record.kind }))
     this.onChange()
@@ -157,6 +162,28 @@ export class EngineBackend implements ModelBackend {
     if (this.adverts.length > 0) {
       this.adverts = []
       this.onChange()
+    }
+  }
+
+  /** An image request through the engine's OpenAI images API, in one of its slots. */
+  async images(job: ImageJob, model: string, ctx: RequestContext): Promise<BackendOutcome> {
+    const info = this.list.find((m) => m.id === model)
+    if (!info || this.health !== 'up') throw this.health === 'up' ? new UnknownModelError(model) : new EngineUnavailableError(this.record.id, this.lastError ?? 'not checked yet')
+    const lease = await this.slots.acquire(model, ctx.signal)
+    const started = Date.now()
+    try {
+      const result = await serveImages({ http: this.http, engine: this.record.id, signal: ctx.signal }, job, info.upstream)
+      const ms = Date.now() - started
+      this.avgServiceMs = this.avgServiceMs === 0 ? ms : this.avgServiceMs * (1 - EMA) + ms * EMA
+      return { result, queueWaitMs: lease.waitedMs }
+    } catch (err) {
+      if (err instanceof EngineUnavailableError) {
+        this.markDown(err.message)
+        void this.checkNow()
+      }
+      throw err
+    } finally {
+      lease.release()
     }
   }
 

@@ -37,8 +37,8 @@ export class EngineHttp {
   }
 
   /** An inference call: the response as it streams. */
-  post(path: string, body: string, signal: AbortSignal, accept = 'application/json'): Promise<OutboundResponse> {
-    return this.outbound.request(this.baseUrl + path, { method: 'POST', headers: { ...this.headers(true), accept }, body, signal })
+  post(path: string, body: string | Uint8Array, signal: AbortSignal, accept = 'application/json', contentType = 'application/json'): Promise<OutboundResponse> {
+    return this.outbound.request(this.baseUrl + path, { method: 'POST', headers: { ...this.headers(true), accept, 'content-type': contentType }, body, signal })
   }
 }
 

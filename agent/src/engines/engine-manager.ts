@@ -107,7 +107,7 @@ export class EngineManager {
     const adapter = body.kind ? adapterOf(body.kind) : await detectEngine(http)
     // a kind given by hand must still answer as that kind does
     if (body.kind) await adapter.models(http)
-    const record: EngineRecord = { id: idOf(url), url, kind: adapter.kind, ...(body.slots ? { slots: body.slots } : {}), ...(body.apiKey ? { keyCipher: this.store.encrypt(body.apiKey) } : {}), addedAt: Date.now() }
+    const record: EngineRecord = { id: idOf(url), url, kind: adapter.kind, ...(body.slots ? { slots: body.slots } : {}), ...(body.imageModels?.length ? { imageModels: body.imageModels } : {}), ...(body.apiKey ? { keyCipher: this.store.encrypt(body.apiKey) } : {}), addedAt: Date.now() }
     await this.store.put(record)
     const backend = this.run(record)
     await backend.start()

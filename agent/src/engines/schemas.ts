@@ -15,7 +15,9 @@ export const AddEngineBodySchema = z.strictObject({
   /** Skip detection and treat the engine as this kind. */
   kind: EngineKindSchema.optional(),
   /** Requests sent to the engine at once (default: what it reports, else 4). */
-  slots: z.number().int().min(1).max(1024).optional()
+  slots: z.number().int().min(1).max(1024).optional(),
+  /** Ids of the engine's models that generate images (`/v1/images/*`), for engines whose model list does not say. */
+  imageModels: z.array(z.string().min(1).max(256)).max(256).optional()
 })
 export type AddEngineBody = z.infer<typeof AddEngineBodySchema>
 
@@ -27,6 +29,8 @@ export const EngineRecordSchema = z.object({
   slots: z.number().int().positive().optional(),
   /** The API key, AES-256-GCM with this node's engine secret (iv.tag.ciphertext, base64url). */
   keyCipher: z.string().optional(),
+  /** Models served as image models (AddEngineBody.imageModels). */
+  imageModels: z.array(z.string()).optional(),
   addedAt: z.number()
 })
 export type EngineRecord = z.infer<typeof EngineRecordSchema>

@@ -30,12 +30,16 @@ const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_
 
 /** POSTs to the engine; anything that fails before a 2xx/4xx head is `engine_unavailable`. */
 export async function callEngine(c: UpstreamCall, path: string, body: unknown, accept?: string): Promise<OutboundResponse> {
+  return callEngineWith(c, path, { body: JSON.stringify(body), contentType: 'application/json' }, accept)
+}
+
+/** Like callEngine, with a body already encoded (an image upload's multipart form). */
+export async function callEngineWith(c: UpstreamCall, path: string, payload: { body: string | Uint8Array; contentType: string }, accept?: string): Promise<OutboundResponse> {
   let res: OutboundResponse | undefined
-  const text = JSON.stringify(body)
   // a kept-alive connection the engine closed (it restarted) fails at once: once more on a new one
   for (let attempt = 0; !res; attempt++) {
     try {
-      res = await c.http.post(path, text, c.signal, accept)
+      res = await c.http.post(path, payload.body, c.signal, accept, payload.contentType)
     } catch (err) {
       if (c.signal.aborted) throw err
       if (err instanceof OutboundBlockedError) throw err

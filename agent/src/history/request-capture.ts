@@ -95,8 +95,8 @@ export class RequestCapture {
   head(info: ServedInfo): void {
     this.served = info
     this.headAt = this.clock()
-    // audio answers (speech) are blobs: their size is recorded, never their bytes
-    const keep = this.init.storeBodies && !info.contentType.startsWith('audio/') ? this.init.maxBodyBytes : 0
+    // audio answers (speech) and images are blobs: their size is recorded, never their bytes
+    const keep = this.init.storeBodies && !info.contentType.startsWith('audio/') && !this.init.api.startsWith('image_') ? this.init.maxBodyBytes : 0
     this.reader = new ResponseReader(info.contentType.includes('text/event-stream'), keep)
   }
 

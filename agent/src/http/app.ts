@@ -41,6 +41,7 @@ import { modelAdminRoutes } from './routes/models-admin.js'
 import { catalogRoutes } from './routes/catalog.js'
 import { cloudRoutes, type CloudRouteDeps } from './routes/clouds.js'
 import { audioRoutes, type AudioService } from '../audio/index.js'
+import { imageRoutes, type ImageService, type ImageStore } from '../images/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,6 +82,8 @@ export interface AppDeps {
   clouds?: CloudRouteDeps['clouds']
   /** Speech to text; unset, /v1/audio/* is not served (unit tests of other routes). */
   audio?: { service: AudioService; maxBytes: number }
+  /** Image generation; unset, /v1/images/* is not served (unit tests of other routes). */
+  images?: { service: ImageService; store: ImageStore; maxBytes: number }
   /** Client connection bounds (config `connections`); node's defaults when unset. */
   connections?: { maxConnections: number; headersTimeoutMs: number; requestTimeoutMs: number }
 }
@@ -178,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inferenceRoutes, { service: deps.service, meter })
   if (deps.responses) await app.register(responsesRoutes, { service: deps.service, stored: deps.responses, meter })
   if (deps.audio) await app.register(audioRoutes, { audio: deps.audio.service, maxBytes: deps.audio.maxBytes, meter })
+  if (deps.images) await app.register(imageRoutes, { images: deps.images.service, store: deps.images.store, maxBytes: deps.images.maxBytes, meter })
   await app.register(anthropicRoutes, { service: deps.service, meter })
   await app.register(ollamaRoutes, { service: deps.service, meter })
   await app.register(ollamaModelRoutes, { models: deps.models })

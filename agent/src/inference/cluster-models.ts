@@ -4,6 +4,7 @@
  */
 import type { InferenceRuntime, ModelCapabilities } from '../../../native-runtime/src/index.js'
 import type { Mesh, ModelAdvert, ProviderAdvert } from '../../../mesh/src/index.js'
+import { providerModelCapabilities } from '../backends/image-job.js'
 
 /** One model of the cluster and where it runs. */
 export interface ClusterModel {
@@ -23,6 +24,9 @@ export interface ClusterModel {
   /** Speech models: the voices a request may name. */
   voices?: string[]
 }
+
+/** A catalog id's capabilities (`<prefix>:<id>`) from its provider's advert. */
+const capsOf = (pa: ProviderAdvert, id: string): ModelCapabilities => providerModelCapabilities(pa.capabilities, id.slice(pa.prefix.length + 1))
 
 export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined, nodeName: string, firstSeen: Map<string, number>, localStored: () => ModelAdvert[] = () => [], localBackends: () => ModelAdvert[] = () => [], localProviders: () => ProviderAdvert[] = () => [], opts: { providers?: boolean } = {}): ClusterModel[] {
   // cloud catalogs are hundreds of ids: callers on the request path that only look up ids leave them out
@@ -54,9 +58,9 @@ export function clusterModels(runtime: InferenceRuntime, mesh: Mesh | undefined,
       add(m.id, p.state.name, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, m.loaded, m.engine)
       voices(m.id, m.voices)
     }
-    if (withProviders) for (const pa of p.state.providers ?? []) for (const id of pa.models) add(id, p.state.name, pa.capabilities, pa.contextLength, 'cloud', 0, true, pa.engine)
+    if (withProviders) for (const pa of p.state.providers ?? []) for (const id of pa.models) add(id, p.state.name, capsOf(pa, id), pa.contextLength, 'cloud', 0, true, pa.engine)
   }
-  if (withProviders) for (const pa of localProviders()) for (const id of pa.models) add(id, nodeName, pa.capabilities, pa.contextLength, 'cloud', 0, true, pa.engine)
+  if (withProviders) for (const pa of localProviders()) for (const id of pa.models) add(id, nodeName, capsOf(pa, id), pa.contextLength, 'cloud', 0, true, pa.engine)
   for (const m of localBackends()) add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, true, m.engine)
   for (const m of localStored()) add(m.id, nodeName, m.capabilities, m.contextLength, m.quantization, m.sizeBytes, false)
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id))

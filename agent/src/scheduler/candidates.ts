@@ -8,6 +8,7 @@ import type { PeerView, ProviderAdvert } from '../../../mesh/src/index.js'
 import type { AdmissionStats } from './admission-queue.js'
 import { prefixMatch } from './prefix-digest.js'
 import type { BackendModel } from '../backends/index.js'
+import { providerModelCapabilities } from '../backends/image-job.js'
 
 /** One node that holds a model, with the figures selection needs. */
 export interface Candidate {
@@ -94,7 +95,7 @@ export function peerCandidates(model: string, peers: PeerView[], now: number, ha
     if (!m) {
       // a cloud provider the peer serves by prefix (`anthropic:*`), not per model
       const pa = providerOf(model, p.state.providers)
-      if (pa) out.push({ target: p.peerId, nodeName: p.state.name, slotsTotal: pa.slotsTotal, load: pa.slotsBusy + pending(p.peerId, p.lastSeen), tokensPerSecond: 0, capabilities: pa.capabilities, contextLength: pa.contextLength, loaded: true, prefixMatch: 0, stateAgeMs: Math.max(0, now - p.lastSeen), engine: pa.engine })
+      if (pa) out.push({ target: p.peerId, nodeName: p.state.name, slotsTotal: pa.slotsTotal, load: pa.slotsBusy + pending(p.peerId, p.lastSeen), tokensPerSecond: 0, capabilities: providerModelCapabilities(pa.capabilities, model.slice(pa.prefix.length + 1)), contextLength: pa.contextLength, loaded: true, prefixMatch: 0, stateAgeMs: Math.max(0, now - p.lastSeen), engine: pa.engine })
       continue
     }
     out.push({

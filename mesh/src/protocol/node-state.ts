@@ -19,7 +19,9 @@ export const ModelAdvertSchema = z.object({
     tools: z.boolean().default(false),
     vision: z.boolean().default(false),
     transcription: z.boolean().optional(),
-    speech: z.boolean().optional()
+    speech: z.boolean().optional(),
+    /** Image generation (`/v1/images/*`: an engine or a cloud provider's image models). Absent means false. */
+    imageGeneration: z.boolean().optional()
   }),
   loaded: z.boolean(),
   contextLength: z.number().int().nonnegative(),

@@ -112,6 +112,15 @@ export function createApiClient(init: TransportInit = {}) {
       }
     },
 
+    images: {
+      /** Generates images; `url` answers are URLs of this node, loadable by `<img>` without a key. */
+      generate: async (model: string, prompt: string, size: string, n: number): Promise<{ urls: string[]; route: RouteInfo }> => {
+        const res = await t.send('POST', '/v1/images/generations', { body: { model, prompt, size, n, response_format: 'url' } })
+        const body = (await res.json()) as { data: { url?: string; b64_json?: string }[] }
+        return { urls: body.data.map((d) => d.url ?? `data:image/png;base64,${d.b64_json ?? ''}`), route: routeInfo(res.headers) }
+      }
+    },
+
     chat: {
       /** POSTs a streamed chat completion; resolves once the headers arrive. */
       stream: async (body: ChatRequest, signal?: AbortSignal): Promise<ChatStream> => {

@@ -38,6 +38,13 @@ export interface EngineAdapter {
 
 export const CHAT_ONLY: ModelCapabilities = { chat: true, completion: true, embeddings: false, tools: false, vision: false }
 export const EMBEDDINGS_ONLY: ModelCapabilities = { chat: false, completion: false, embeddings: true, tools: false, vision: false }
+export const IMAGE_ONLY: ModelCapabilities = { chat: false, completion: false, embeddings: false, tools: false, vision: false, imageGeneration: true }
+
+/**
+ * Model ids that name an image model (Stable Diffusion, SDXL, FLUX, DALL·E, GPT image): an OpenAI
+ * model list says nothing of what a model does, so the id is the one hint (like `embed` for embeddings).
+ */
+export const IMAGE_MODEL_ID = /(stable-?diffusion|sdxl|(^|[^a-z])sd-?(turbo|[0-9])|flux|dall-e|gpt-image|dreamshaper)/i
 
 /** Context length when the engine does not say. */
 export const DEFAULT_CONTEXT = 4096

@@ -8,6 +8,7 @@ import { sglangAdapter } from './sglang.js'
 import { vllmAdapter } from './vllm.js'
 
 export type { EngineAdapter, EngineLoad, EngineModelInfo } from './adapter.js'
+export { IMAGE_ONLY, IMAGE_MODEL_ID } from './adapter.js'
 
 /** In detection order: the most specific probe first, the generic OpenAI list last. */
 export const ADAPTERS: readonly EngineAdapter[] = [ollamaAdapter, lmStudioAdapter, sglangAdapter, llamaCppAdapter, vllmAdapter, openAiAdapter]

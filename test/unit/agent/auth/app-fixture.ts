@@ -20,6 +20,7 @@ import { BackendRegistry } from '../../../../agent/src/backends/index.js'
 import { EngineManager } from '../../../../agent/src/engines/index.js'
 import { buildApp, type AppDeps } from '../../../../agent/src/http/app.js'
 import type { AudioService } from '../../../../agent/src/audio/index.js'
+import { ImageStore, type ImageService } from '../../../../agent/src/images/index.js'
 import type { InferenceService } from '../../../../agent/src/inference/inference-service.js'
 import { LmdbResponseStore } from '../../../../agent/src/protocols/responses/response-store.js'
 import { StoredResponses } from '../../../../agent/src/protocols/responses/stored-responses.js'
@@ -105,6 +106,12 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
     // the audio routes join the matrix too (no model here: a request that passes auth gets a 404)
     audio: {
       service: { transcribe: async () => { throw new UnknownModelError('none') }, speak: async () => { throw new UnknownModelError('none') } } as unknown as AudioService,
+      maxBytes: 1024 * 1024
+    },
+    // and the image routes (no model: a request that passes auth gets a 404; the file route is public)
+    images: {
+      service: { generate: async () => { throw new UnknownModelError('none') }, upload: async () => { throw new UnknownModelError('none') } } as unknown as ImageService,
+      store: new ImageStore({ ttlMs: 60_000, maxImages: 4, maxBytes: 1024 }),
       maxBytes: 1024 * 1024
     },
     ...init.appDeps

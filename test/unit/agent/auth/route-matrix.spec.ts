@@ -140,7 +140,7 @@ describe('route × credential matrix', () => {
     const has = (m: string, u: string): boolean => table.some((r) => r.method === m && r.url === u)
     for (const [m, u] of [['GET', '/health'], ['GET', '/ready'], ['POST', '/api/auth/login'], ['GET', '/api/keys'], ['POST', '/v1/chat/completions'], ['GET', '/*'], ['POST', '/api/internal/control/sync'], ['POST', '/v1/messages'], ['POST', '/api/chat'], ['GET', '/api/tags']]) expect(has(m as string, u as string), `${m} ${u}`).toBe(true)
     expect(table.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual(
-      ['GET /', 'GET /*', 'GET /docs', 'GET /health', 'GET /openapi.json', 'GET /ready', 'HEAD /', 'HEAD /*', 'HEAD /docs', 'HEAD /health', 'HEAD /openapi.json', 'HEAD /ready', 'POST /api/auth/login'].sort()
+      ['GET /', 'GET /*', 'GET /docs', 'GET /health', 'GET /openapi.json', 'GET /ready', 'HEAD /', 'HEAD /*', 'HEAD /docs', 'HEAD /health', 'HEAD /openapi.json', 'HEAD /ready', 'POST /api/auth/login', 'GET /v1/images/files/:id', 'HEAD /v1/images/files/:id'].sort()
     )
   })
 

@@ -16,6 +16,7 @@ import { AdmissionQueue } from '../../../../agent/src/scheduler/admission-queue.
 import type { InferenceRuntime } from '../../../../native-runtime/src/index.js'
 import { startMockEngine, type MockEngine, type MockKind } from '../../../../scripts/mock-engines/index.js'
 import { waitFor } from '../../../helpers/agent-process.js'
+import { decodePng } from '../../../helpers/png.js'
 
 const runtime = { models: () => [], isUp: () => true } as unknown as InferenceRuntime
 const ctx = () => ({ requestId: 'r', signal: new AbortController().signal, hops: 0, local: false })
@@ -180,5 +181,25 @@ describe('engines on a node', () => {
     const e = await mock('ollama')
     await expect(strict.add({ url: e.url })).rejects.toMatchObject({ code: 'outbound_blocked' })
     await strict.stop()
+  })
+
+  it('mark image models by id or by the registration, and serve images through the engine’s images API', async () => {
+    const e = await mock('openai', { models: [{ id: 'painter', type: 'image' }, { id: 'sdxl-lite', type: 'image' }, { id: 'chat' }] })
+    await manager.add({ url: e.url, imageModels: ['painter'] })
+    const caps = (id: string) => registry.find(id)?.model.capabilities
+    expect(caps('painter')).toMatchObject({ imageGeneration: true, chat: false })
+    expect(caps('sdxl-lite')).toMatchObject({ imageGeneration: true, chat: false })
+    expect(caps('chat')?.imageGeneration).toBeFalsy()
+    const found = registry.find('painter')
+    const out = await found?.backend.images?.({ op: 'generations', fields: { prompt: 'a tree', n: 2 }, files: [] }, 'painter', ctx())
+    if (!out) throw new Error('the engine backend serves no images')
+    const answer = JSON.parse(await text(out.result.body)) as { data: { b64_json: string }[] }
+    expect(answer.data).toHaveLength(2)
+    for (const d of answer.data) decodePng(Buffer.from(d.b64_json, 'base64'))
+    // the engine refusing (its own 400) is passed on with its status, in OpenAI's shape
+    const refused = await found?.backend.images?.({ op: 'generations', fields: { prompt: '' }, files: [] }, 'painter', ctx())
+    expect(refused?.result.status).toBe(400)
+    e.failInference = true
+    await expect(found?.backend.images?.({ op: 'generations', fields: { prompt: 'x' }, files: [] }, 'painter', ctx()) ?? Promise.resolve()).rejects.toMatchObject({ code: 'engine_unavailable' })
   })
 })

@@ -11,6 +11,7 @@ import { Composer } from './composer.jsx'
 import { Conversation } from './conversation.jsx'
 import { SettingsPanel } from './playground-settings.jsx'
 import { AudioPanel } from './audio-panel.jsx'
+import { ImagePanel } from './image-panel.jsx'
 
 export function PlaygroundPage() {
   const models = useModels()
@@ -44,6 +45,7 @@ export function PlaygroundPage() {
               onClear={() => playground.clear()}
             />
             <AudioPanel models={models.state.models} lastAnswer={() => [...playground.state.turns].reverse().find((t) => t.role === 'assistant')?.text ?? ''} />
+            <ImagePanel models={models.state.models} />
           </section>
         </div>
       </Show>

@@ -1,0 +1,103 @@
+/**
+ * Image generation, edits and variations on the one request path. The ingress validates the request
+ * (a bad field or upload is a 400 before routing), then the inference service's dispatch ranks the
+ * nodes holding the model with the `imageGeneration` capability (an engine's or a cloud provider's
+ * image model) exactly like audio: here through the backend, on a peer by forwarding the client's own
+ * bytes to the same route. The serving node always answers base64 to a peer; the ingress turns the
+ * images into its own URLs when the client asked for `url` (the address the client knows is its own).
+ * Usage: images counted as output (history, statistics).
+ */
+import type { ForwardRequest } from '../../../mesh/src/index.js'
+import { BackendUnavailableError, type BackendRegistry } from '../backends/index.js'
+import { InvalidJsonError, MissingCapabilityError, UnknownModelError } from '../errors/errors.js'
+import { parseBody } from '../http/schemas/parse-body.js'
+import { jsonResult } from '../inference/http-result.js'
+import { USAGE_HEADER, type InferenceService, type Served } from '../inference/inference-service.js'
+import type { RequestContext } from '../inference/request-context.js'
+import { parseAnswer, readAnswer, withUrls } from './image-answer.js'
+import { generationRequest, ImageGenerationRequestSchema, parseImageForm, type ImageRequest } from './image-request.js'
+import type { ImageStore } from './image-store.js'
+import { once } from '../protocols/translated.js'
+
+export const IMAGE_PATHS = {
+  generations: '/v1/images/generations',
+  edits: '/v1/images/edits',
+  variations: '/v1/images/variations'
+} as const
+
+const NEEDS = [{ key: 'imageGeneration' as const, label: 'image generation' }]
+
+export interface ImageServiceComponents {
+  service: InferenceService
+  backends: BackendRegistry
+  store: ImageStore
+  nodeName: string
+}
+
+/** A multipart upload with the bytes it came from (forwarded as they are). */
+export interface ImageUpload {
+  request: ImageRequest
+  raw: Uint8Array
+  contentType: string
+}
+
+export class ImageService {
+  constructor(private readonly c: ImageServiceComponents) {}
+
+  /** POST /v1/images/generations: `raw` is the JSON body; `origin` the scheme://host the client used. */
+  generate(raw: unknown, ctx: RequestContext, origin: string): Promise<Served> {
+    const req = generationRequest(parseBody(ImageGenerationRequestSchema, raw))
+    const bytes = ctx.rawBody ?? new TextEncoder().encode(JSON.stringify(raw))
+    return this.run(req, { path: IMAGE_PATHS.generations, contentType: 'application/json', body: bytes }, ctx, origin)
+  }
+
+  /** POST /v1/images/edits and /v1/images/variations (already parsed by the route's multipart parser). */
+  upload(upload: ImageUpload, ctx: RequestContext, origin: string): Promise<Served> {
+    const op = upload.request.job.op as 'edits' | 'variations'
+    return this.run(upload.request, { path: IMAGE_PATHS[op], contentType: upload.contentType, body: upload.raw }, ctx, origin)
+  }
+
+  /** Handlers of the forwarded image routes, by path, for the mesh's forward handler. */
+  forwardedApis(): Map<string, (req: ForwardRequest, ctx: RequestContext) => Promise<Served>> {
+    const generation = async (req: ForwardRequest, ctx: RequestContext): Promise<Served> => {
+      let raw: unknown
+      try {
+        raw = JSON.parse(new TextDecoder().decode(req.body))
+      } catch (err) {
+        throw new InvalidJsonError((err as Error).message)
+      }
+      return this.serveHere(generationRequest(parseBody(ImageGenerationRequestSchema, raw)), ctx, 'forwarded-to-me')
+    }
+    const form = (op: 'edits' | 'variations') => async (req: ForwardRequest, ctx: RequestContext): Promise<Served> => this.serveHere(await parseImageForm(op, req.body, req.headers['content-type'] ?? ''), ctx, 'forwarded-to-me')
+    return new Map([
+      [IMAGE_PATHS.generations, generation],
+      [IMAGE_PATHS.edits, form('edits')],
+      [IMAGE_PATHS.variations, form('variations')]
+    ])
+  }
+
+  private async run(req: ImageRequest, remote: { path: string; contentType: string; body: Uint8Array }, ctx: RequestContext, origin: string): Promise<Served> {
+    const served = await this.c.service.dispatch(req.model, NEEDS, ctx, (reason) => this.serveHere(req, ctx, reason), remote)
+    if (req.responseFormat !== 'url' || served.result.status !== 200) return served
+    // the images become URLs of this node, the one the client reached
+    const answer = parseAnswer(await readAnswer(served.result.body), served.route.servedBy)
+    return { ...served, result: { ...served.result, headers: { 'content-type': 'application/json; charset=utf-8' }, body: jsonResult(200, withUrls(answer, this.c.store, origin)).body } }
+  }
+
+  /** Serves through this node's backend for the model; the answer is read whole to count its images. */
+  private async serveHere(req: ImageRequest, ctx: RequestContext, reason: string): Promise<Served> {
+    const found = this.c.backends.find(req.model)
+    if (!found) throw this.c.backends.knows(req.model) ? new BackendUnavailableError(req.model) : new UnknownModelError(req.model)
+    if (!found.model.capabilities.imageGeneration || !found.backend.images) throw new MissingCapabilityError(req.model, 'image generation', [])
+    const out = await found.backend.images(req.job, req.model, ctx)
+    const text = await readAnswer(out.result.body)
+    const route = { servedBy: this.c.nodeName, route: 'local' as const, reason, hops: ctx.hops, queueWaitMs: out.queueWaitMs, engine: found.model.engine }
+    if (out.result.status >= 300) return { result: { ...out.result, body: once(text) }, route, model: req.model, stream: false }
+    const answer = parseAnswer(text, found.backend.name)
+    const usage = { promptTokens: 0, completionTokens: answer.data.length }
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' }
+    // a forwarded answer tells the ingress its usage: images are not tokens in the body
+    if (ctx.local) headers[USAGE_HEADER] = `0,${usage.completionTokens}`
+    return { result: { status: out.result.status, headers, body: once(text) }, route, model: req.model, stream: false, usage }
+  }
+}
