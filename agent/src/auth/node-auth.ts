@@ -10,6 +10,7 @@ import type { Logger } from 'pino'
 import type { Mesh } from '../../../mesh/src/index.js'
 import { LmdbControlStore } from '../control-plane/lmdb-control-store.js'
 import { meshReplicationTransport } from '../control-plane/mesh-transport.js'
+import { ClusterClock } from '../control-plane/cluster-clock.js'
 import { ControlReplicator } from '../control-plane/replicator.js'
 import { AuthService, type AuthMode, type AuthServiceInit } from './auth-service.js'
 import { bootstrapAuth, issueLocalToken, type BootstrapResult } from './bootstrap.js'
@@ -53,17 +54,20 @@ export class NodeAuth {
   private replicator?: ControlReplicator
   private tokenFile?: string
 
-  private constructor(readonly store: LmdbControlStore, readonly auth: AuthService, private readonly init: NodeAuthInit, private readonly log: Logger) {}
+  private constructor(readonly store: LmdbControlStore, readonly auth: AuthService, private readonly init: NodeAuthInit, private readonly log: Logger, private readonly clock: ClusterClock) {}
 
   static async open(init: NodeAuthInit, logger: Logger): Promise<NodeAuth> {
-    const store = await LmdbControlStore.open({ path: join(init.dataDir, CONTROL_DIR), logger })
-    const auth = new AuthService(store, logger, { mode: init.mode, internalSecret: init.internalSecret, ...init.service })
-    return new NodeAuth(store, auth, init, logger)
+    // one corrected clock for HLC stamps and key expiry: a machine whose clock is off by minutes still
+    // writes and judges on the cluster's time once its peers outvote it (control-plane/cluster-clock.ts)
+    const clock = new ClusterClock()
+    const store = await LmdbControlStore.open({ path: join(init.dataDir, CONTROL_DIR), logger, now: clock.now })
+    const auth = new AuthService(store, logger, { mode: init.mode, internalSecret: init.internalSecret, now: clock.now, ...init.service })
+    return new NodeAuth(store, auth, init, logger, clock)
   }
 
   /** Starts replicating over `mesh` (call before `mesh.start()`; the mesh must declare CONTROL_TOPIC). */
   attach(mesh: Mesh): void {
-    this.replicator = new ControlReplicator(this.store, meshReplicationTransport(mesh), this.log, { antiEntropyIntervalMs: this.init.antiEntropyIntervalMs })
+    this.replicator = new ControlReplicator(this.store, meshReplicationTransport(mesh), this.log, { antiEntropyIntervalMs: this.init.antiEntropyIntervalMs, clock: this.clock })
     this.replicator.start()
   }
 

@@ -57,7 +57,9 @@ export type SyncRequest = z.infer<typeof SyncRequestSchema>
 export const SyncResponseSchema = z.object({
   v: z.literal(CONTROL_WIRE_VERSION),
   buckets: z.array(z.number().int().min(0).max(1023)).max(1024),
-  entries: z.array(EntrySchema).max(MAX_SYNC_ENTRIES)
+  entries: z.array(EntrySchema).max(MAX_SYNC_ENTRIES),
+  /** The responder's raw wall clock (ms) when it answered: the caller's clock-offset sample (cluster-clock.ts). */
+  now: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional()
 })
 export type SyncResponse = z.infer<typeof SyncResponseSchema>
 

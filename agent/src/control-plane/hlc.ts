@@ -66,6 +66,9 @@ export class HybridClock {
   /** A fresh timestamp for a local write, larger than every one issued or observed before. */
   tick(): Hlc {
     const pt = Math.floor(this.now())
+    // our last stamp is further ahead of the (corrected) clock than any peer would accept: it came from
+    // a clock since found wrong (cluster-clock.ts); staying there would get every later write skipped
+    if (this.w - pt > this.maxDriftMs) this.w = 0
     if (pt > this.w) {
       this.w = pt
       this.c = 0

@@ -14,6 +14,7 @@
 import type { Logger } from 'pino'
 import { InvalidRequestError } from '../errors/errors.js'
 import { CONTROL_WIRE_VERSION, DeltaMessageSchema, MAX_DELTA_ENTRIES, SyncRequestSchema, SyncResponseSchema, type ControlEntry, type SyncResponse } from './entry.js'
+import type { ClusterClock } from './cluster-clock.js'
 import type { ControlStore } from './control-store.js'
 
 /** Interval of the background anti-entropy exchange with one random peer (ms). */
@@ -42,6 +43,8 @@ export interface ReplicationTransport {
 export interface ControlReplicatorInit {
   /** @default ANTI_ENTROPY_INTERVAL_MS */
   antiEntropyIntervalMs?: number
+  /** Fed each peer's clock from its sync answers (the store's and auth's corrected clock). */
+  clock?: ClusterClock
 }
 
 const enc = new TextEncoder()
@@ -114,9 +117,16 @@ export class ControlReplicator {
   /** Anti-entropy with one peer (pull their differing buckets, push ours). Never throws; false on failure. */
   async syncWith(peerId: string): Promise<boolean> {
     try {
+      const clock = this.init.clock
+      const sentAt = clock?.rawNow() ?? 0
       const raw = await this.transport.exchange(peerId, { v: CONTROL_WIRE_VERSION, digest: this.store.digest() })
       const res = SyncResponseSchema.safeParse(raw)
       if (!res.success) throw new Error(`malformed sync answer: ${res.error.issues[0]?.message ?? 'invalid'}`)
+      if (clock && res.data.now !== undefined) {
+        const before = clock.correctionMs
+        clock.sample(peerId, res.data.now, sentAt, clock.rawNow())
+        if (clock.correctionMs !== before) this.log.warn({ correctionMs: clock.correctionMs }, "this machine's clock disagrees with the cluster's majority: the control plane and key expiry use the corrected time")
+      }
       const merged = this.store.merge(res.data.entries as ControlEntry[])
       this.counters.entriesMerged += merged.length
       if (res.data.buckets.length > 0) {
@@ -145,9 +155,10 @@ export class ControlReplicator {
     if (req.data.entries !== undefined && req.data.entries.length > 0) {
       this.counters.entriesMerged += this.store.merge(req.data.entries as ControlEntry[]).length
     }
-    if (req.data.digest === undefined) return { v: CONTROL_WIRE_VERSION, buckets: [], entries: [] }
+    const now = this.init.clock?.rawNow()
+    if (req.data.digest === undefined) return { v: CONTROL_WIRE_VERSION, buckets: [], entries: [], now }
     const buckets = this.store.differingBuckets(req.data.digest)
-    return { v: CONTROL_WIRE_VERSION, buckets, entries: this.store.inBuckets(buckets) }
+    return { v: CONTROL_WIRE_VERSION, buckets, entries: this.store.inBuckets(buckets), now }
   }
 
   private markSynced(): void {

@@ -110,6 +110,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // our own onResponse hook logs one line per request at debug; fastify's two info lines are noise
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // fastify's 10 s default failed a node's start on a loaded box (5 agents starting at once on 2
+    // busy cores: a plugin's turn came late); a plugin that truly hangs is still reported
+    pluginTimeout: 120_000,
     // close() destroys the connections still open: the agent calls it after draining in-flight work
     forceCloseConnections: true,
     // a URL fastify cannot decode (bad percent-encoding) is refused before routing: same error shape
