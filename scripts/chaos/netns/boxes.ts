@@ -106,7 +106,7 @@ export interface Transition {
   at: number
 }
 
-/** Polls every box's `/api/nodes` (every 250 ms) and records each alive ⇄ down transition it sees. */
+/** Polls every box's `/api/nodes` (every 250 ms) and records each alive ⇄ dead/left transition it sees. */
 export function watchViews(boxes: Box[], key: string) {
   const last = new Map<string, string>()
   const transitions: Transition[] = []
@@ -115,7 +115,9 @@ export function watchViews(boxes: Box[], key: string) {
     while (!stop) {
       try {
         for (const n of await nodesOf(b, key)) {
-          if (n.self) continue
+          // alive ⇄ dead only: `suspect` is membership's "not sure yet" (a benign reconnect costs one
+          // suspect/update pair, specs/membership.md), not a flap
+          if (n.self || n.status === 'suspect') continue
           const k = `${b.name}>${n.name}`
           const s = n.status === 'alive' ? 'alive' : 'down'
           if (last.has(k) && last.get(k) !== s) transitions.push({ viewer: b.name, peer: n.name, status: s, at: performance.now() })
