@@ -53,6 +53,7 @@ export interface PeerTransition {
 export class PeerTable {
   private readonly timings: PeerTableTimings
   private readonly records = new Map<string, PeerRecord>()
+  private lastTick?: number
 
   constructor(timings: PeerTableTimings) {
     this.timings = timings
@@ -97,6 +98,7 @@ export class PeerTable {
   tick(now: number): PeerTransition[] {
     const out: PeerTransition[] = []
     const { suspectAfterMs, deadAfterMs, closeGraceMs, tombstoneMs } = this.timings
+    this.forgivePause(now)
     for (const record of this.records.values()) {
       const age = now - record.lastSeen
       const closedFor = record.closedAt === undefined ? -1 : now - record.closedAt
@@ -112,6 +114,26 @@ export class PeerTable {
       }
     }
     return out
+  }
+
+  /**
+   * A tick far later than the last one means this process stalled (a starved CPU, a long GC, a
+   * synchronous call): the adverts that arrived meanwhile wait unread in the sockets, and timers run
+   * before I/O, so without this every peer would look silent and turn dead at once — the whole cluster
+   * flapping because of this node. The stall beyond half the suspect bound is credited to every live
+   * peer's timers; a peer still silent after that is judged as usual, and even a node that stalls
+   * every tick lets a silent peer age by half the suspect bound per tick, so it is still found dead.
+   */
+  private forgivePause(now: number): void {
+    const gap = this.lastTick === undefined ? 0 : now - this.lastTick
+    this.lastTick = now
+    const credit = gap - this.timings.suspectAfterMs / 2
+    if (credit <= 0) return
+    for (const r of this.records.values()) {
+      if (r.status !== 'alive' && r.status !== 'suspect') continue
+      r.lastSeen = Math.min(now, r.lastSeen + credit)
+      if (r.closedAt !== undefined) r.closedAt = Math.min(now, r.closedAt + credit)
+    }
   }
 
   get(peerId: string): PeerRecord | undefined {

@@ -106,7 +106,7 @@ export interface Transition {
   at: number
 }
 
-/** Polls every box's `/api/nodes` (every 250 ms) and records each alive ⇄ down transition it sees. */
+/** Polls every box's `/api/nodes` (every 250 ms) and records each alive ⇄ dead/left transition it sees. */
 export function watchViews(boxes: Box[], key: string) {
   const last = new Map<string, string>()
   const transitions: Transition[] = []
@@ -114,8 +114,19 @@ export function watchViews(boxes: Box[], key: string) {
   const loops = boxes.map(async (b) => {
     while (!stop) {
       try {
-        for (const n of await nodesOf(b, key)) {
-          if (n.self) continue
+        const seen = await nodesOf(b, key)
+        // a dead peer may be listed as dead or not at all: a peer that vanished from the view is down
+        for (const [k, v] of last) {
+          const [viewer, peer] = k.split('>') as [string, string]
+          if (viewer === b.name && v === 'alive' && !seen.some((n) => n.name === peer)) {
+            transitions.push({ viewer, peer, status: 'down', at: performance.now() })
+            last.set(k, 'down')
+          }
+        }
+        for (const n of seen) {
+          // alive ⇄ dead only: `suspect` is membership's "not sure yet" (a benign reconnect costs one
+          // suspect/update pair, specs/membership.md), not a flap
+          if (n.self || n.status === 'suspect') continue
           const k = `${b.name}>${n.name}`
           const s = n.status === 'alive' ? 'alive' : 'down'
           if (last.has(k) && last.get(k) !== s) transitions.push({ viewer: b.name, peer: n.name, status: s, at: performance.now() })

@@ -12,6 +12,6 @@ export { labUnavailable, type LanRow }
 export async function runLan(name: LanScenario, bounded: boolean): Promise<LanRow> {
   const clusterKey = randomBytes(32).toString('hex')
   if (name === 'partition') return runPartition({ holdRounds: bounded ? 2 : 10, clusterKey })
-  if (name === 'lossy-link') return runLossyLink({ clients: 4, durationMs: bounded ? 20_000 : 60_000, clusterKey })
+  if (name === 'lossy-link') return runLossyLink({ clients: 4, durationMs: bounded ? 10_000 : 60_000, clusterKey })
   return runClockOffset({ clusterKey })
 }

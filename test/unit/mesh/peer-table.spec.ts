@@ -156,4 +156,24 @@ describe('PeerTable', () => {
     table.clear()
     expect(table.list()).toEqual([])
   })
+
+  it('a stall of this node is not blamed on its peers: a peer heard just before it stays alive', () => {
+    const table = new PeerTable(timings)
+    table.apply(advert('p', 1), 0)
+    expect(table.tick(100)).toEqual([])
+    // the event loop stalls 3 s (past the dead bound); the tick runs before the queued advert is read
+    expect(table.tick(3_100)).toEqual([])
+    expect(table.get('p')?.status).toBe('alive')
+    expect(table.apply(advert('p', 2), 3_101)).toEqual([])
+  })
+
+  it('a node that stalls at every tick still finds a silent peer dead', () => {
+    const table = new PeerTable(timings)
+    table.apply(advert('p', 1), 0)
+    let deadAt: number | undefined
+    for (let t = 0; t <= 60_000 && deadAt === undefined; t += 1_500) {
+      if (table.tick(t).some((x) => x.type === 'dead')) deadAt = t
+    }
+    expect(deadAt).toBeDefined()
+  })
 })

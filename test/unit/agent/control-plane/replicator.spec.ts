@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ControlReplicator, batches, MAX_DELTA_BYTES } from '../../../../agent/src/control-plane/replicator.js'
 import { MAX_DELTA_ENTRIES, type ControlEntry } from '../../../../agent/src/control-plane/entry.js'
 import type { LmdbControlStore } from '../../../../agent/src/control-plane/lmdb-control-store.js'
+import { ClusterClock } from '../../../../agent/src/control-plane/cluster-clock.js'
 import { cleanup, MemoryMesh, silent, tempStore } from './helpers.js'
 
 const replicators: ControlReplicator[] = []
@@ -89,5 +90,26 @@ describe('ControlReplicator', () => {
       expect(b.length).toBeLessThanOrEqual(MAX_DELTA_ENTRIES)
       expect(Buffer.byteLength(JSON.stringify({ v: 1, entries: b }))).toBeLessThanOrEqual(MAX_DELTA_BYTES + 100)
     }
+  })
+
+  it("samples peers' clocks from sync answers: a node 10 minutes ahead of two peers corrects itself, they do not", async () => {
+    const mesh = new MemoryMesh()
+    const skew = 10 * 60_000
+    const clocks = [new ClusterClock(() => Date.now() + skew), new ClusterClock(), new ClusterClock()]
+    const reps: ControlReplicator[] = []
+    for (let i = 0; i < 3; i++) {
+      const r = new ControlReplicator(await tempStore(), mesh.transport(`n${i}`), silent, { antiEntropyIntervalMs: 3_600_000, clock: clocks[i] })
+      mesh.register(`n${i}`, r)
+      r.start()
+      replicators.push(r)
+      reps.push(r)
+    }
+    expect(await reps[0]!.syncWith('n1')).toBe(true)
+    expect(clocks[0]!.correctionMs).toBe(0) // one peer against one: no majority
+    expect(await reps[0]!.syncWith('n2')).toBe(true)
+    expect(Math.abs(clocks[0]!.correctionMs + skew)).toBeLessThan(5_000)
+    expect(await reps[1]!.syncWith('n0')).toBe(true)
+    expect(await reps[1]!.syncWith('n2')).toBe(true)
+    expect(clocks[1]!.correctionMs).toBe(0)
   })
 })
