@@ -8,16 +8,14 @@
  */
 import { ModelNotFoundError, type AudioRuntime } from '../../../native-runtime/src/index.js'
 import type { ForwardRequest } from '../../../mesh/src/index.js'
-import type { InferenceService, Served } from '../inference/inference-service.js'
-import { USAGE_HEADER } from '../inference/inference-service.js'
+import { jsonRemote, USAGE_HEADER, type InferenceService, type Served } from '../inference/inference-service.js'
 import type { RequestContext } from '../inference/request-context.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import { decodeAudio } from './decode.js'
 import { formatTranscript } from './transcription-format.js'
 import { parseTranscriptionForm, type TranscriptionUpload } from './transcription-request.js'
 import { serveSpeech, SpeechRequestSchema, type SpeechDeps } from './speech.js'
-import { parseBody } from '../http/schemas/parse-body.js'
-import { InvalidJsonError } from '../errors/errors.js'
+import { parseBody, parseJsonBytes } from '../http/schemas/parse-body.js'
 
 export type AudioTask = 'transcription' | 'translation'
 
@@ -59,8 +57,7 @@ export class AudioService {
   /** Speaks `raw` (the JSON body) here or on the node that holds the model. */
   speak(raw: unknown, ctx: RequestContext): Promise<Served> {
     const body = parseBody(SpeechRequestSchema, raw)
-    const bytes = ctx.rawBody ?? new TextEncoder().encode(JSON.stringify(body))
-    return this.c.service.dispatch(body.model, SPEECH_NEEDS, ctx, (reason) => serveSpeech(this.speechDeps(), body, ctx, reason), { path: SPEECH_PATH, contentType: 'application/json', body: bytes })
+    return this.c.service.dispatch(body.model, SPEECH_NEEDS, ctx, (reason) => serveSpeech(this.speechDeps(), body, ctx, reason), jsonRemote(SPEECH_PATH, body, ctx))
   }
 
   /** Handlers of the forwarded audio routes, by path, for the mesh's forward handler. */
@@ -70,13 +67,7 @@ export class AudioService {
       return this.serveLocal(task, upload, ctx, 'forwarded-to-me')
     }
     const speech = async (req: ForwardRequest, ctx: RequestContext): Promise<Served> => {
-      let raw: unknown
-      try {
-        raw = JSON.parse(new TextDecoder().decode(req.body))
-      } catch (err) {
-        throw new InvalidJsonError((err as Error).message)
-      }
-      return serveSpeech(this.speechDeps(), parseBody(SpeechRequestSchema, raw), ctx, 'forwarded-to-me')
+      return serveSpeech(this.speechDeps(), parseBody(SpeechRequestSchema, parseJsonBytes(req.body)), ctx, 'forwarded-to-me')
     }
     return new Map([...Object.entries(AUDIO_PATHS).map(([task, path]) => [path, handler(task as AudioTask)] as const), [SPEECH_PATH, speech] as const])
   }

@@ -206,8 +206,8 @@ export class EngineBackend implements ModelBackend {
       throw err
     }
     const usage = out.usage
-    // a client that leaves before the body is read never runs the body's `finally` (a generator closed
-    // before it started skips it): its going frees the slot as well
+    // a client that leaves before anyone reads or closes the body never reaches `measure`: its going
+    // frees the slot as well (release is idempotent)
     const onGone = (): void => lease.release()
     ctx.signal.addEventListener('abort', onGone, { once: true })
     const measure = (): void => {

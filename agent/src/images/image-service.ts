@@ -9,10 +9,10 @@
  */
 import type { ForwardRequest } from '../../../mesh/src/index.js'
 import { BackendUnavailableError, type BackendRegistry } from '../backends/index.js'
-import { InvalidJsonError, MissingCapabilityError, UnknownModelError } from '../errors/errors.js'
-import { parseBody } from '../http/schemas/parse-body.js'
+import { MissingCapabilityError, UnknownModelError } from '../errors/errors.js'
+import { parseBody, parseJsonBytes } from '../http/schemas/parse-body.js'
 import { jsonResult } from '../inference/http-result.js'
-import { USAGE_HEADER, type InferenceService, type Served } from '../inference/inference-service.js'
+import { jsonRemote, USAGE_HEADER, type InferenceService, type RemoteBody, type Served } from '../inference/inference-service.js'
 import type { RequestContext } from '../inference/request-context.js'
 import { parseAnswer, readAnswer, withUrls } from './image-answer.js'
 import { generationRequest, ImageGenerationRequestSchema, parseImageForm, type ImageRequest } from './image-request.js'
@@ -47,8 +47,7 @@ export class ImageService {
   /** POST /v1/images/generations: `raw` is the JSON body; `origin` the scheme://host the client used. */
   generate(raw: unknown, ctx: RequestContext, origin: string): Promise<Served> {
     const req = generationRequest(parseBody(ImageGenerationRequestSchema, raw))
-    const bytes = ctx.rawBody ?? new TextEncoder().encode(JSON.stringify(raw))
-    return this.run(req, { path: IMAGE_PATHS.generations, contentType: 'application/json', body: bytes }, ctx, origin)
+    return this.run(req, jsonRemote(IMAGE_PATHS.generations, raw, ctx), ctx, origin)
   }
 
   /** POST /v1/images/edits and /v1/images/variations (already parsed by the route's multipart parser). */
@@ -59,15 +58,7 @@ export class ImageService {
 
   /** Handlers of the forwarded image routes, by path, for the mesh's forward handler. */
   forwardedApis(): Map<string, (req: ForwardRequest, ctx: RequestContext) => Promise<Served>> {
-    const generation = async (req: ForwardRequest, ctx: RequestContext): Promise<Served> => {
-      let raw: unknown
-      try {
-        raw = JSON.parse(new TextDecoder().decode(req.body))
-      } catch (err) {
-        throw new InvalidJsonError((err as Error).message)
-      }
-      return this.serveHere(generationRequest(parseBody(ImageGenerationRequestSchema, raw)), ctx, 'forwarded-to-me')
-    }
+    const generation = (req: ForwardRequest, ctx: RequestContext): Promise<Served> => this.serveHere(generationRequest(parseBody(ImageGenerationRequestSchema, parseJsonBytes(req.body))), ctx, 'forwarded-to-me')
     const form = (op: 'edits' | 'variations') => async (req: ForwardRequest, ctx: RequestContext): Promise<Served> => this.serveHere(await parseImageForm(op, req.body, req.headers['content-type'] ?? ''), ctx, 'forwarded-to-me')
     return new Map([
       [IMAGE_PATHS.generations, generation],
@@ -76,7 +67,7 @@ export class ImageService {
     ])
   }
 
-  private async run(req: ImageRequest, remote: { path: string; contentType: string; body: Uint8Array }, ctx: RequestContext, origin: string): Promise<Served> {
+  private async run(req: ImageRequest, remote: RemoteBody, ctx: RequestContext, origin: string): Promise<Served> {
     const served = await this.c.service.dispatch(req.model, NEEDS, ctx, (reason) => this.serveHere(req, ctx, reason), remote)
     if (req.responseFormat !== 'url' || served.result.status !== 200) return served
     // the images become URLs of this node, the one the client reached

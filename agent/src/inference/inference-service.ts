@@ -268,7 +268,7 @@ export class InferenceService {
   }
 
   private forward(api: InferenceApi, body: AnyBody, cand: Candidate, ctx: RequestContext, reason: string, stream: boolean, task: RoutingInput): Promise<Served> {
-    const remote = { path: API_PATHS[api], contentType: 'application/json', body: ctx.rawBody ?? new TextEncoder().encode(JSON.stringify(body)) }
+    const remote = jsonRemote(API_PATHS[api], body, ctx)
     const limits = body as { max_tokens?: number | null; max_completion_tokens?: number | null }
     // embeddings and token counts produce no tokens: their head leaves once the prompt is read
     const maxTokens = api === 'embeddings' || api === 'count_tokens' ? 1 : (limits.max_completion_tokens ?? limits.max_tokens)
@@ -329,6 +329,11 @@ export interface RemoteBody {
   path: string
   contentType: string
   body: Uint8Array
+}
+
+/** A JSON request to forward: the client's own bytes when the route kept them, else `body` serialized. */
+export function jsonRemote(path: string, body: unknown, ctx: RequestContext): RemoteBody {
+  return { path, contentType: 'application/json', body: ctx.rawBody ?? new TextEncoder().encode(JSON.stringify(body)) }
 }
 
 /**

@@ -9,7 +9,8 @@ import type { InferenceApi, InferenceService, Served } from '../inference/infere
 import type { RequestContext } from '../inference/request-context.js'
 import { API_PATHS } from '../inference/inference-service.js'
 import { renderError } from '../errors/render.js'
-import { RouteNotFoundError, ShuttingDownError, InvalidJsonError } from '../errors/errors.js'
+import { RouteNotFoundError, ShuttingDownError } from '../errors/errors.js'
+import { parseJsonBytes } from '../http/schemas/parse-body.js'
 import { routeHeaders } from '../http/send-result.js'
 import { HEAD_MS_HEADER } from '../inference/request-context.js'
 
@@ -56,17 +57,7 @@ export function createForwardHandler(deps: ForwardHandlerDeps): ForwardHandler {
       if ((!api && !other) || req.method !== 'POST') throw new RouteNotFoundError(req.method, req.path)
       deps.checkCaller?.(req.caller)
       const ctx = { requestId: req.requestId, signal, hops: req.hops, local: true, caller: req.caller }
-      let served
-      if (other) served = await other(req, ctx)
-      else {
-        let raw: unknown
-        try {
-          raw = JSON.parse(new TextDecoder().decode(req.body))
-        } catch (err) {
-          throw new InvalidJsonError((err as Error).message)
-        }
-        served = await deps.service.handle(api as InferenceApi, raw, ctx)
-      }
+      const served = other ? await other(req, ctx) : await deps.service.handle(api as InferenceApi, parseJsonBytes(req.body), ctx)
       return {
         status: served.result.status,
         // how long this node took to the head: the ingress subtracts it to measure the hop itself

@@ -3,7 +3,7 @@
  * 400 whose `param` names the field (e.g. `messages[0].role`).
  */
 import type { z } from 'zod'
-import { InvalidRequestError } from '../../errors/errors.js'
+import { InvalidJsonError, InvalidRequestError } from '../../errors/errors.js'
 
 function paramOf(path: readonly PropertyKey[]): string | null {
   if (path.length === 0) return null
@@ -20,4 +20,13 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   const param = paramOf(issue?.path ?? [])
   const what = issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : `is invalid: ${issue?.message ?? ''}`
   throw new InvalidRequestError(`'${param ?? 'body'}' ${what}`.trim(), param)
+}
+
+/** A JSON body as bytes (a forwarded request's), parsed; malformed JSON is the usual `invalid_json` 400. */
+export function parseJsonBytes(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes))
+  } catch (err) {
+    throw new InvalidJsonError((err as Error).message)
+  }
 }
