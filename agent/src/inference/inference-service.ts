@@ -137,7 +137,7 @@ export class InferenceService {
       const cold = this.c.coldModels?.stored(model)
       if (cold) all.push(storedLocalCandidate(this.c.nodeName, cold))
     }
-    if (this.c.mesh) all.push(...peerCandidates(model, this.c.mesh.peers(), this.now(), task.prefixHashes, (id, since) => this.tracker.pendingSince(id, since)))
+    if (this.c.mesh) all.push(...peerCandidates(model, this.c.mesh.peers(), this.now(), task.prefixHashes, (id, advertLoad, since) => this.tracker.loadOf(id, advertLoad, since)))
     return all
   }
 

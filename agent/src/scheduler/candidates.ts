@@ -84,10 +84,11 @@ export function providerOf(model: string, providers: readonly ProviderAdvert[] |
 }
 
 /**
- * Candidates among peers for `model`: alive, not leaving. `pending(peerId, since)` counts requests
- * this node sent after the peer's last advert (see InflightTracker).
+ * Candidates among peers for `model`: alive, not leaving. `loadOf(peerId, advertLoad, advertAt)` turns
+ * the load a peer advertised into the load to assume, with what this node sent it since (see
+ * InflightTracker.loadOf).
  */
-export function peerCandidates(model: string, peers: PeerView[], now: number, hashes: string[], pending: (peerId: string, since: number) => number): Candidate[] {
+export function peerCandidates(model: string, peers: PeerView[], now: number, hashes: string[], loadOf: (peerId: string, advertLoad: number, advertAt: number) => number): Candidate[] {
   const out: Candidate[] = []
   for (const p of peers) {
     if (p.status !== 'alive' || p.state.status !== 'alive') continue
@@ -95,14 +96,14 @@ export function peerCandidates(model: string, peers: PeerView[], now: number, ha
     if (!m) {
       // a cloud provider the peer serves by prefix (`anthropic:*`), not per model
       const pa = providerOf(model, p.state.providers)
-      if (pa) out.push({ target: p.peerId, nodeName: p.state.name, slotsTotal: pa.slotsTotal, load: pa.slotsBusy + pending(p.peerId, p.lastSeen), tokensPerSecond: 0, capabilities: providerModelCapabilities(pa.capabilities, model.slice(pa.prefix.length + 1)), contextLength: pa.contextLength, loaded: true, prefixMatch: 0, stateAgeMs: Math.max(0, now - p.lastSeen), engine: pa.engine })
+      if (pa) out.push({ target: p.peerId, nodeName: p.state.name, slotsTotal: pa.slotsTotal, load: loadOf(p.peerId, pa.slotsBusy, p.lastSeen), tokensPerSecond: 0, capabilities: providerModelCapabilities(pa.capabilities, model.slice(pa.prefix.length + 1)), contextLength: pa.contextLength, loaded: true, prefixMatch: 0, stateAgeMs: Math.max(0, now - p.lastSeen), engine: pa.engine })
       continue
     }
     out.push({
       target: p.peerId,
       nodeName: p.state.name,
       slotsTotal: m.slotsTotal,
-      load: m.slotsBusy + m.queueDepth + pending(p.peerId, p.lastSeen),
+      load: loadOf(p.peerId, m.slotsBusy + m.queueDepth, p.lastSeen),
       tokensPerSecond: m.tokensPerSecond,
       capabilities: m.capabilities,
       contextLength: m.contextLength,

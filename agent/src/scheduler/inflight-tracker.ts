@@ -53,6 +53,16 @@ export class InflightTracker {
     return n
   }
 
+  /**
+   * The load to assume on `target`, whose last advert (made at `advertAt`) said `advertLoad`: the
+   * advert plus what we sent after it, and never less than what we still have outstanding there. A
+   * request sent just before an advert may not have reached the peer's queue when the advert was
+   * made; without the floor it would be counted nowhere, and a burst would pile onto a small node.
+   */
+  loadOf(target: string, advertLoad: number, advertAt: number): number {
+    return Math.max(advertLoad + this.pendingSince(target, advertAt), this.outstanding(target))
+  }
+
   /** Everything in flight, all targets. */
   total(): number {
     let n = 0

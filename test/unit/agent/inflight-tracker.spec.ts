@@ -17,6 +17,20 @@ describe('InflightTracker', () => {
     expect(tr.outstanding('p')).toBe(0)
   })
 
+  it('assumes at least what it has outstanding on a peer, whatever the advert says', () => {
+    let t = 1000
+    const tr = new InflightTracker(() => t)
+    tr.begin('p')
+    tr.begin('p')
+    t = 2000
+    tr.begin('p')
+    // an advert at 1500 that has not seen our first two yet (they were still on the wire)
+    expect(tr.loadOf('p', 0, 1500)).toBe(3)
+    // an advert that counts them, and another ingress's request too
+    expect(tr.loadOf('p', 3, 1500)).toBe(4)
+    expect(tr.loadOf('q', 2, 1500)).toBe(2)
+  })
+
   it('returns to zero whatever ends each request, however often end() is called (property)', () => {
     // outcomes: success, error, client abort, peer death, timeout all call end() one or more times
     fc.assert(

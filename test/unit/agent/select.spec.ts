@@ -88,6 +88,23 @@ describe('rankCandidates', () => {
     expect(rankCandidates([cand('cold', 0, { loaded: false, coldLoadMs: 60_000 }), cand('warm', 40)], task).candidates[0]?.target).toBe('warm')
   })
 
+  it('a burst on nodes of equal speed spreads by slots: the 1-slot node gets fewer, not zero', () => {
+    // 24 requests arrive at once on `self`; each placement raises the chosen node's load, as the
+    // in-flight tracker does, before the next one is ranked
+    const rand = seeded(11)
+    const nodes = [cand('self', 0, { slotsTotal: 3, avgServiceMs: 500 }), cand('p2', 0, { slotsTotal: 3, avgServiceMs: 500 }), cand('p3', 0, { slotsTotal: 1, avgServiceMs: 500 })]
+    const served = new Map<string, number>()
+    for (let i = 0; i < 24; i++) {
+      const chosen = rankCandidates(nodes, { expectedTokens: 48, promptTokens: 10 }, rand).candidates[0] as Candidate
+      chosen.load++
+      served.set(chosen.target, (served.get(chosen.target) ?? 0) + 1)
+    }
+    const [n1, n2, n3] = ['self', 'p2', 'p3'].map((t) => served.get(t) ?? 0) as [number, number, number]
+    expect(n3).toBeGreaterThan(0)
+    // round-robin would give it 8, as many as each 3-slot node
+    expect(n3).toBeLessThan(Math.min(n1, n2) / 2)
+  })
+
   it('queue wait grows with load beyond the slots', () => {
     const base = expectedFinishMs(cand('p', 3), task, 100)
     expect(expectedFinishMs(cand('p', 4), task, 100)).toBeGreaterThan(base)
