@@ -27,7 +27,9 @@ export {
   NODE_STATE_TOPIC,
   NodeStateSchema,
   ProviderAdvertSchema,
+  RpcWorkerAdvertSchema,
   type ModelAdvert,
+  type RpcWorkerAdvert,
   type NodeState,
   type ProviderAdvert
 } from './protocol/node-state.js'

@@ -6,7 +6,7 @@
  * history, token statistics) and ends here in `serve` instead of the runtime.
  */
 import type { ModelCapabilities } from '../../../native-runtime/src/index.js'
-import type { ProviderAdvert } from '../../../mesh/src/index.js'
+import type { ModelAdvert, ProviderAdvert } from '../../../mesh/src/index.js'
 import type { HttpResult } from '../inference/http-result.js'
 import { AgentError } from '../errors/errors.js'
 import type { RequestContext } from '../inference/request-context.js'
@@ -35,6 +35,8 @@ export interface BackendModel {
   avgServiceMs: number
   /** What serves it, gossiped with the model: an engine kind (`ollama`, `vllm`…) or `cloud:<provider>`. */
   engine: string
+  /** A model split over RPC workers, coordinated here (gossiped as ModelAdvert.sharded). */
+  sharded?: ModelAdvert['sharded']
 }
 
 /** What serving produced, as the native path reports it. */

@@ -90,7 +90,8 @@ export class BackendRegistry {
           queueDepth: m.queueDepth,
           tokensPerSecond: m.tokensPerSecond,
           avgServiceMs: m.avgServiceMs,
-          engine: m.engine
+          engine: m.engine,
+          ...(m.sharded ? { sharded: m.sharded } : {})
         })
       }
     }

@@ -32,6 +32,9 @@ export interface ServeFlags {
   corsOrigins?: string
   logFormat?: string
   autoPull?: boolean
+  rpcWorker?: boolean
+  autoShard?: boolean
+  rpcCache?: string
   engine?: string[]
   engineAllow?: string
   /** `--mmproj` values, each tagged with the `--model` it follows (see `pairedProjectors`). */
@@ -65,6 +68,7 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     corsOrigins: originList(f.corsOrigins),
     logFormat: f.logFormat as ConfigInput['logFormat'],
     autoPull: f.autoPull,
+    sharding: { rpcWorker: f.rpcWorker, autoShard: f.autoShard, cacheDir: f.rpcCache },
     runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) },
     ...(f.engine || f.engineAllow ? { engines: { ...(f.engine ? { urls: f.engine } : {}), ...(f.engineAllow ? { allow: originList(f.engineAllow) } : {}) } } : {}),
     vision: { projectors: pairedProjectors(f.model ?? [], f.mmproj ?? []), imageUrlAllow: f.imageUrlAllow }

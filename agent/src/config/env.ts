@@ -28,7 +28,8 @@ export function configFromEnv(env: Env = process.env): ConfigInput {
     images: env.LLMLB_IMAGES_MAX_BYTES || env.LLMLB_IMAGES_URL_TTL_MS ? { ...(env.LLMLB_IMAGES_MAX_BYTES ? { maxUploadBytes: num(env.LLMLB_IMAGES_MAX_BYTES) } : {}), ...(env.LLMLB_IMAGES_URL_TTL_MS ? { urlTtlMs: num(env.LLMLB_IMAGES_URL_TTL_MS) } : {}) } : undefined,
     hf: env.HF_ENDPOINT || env.HF_TOKEN ? { ...(env.HF_ENDPOINT ? { endpoint: env.HF_ENDPOINT } : {}), ...(env.HF_TOKEN ? { token: env.HF_TOKEN } : {}) } : undefined,
     engines: env.LLMLB_ENGINES_ALLOW === undefined ? undefined : { allow: list(env.LLMLB_ENGINES_ALLOW) },
-    outbound: env.LLMLB_OUTBOUND_ALLOW === undefined ? undefined : { allow: list(env.LLMLB_OUTBOUND_ALLOW) }
+    outbound: env.LLMLB_OUTBOUND_ALLOW === undefined ? undefined : { allow: list(env.LLMLB_OUTBOUND_ALLOW) },
+    sharding: env.LLMLB_RPC_CACHE === undefined ? undefined : { cacheDir: env.LLMLB_RPC_CACHE }
   }
   const clouds = cloudsFromEnv(env)
   if (clouds) out.clouds = clouds

@@ -139,6 +139,21 @@ export const ConfigSchema = z.object({
     .prefault({}),
   /** A request for a catalog model that no node has pulls it onto this node (503 + Retry-After meanwhile). */
   autoPull: z.boolean().default(false),
+  /** One model across several boxes with llama.cpp's RPC backend (specs/sharding.md). */
+  sharding: z
+    .object({
+      /** Lend this node's memory to split models: run an RPC worker (`--rpc-worker`). */
+      rpcWorker: z.boolean().default(false),
+      /** Split a model over workers when no single node's memory budget fits it (`--auto-shard`). */
+      autoShard: z.boolean().default(false),
+      /** Where built RPC binaries are cached (`--rpc-cache`, `LLMLB_RPC_CACHE`); default `<data-dir>/rpc`. */
+      cacheDir: z.string().optional(),
+      /** Threads of the RPC worker; default: the runtime's. */
+      workerThreads: z.number().int().min(1).max(512).optional(),
+      /** A lease not renewed for this long is free again (ms): a coordinator that dies releases its workers. */
+      leaseTtlMs: z.number().int().min(1000).max(600_000).default(15_000)
+    })
+    .prefault({}),
   /** Hugging Face hub for pulls (`HF_ENDPOINT`, `HF_TOKEN`). */
   hf: z
     .object({

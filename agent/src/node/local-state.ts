@@ -5,7 +5,7 @@
  */
 import { availableParallelism, freemem, loadavg, totalmem } from 'node:os'
 import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
-import type { ModelAdvert, NodeState, ProviderAdvert } from '../../../mesh/src/index.js'
+import type { ModelAdvert, NodeState, ProviderAdvert, RpcWorkerAdvert } from '../../../mesh/src/index.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 
 /** Version reported in adverts and /health. */
@@ -30,6 +30,8 @@ export interface LocalStateSources {
   capacity?: () => NodeState['capacity']
   /** Cloud providers this node serves by prefix (see BackendRegistry.providers). */
   providers?: () => ProviderAdvert[]
+  /** This node's RPC worker, when it lends memory to split models (agent/src/sharding). */
+  rpcWorker?: () => RpcWorkerAdvert | undefined
 }
 
 /**
@@ -81,6 +83,12 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
     inFlight: s.admission.totalInFlight(),
     prefixes: s.prefixes?.() ?? {},
     ...(s.capacity ? { capacity: s.capacity() } : {}),
-    ...(s.providers ? { providers: s.providers() } : {})
+    ...(s.providers ? { providers: s.providers() } : {}),
+    ...rpcWorkerOf(s)
   }
+}
+
+function rpcWorkerOf(s: LocalStateSources): { rpcWorker?: RpcWorkerAdvert } {
+  const w = s.rpcWorker?.()
+  return w ? { rpcWorker: w } : {}
 }

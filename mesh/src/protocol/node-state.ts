@@ -45,7 +45,29 @@ export const ModelAdvertSchema = z.object({
    */
   engine: z.string().min(1).max(64).optional(),
   /** Speech models: the voice names a request may use. Optional (older agents and other models omit it). */
-  voices: z.array(z.string().max(64)).max(128).optional()
+  voices: z.array(z.string().max(64)).max(128).optional(),
+  /**
+   * Set when the model is split over RPC workers (llama.cpp's RPC backend, specs/sharding.md): this node
+   * coordinates, `workers` lend it memory. Optional (older agents and unsplit models omit it).
+   */
+  sharded: z
+    .object({
+      workers: z
+        .array(
+          z.object({
+            /** The lending node's name and peer id. */
+            name: z.string().min(1).max(128),
+            peerId: z.string().min(1).max(128),
+            /** Bytes of the model this worker holds (weights + its share of KV cache and buffers, estimated). */
+            bytes: z.number().nonnegative()
+          })
+        )
+        .max(32),
+      /** `serving`, or why not yet: `placing` (choosing workers), `loading`, `failed` (see `error`). */
+      state: z.enum(['placing', 'loading', 'serving', 'failed']),
+      error: z.string().max(256).optional()
+    })
+    .optional()
 })
 export type ModelAdvert = z.infer<typeof ModelAdvertSchema>
 
@@ -75,6 +97,28 @@ export const GpuAdvertSchema = z.object({
   vramTotalBytes: z.number().nonnegative(),
   vramUsedBytes: z.number().nonnegative()
 })
+
+/**
+ * A node that lends its memory to split models (`--rpc-worker`): what its RPC worker offers, so a
+ * coordinator can place a split model on it (specs/sharding.md). Two builds interoperate only with the
+ * same `protocol` and `bundle`.
+ */
+export const RpcWorkerAdvertSchema = z.object({
+  /** ggml RPC protocol version of the worker binary, `major.minor.patch`. */
+  protocol: z.string().max(16),
+  /** Commit of the llama.cpp bundle the worker was built from. */
+  bundle: z.string().max(64),
+  /** Compute backend of the worker: `cpu`, `cuda`, `vulkan`, `metal`. */
+  backend: z.string().max(16),
+  /** Memory the worker can take for tensors now (free RAM, or free VRAM on a GPU backend). */
+  freeBytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative(),
+  /** Peer id of the coordinator holding its lease; absent when free. A worker serves one client at a time. */
+  leasedBy: z.string().max(128).optional(),
+  /** `up` when the worker child answers; `starting` / `down` otherwise (not leasable). */
+  state: z.enum(['starting', 'up', 'down'])
+})
+export type RpcWorkerAdvert = z.infer<typeof RpcWorkerAdvertSchema>
 
 export const NodeStateSchema = z.object({
   v: z.literal(1),
@@ -114,6 +158,13 @@ export const NodeStateSchema = z.object({
     })
     .optional(),
   /** Cloud providers this node serves by prefix (ProviderAdvertSchema). Optional (older agents omit it). */
-  providers: z.array(ProviderAdvertSchema).max(16).optional()
+  providers: z.array(ProviderAdvertSchema).max(16).optional(),
+  /** This node's RPC worker, when it lends memory (`--rpc-worker`). Optional (absent otherwise). */
+  rpcWorker: RpcWorkerAdvertSchema.optional(),
+  /**
+   * The RPC binaries this node has built (`llmlb rpc build`): it can coordinate a split model whose
+   * workers speak the same `protocol` from the same `bundle`. Optional (absent without a build).
+   */
+  rpcBuild: RpcWorkerAdvertSchema.pick({ protocol: true, bundle: true, backend: true }).optional()
 })
 export type NodeState = z.infer<typeof NodeStateSchema>
