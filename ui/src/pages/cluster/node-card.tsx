@@ -72,6 +72,15 @@ export function NodeCard(props: { node: NodeInfo }) {
         )}
       </For>
 
+      <Show when={props.node.rpcWorker}>
+        {(w) => (
+          <p class="lends small" data-testid="node-lends" data-state={w().state} data-leased={w().leasedBy ? 'true' : 'false'}>
+            <span class="tag" title={`RPC worker, ${w().backend}, protocol ${w().protocol}`}>lends memory</span> {formatBytes(w().freeBytes)} free of {formatBytes(w().totalBytes)} · {w().state}
+            {w().leasedBy ? ' · leased' : ' · free'}
+          </p>
+        )}
+      </Show>
+
       <footer class="node-card-foot muted small">
         <span data-testid="node-version">v{props.node.version}</span>
         <Show when={!props.node.self}>
