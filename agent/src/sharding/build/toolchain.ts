@@ -29,7 +29,8 @@ export interface ToolchainVerdict {
 
 /** `cmake version 3.25.1` → [3, 25, 1]. */
 export function parseCmakeVersion(text: string): number[] | undefined {
-  const m = /cmake version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text)
+  // cmake3 is the name on RHEL 7 and kin
+  const m = /cmake3? version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text)
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined
 }
 
