@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the machine has RPC binaries for the installed llama.cpp bundle before the test suite runs
 // (the sharding tests run them): `llmlb rpc build` into the machine cache ($LLMLB_RPC_CACHE, else
-// ~/.cache/llmlb/rpc). A no-op once built; the first time it compiles llama.cpp, about 10 minutes of 2
+// ~/.cache/llmlb/rpc). A no-op once built; the first time it compiles llama.cpp, about 11 minutes of 2
 // cores. Runs after `npm run build` (it uses the built CLI).
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'

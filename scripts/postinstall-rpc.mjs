@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Opt-in at install: `LLMLB_BUILD_RPC=1 npm install -g llmlb-<v>.tgz` builds the RPC binaries that split
-// a model over several boxes (`llmlb rpc build`: about 10 minutes on 2 cores) into the default cache,
+// a model over several boxes (`llmlb rpc build`: about 11 minutes on 2 cores) into the default cache,
 // ~/.llmlb/rpc (or $LLMLB_RPC_CACHE, or $LLMLB_DATA_DIR/rpc). Without the variable nothing happens. A
 // failed build does not fail the install: llmlb works without sharding, and `llmlb rpc build` retries.
 import { spawnSync } from 'node:child_process'
@@ -18,6 +18,6 @@ if (!existsSync(cli)) {
   process.stderr.write('llmlb: LLMLB_BUILD_RPC=1 but llmlb is not built yet: run `npm run build`, then `llmlb rpc build`\n')
   process.exit(0)
 }
-process.stderr.write('llmlb: building the RPC binaries for sharding (LLMLB_BUILD_RPC=1; about 10 minutes on 2 cores)…\n')
+process.stderr.write('llmlb: building the RPC binaries for sharding (LLMLB_BUILD_RPC=1; about 11 minutes on 2 cores)…\n')
 const r = spawnSync(process.execPath, [cli, 'rpc', 'build'], { stdio: 'inherit' })
 if (r.status !== 0) process.stderr.write('llmlb: installed without sharding: the RPC build did not succeed (see above); run `llmlb rpc build` to try again\n')

@@ -38,8 +38,12 @@ export async function rpcBuildCommand(flags: RpcBuildFlags): Promise<void> {
   }
   const cacheRoot = cacheRootOf(flags)
   const view = progressView()
+  // Ctrl-C or a service stop: the build's steps end, its temp tree and partial folder are removed
+  const stop = new AbortController()
+  const onSignal = (): void => stop.abort()
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
   try {
-    const r = await buildRpcBinaries({ cacheRoot, gpu: flags.gpu ?? 'auto', jobs, portable: flags.portable, force: flags.force, onPhase: view.phase, onProgress: view.progress })
+    const r = await buildRpcBinaries({ cacheRoot, gpu: flags.gpu ?? 'auto', jobs, portable: flags.portable, force: flags.force, signal: stop.signal, onPhase: view.phase, onProgress: view.progress })
     view.done()
     const b = r.binaries
     if (r.cached) out(`cached: ${b.dir} (bundle ${b.bundleCommit.slice(0, 12)}, protocol ${b.protocol}, ${b.backend}); nothing built`)
@@ -49,10 +53,16 @@ export async function rpcBuildCommand(flags: RpcBuildFlags): Promise<void> {
     }
   } catch (e) {
     view.done()
+    if (stop.signal.aborted) {
+      err('llmlb rpc build: interrupted; nothing was cached')
+      process.exit(130)
+    }
     if (!(e instanceof RpcBuildError)) throw e
     err(`llmlb rpc build: ${e.message}`)
     if (e.logTail) err(`--- end of the build log ---\n${e.logTail}`)
     process.exit(e.logTail === undefined ? 2 : 1)
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
   }
 }
 
