@@ -112,6 +112,7 @@ interface EntryView {
   native?: boolean
   builtAt?: string
   buildSeconds?: number
+  seconds?: Record<string, number>
   /** complete and for this bundle and machine; else why not */
   usable: boolean
   note?: string
@@ -142,7 +143,8 @@ export async function rpcStatusCommand(flags: RpcFlags & { json?: boolean }): Pr
   out(`cache:     ${cacheRoot}`)
   if (entries.length === 0) out('  no builds (llmlb rpc build)')
   for (const e of entries) {
-    const what = e.backend ? `${e.backend} protocol ${e.protocol} ${e.native ? 'native' : 'portable'} built ${e.builtAt} in ${e.buildSeconds} s` : ''
+    const steps = e.seconds ? ` (${Object.entries(e.seconds).map(([k, s]) => `${k} ${Math.round(s)} s`).join(', ')})` : ''
+    const what = e.backend ? `${e.backend} protocol ${e.protocol} ${e.native ? 'native' : 'portable'} built ${e.builtAt} in ${e.buildSeconds} s${steps}` : ''
     out(`  ${e.key === inUse?.key ? '*' : ' '} ${e.key}  ${what}${e.note ? ` (${e.note})` : ''}`)
   }
   out(inUse ? `a node here uses ${inUse.key} (*)` : 'a node here does not offer sharding: no build for this bundle')
@@ -159,7 +161,7 @@ async function listEntries(cacheRoot: string, commit: string | undefined): Promi
     views.push({
       key: d.name,
       usable: entry !== undefined && m?.bundleCommit === commit,
-      ...(m ? { backend: m.backend, protocol: m.protocol, native: m.native, builtAt: new Date(m.builtAt).toISOString(), buildSeconds: m.buildSeconds } : {}),
+      ...(m ? { backend: m.backend, protocol: m.protocol, native: m.native, builtAt: new Date(m.builtAt).toISOString(), buildSeconds: m.buildSeconds, ...(m.seconds ? { seconds: m.seconds } : {}) } : {}),
       ...(note ? { note } : {})
     })
   }
