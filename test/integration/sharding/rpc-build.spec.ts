@@ -104,6 +104,8 @@ describe('llmlb rpc build', () => {
     expect(builds.every((c) => c.args.join(' ').endsWith('-j 3'))).toBe(true)
     const configure = calls.find((c) => c.args.includes('-B'))!
     expect(configure.args).toEqual(expect.arrayContaining(['-G', 'Ninja', '-DGGML_RPC=ON', '-DGGML_NATIVE=ON', '-DBUILD_SHARED_LIBS=OFF']))
+    // the temp source and build tree is gone
+    await expect(stat(join(configure.args[configure.args.indexOf('-S') + 1]!, '..'))).rejects.toThrow(/ENOENT/)
 
     const found = await findRpcBinaries(cacheRoot)
     expect(found).toMatchObject({ key, backend: 'cpu', protocol: '6.0.0', bundleCommit: await bundleCommit() })
