@@ -21,6 +21,7 @@ import { DataDirLock } from './node/data-dir-lock.js'
 import { discoverModels } from './node/model-sources.js'
 import { GuardedFetcher } from './vision/index.js'
 import { buildLocalState } from './node/local-state.js'
+import { rpcBuildAdvert } from './sharding/index.js'
 import { BackendRegistry } from './backends/index.js'
 import { EngineManager, LmdbEngineStore, parseEngineArg, TEST_HEALTH } from './engines/index.js'
 import { configuredClassOf, setOutboundDefaults } from './net/index.js'
@@ -216,6 +217,8 @@ export class Agent {
     const placer = cfg.autoPull ? new AutoPlacer(meshPullOps(cfg.name, modelManager, () => this.mesh), log.child({ component: 'auto-pull' })) : undefined
     // every request asks the resolver; cloud catalog ids are never catalog names, so it reads the list without them
     const resolveModel = autoResolver({ models: () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => [], { providers: false }).map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, placer })
+    // RPC binaries built for this bundle (llmlb rpc build): read once; without them the node offers no sharding
+    const rpcBuild = await rpcBuildAdvert(cfg.dataDir, cfg.sharding.cacheDir)
     const selfState = () =>
       buildLocalState({
         name: cfg.name,
@@ -228,7 +231,8 @@ export class Agent {
         stored: () => modelManager.loads.adverts(),
         backends: () => backends.adverts(),
         capacity: () => modelManager.capacity(),
-        providers: () => backends.providers()
+        providers: () => backends.providers(),
+        rpcBuild: () => rpcBuild
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.

@@ -5,3 +5,5 @@
  */
 export type { RpcBinaries, RpcManifest, WorkerLease, WorkerLeaser } from './contract.js'
 export { bundleCommit, bundlePath, cacheKey, findRpcBinaries, rpcCacheRoot, SERVER_BINARY, WORKER_BINARY } from './binaries.js'
+export { readCacheEntry } from './binaries.js'
+export { buildRpcBinaries, RpcBuildError, rpcBuildAdvert, type BuildRpcResult } from './build/index.js'
