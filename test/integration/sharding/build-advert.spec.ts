@@ -3,11 +3,14 @@
  * without them advertises nothing and otherwise works the same (real agents, real mesh).
  */
 import { join } from 'node:path'
-import { afterAll, expect, it } from 'vitest'
+import { beforeAll, afterAll, expect, it } from 'vitest'
 import { meshAddress, nodesOf, startAgent, stopAllAgents, tempDir, waitFor } from '../../helpers/agent-process.js'
-import { machineRpcCache, rpcBinaries } from '../../helpers/rpc-binaries.js'
+import { machineRpcCache, rpcBinaries, RPC_BINARIES_WAIT_MS } from '../../helpers/rpc-binaries.js'
 
 afterAll(stopAllAgents)
+
+// on a fresh machine the set-up's background build may still be running: wait for it here, not in a test
+beforeAll(() => rpcBinaries(), RPC_BINARIES_WAIT_MS)
 
 it('a built node advertises its protocol, bundle and backend; a node without a build advertises none', async () => {
   const bins = await rpcBinaries()

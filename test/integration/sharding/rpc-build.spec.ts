@@ -7,12 +7,15 @@
 import { spawn } from 'node:child_process'
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { bundleCommit, cacheKey, findRpcBinaries } from '../../../agent/src/sharding/index.js'
 import { CLI, tempDir, waitFor } from '../../helpers/agent-process.js'
-import { rpcBinaries } from '../../helpers/rpc-binaries.js'
+import { rpcBinaries, RPC_BINARIES_WAIT_MS } from '../../helpers/rpc-binaries.js'
 import { within } from '../../helpers/within.js'
 import { fakeToolchain } from './fake-toolchain.js'
+
+// on a fresh machine the set-up's background build may still be running: wait for it here, not in a test
+beforeAll(() => rpcBinaries(), RPC_BINARIES_WAIT_MS)
 
 interface Run {
   proc: ReturnType<typeof spawn>
