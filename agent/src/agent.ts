@@ -37,6 +37,7 @@ import { autoResolver } from './models/auto-resolve.js'
 import { AutoPlacer, meshPullOps } from './models/auto-pull.js'
 import { loadCatalog } from './models/catalog-sources.js'
 import { CloudKeyStore, CloudManager, sealingKey } from './clouds/index.js'
+import { startSharding, type ShardingWiring } from './sharding/index.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -74,6 +75,7 @@ export class Agent {
   private engines?: EngineManager
   private engineStore?: LmdbEngineStore
   private clouds?: CloudManager
+  private sharding?: ShardingWiring
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -225,10 +227,11 @@ export class Agent {
         startedAt: this.startedAt,
         leaving: () => this.leaving,
         prefixes: () => service.digest.snapshot(),
-        stored: () => modelManager.loads.adverts(),
+        stored: () => modelManager.loads.adverts().filter((a) => this.sharding?.advertiseStored(a.id) ?? true),
         backends: () => backends.adverts(),
         capacity: () => modelManager.capacity(),
-        providers: () => backends.providers()
+        providers: () => backends.providers(),
+        rpcBuild: () => this.sharding?.rpcBuild()
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.
@@ -263,6 +266,8 @@ export class Agent {
       })
     )
     await mesh.start()
+    // split models this node coordinates (specs/sharding.md): after the mesh, whose gossip places them
+    this.sharding = await startSharding({ config: cfg, store: nodeAuth.store, mesh, models: modelManager, registry: backends, logger: log })
     const authInfo = await nodeAuth.bootstrap(awaitsFirstSync({ configuredPeers: cfg.peers.length, alivePeers: mesh.peers().filter((p) => p.status === 'alive').length }))
     // history is open before the first request and closed after the last (stopComponents)
     const observability = new Observability(cfg, { mesh, runtime, admission: this.admission }, { logs: this.options.logs, logger: log })
@@ -294,7 +299,8 @@ export class Agent {
       corsOrigins: cfg.corsOrigins,
       clouds,
       audio: { service: audioService, maxBytes: cfg.audio.maxUploadBytes },
-      images: { service: imageService, store: imageStore, maxBytes: cfg.images.maxUploadBytes }
+      images: { service: imageService, store: imageStore, maxBytes: cfg.images.maxUploadBytes },
+      shards: this.sharding.routes
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -353,6 +359,7 @@ export class Agent {
     this.clouds?.stop()
     await this.observability?.stop().catch(() => undefined)
     await this.responses?.stop().catch(() => undefined)
+    await this.sharding?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
     await this.nodeAuth?.stop()
     await this.engines?.stop().catch(() => undefined)

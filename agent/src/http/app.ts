@@ -42,6 +42,7 @@ import { catalogRoutes } from './routes/catalog.js'
 import { cloudRoutes, type CloudRouteDeps } from './routes/clouds.js'
 import { audioRoutes, type AudioService } from '../audio/index.js'
 import { imageRoutes, type ImageService, type ImageStore } from '../images/index.js'
+import { shardRoutes, type ShardRouteDeps } from '../sharding/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,6 +85,8 @@ export interface AppDeps {
   audio?: { service: AudioService; maxBytes: number }
   /** Image generation; unset, /v1/images/* is not served (unit tests of other routes). */
   images?: { service: ImageService; store: ImageStore; maxBytes: number }
+  /** Split models (specs/sharding.md): PUT/DELETE /api/models/:id/shard, GET /api/shards. */
+  shards?: ShardRouteDeps
   /** Client connection bounds (config `connections`); node's defaults when unset. */
   connections?: { maxConnections: number; headersTimeoutMs: number; requestTimeoutMs: number }
 }
@@ -191,7 +194,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const nodeDeps = { self: deps.selfState, mesh: deps.mesh, rejected: deps.rejectedPeers }
   await app.register(nodeRoutes, nodeDeps)
   await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh, models: deps.modelManager && modelEvents(deps.name, deps.modelManager) })
-  if (deps.modelManager) await app.register(modelAdminRoutes, { name: deps.name, models: deps.modelManager, mesh: deps.mesh })
+  if (deps.modelManager) await app.register(modelAdminRoutes, { name: deps.name, models: deps.modelManager, mesh: deps.mesh, ...(deps.shards ? { shards: deps.shards.views } : {}) })
+  if (deps.shards) await app.register(shardRoutes, deps.shards)
   if (deps.engines) await app.register(engineRoutes, { name: deps.name, engines: deps.engines })
   if (deps.modelManager?.catalog && deps.auth) await app.register(catalogRoutes, { catalog: deps.modelManager.catalog, settings: deps.auth.settings })
   if (deps.auth) {

@@ -32,6 +32,8 @@ export interface LocalStateSources {
   providers?: () => ProviderAdvert[]
   /** This node's RPC worker, when it lends memory to split models (agent/src/sharding). */
   rpcWorker?: () => RpcWorkerAdvert | undefined
+  /** This node's RPC binaries, when it can coordinate split models (agent/src/sharding). */
+  rpcBuild?: () => NodeState['rpcBuild']
 }
 
 /**
@@ -84,11 +86,17 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
     prefixes: s.prefixes?.() ?? {},
     ...(s.capacity ? { capacity: s.capacity() } : {}),
     ...(s.providers ? { providers: s.providers() } : {}),
-    ...rpcWorkerOf(s)
+    ...rpcWorkerOf(s),
+    ...rpcBuildOf(s)
   }
 }
 
 function rpcWorkerOf(s: LocalStateSources): { rpcWorker?: RpcWorkerAdvert } {
   const w = s.rpcWorker?.()
   return w ? { rpcWorker: w } : {}
+}
+
+function rpcBuildOf(s: LocalStateSources): { rpcBuild?: NodeState['rpcBuild'] } {
+  const b = s.rpcBuild?.()
+  return b ? { rpcBuild: b } : {}
 }

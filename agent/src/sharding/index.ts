@@ -5,3 +5,5 @@
  */
 export type { RpcBinaries, RpcManifest, WorkerLease, WorkerLeaser } from './contract.js'
 export { bundleCommit, bundlePath, cacheKey, findRpcBinaries, rpcCacheRoot, SERVER_BINARY, WORKER_BINARY } from './binaries.js'
+export * from './placement/index.js'
+export * from './coordinator/index.js'
