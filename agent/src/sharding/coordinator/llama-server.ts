@@ -55,7 +55,8 @@ export async function freeLoopbackPort(): Promise<number> {
 export function llamaServerArgs(o: Pick<LlamaServerOptions, 'modelPath' | 'alias' | 'endpoints' | 'slots' | 'contextSize' | 'threads'>, port: number): string[] {
   return [
     '-m', o.modelPath,
-    '--rpc', o.endpoints.join(','),
+    // no endpoints: the same model whole on this box (the reference a split must match)
+    ...(o.endpoints.length > 0 ? ['--rpc', o.endpoints.join(',')] : []),
     '-ngl', '99',
     '--alias', o.alias,
     '--host', '127.0.0.1',
