@@ -37,7 +37,7 @@ import { autoResolver } from './models/auto-resolve.js'
 import { AutoPlacer, meshPullOps } from './models/auto-pull.js'
 import { loadCatalog } from './models/catalog-sources.js'
 import { CloudKeyStore, CloudManager, sealingKey } from './clouds/index.js'
-import { startSharding, type ShardingWiring } from './sharding/index.js'
+import { rpcBuildAdvert, startSharding, type ShardingWiring } from './sharding/index.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -218,6 +218,8 @@ export class Agent {
     const placer = cfg.autoPull ? new AutoPlacer(meshPullOps(cfg.name, modelManager, () => this.mesh), log.child({ component: 'auto-pull' })) : undefined
     // every request asks the resolver; cloud catalog ids are never catalog names, so it reads the list without them
     const resolveModel = autoResolver({ models: () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => [], { providers: false }).map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, placer })
+    // RPC binaries built for this bundle (llmlb rpc build): read once; without them the node offers no sharding
+    const rpcBuild = await rpcBuildAdvert(cfg.dataDir, cfg.sharding.cacheDir)
     const selfState = () =>
       buildLocalState({
         name: cfg.name,
@@ -231,7 +233,7 @@ export class Agent {
         backends: () => backends.adverts(),
         capacity: () => modelManager.capacity(),
         providers: () => backends.providers(),
-        rpcBuild: () => this.sharding?.rpcBuild()
+        rpcBuild: () => rpcBuild
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.

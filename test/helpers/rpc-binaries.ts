@@ -1,12 +1,25 @@
-/** The RPC binaries built for this machine (`llmlb rpc build`), found in the machine cache. */
+/**
+ * The RPC binaries the sharding tests run: the machine cache that `npm test`'s set-up fills once per
+ * machine (`scripts/ensure-rpc-binaries.mjs`), keyed by the bundle commit so a bundle bump rebuilds.
+ */
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { findRpcBinaries, type RpcBinaries } from '../../agent/src/sharding/index.js'
+import { REPO_ROOT } from './agent-process.js'
 
-export const RPC_CACHE = process.env.LLMLB_RPC_CACHE ?? join(homedir(), '.cache/llmlb/rpc')
+/** The machine-wide cache of built RPC binaries: `$LLMLB_RPC_CACHE`, else `~/.cache/llmlb/rpc`. */
+export function machineRpcCache(): string {
+  return process.env.LLMLB_RPC_CACHE ?? join(homedir(), '.cache', 'llmlb', 'rpc')
+}
 
+/** The cached binaries for this bundle; throws how to build them when there are none. */
 export async function rpcBinaries(): Promise<RpcBinaries> {
-  const b = await findRpcBinaries(RPC_CACHE)
-  if (!b) throw new Error(`no RPC binaries for this llama.cpp bundle in ${RPC_CACHE}: run \`llmlb rpc build --rpc-cache ${RPC_CACHE}\` once`)
-  return b
+  const cache = machineRpcCache()
+  const found = await findRpcBinaries(cache)
+  if (!found) {
+    throw new Error(
+      `no RPC binaries for this llama.cpp bundle in ${cache}: run npm test's set-up: \`node ${join(REPO_ROOT, 'dist/agent/src/cli/main.js')} rpc build --rpc-cache ${cache}\` (about 10 minutes on 2 cores)`
+    )
+  }
+  return found
 }

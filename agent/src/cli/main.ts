@@ -23,6 +23,7 @@ const modelsCli = (): Promise<typeof import('./models.js')> => import('./models.
 const shardsCli = (): Promise<typeof import('./shards.js')> => import('./shards.js')
 const serviceCli = (): Promise<typeof import('./service.js')> => import('./service.js')
 const enginesCli = (): Promise<typeof import('./engines.js')> => import('./engines.js')
+const rpcCli = (): Promise<typeof import('./rpc.js')> => import('./rpc.js')
 
 const program = new Command()
 program.name('llmlb').description('llmlb: every GPU box on the network becomes one OpenAI-compatible LLM cluster').version(LLMLB_VERSION)
@@ -130,6 +131,18 @@ const serviceOpts = (c: Command): Command =>
     .addOption(new Option('--root <dir>', 'write under this folder instead of /').hideHelp())
 serviceOpts(service.command('install').description('write the systemd unit and its environment file, print how to start it')).action(lazy(serviceCli, (m) => m.serviceInstallCommand))
 serviceOpts(service.command('uninstall').description('remove the systemd unit (the environment file and data stay)')).action(lazy(serviceCli, (m) => m.serviceUninstallCommand))
+const rpc = program.command('rpc').description('the RPC binaries that split a model over several boxes, built from the bundled llama.cpp')
+const rpcCache = (c: Command): Command =>
+  c.option('--data-dir <dir>', 'data directory (default ~/.llmlb)').option('--rpc-cache <dir>', 'cache of built binaries (default <data-dir>/rpc, or $LLMLB_RPC_CACHE)')
+rpcCache(rpc.command('build').description('build ggml-rpc-server and llama-server for this box (cached; about 10 minutes on 2 cores)'))
+  .addOption(new Option('--gpu <backend>', 'GPU backend (auto: CUDA with nvcc and a GPU, Vulkan with glslc and a device, else cpu)').choices(['auto', 'cpu', 'cuda', 'vulkan']).default('auto'))
+  .option('--jobs <n>', 'parallel compile jobs (default: the cores)')
+  .option('--portable', 'code for any CPU of this architecture, not only this one')
+  .option('--force', 'rebuild even when a build for this bundle exists')
+  .action(lazy(rpcCli, (m) => m.rpcBuildCommand))
+rpcCache(rpc.command('status').description('the bundle, the toolchain, the cached builds and the one a node would use'))
+  .option('--json', 'print JSON')
+  .action(lazy(rpcCli, (m) => m.rpcStatusCommand))
 // an unknown option or a missing argument: commander's one-line error, then that command's usage
 const showUsageAfterErrors = (c: Command, path: string): void => {
   const full = path ? `${path} ${c.name()}` : c.name()

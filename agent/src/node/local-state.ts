@@ -32,7 +32,7 @@ export interface LocalStateSources {
   providers?: () => ProviderAdvert[]
   /** This node's RPC worker, when it lends memory to split models (agent/src/sharding). */
   rpcWorker?: () => RpcWorkerAdvert | undefined
-  /** This node's RPC binaries, when it can coordinate split models (agent/src/sharding). */
+  /** The RPC binaries this node has built: it can coordinate a split model (agent/src/sharding/build). */
   rpcBuild?: () => NodeState['rpcBuild']
 }
 
@@ -96,7 +96,7 @@ function rpcWorkerOf(s: LocalStateSources): { rpcWorker?: RpcWorkerAdvert } {
   return w ? { rpcWorker: w } : {}
 }
 
-function rpcBuildOf(s: LocalStateSources): { rpcBuild?: NodeState['rpcBuild'] } {
+function rpcBuildOf(s: LocalStateSources): Pick<NodeState, 'rpcBuild'> {
   const b = s.rpcBuild?.()
   return b ? { rpcBuild: b } : {}
 }

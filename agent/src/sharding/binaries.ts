@@ -63,20 +63,32 @@ export async function findRpcBinaries(cacheRoot: string, opts: { backend?: strin
   }
   const found: RpcBinaries[] = []
   for (const name of names.sort()) {
-    const dir = join(cacheRoot, name)
-    let m: RpcManifest
-    try {
-      m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as RpcManifest
-    } catch {
-      continue
-    }
-    if (m.bundleCommit !== commit || m.arch !== arch()) continue
-    if (opts.backend && m.backend !== opts.backend) continue
-    const bins = { worker: join(dir, 'bin', WORKER_BINARY), server: join(dir, 'bin', SERVER_BINARY) }
-    if (!(await executable(bins.worker)) || !(await executable(bins.server))) continue
-    found.push({ dir, ...bins, bundleCommit: m.bundleCommit, protocol: m.protocol, backend: m.backend, key: name })
+    const entry = await readCacheEntry(cacheRoot, name)
+    if (!entry || entry.bundleCommit !== commit) continue
+    if (opts.backend && entry.backend !== opts.backend) continue
+    found.push(entry)
   }
   return found.find((b) => b.backend !== 'cpu') ?? found[0]
+}
+
+/**
+ * The cache entry `<cacheRoot>/<name>` when it is complete and runs on this machine: a manifest (written
+ * last), both binaries executable, this architecture. A build's `<key>.partial-<pid>` folder never
+ * counts, even once its manifest is written (the rename that completes it may not have happened).
+ */
+export async function readCacheEntry(cacheRoot: string, name: string): Promise<RpcBinaries | undefined> {
+  if (name.includes('.partial-')) return undefined
+  const dir = join(cacheRoot, name)
+  let m: RpcManifest
+  try {
+    m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as RpcManifest
+  } catch {
+    return undefined
+  }
+  if (m.arch !== arch()) return undefined
+  const bins = { worker: join(dir, 'bin', WORKER_BINARY), server: join(dir, 'bin', SERVER_BINARY) }
+  if (!(await executable(bins.worker)) || !(await executable(bins.server))) return undefined
+  return { dir, ...bins, bundleCommit: m.bundleCommit, protocol: m.protocol, backend: m.backend, key: name }
 }
 
 async function executable(path: string): Promise<boolean> {

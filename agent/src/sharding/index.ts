@@ -7,3 +7,5 @@ export type { RpcBinaries, RpcManifest, WorkerLease, WorkerLeaser } from './cont
 export { bundleCommit, bundlePath, cacheKey, findRpcBinaries, rpcCacheRoot, SERVER_BINARY, WORKER_BINARY } from './binaries.js'
 export * from './placement/index.js'
 export * from './coordinator/index.js'
+export { readCacheEntry } from './binaries.js'
+export { buildRpcBinaries, RpcBuildError, rpcBuildAdvert, type BuildRpcResult } from './build/index.js'

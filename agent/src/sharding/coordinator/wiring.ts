@@ -1,11 +1,11 @@
 /**
- * Sharding's coordinator side as the composition root wires it: finds this node's RPC binaries (it
- * advertises `rpcBuild` only with them), starts the ShardManager over the control store's marks, and
- * hands back what the agent needs: the advert field, the filter that keeps a coordinated model from
+ * Sharding's coordinator side as the composition root wires it: finds this node's RPC binaries
+ * (without them it coordinates nothing), starts the ShardManager over the control store's marks, and
+ * hands back what the agent needs: the filter that keeps a coordinated model from
  * also being advertised as stored, the routes' dependencies, and stop.
  */
 import type { Logger } from 'pino'
-import type { Mesh, NodeState } from '../../../../mesh/src/index.js'
+import type { Mesh } from '../../../../mesh/src/index.js'
 import type { BackendRegistry } from '../../backends/index.js'
 import type { Config } from '../../config/index.js'
 import type { ControlStore } from '../../control-plane/index.js'
@@ -20,8 +20,6 @@ import type { ShardRouteDeps } from './routes.js'
 
 export interface ShardingWiring {
   manager: ShardManager
-  /** `NodeState.rpcBuild`: this node can coordinate (undefined without binaries). */
-  rpcBuild: () => NodeState['rpcBuild']
   /** False for a model this node coordinates split (its backend advertises it instead). */
   advertiseStored: (model: string) => boolean
   routes: ShardRouteDeps
@@ -62,7 +60,6 @@ export async function startSharding(o: { config: Readonly<Config>; store: Contro
   const known = (id: string): boolean => o.models.record(id) !== undefined || o.mesh.peers().some((p) => p.status === 'alive' && p.state.models.some((m) => m.id === id && (m.engine === undefined || m.sharded !== undefined)))
   return {
     manager,
-    rpcBuild: () => manager.build(),
     advertiseStored: (id) => !manager.coordinates(id),
     routes: { name: cfg.name, marks, views: () => manager.views(), known },
     stop: async () => {
