@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino'
 import type { BackendApi, BackendModel, BackendOutcome, ModelBackend } from '../../backends/index.js'
-import { adapterOf, EngineBackend, EngineHttp, type HealthTimings } from '../../engines/index.js'
+import { adapterOf, EngineBackend, EngineBadResponseError, EngineHttp, EngineUnavailableError, type HealthTimings } from '../../engines/index.js'
 import type { RequestContext } from '../../inference/request-context.js'
 import type { ModelRecord } from '../../models/index.js'
 import type { Outbound } from '../../net/index.js'
@@ -169,8 +169,14 @@ export class ShardRun implements ModelBackend {
 
   async serve(api: BackendApi, body: { model: string } & Record<string, unknown>, ctx: RequestContext): Promise<BackendOutcome> {
     const engine = this.engine
-    if (this.state === 'serving' && engine) return engine.serve(api, body, ctx)
-    throw this.notReady()
+    if (this.state !== 'serving' || !engine) throw this.notReady()
+    try {
+      return await engine.serve(api, body, ctx)
+    } catch (err) {
+      // llama-server gone under the request: a worker was lost (it aborts then); the run places again
+      if (err instanceof EngineUnavailableError || err instanceof EngineBadResponseError) throw new ShardNotReadyError(this.model, 'reloading', 'a worker was lost')
+      throw err
+    }
   }
 
   private notReady(): Error {
