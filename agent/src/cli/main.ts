@@ -107,6 +107,7 @@ perNode(models.command('load').description('load a stored model').argument('<id>
 perNode(models.command('unload').description('unload a model (it stays stored)').argument('<id>', 'model id')).action(lazy(modelsCli, (m) => m.modelsUnloadCommand))
 withTarget(models.command('shard').description('split a model over the RPC workers of several nodes (nodes lend memory with --rpc-worker)').argument('<model>', 'model id'))
   .option('--nodes <a,b,c>', 'only these nodes may lend workers (names, comma-separated)')
+  .option('--workers <n>', 'spread the model over at least this many workers')
   .option('--wait', 'wait until the split model serves')
   .action(lazy(shardsCli, (m) => m.modelsShardCommand))
 withTarget(models.command('unshard').description('stop splitting a model: its coordinator stops and the workers are released').argument('<model>', 'model id')).action(lazy(shardsCli, (m) => m.modelsUnshardCommand))

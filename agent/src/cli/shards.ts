@@ -1,5 +1,5 @@
 /**
- * `llmlb models shard <model> [--nodes a,b,c] [--wait]`, `llmlb models unshard <model>` and
+ * `llmlb models shard <model> [--nodes a,b,c] [--workers N] [--wait]`, `llmlb models unshard <model>` and
  * `llmlb models shards`: mark a model to be split over RPC workers (specs/sharding.md), unmark it, list
  * split models with their coordinator, workers and state. Exit codes: 0 ok, 1 node unreachable or the
  * split failed (`--wait`), 2 refused.
@@ -10,6 +10,7 @@ import { callOrExit, refuseAndExit, targetOrExit, type ClientFlags, type Target 
 
 export interface ShardFlags extends ClientFlags {
   nodes?: string
+  workers?: string
   wait?: boolean
   json?: boolean
 }
@@ -34,7 +35,8 @@ function line(v: ShardView): string {
 export async function modelsShardCommand(model: string, flags: ShardFlags): Promise<void> {
   const t = await targetOrExit(flags)
   const nodes = flags.nodes?.split(',').map((s) => s.trim()).filter(Boolean)
-  const res = await callOrExit(t, 'PUT', `/api/models/${encodeURIComponent(model)}/shard`, nodes && nodes.length > 0 ? { nodes } : {})
+  const body = { ...(nodes && nodes.length > 0 ? { nodes } : {}), ...(flags.workers ? { workers: Number(flags.workers) } : {}) }
+  const res = await callOrExit(t, 'PUT', `/api/models/${encodeURIComponent(model)}/shard`, body)
   if (res.status !== 200) refuseAndExit(res.status, res.body)
   out(`${model}: marked to split over RPC workers${nodes?.length ? ` on ${nodes.join(', ')}` : ''}`)
   if (!flags.wait) return

@@ -1,7 +1,7 @@
 /**
  * Shard marks, replicated over the control plane (the LWW map every node holds): `shard/<modelId>` →
- * `{ nodes? }`. A mark asks the cluster to split the model; `nodes` limits which nodes may lend it
- * workers. Marks written on one node apply on every node; a value that does not parse is ignored.
+ * `{ nodes?, workers? }`. A mark asks the cluster to split the model; `nodes` limits which nodes may lend
+ * it workers, `workers` sets the fewest workers to spread it over. Marks written on one node apply on every node; a value that does not parse is ignored.
  */
 import { z } from 'zod'
 import type { ControlStore } from '../../control-plane/index.js'
@@ -12,7 +12,9 @@ export const SHARD_PREFIX = 'shard/'
 export const ShardMarkSchema = z
   .object({
     /** Names (or peer ids) of the nodes whose workers may hold the model; absent: any node's. */
-    nodes: z.array(z.string().min(1).max(128)).max(32).optional()
+    nodes: z.array(z.string().min(1).max(128)).max(32).optional(),
+    /** Spread the model over at least this many workers, even when fewer would hold it. */
+    workers: z.number().int().min(1).max(32).optional()
   })
   .strict()
 export type ShardMark = z.infer<typeof ShardMarkSchema>

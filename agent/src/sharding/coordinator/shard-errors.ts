@@ -14,11 +14,12 @@ export class ShardNotReadyError extends AgentError {
 
 /** No set of free workers covers what the split model needs. */
 export class ShardInsufficientMemoryError extends AgentError {
-  constructor(model: string, needBytes: number, availableBytes: number, workers: number) {
-    super('shard_insufficient_memory', shardMemoryMessage(model, needBytes, availableBytes, workers), { headers: { 'retry-after': String(SHARD_RETRY_AFTER_S * 5) } })
+  constructor(model: string, needBytes: number, availableBytes: number, workers: number, minWorkers?: number) {
+    super('shard_insufficient_memory', shardMemoryMessage(model, needBytes, availableBytes, workers, minWorkers), { headers: { 'retry-after': String(SHARD_RETRY_AFTER_S * 5) } })
   }
 }
 
-export function shardMemoryMessage(model: string, needBytes: number, availableBytes: number, workers: number): string {
-  return `Not enough free RPC worker memory to split '${model}': it needs ${fmtBytes(needBytes)} (${needBytes} bytes), the ${workers} free worker${workers === 1 ? '' : 's'} have ${fmtBytes(availableBytes)} (${availableBytes} bytes)`
+export function shardMemoryMessage(model: string, needBytes: number, availableBytes: number, workers: number, minWorkers?: number): string {
+  const short = minWorkers ? `; its mark asks for at least ${minWorkers} workers` : ''
+  return `Not enough free RPC worker memory to split '${model}': it needs ${fmtBytes(needBytes)} (${needBytes} bytes), the ${workers} free worker${workers === 1 ? '' : 's'} have ${fmtBytes(availableBytes)} (${availableBytes} bytes)${short}`
 }

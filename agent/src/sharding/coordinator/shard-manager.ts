@@ -133,7 +133,8 @@ export class ShardManager {
     const build = this.build()
     const need = r ? shardNeedBytes(r, this.d.serving) : 0
     if (!r || !build) return { ok: false, needBytes: need, availableBytes: 0, eligible: 0 }
-    return chooseWorkers(eligibleWorkers(this.nodes(model), this.d.mesh.peerId(), build, mark?.nodes), need)
+    const taken = new Set([...this.runs.values()].filter((r) => r.model !== model).flatMap((r) => r.workers.map((w) => w.peerId)))
+    return chooseWorkers(eligibleWorkers(this.nodes(model), this.d.mesh.peerId(), build, mark?.nodes, taken), need, mark?.workers)
   }
 
   reconcile(): void {

@@ -49,6 +49,8 @@ export class ShardRun implements ModelBackend {
   private done?: Promise<void>
   /** Times the model was (re)loaded over a new worker set. */
   loads = 0
+  /** Why the last placement ended (a lost worker, a failed load): shown while serving again. */
+  private lastLoss?: string
 
   constructor(private readonly d: ShardRunDeps) {
     this.name = `shard:${d.record.id}`
@@ -87,7 +89,7 @@ export class ShardRun implements ModelBackend {
       const plan = this.d.plan()
       if (!plan.ok) {
         this.workers = []
-        this.set('failed', shardMemoryMessage(this.model, plan.needBytes, plan.availableBytes, plan.eligible))
+        this.set('failed', shardMemoryMessage(this.model, plan.needBytes, plan.availableBytes, plan.eligible, plan.minWorkers))
         await this.pause()
         continue
       }
@@ -95,6 +97,7 @@ export class ShardRun implements ModelBackend {
       const reason = await this.runOnce(plan.workers, signal).catch((err: unknown) => (err as Error).message)
       if (signal.aborted) break
       this.d.logger.warn({ model: this.model, reason }, 'split model lost its workers or failed to load: placing it again')
+      this.lastLoss = reason
       this.set('placing', reason)
       await this.pause()
     }
@@ -116,7 +119,7 @@ export class ShardRun implements ModelBackend {
       await engine.start()
       this.engine = engine
       this.loads++
-      this.set('serving')
+      this.set('serving', this.lastLoss ? `reloaded after: ${this.lastLoss}` : undefined)
       this.d.logger.info({ model: this.model, workers: workers.map((w) => w.name) }, 'split model serving')
       const ended = await Promise.race([
         server.exited.then((e) => `llama-server exited (${exitText(e)})`),
@@ -181,7 +184,7 @@ export class ShardRun implements ModelBackend {
 
   private notReady(): Error {
     const plan = this.state === 'failed' ? this.d.plan() : undefined
-    if (plan && !plan.ok) return new ShardInsufficientMemoryError(this.model, plan.needBytes, plan.availableBytes, plan.eligible)
+    if (plan && !plan.ok) return new ShardInsufficientMemoryError(this.model, plan.needBytes, plan.availableBytes, plan.eligible, plan.minWorkers)
     return new ShardNotReadyError(this.model, this.state === 'failed' ? 'failing to place' : this.state, this.error)
   }
 }

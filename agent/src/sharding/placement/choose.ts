@@ -45,30 +45,37 @@ export interface WorkerChoice {
   bytes: number
 }
 
-export type WorkerPlan = { ok: true; workers: WorkerChoice[] } | { ok: false; needBytes: number; availableBytes: number; eligible: number }
+/** Not possible: the need, what the eligible workers have, how many there are (and the minimum asked, when that is what is short). */
+export type WorkerPlan = { ok: true; workers: WorkerChoice[] } | { ok: false; needBytes: number; availableBytes: number; eligible: number; minWorkers?: number }
 
-/** Workers eligible for a model coordinated by `coordinator` (`nodes`: names or peer ids the mark allows). */
-export function eligibleWorkers(nodes: readonly PlacementNode[], coordinator: string, build: BuildInfo, allowed?: readonly string[]): PlacementNode[] {
+/**
+ * Workers eligible for a model coordinated by `coordinator` (`nodes`: names or peer ids the mark allows;
+ * `taken`: workers the coordinator holds for its other split models — a worker serves one client).
+ */
+export function eligibleWorkers(nodes: readonly PlacementNode[], coordinator: string, build: BuildInfo, allowed?: readonly string[], taken: ReadonlySet<string> = new Set()): PlacementNode[] {
   return nodes.filter((n) => {
     const w = n.rpcWorker
-    if (!n.alive || n.peerId === coordinator || !w || w.state !== 'up') return false
+    if (!n.alive || n.peerId === coordinator || taken.has(n.peerId) || !w || w.state !== 'up') return false
     if (w.protocol !== build.protocol || w.bundle !== build.bundle) return false
     if (w.leasedBy !== undefined && w.leasedBy !== coordinator) return false
     return !allowed || allowed.length === 0 || allowed.includes(n.name) || allowed.includes(n.peerId)
   })
 }
 
-/** The fewest eligible workers whose free memory covers `needBytes`, or why not. */
-export function chooseWorkers(eligible: readonly PlacementNode[], needBytes: number): WorkerPlan {
+/**
+ * The fewest eligible workers whose free memory covers `needBytes` (at least `minWorkers`, when the mark
+ * asks to spread the model wider), or why not.
+ */
+export function chooseWorkers(eligible: readonly PlacementNode[], needBytes: number, minWorkers = 1): WorkerPlan {
   const sorted = [...eligible].sort((a, b) => (b.rpcWorker?.freeBytes ?? 0) - (a.rpcWorker?.freeBytes ?? 0) || (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0))
   const picked: PlacementNode[] = []
   let sum = 0
   for (const n of sorted) {
-    if (sum >= needBytes) break
+    if (sum >= needBytes && picked.length >= minWorkers) break
     picked.push(n)
     sum += n.rpcWorker?.freeBytes ?? 0
   }
-  if (sum < needBytes || picked.length === 0) return { ok: false, needBytes, availableBytes: sum, eligible: eligible.length }
+  if (sum < needBytes || picked.length === 0 || picked.length < minWorkers) return { ok: false, needBytes, availableBytes: sum, eligible: eligible.length, ...(minWorkers > 1 && picked.length < minWorkers ? { minWorkers } : {}) }
   return { ok: true, workers: picked.map((n) => ({ peerId: n.peerId, name: n.name, bytes: Math.round((needBytes * (n.rpcWorker?.freeBytes ?? 0)) / sum) })) }
 }
 

@@ -46,11 +46,19 @@ describe('workers', () => {
     ]
     expect(eligibleWorkers(nodes, 'coord', BUILD).map((n) => n.peerId)).toEqual(['ok', 'mine'])
     expect(eligibleWorkers(nodes, 'coord', BUILD, ['n-mine']).map((n) => n.peerId)).toEqual(['mine'])
+    // held by the coordinator for another of its split models: one client per worker
+    expect(eligibleWorkers(nodes, 'coord', BUILD, undefined, new Set(['mine'])).map((n) => n.peerId)).toEqual(['ok'])
   })
 
   it('picks the fewest workers that cover the need, most free memory first, shares proportional', () => {
     const plan = chooseWorkers([worker('a', 1 * GB), worker('b', 3 * GB), worker('c', 2 * GB)], 4 * GB)
     expect(plan).toEqual({ ok: true, workers: [{ peerId: 'b', name: 'n-b', bytes: Math.round((4 * GB * 3) / 5) }, { peerId: 'c', name: 'n-c', bytes: Math.round((4 * GB * 2) / 5) }] })
+  })
+
+  it('spreads over at least the workers the mark asks for, and says so when there are not that many', () => {
+    const plan = chooseWorkers([worker('a', 4 * GB), worker('b', 2 * GB), worker('c', 2 * GB)], GB, 2)
+    expect(plan.ok && plan.workers.map((w) => w.peerId)).toEqual(['a', 'b'])
+    expect(chooseWorkers([worker('a', 4 * GB)], GB, 2)).toEqual({ ok: false, needBytes: GB, availableBytes: 4 * GB, eligible: 1, minWorkers: 2 })
   })
 
   it('names the bytes needed and available when the free workers do not cover it', () => {
