@@ -56,6 +56,8 @@ export interface ShardView {
 
 export class ShardManager {
   private readonly runs = new Map<string, ShardRun>()
+  /** Runs being stopped: their workers are not free until their leases are released. */
+  private readonly stopping = new Set<ShardRun>()
   private timer?: NodeJS.Timeout
   private unsubscribe?: () => void
   private readonly onPeers = (): void => this.reconcile()
@@ -133,7 +135,7 @@ export class ShardManager {
     const build = this.build()
     const need = r ? shardNeedBytes(r, this.d.serving) : 0
     if (!r || !build) return { ok: false, needBytes: need, availableBytes: 0, eligible: 0 }
-    const taken = new Set([...this.runs.values()].filter((r) => r.model !== model).flatMap((r) => r.workers.map((w) => w.peerId)))
+    const taken = new Set([...this.runs.values(), ...this.stopping].filter((r) => r.model !== model || this.stopping.has(r)).flatMap((r) => r.workers.map((w) => w.peerId)))
     return chooseWorkers(eligibleWorkers(this.nodes(model), this.d.mesh.peerId(), build, mark?.nodes, taken), need, mark?.workers)
   }
 
@@ -179,9 +181,12 @@ export class ShardManager {
     const run = this.runs.get(id)
     if (!run) return
     this.runs.delete(id)
+    this.stopping.add(run)
     this.d.registry.remove(run.name)
     await run.stop()
+    this.stopping.delete(run)
     this.d.logger.info({ model: id }, 'no longer coordinating split model')
+    this.reconcile()
   }
 
   /** Every split model of the cluster, from this node's runs and its peers' adverts. */
