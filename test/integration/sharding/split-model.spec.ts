@@ -109,6 +109,14 @@ describe('a model split over two workers on two other nodes', () => {
     expect(r.choices[0]?.text).toBe(whole)
   }, 300_000)
 
+  it('refuses a mark for a model no node holds, or with a bad body, with the error table', async () => {
+    const put = (id: string, body: string) => fetch(`${w1.url}/api/models/${id}/shard`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body })
+    const unknown = await put('nope', '{}')
+    expect([unknown.status, ((await unknown.json()) as { error: { code: string } }).error.code]).toEqual([404, 'model_not_found'])
+    const bad = await put(B, '{"workers":0}')
+    expect([bad.status, ((await bad.json()) as { error: { code: string; param: string } }).error]).toMatchObject([400, { code: 'invalid_request', param: 'workers' }])
+  })
+
   it('a second split model cannot lease the busy workers: a 503 naming the memory; unshard releases them to it', async () => {
     const put = await fetch(`${w2.url}/api/models/${B}/shard`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workers: 2 }) })
     expect(put.status).toBe(200)
