@@ -11,7 +11,7 @@ import OpenAI from 'openai'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LlamaServer, type ShardView } from '../../../agent/src/sharding/index.js'
-import { meshAddress, runCli, startAgent, stopAllAgents, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
+import { meshAddress, modelIdsOf, nodesOf, runCli, startAgent, stopAllAgents, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
 import { machineRpcCache, rpcBinaries } from '../../helpers/rpc-binaries.js'
 
 const A = 'split-a'
@@ -20,6 +20,7 @@ const PROMPT = { prompt: 'Once upon a time', max_tokens: 12, temperature: 0, see
 /** Same serving sizes on the agents and the unsplit reference. */
 const CTX = 256
 const SLOTS = 2
+const KEY = '5a'.repeat(32)
 
 let coord: RunningAgent
 let w1: RunningAgent
@@ -54,10 +55,12 @@ beforeAll(async () => {
   const pathB = await tinyModel(B, { layers: 8, embd: 128, heads: 4, ctx: 512, seed: 2 })
   const env = { LLMLB_RPC_CACHE: machineRpcCache() }
   const sizes = ['--ctx-size', String(CTX), '--slots', String(SLOTS)]
-  coord = await startAgent({ name: 'coord', models: [pathA, pathB], env, args: sizes })
+  coord = await startAgent({ name: 'coord', models: [pathA, pathB], env, args: sizes, clusterKey: KEY })
   const peer = await meshAddress(coord)
-  const lend = (name: string): Promise<RunningAgent> => startAgent({ name, peers: [peer], env, args: [...sizes, '--rpc-worker', '--threads', '1'] })
+  const lend = (name: string): Promise<RunningAgent> => startAgent({ name, peers: [peer], clusterKey: KEY, env, args: [...sizes, '--rpc-worker', '--threads', '1'] })
   ;[w1, w2] = [await lend('w1'), await lend('w2')]
+  // both ingresses know the models and see both workers up before anything is marked
+  for (const a of [w1, w2]) await waitFor(async () => (await modelIdsOf(a)).join() === [A, B].join() && (await nodesOf(a)).length === 3, `${a.name} to see the cluster`, 60_000, 100)
   reference = new LlamaServer({ binary: bins.server, modelPath: pathA, alias: A, endpoints: [], slots: SLOTS, contextSize: CTX, loadTimeoutMs: 120_000, logger: pino({ level: 'silent' }) })
   await reference.start(new AbortController().signal)
 }, 240_000)
