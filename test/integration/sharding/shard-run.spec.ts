@@ -102,8 +102,10 @@ describe('a model split over RPC workers', () => {
     } catch {
       broke = true
     }
-    // the client learns the answer is cut short: an SSE error event, or the body fails
-    expect(broke || /"code":"stream_failed"/.test(events)).toBe(true)
+    // the client learns the answer is cut short, and why: one SSE error event naming the loss
+    expect(broke).toBe(false)
+    expect(events).toMatch(/"code":"shard_not_ready"/)
+    expect(events).toMatch(/lost a worker mid-stream/)
     expect(events).not.toMatch(/"finish_reason":"length"/)
 
     await until(() => run.state === 'serving' && run.loads === 2, 'the split model to serve again', 180_000)

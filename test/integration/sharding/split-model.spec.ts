@@ -104,7 +104,9 @@ describe('a model split over two workers on two other nodes', () => {
     } catch (err) {
       failed = err
     }
-    expect(failed, `stream ended with finish_reason ${finish}`).toBeInstanceOf(Error)
+    // one clear error that names the loss (the SSE error event, as the openai client raises it)
+    expect(failed, `stream ended with finish_reason ${finish}`).toBeInstanceOf(OpenAI.APIError)
+    expect((failed as Error).message).toMatch(/lost a worker mid-stream \(.*\); it is being placed again/)
     expect(finish).not.toBe('length')
 
     await shardState(A, (x) => x.state === 'serving' && /reloaded after/.test(x.error ?? ''), `${A} to serve again after the loss`)

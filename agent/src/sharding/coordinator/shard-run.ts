@@ -15,6 +15,7 @@ import type { ModelAdvert } from '../../../../mesh/src/index.js'
 import type { RpcBinaries, WorkerLease, WorkerLeaser } from '../contract.js'
 import type { ShardServing, WorkerChoice, WorkerPlan } from '../placement/index.js'
 import { exitText, LlamaServer } from './llama-server.js'
+import { guardLoss } from './loss-guard.js'
 import { shardMemoryMessage, ShardInsufficientMemoryError, ShardNotReadyError } from './shard-errors.js'
 
 export type ShardState = NonNullable<ModelAdvert['sharded']>['state']
@@ -49,6 +50,8 @@ export class ShardRun implements ModelBackend {
   private done?: Promise<void>
   /** Times the model was (re)loaded over a new worker set. */
   loads = 0
+  /** Resolves with why the serving placement ended (streams in flight wait on it to explain an error). */
+  private ended: Promise<string> = new Promise(() => undefined)
   /** Why the last placement ended (a lost worker, a failed load): shown while serving again. */
   private lastLoss?: string
 
@@ -121,14 +124,15 @@ export class ShardRun implements ModelBackend {
       this.loads++
       this.set('serving', this.lastLoss ? `reloaded after: ${this.lastLoss}` : undefined)
       this.d.logger.info({ model: this.model, workers: workers.map((w) => w.name) }, 'split model serving')
-      const ended = await Promise.race([
+      const ended = Promise.race([
         server.exited.then((e) => `llama-server exited (${exitText(e)})`),
         new Promise<string>((resolve) => {
           if (lost.aborted) resolve(leaseLostText(leases))
           lost.addEventListener('abort', () => resolve(signal.aborted ? 'stopped' : leaseLostText(leases)), { once: true })
         })
       ])
-      return ended
+      this.ended = ended
+      return await ended
     } finally {
       this.engine?.stop()
       this.engine = undefined
@@ -173,8 +177,11 @@ export class ShardRun implements ModelBackend {
   async serve(api: BackendApi, body: { model: string } & Record<string, unknown>, ctx: RequestContext): Promise<BackendOutcome> {
     const engine = this.engine
     if (this.state !== 'serving' || !engine) throw this.notReady()
+    const ended = this.ended
     try {
-      return await engine.serve(api, body, ctx)
+      const out = await engine.serve(api, body, ctx)
+      if (body.stream !== true) return out
+      return { ...out, result: { ...out.result, body: guardLoss(out.result.body, this.model, ended) } }
     } catch (err) {
       // llama-server gone under the request: a worker was lost (it aborts then); the run places again
       if (err instanceof EngineUnavailableError || err instanceof EngineBadResponseError) throw new ShardNotReadyError(this.model, 'reloading', 'a worker was lost')
