@@ -37,6 +37,7 @@ import { autoResolver } from './models/auto-resolve.js'
 import { AutoPlacer, meshPullOps } from './models/auto-pull.js'
 import { loadCatalog } from './models/catalog-sources.js'
 import { CloudKeyStore, CloudManager, sealingKey } from './clouds/index.js'
+import { startRpcLending, type RpcLending } from './sharding/index.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -74,6 +75,8 @@ export class Agent {
   private engines?: EngineManager
   private engineStore?: LmdbEngineStore
   private clouds?: CloudManager
+  /** The RPC worker this node lends and its leases; `lending.leaser` takes other nodes' workers (the coordinator's WorkerLeaser). */
+  lending?: RpcLending
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -228,7 +231,8 @@ export class Agent {
         stored: () => modelManager.loads.adverts(),
         backends: () => backends.adverts(),
         capacity: () => modelManager.capacity(),
-        providers: () => backends.providers()
+        providers: () => backends.providers(),
+        rpcWorker: () => this.lending?.advert()
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.
@@ -262,6 +266,7 @@ export class Agent {
         otherApis: new Map([...audioService.forwardedApis(), ...imageService.forwardedApis()])
       })
     )
+    this.lending = await startRpcLending({ config: { dataDir: cfg.dataDir, runtimeThreads: cfg.runtime.threads, sharding: cfg.sharding }, mesh, logger: log, onChange: () => publish() })
     await mesh.start()
     const authInfo = await nodeAuth.bootstrap(awaitsFirstSync({ configuredPeers: cfg.peers.length, alivePeers: mesh.peers().filter((p) => p.status === 'alive').length }))
     // history is open before the first request and closed after the last (stopComponents)
@@ -294,7 +299,8 @@ export class Agent {
       corsOrigins: cfg.corsOrigins,
       clouds,
       audio: { service: audioService, maxBytes: cfg.audio.maxUploadBytes },
-      images: { service: imageService, store: imageStore, maxBytes: cfg.images.maxUploadBytes }
+      images: { service: imageService, store: imageStore, maxBytes: cfg.images.maxUploadBytes },
+      rpcLease: { handle: (req, from) => (this.lending as RpcLending).handleLease(req, from) }
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -353,6 +359,7 @@ export class Agent {
     this.clouds?.stop()
     await this.observability?.stop().catch(() => undefined)
     await this.responses?.stop().catch(() => undefined)
+    await this.lending?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
     await this.nodeAuth?.stop()
     await this.engines?.stop().catch(() => undefined)

@@ -42,6 +42,7 @@ import { catalogRoutes } from './routes/catalog.js'
 import { cloudRoutes, type CloudRouteDeps } from './routes/clouds.js'
 import { audioRoutes, type AudioService } from '../audio/index.js'
 import { imageRoutes, type ImageService, type ImageStore } from '../images/index.js'
+import { rpcLeaseRoutes, type RpcLeaseRouteDeps } from './routes/rpc-lease.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,6 +85,8 @@ export interface AppDeps {
   audio?: { service: AudioService; maxBytes: number }
   /** Image generation; unset, /v1/images/* is not served (unit tests of other routes). */
   images?: { service: ImageService; store: ImageStore; maxBytes: number }
+  /** Leases on this node's RPC worker (sharding); unset, `/api/rpc/lease` is not served. */
+  rpcLease?: RpcLeaseRouteDeps
   /** Client connection bounds (config `connections`); node's defaults when unset. */
   connections?: { maxConnections: number; headersTimeoutMs: number; requestTimeoutMs: number }
 }
@@ -201,6 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.clouds) await app.register(cloudRoutes, { clouds: deps.clouds })
   }
   if (deps.controlSync) await app.register(controlSyncRoutes, { handleSync: deps.controlSync })
+  if (deps.rpcLease) await app.register(rpcLeaseRoutes, deps.rpcLease)
   if (deps.observability) await app.register(deps.observability.routes)
   await app.register(openApiRoutes, { version: LLMLB_VERSION })
   // last: it owns GET / and the SPA fallback; API paths keep their JSON 404s
