@@ -37,7 +37,7 @@ import { autoResolver } from './models/auto-resolve.js'
 import { AutoPlacer, meshPullOps } from './models/auto-pull.js'
 import { loadCatalog } from './models/catalog-sources.js'
 import { CloudKeyStore, CloudManager, sealingKey } from './clouds/index.js'
-import { rpcBuildAdvert, startSharding, type ShardingWiring } from './sharding/index.js'
+import { rpcBuildAdvert, startRpcLending, startSharding, type RpcLending, type ShardingWiring } from './sharding/index.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -76,6 +76,8 @@ export class Agent {
   private engineStore?: LmdbEngineStore
   private clouds?: CloudManager
   private sharding?: ShardingWiring
+  /** The RPC worker this node lends and its leases; `lending.leaser` takes other nodes' workers (the coordinator's WorkerLeaser). */
+  lending?: RpcLending
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -233,7 +235,8 @@ export class Agent {
         backends: () => backends.adverts(),
         capacity: () => modelManager.capacity(),
         providers: () => backends.providers(),
-        rpcBuild: () => rpcBuild
+        rpcBuild: () => rpcBuild,
+        rpcWorker: () => this.lending?.advert()
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.
@@ -267,9 +270,10 @@ export class Agent {
         otherApis: new Map([...audioService.forwardedApis(), ...imageService.forwardedApis()])
       })
     )
+    this.lending = await startRpcLending({ config: { dataDir: cfg.dataDir, runtimeThreads: cfg.runtime.threads, sharding: cfg.sharding }, mesh, logger: log, onChange: () => publish() })
     await mesh.start()
     // split models this node coordinates (specs/sharding.md): after the mesh, whose gossip places them
-    this.sharding = await startSharding({ config: cfg, store: nodeAuth.store, mesh, models: modelManager, registry: backends, logger: log })
+    this.sharding = await startSharding({ config: cfg, store: nodeAuth.store, mesh, models: modelManager, registry: backends, leaser: this.lending.leaser, logger: log })
     const authInfo = await nodeAuth.bootstrap(awaitsFirstSync({ configuredPeers: cfg.peers.length, alivePeers: mesh.peers().filter((p) => p.status === 'alive').length }))
     // history is open before the first request and closed after the last (stopComponents)
     const observability = new Observability(cfg, { mesh, runtime, admission: this.admission }, { logs: this.options.logs, logger: log })
@@ -302,7 +306,8 @@ export class Agent {
       clouds,
       audio: { service: audioService, maxBytes: cfg.audio.maxUploadBytes },
       images: { service: imageService, store: imageStore, maxBytes: cfg.images.maxUploadBytes },
-      shards: this.sharding.routes
+      shards: this.sharding.routes,
+      rpcLease: { handle: (req, from) => (this.lending as RpcLending).handleLease(req, from) }
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -362,6 +367,7 @@ export class Agent {
     await this.observability?.stop().catch(() => undefined)
     await this.responses?.stop().catch(() => undefined)
     await this.sharding?.stop().catch(() => undefined)
+    await this.lending?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
     await this.nodeAuth?.stop()
     await this.engines?.stop().catch(() => undefined)

@@ -43,6 +43,7 @@ import { cloudRoutes, type CloudRouteDeps } from './routes/clouds.js'
 import { audioRoutes, type AudioService } from '../audio/index.js'
 import { imageRoutes, type ImageService, type ImageStore } from '../images/index.js'
 import { shardRoutes, type ShardRouteDeps } from '../sharding/index.js'
+import { rpcLeaseRoutes, type RpcLeaseRouteDeps } from './routes/rpc-lease.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -87,6 +88,8 @@ export interface AppDeps {
   images?: { service: ImageService; store: ImageStore; maxBytes: number }
   /** Split models (specs/sharding.md): PUT/DELETE /api/models/:id/shard, GET /api/shards. */
   shards?: ShardRouteDeps
+  /** Leases on this node's RPC worker (sharding); unset, `/api/rpc/lease` is not served. */
+  rpcLease?: RpcLeaseRouteDeps
   /** Client connection bounds (config `connections`); node's defaults when unset. */
   connections?: { maxConnections: number; headersTimeoutMs: number; requestTimeoutMs: number }
 }
@@ -205,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.clouds) await app.register(cloudRoutes, { clouds: deps.clouds })
   }
   if (deps.controlSync) await app.register(controlSyncRoutes, { handleSync: deps.controlSync })
+  if (deps.rpcLease) await app.register(rpcLeaseRoutes, deps.rpcLease)
   if (deps.observability) await app.register(deps.observability.routes)
   await app.register(openApiRoutes, { version: LLMLB_VERSION })
   // last: it owns GET / and the SPA fallback; API paths keep their JSON 404s
