@@ -8,7 +8,7 @@
 import { SSE_DONE, sseData } from '../../inference/http-result.js'
 
 /** How long an error in a split model's stream waits for the placement's end to explain it (ms). */
-export const LOSS_GRACE_MS = 2_000
+export const LOSS_GRACE_MS = 10_000
 
 /** The reason the placement ended, or undefined when it has not within the grace period. */
 async function lossWithin(ended: Promise<string>, ms: number): Promise<string | undefined> {
