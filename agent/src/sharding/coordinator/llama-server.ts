@@ -33,6 +33,27 @@ export interface ServerExit {
   tail: string
 }
 
+/**
+ * The shell between the agent and llama-server. SIGPIPE is ignored (libuv resets dispositions at spawn;
+ * an ignore set by the shell is inherited). Its stdin is a pipe from the agent that is never written:
+ * when the agent dies, even by SIGKILL, the pipe ends and the server is stopped — an idle llama-server
+ * whose worker tunnels closed would not notice by itself and would stay. SIGTERM to the shell (stop)
+ * reaches the server; the shell exits with the server's status.
+ */
+const SUPERVISE = [
+  // an asynchronous list's stdin is /dev/null in a shell without job control: keep the pipe on fd 3
+  'exec 3<&0',
+  'trap "" PIPE',
+  '"$0" "$@" </dev/null & c=$!',
+  'trap \'kill -TERM $c 2>/dev/null\' TERM INT',
+  '{ cat <&3 >/dev/null; kill -TERM $c 2>/dev/null; } & w=$!',
+  'wait $c; s=$?',
+  // a trapped signal ends `wait` early: wait for the server's real exit
+  'while kill -0 $c 2>/dev/null; do wait $c; s=$?; done',
+  'kill $w 2>/dev/null',
+  'exit $s'
+].join('\n')
+
 /** How often readiness is asked while the model loads (ms). */
 const HEALTH_POLL_MS = 150
 const TAIL_LINES = 12
@@ -87,8 +108,7 @@ export class LlamaServer {
   async start(signal: AbortSignal): Promise<void> {
     this.port = await freeLoopbackPort()
     const args = llamaServerArgs(this.o, this.port)
-    // SIGPIPE ignored: libuv resets dispositions at spawn, an ignore set by the shell survives exec
-    const child = spawn('sh', ['-c', 'trap "" PIPE; exec "$0" "$@"', this.o.binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('sh', ['-c', SUPERVISE, this.o.binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
     this.child = child
     const onData = (buf: Buffer): void => {
       for (const line of buf.toString('utf8').split('\n')) {
@@ -133,7 +153,8 @@ export class LlamaServer {
     const child = this.child
     if (!child || child.exitCode !== null || child.signalCode !== null) return
     child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
+    // past the grace period: the shell goes, and the end of its stdin stops the server too
+    const timer = setTimeout(() => (child.stdin?.destroy(), child.kill('SIGKILL')), STOP_GRACE_MS)
     await this.exited
     clearTimeout(timer)
   }

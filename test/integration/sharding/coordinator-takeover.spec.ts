@@ -1,0 +1,89 @@
+/**
+ * A coordinator that dies: its workers' leases expire (a short TTL here, set in the workers' config
+ * files), its peers see it dead, and the other node holding the model's file takes over, leases the
+ * same workers and serves the split model again, with no manual step; the dead agent's llama-server
+ * stops with it.
+ */
+import { execFileSync } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import OpenAI from 'openai'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { ShardView } from '../../../agent/src/sharding/index.js'
+import { meshAddress, modelIdsOf, nodesOf, startAgent, stopAllAgents, tempDir, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
+import { machineRpcCache } from '../../helpers/rpc-binaries.js'
+
+const M = 'split-takeover'
+const KEY = '6b'.repeat(32)
+let holders: RunningAgent[] = []
+let w1: RunningAgent
+/** The llama-server processes of the killed agent (its shell and the server under it). */
+const orphans: number[] = []
+
+async function shards(a: RunningAgent): Promise<ShardView[]> {
+  return ((await (await fetch(`${a.url}/api/shards`)).json()) as { data: ShardView[] }).data
+}
+
+function childPids(ppid: number, name: string): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(ppid)], { encoding: 'utf8' }).trim()
+  return out.split('\n').filter((l) => l.includes(name)).map((l) => Number(l.trim().split(/\s+/)[0]))
+}
+
+/** Gone, or a zombie nobody reaped yet (it holds no memory). */
+function gone(pid: number): boolean {
+  try {
+    return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z')
+  } catch {
+    return true
+  }
+}
+
+beforeAll(async () => {
+  const path = await tinyModel(M, { layers: 8, embd: 128, heads: 4, ctx: 512 })
+  const env = { LLMLB_RPC_CACHE: machineRpcCache() }
+  const args = ['--ctx-size', '256']
+  const first = await startAgent({ name: 'h1', models: [path], env, args, clusterKey: KEY })
+  const peer = await meshAddress(first)
+  holders = [first, await startAgent({ name: 'h2', models: [path], env, args, clusterKey: KEY, peers: [peer] })]
+  const workers: RunningAgent[] = []
+  for (const name of ['w1', 'w2']) {
+    // a dead coordinator's leases are free again after 3 s instead of 15 s
+    const dataDir = await tempDir()
+    await writeFile(join(dataDir, 'config.json'), JSON.stringify({ sharding: { leaseTtlMs: 3000 } }))
+    workers.push(await startAgent({ name, dataDir, peers: [peer], clusterKey: KEY, env, args: [...args, '--rpc-worker', '--threads', '1'] }))
+  }
+  w1 = workers[0] as RunningAgent
+  await waitFor(async () => (await modelIdsOf(w1)).includes(M) && (await nodesOf(w1)).length === 4, 'w1 to see the cluster', 60_000, 100)
+}, 300_000)
+
+afterAll(async () => {
+  await stopAllAgents()
+  for (const pid of orphans) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone (it aborts when its workers' tunnels close)
+    }
+  }
+})
+
+it('the other holder of the file takes over when the coordinator dies', async () => {
+  const put = await fetch(`${w1.url}/api/models/${M}/shard`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workers: 2 }) })
+  expect(put.status).toBe(200)
+  const first = await waitFor(async () => (await shards(w1)).find((v) => v.id === M && v.state === 'serving'), `${M} to serve split`, 180_000, 100)
+  const dead = holders.find((h) => h.name === first.coordinator?.name) as RunningAgent
+  const next = holders.find((h) => h !== dead) as RunningAgent
+  const shells = childPids(dead.pid, 'llama-server')
+  orphans.push(...shells, ...shells.flatMap((p) => childPids(p, 'llama-server')))
+  expect(orphans.length).toBeGreaterThanOrEqual(2)
+  await dead.kill()
+
+  const v = await waitFor(async () => (await shards(w1)).find((x) => x.id === M && x.state === 'serving' && x.coordinator?.name === next.name), `${next.name} to take over`, 180_000, 200)
+  expect(v.workers.map((w) => w.name).sort()).toEqual(['w1', 'w2'])
+  const client = new OpenAI({ baseURL: `${w1.url}/v1`, apiKey: 'unused', maxRetries: 0 })
+  const r = await waitFor(() => client.completions.create({ model: M, prompt: 'hello', max_tokens: 4, temperature: 0 }).catch(() => undefined), `${M} through w1 after the take-over`, 60_000, 100)
+  expect(r.choices[0]?.text.length).toBeGreaterThan(0)
+  expect(r.choices.length).toBe(1)
+  // the dead agent's llama-server did not outlive it
+  await waitFor(() => orphans.every(gone), 'the dead coordinator\'s llama-server to stop', 30_000, 100)
+}, 400_000)
