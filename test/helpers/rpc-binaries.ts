@@ -18,7 +18,7 @@ export async function rpcBinaries(): Promise<RpcBinaries> {
   const found = await findRpcBinaries(cache)
   if (!found) {
     throw new Error(
-      `no RPC binaries for this llama.cpp bundle in ${cache}: run npm test's set-up: \`node ${join(REPO_ROOT, 'dist/agent/src/cli/main.js')} rpc build --rpc-cache ${cache}\` (about 10 minutes on 2 cores)`
+      `no RPC binaries for this llama.cpp bundle in ${cache}: run npm test's set-up: \`node ${join(REPO_ROOT, 'dist/agent/src/cli/main.js')} rpc build --rpc-cache ${cache}\` (about 11 minutes on 2 cores)`
     )
   }
   return found

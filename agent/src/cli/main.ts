@@ -135,7 +135,7 @@ serviceOpts(service.command('uninstall').description('remove the systemd unit (t
 const rpc = program.command('rpc').description('the RPC binaries that split a model over several boxes, built from the bundled llama.cpp')
 const rpcCache = (c: Command): Command =>
   c.option('--data-dir <dir>', 'data directory (default ~/.llmlb)').option('--rpc-cache <dir>', 'cache of built binaries (default <data-dir>/rpc, or $LLMLB_RPC_CACHE)')
-rpcCache(rpc.command('build').description('build ggml-rpc-server and llama-server for this box (cached; about 10 minutes on 2 cores)'))
+rpcCache(rpc.command('build').description('build ggml-rpc-server and llama-server for this box (cached; about 11 minutes on 2 cores)'))
   .addOption(new Option('--gpu <backend>', 'GPU backend (auto: CUDA with nvcc and a GPU, Vulkan with glslc and a device, else cpu)').choices(['auto', 'cpu', 'cuda', 'vulkan']).default('auto'))
   .option('--jobs <n>', 'parallel compile jobs (default: the cores)')
   .option('--portable', 'code for any CPU of this architecture, not only this one')

@@ -38,8 +38,12 @@ export async function rpcBuildCommand(flags: RpcBuildFlags): Promise<void> {
   }
   const cacheRoot = cacheRootOf(flags)
   const view = progressView()
+  // Ctrl-C or a service stop: the build's steps end, its temp tree and partial folder are removed
+  const stop = new AbortController()
+  const onSignal = (): void => stop.abort()
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
   try {
-    const r = await buildRpcBinaries({ cacheRoot, gpu: flags.gpu ?? 'auto', jobs, portable: flags.portable, force: flags.force, onPhase: view.phase, onProgress: view.progress })
+    const r = await buildRpcBinaries({ cacheRoot, gpu: flags.gpu ?? 'auto', jobs, portable: flags.portable, force: flags.force, signal: stop.signal, onPhase: view.phase, onProgress: view.progress })
     view.done()
     const b = r.binaries
     if (r.cached) out(`cached: ${b.dir} (bundle ${b.bundleCommit.slice(0, 12)}, protocol ${b.protocol}, ${b.backend}); nothing built`)
@@ -49,10 +53,16 @@ export async function rpcBuildCommand(flags: RpcBuildFlags): Promise<void> {
     }
   } catch (e) {
     view.done()
+    if (stop.signal.aborted) {
+      err('llmlb rpc build: interrupted; nothing was cached')
+      process.exit(130)
+    }
     if (!(e instanceof RpcBuildError)) throw e
     err(`llmlb rpc build: ${e.message}`)
     if (e.logTail) err(`--- end of the build log ---\n${e.logTail}`)
     process.exit(e.logTail === undefined ? 2 : 1)
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
   }
 }
 
@@ -102,6 +112,7 @@ interface EntryView {
   native?: boolean
   builtAt?: string
   buildSeconds?: number
+  seconds?: Record<string, number>
   /** complete and for this bundle and machine; else why not */
   usable: boolean
   note?: string
@@ -132,7 +143,8 @@ export async function rpcStatusCommand(flags: RpcFlags & { json?: boolean }): Pr
   out(`cache:     ${cacheRoot}`)
   if (entries.length === 0) out('  no builds (llmlb rpc build)')
   for (const e of entries) {
-    const what = e.backend ? `${e.backend} protocol ${e.protocol} ${e.native ? 'native' : 'portable'} built ${e.builtAt} in ${e.buildSeconds} s` : ''
+    const steps = e.seconds ? ` (${Object.entries(e.seconds).map(([k, s]) => `${k} ${Math.round(s)} s`).join(', ')})` : ''
+    const what = e.backend ? `${e.backend} protocol ${e.protocol} ${e.native ? 'native' : 'portable'} built ${e.builtAt} in ${e.buildSeconds} s${steps}` : ''
     out(`  ${e.key === inUse?.key ? '*' : ' '} ${e.key}  ${what}${e.note ? ` (${e.note})` : ''}`)
   }
   out(inUse ? `a node here uses ${inUse.key} (*)` : 'a node here does not offer sharding: no build for this bundle')
@@ -149,7 +161,7 @@ async function listEntries(cacheRoot: string, commit: string | undefined): Promi
     views.push({
       key: d.name,
       usable: entry !== undefined && m?.bundleCommit === commit,
-      ...(m ? { backend: m.backend, protocol: m.protocol, native: m.native, builtAt: new Date(m.builtAt).toISOString(), buildSeconds: m.buildSeconds } : {}),
+      ...(m ? { backend: m.backend, protocol: m.protocol, native: m.native, builtAt: new Date(m.builtAt).toISOString(), buildSeconds: m.buildSeconds, ...(m.seconds ? { seconds: m.seconds } : {}) } : {}),
       ...(note ? { note } : {})
     })
   }

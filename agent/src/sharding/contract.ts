@@ -33,6 +33,8 @@ export interface RpcManifest {
   builtAt: number
   /** Seconds the build took, for the README's cost and `llmlb rpc status`. */
   buildSeconds: number
+  /** Seconds per step of the build (clone, configure, each target); absent in entries made by hand. */
+  seconds?: Record<string, number>
 }
 
 /**

@@ -9,6 +9,7 @@ import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, describe, expect, it } from 'vitest'
+import { bundleCommit } from '../../../agent/src/sharding/index.js'
 import { REPO_ROOT, tempDir, waitFor } from '../../helpers/agent-process.js'
 
 const INSTALL_TIMEOUT_MS = 540_000
@@ -44,6 +45,13 @@ describe('npm package', () => {
     const version = spawnSync(bin, ['--version'], { encoding: 'utf8' })
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
     expect(version.stdout.trim()).toBe(pkg.version)
+    // `llmlb rpc build` needs the llama.cpp bundle of node-llama-cpp (a dependency) at run time
+    const rpcStatus = spawnSync(bin, ['rpc', 'status', '--json', '--rpc-cache', join(dir, 'rpc')], { encoding: 'utf8' })
+    expect(rpcStatus.status, rpcStatus.stderr).toBe(0)
+    const rpc = JSON.parse(rpcStatus.stdout) as { bundle: { path: string; commit?: string }; entries: unknown[] }
+    expect(rpc.bundle.path.startsWith(pkgDir)).toBe(true)
+    expect(rpc.bundle.commit).toBe(await bundleCommit())
+    expect(rpc.entries).toEqual([])
 
     const dataDir = await tempDir()
     serve = spawn(bin, ['serve', '--demo', '--profile', 'test', '--data-dir', dataDir, '--no-mdns', '--log-level', 'warn'], { env: { ...process.env, LLMLB_AUTH: 'off' }, stdio: 'ignore' })

@@ -15,6 +15,7 @@ import { within } from '../../helpers/within.js'
 import { fakeToolchain } from './fake-toolchain.js'
 
 interface Run {
+  proc: ReturnType<typeof spawn>
   done: Promise<{ code: number | null; stdout: string; stderr: string }>
   stderr: () => string
 }
@@ -26,7 +27,7 @@ function rpcCli(args: string[], env: Record<string, string>): Run {
   proc.stdout.on('data', (d) => (stdout += d))
   proc.stderr.on('data', (d) => (stderr += d))
   const done = within(new Promise<number | null>((r) => proc.once('close', (code) => r(code))), `llmlb rpc ${args.join(' ')} to exit`).then((code) => ({ code, stdout, stderr }))
-  return { done, stderr: () => stderr }
+  return { proc, done, stderr: () => stderr }
 }
 
 /** The cache key a cpu build of this machine's bundle gets. */
@@ -51,6 +52,12 @@ describe('llmlb rpc build', () => {
     expect(await readFile(manifestPath, 'utf8')).toBe(before.text)
     expect((await stat(manifestPath)).mtimeMs).toBe(before.mtime)
     expect((await stat(bins.worker)).mtimeMs).toBe(before.worker)
+
+    const status = await rpcCli(['status', '--json', '--rpc-cache', cacheRoot], {}).done
+    expect(status.code, status.stderr).toBe(0)
+    const s = JSON.parse(status.stdout) as { bundle: { commit: string }; protocol: string; nodeUses: string; entries: Array<{ key: string; usable: boolean }> }
+    expect(s).toMatchObject({ bundle: { commit: bins.bundleCommit }, protocol: bins.protocol, nodeUses: bins.key })
+    expect(s.entries.find((e) => e.key === bins.key)?.usable).toBe(true)
   })
 
   it('without cmake says what is missing and what to install, exits 2, and the cache offers nothing', async () => {
@@ -97,11 +104,27 @@ describe('llmlb rpc build', () => {
     expect(builds.every((c) => c.args.join(' ').endsWith('-j 3'))).toBe(true)
     const configure = calls.find((c) => c.args.includes('-B'))!
     expect(configure.args).toEqual(expect.arrayContaining(['-G', 'Ninja', '-DGGML_RPC=ON', '-DGGML_NATIVE=ON', '-DBUILD_SHARED_LIBS=OFF']))
+    // the temp source and build tree is gone
+    await expect(stat(join(configure.args[configure.args.indexOf('-S') + 1]!, '..'))).rejects.toThrow(/ENOENT/)
 
     const found = await findRpcBinaries(cacheRoot)
     expect(found).toMatchObject({ key, backend: 'cpu', protocol: '6.0.0', bundleCommit: await bundleCommit() })
     expect((await readdir(cacheRoot)).sort()).toEqual([key, `${key}.log`])
     expect(await readFile(join(cacheRoot, `${key}.log`), 'utf8')).toContain('[2/2] Linking CXX executable bin/llama-server')
+  })
+
+  it('an interrupted build exits 130 and leaves no entry, partial folder, lock or temp tree', async () => {
+    const tools = await fakeToolchain(await tempDir('llmlb-fake-tools-'))
+    const cacheRoot = await tempDir('llmlb-rpc-cache-')
+    const run = rpcCli(['build', '--rpc-cache', cacheRoot], { PATH: tools.dir, FAKE_GATE: join(cacheRoot, 'never') })
+    const configure = await waitFor(async () => (await tools.calls()).find((c) => c.tool === 'cmake' && c.args.includes('-B')), 'the build to reach configure', 60_000)
+    run.proc.kill('SIGINT')
+    const r = await run.done
+    expect(r.code).toBe(130)
+    expect(r.stderr).toContain('interrupted; nothing was cached')
+    expect((await readdir(cacheRoot)).filter((n) => !n.endsWith('.log'))).toEqual([])
+    const src = configure.args[configure.args.indexOf('-S') + 1]!
+    await expect(stat(join(src, '..'))).rejects.toThrow(/ENOENT/)
   })
 
   it('a failed build exits 1 with the end of its log, and leaves no entry, partial folder or lock', async () => {

@@ -34,3 +34,18 @@ export function chooseBackend(request: BackendRequest, f: GpuFacts): BackendChoi
       return { backend: cudaReady ? 'cuda' : vulkanReady ? 'vulkan' : 'cpu' }
   }
 }
+
+/** GPUs in `nvidia-smi -L`'s output (`GPU 0: NVIDIA H100 … (UUID: …)` per line). */
+export function countNvidiaGpus(listing: string): number {
+  return listing.split('\n').filter((l) => /^GPU \d+:/.test(l)).length
+}
+
+/**
+ * Devices in `vulkaninfo --summary`'s output (a `GPU<n>:` block each) that are not a software
+ * rasteriser (llvmpipe reports `PHYSICAL_DEVICE_TYPE_CPU`): nothing to build a Vulkan backend for.
+ */
+export function countVulkanDevices(summary: string): number {
+  const devices = (summary.match(/^GPU\d+:/gm) ?? []).length
+  const software = (summary.match(/deviceType\s*=\s*PHYSICAL_DEVICE_TYPE_CPU/g) ?? []).length
+  return Math.max(0, devices - software)
+}

@@ -126,8 +126,8 @@ async function buildEntry(o: BuildRpcOptions, r: Resolved): Promise<BuildRpcResu
       await copyFile(join(out, 'bin', bin), join(partial, 'bin', bin))
       await chmod(join(partial, 'bin', bin), 0o755)
     }
-    const manifest: RpcManifest = { bundleCommit: r.commit, protocol, backend: r.backend, native: r.native, arch: arch(), builtAt: Date.now(), buildSeconds: Math.round((Date.now() - started) / 100) / 10 }
-    await writeFile(join(partial, 'manifest.json'), `${JSON.stringify({ ...manifest, seconds }, null, 2)}\n`)
+    const manifest: RpcManifest = { bundleCommit: r.commit, protocol, backend: r.backend, native: r.native, arch: arch(), builtAt: Date.now(), buildSeconds: Math.round((Date.now() - started) / 100) / 10, seconds }
+    await writeFile(join(partial, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
     await replaceEntry(o.cacheRoot, r.key, partial)
     const binaries = await readCacheEntry(o.cacheRoot, r.key)
     if (!binaries) throw new Error(`the new cache entry ${r.key} is not readable`)
@@ -138,7 +138,7 @@ async function buildEntry(o: BuildRpcOptions, r: Resolved): Promise<BuildRpcResu
     const tail = (await readFile(logPath, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n')
     throw new RpcBuildError(`building the RPC binaries failed: ${(err as Error).message} (full log: ${logPath})`, tail)
   } finally {
-    if (!log.closed) await new Promise((done) => log.end(done))
+    if (!log.writableEnded) await new Promise((done) => log.end(done))
     await rm(tmp, { recursive: true, force: true })
   }
 }

@@ -3,7 +3,7 @@
  * what a node advertises about its build. The only public surface of `sharding/build/`.
  */
 export { rpcBuildAdvert, type RpcBuildAdvert } from './advert.js'
-export { chooseBackend, type BackendRequest, type GpuFacts } from './backend.js'
+export { chooseBackend, countNvidiaGpus, countVulkanDevices, type BackendRequest, type GpuFacts } from './backend.js'
 export { buildRpcBinaries, RpcBuildError, type BuildRpcOptions, type BuildRpcResult } from './build.js'
 export { LOCK_FILE } from './lock.js'
 export { BUILD_TARGETS, buildTargetArgs, configureArgs, type RpcBackend } from './plan.js'

@@ -37,6 +37,7 @@ export async function acquireBuildLock(cacheRoot: string, opts: LockOptions = {}
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
     const holder = await lockHolder(path)
+    if (holder === 'gone') continue
     if (holder === 'stale') {
       await unlink(path).catch(() => undefined)
       continue
@@ -49,10 +50,17 @@ export async function acquireBuildLock(cacheRoot: string, opts: LockOptions = {}
   }
 }
 
-/** The live holder's pid, undefined while it is being written, or 'stale' when its process is gone. */
-async function lockHolder(path: string): Promise<number | undefined | 'stale'> {
-  const text = await readFile(path, 'utf8').catch(() => undefined)
-  if (text === undefined) return undefined // released in between: retry at once next round
+/**
+ * The live holder's pid, undefined while it is being written, 'stale' when its process is gone, 'gone'
+ * when the lock was released in between (try again at once).
+ */
+async function lockHolder(path: string): Promise<number | undefined | 'stale' | 'gone'> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined
+  }
   const pid = Number.parseInt(text, 10)
   if (!Number.isInteger(pid) || pid <= 0) {
     const age = Date.now() - (await stat(path).then((s) => s.mtimeMs, () => Date.now()))

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
-import type { GpuFacts } from './backend.js'
+import { countNvidiaGpus, countVulkanDevices, type GpuFacts } from './backend.js'
 import type { ToolchainFacts } from './toolchain.js'
 
 const PROBE_TIMEOUT_MS = 10_000
@@ -43,9 +43,7 @@ export async function probeToolchain(env: NodeJS.ProcessEnv = process.env): Prom
 
 export async function probeGpu(env: NodeJS.ProcessEnv = process.env): Promise<GpuFacts> {
   const [nvcc, smi, glslc, vkinfo] = await Promise.all(['nvcc', 'nvidia-smi', 'glslc', 'vulkaninfo'].map((n) => onPath(n, env)))
-  const nvidiaGpus = smi ? ((await output(smi, ['-L'], env)) ?? '').split('\n').filter((l) => /^GPU \d+:/.test(l)).length : 0
-  // --summary lists one `GPU<n>:` block per device; a software rasteriser (llvmpipe) is not a GPU to build for
-  const vk = vkinfo ? ((await output(vkinfo, ['--summary'], env)) ?? '') : ''
-  const vulkanDevices = (vk.match(/^GPU\d+:/gm) ?? []).length - (vk.match(/deviceType\s*=\s*PHYSICAL_DEVICE_TYPE_CPU/g) ?? []).length
-  return { nvcc: nvcc !== undefined, nvidiaGpus, glslc: glslc !== undefined, vulkanDevices: Math.max(0, vulkanDevices) }
+  const nvidiaGpus = smi ? countNvidiaGpus((await output(smi, ['-L'], env)) ?? '') : 0
+  const vulkanDevices = vkinfo ? countVulkanDevices((await output(vkinfo, ['--summary'], env)) ?? '') : 0
+  return { nvcc: nvcc !== undefined, nvidiaGpus, glslc: glslc !== undefined, vulkanDevices }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { buildTargetArgs, chooseBackend, configureArgs, judgeToolchain, parseCmakeVersion, parseProgress, parseRpcProtocol, toolchainAdvice, type GpuFacts } from '../../../../agent/src/sharding/build/index.js'
+import { buildTargetArgs, chooseBackend, countNvidiaGpus, countVulkanDevices, configureArgs, judgeToolchain, parseCmakeVersion, parseProgress, parseRpcProtocol, toolchainAdvice, type GpuFacts } from '../../../../agent/src/sharding/build/index.js'
 
 const none: GpuFacts = { nvcc: false, nvidiaGpus: 0, glslc: false, vulkanDevices: 0 }
 const flag = (args: string[], name: string): string | undefined => args.find((a) => a.startsWith(`-D${name}=`))?.split('=')[1]
@@ -71,6 +71,22 @@ describe('backend choice from probed facts', () => {
     expect('error' in vk && vk.error).toMatch(/glslc/)
     expect(chooseBackend('cuda', { ...none, nvcc: true })).toEqual({ backend: 'cuda' })
     expect(chooseBackend('cpu', { nvcc: true, nvidiaGpus: 1, glslc: true, vulkanDevices: 1 })).toEqual({ backend: 'cpu' })
+  })
+})
+
+describe('GPU facts from the probes\' output', () => {
+  it('counts the GPUs nvidia-smi -L lists', () => {
+    const listing = 'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1a2b)\nGPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-3c4d)\n'
+    expect(countNvidiaGpus(listing)).toBe(2)
+    expect(countNvidiaGpus('No devices found.\n')).toBe(0)
+    expect(countNvidiaGpus('')).toBe(0)
+  })
+  it('counts Vulkan devices, not a software rasteriser', () => {
+    const gpu = 'GPU0:\n\tapiVersion = 1.3.255\n\tdeviceType = PHYSICAL_DEVICE_TYPE_DISCRETE_GPU\n\tdeviceName = AMD Radeon RX 7900 XTX\n'
+    const llvmpipe = 'GPU1:\n\tapiVersion = 1.3.255\n\tdeviceType = PHYSICAL_DEVICE_TYPE_CPU\n\tdeviceName = llvmpipe (LLVM 15.0.6, 256 bits)\n'
+    expect(countVulkanDevices(`Devices:\n========\n${gpu}${llvmpipe}`)).toBe(1)
+    expect(countVulkanDevices(`Devices:\n========\n${llvmpipe.replace('GPU1', 'GPU0')}`)).toBe(0)
+    expect(countVulkanDevices('')).toBe(0)
   })
 })
 
