@@ -1,8 +1,9 @@
 /**
- * A coordinator that dies: its workers' leases expire (a short TTL here, set in the workers' config
- * files), its peers see it dead, and the other node holding the model's file takes over, leases the
- * same workers and serves the split model again, with no manual step; the dead agent's llama-server
- * stops with it.
+ * `--auto-shard` and a coordinator that dies. No node's memory budget (1 KB here, in every node's config
+ * file) fits the model, so the two nodes that hold its file and run with `--auto-shard` split it without
+ * a mark. Then the coordinator is killed: its peers see it dead, and the other holder takes over with the
+ * workers that are free (the dead one's leases expire after a 3 s TTL here) and serves the split model
+ * again, with no manual step; the dead agent's llama-server stops with it.
  */
 import { execFileSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
@@ -10,7 +11,7 @@ import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { ShardView } from '../../../agent/src/sharding/index.js'
-import { meshAddress, modelIdsOf, nodesOf, startAgent, stopAllAgents, tempDir, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
+import { meshAddress, nodesOf, startAgent, stopAllAgents, tempDir, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
 import { machineRpcCache } from '../../helpers/rpc-binaries.js'
 
 const M = 'split-takeover'
@@ -42,18 +43,20 @@ beforeAll(async () => {
   const path = await tinyModel(M, { layers: 8, embd: 128, heads: 4, ctx: 512 })
   const env = { LLMLB_RPC_CACHE: machineRpcCache() }
   const args = ['--ctx-size', '256']
-  const first = await startAgent({ name: 'h1', models: [path], env, args, clusterKey: KEY })
-  const peer = await meshAddress(first)
-  holders = [first, await startAgent({ name: 'h2', models: [path], env, args, clusterKey: KEY, peers: [peer] })]
-  const workers: RunningAgent[] = []
-  for (const name of ['w1', 'w2']) {
-    // a dead coordinator's leases are free again after 3 s instead of 15 s
-    const dataDir = await tempDir()
-    await writeFile(join(dataDir, 'config.json'), JSON.stringify({ sharding: { leaseTtlMs: 3000 } }))
-    workers.push(await startAgent({ name, dataDir, peers: [peer], clusterKey: KEY, env, args: [...args, '--rpc-worker', '--threads', '1'] }))
+  // no budget fits the model; a dead coordinator's leases are free again after 3 s instead of 15 s
+  const dataDir = async (): Promise<string> => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ modelStore: { memoryBudgetBytes: 1024 }, sharding: { leaseTtlMs: 3000 } }))
+    return dir
   }
+  const holder = async (name: string, peers: string[]): Promise<RunningAgent> => startAgent({ name, dataDir: await dataDir(), models: [path], readyModels: 0, env, args: [...args, '--auto-shard'], clusterKey: KEY, peers })
+  const first = await holder('h1', [])
+  const peer = await meshAddress(first)
+  holders = [first, await holder('h2', [peer])]
+  const workers: RunningAgent[] = []
+  for (const name of ['w1', 'w2']) workers.push(await startAgent({ name, dataDir: await dataDir(), peers: [peer], clusterKey: KEY, env, args: [...args, '--rpc-worker', '--threads', '1'] }))
   w1 = workers[0] as RunningAgent
-  await waitFor(async () => (await modelIdsOf(w1)).includes(M) && (await nodesOf(w1)).length === 4, 'w1 to see the cluster', 60_000, 100)
+  await waitFor(async () => (await nodesOf(w1)).length === 4, 'w1 to see the cluster', 60_000, 100)
 }, 300_000)
 
 afterAll(async () => {
@@ -67,10 +70,10 @@ afterAll(async () => {
   }
 })
 
-it('the other holder of the file takes over when the coordinator dies', async () => {
-  const put = await fetch(`${w1.url}/api/models/${M}/shard`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workers: 2 }) })
-  expect(put.status).toBe(200)
-  const first = await waitFor(async () => (await shards(w1)).find((v) => v.id === M && v.state === 'serving'), `${M} to serve split`, 180_000, 100)
+it('a model no budget fits is split without a mark; the other holder takes over when the coordinator dies', async () => {
+  // the holders list the models they split by themselves (w1 runs without --auto-shard)
+  const first = await waitFor(async () => (await shards(holders[1] as RunningAgent)).find((v) => v.id === M && v.auto && v.state === 'serving'), `${M} to be split by --auto-shard`, 180_000, 100)
+  expect(first.mark).toBeUndefined()
   const dead = holders.find((h) => h.name === first.coordinator?.name) as RunningAgent
   const next = holders.find((h) => h !== dead) as RunningAgent
   const shells = childPids(dead.pid, 'llama-server')
@@ -78,8 +81,8 @@ it('the other holder of the file takes over when the coordinator dies', async ()
   expect(orphans.length).toBeGreaterThanOrEqual(2)
   await dead.kill()
 
-  const v = await waitFor(async () => (await shards(w1)).find((x) => x.id === M && x.state === 'serving' && x.coordinator?.name === next.name), `${next.name} to take over`, 180_000, 200)
-  expect(v.workers.map((w) => w.name).sort()).toEqual(['w1', 'w2'])
+  const v = await waitFor(async () => (await shards(next)).find((x) => x.id === M && x.state === 'serving' && x.coordinator?.name === next.name), `${next.name} to take over`, 180_000, 200)
+  expect(v.workers.length).toBeGreaterThan(0)
   const client = new OpenAI({ baseURL: `${w1.url}/v1`, apiKey: 'unused', maxRetries: 0 })
   const r = await waitFor(() => client.completions.create({ model: M, prompt: 'hello', max_tokens: 4, temperature: 0 }).catch(() => undefined), `${M} through w1 after the take-over`, 60_000, 100)
   expect(r.choices[0]?.text.length).toBeGreaterThan(0)
