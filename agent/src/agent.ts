@@ -37,7 +37,7 @@ import { autoResolver } from './models/auto-resolve.js'
 import { AutoPlacer, meshPullOps } from './models/auto-pull.js'
 import { loadCatalog } from './models/catalog-sources.js'
 import { CloudKeyStore, CloudManager, sealingKey } from './clouds/index.js'
-import { rpcBuildAdvert, startRpcLending, startSharding, type RpcLending, type ShardingWiring } from './sharding/index.js'
+import { rpcBuildAdvert, splitAwareColdModels, startRpcLending, startSharding, type RpcLending, type ShardingWiring } from './sharding/index.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -206,7 +206,7 @@ export class Agent {
     const clouds = new CloudManager({ config: cfg.clouds, nodeName: cfg.name, keys: new CloudKeyStore(nodeAuth.store, sealingKey(Buffer.from(clusterKey.hex, 'hex'))), registry: backends, logger: log.child({ component: 'clouds' }) })
     this.clouds = clouds
     clouds.start()
-    const service = new InferenceService({ runtime: served, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends, images: { fetcher: imageFetcher, maxBytes: v.maxImageBytes } })
+    const service = new InferenceService({ runtime: served, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: splitAwareColdModels(modelManager.loads, () => this.sharding), resolveModel: (name) => resolveModel(name), backends, images: { fetcher: imageFetcher, maxBytes: v.maxImageBytes } })
     this.service = service
     const audioService = new AudioService({ audio, admission: this.admission, service, nodeName: cfg.name, ffmpeg: cfg.audio.ffmpeg })
     const imageStore = new ImageStore({ ttlMs: cfg.images.urlTtlMs, maxImages: cfg.images.maxStoredImages, maxBytes: cfg.images.maxStoredBytes })

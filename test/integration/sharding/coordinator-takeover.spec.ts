@@ -75,6 +75,8 @@ it('a model no budget fits is split without a mark; the other holder takes over 
   expect(first.mark).toBeUndefined()
   const dead = holders.find((h) => h.name === first.coordinator?.name) as RunningAgent
   const next = holders.find((h) => h !== dead) as RunningAgent
+  // while it is served split, the other holder does not offer it as a stored model to load whole
+  await waitFor(async () => (await nodesOf(w1)).some((n) => n.name === next.name && !n.models.some((m) => m.id === M)), `${next.name} to stop advertising ${M} as stored`, 60_000, 100)
   const shells = childPids(dead.pid, 'llama-server')
   orphans.push(...shells, ...shells.flatMap((p) => childPids(p, 'llama-server')))
   expect(orphans.length).toBeGreaterThanOrEqual(2)

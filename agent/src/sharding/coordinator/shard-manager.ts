@@ -92,6 +92,16 @@ export class ShardManager {
     return this.runs.has(model)
   }
 
+  /**
+   * True when an alive peer serves `model` split: this node, though it holds the file, neither
+   * advertises it as stored nor loads it whole on demand (routing would otherwise pick a cold load here
+   * over the split model). Once that coordinator is gone, the stored advert is back and the coordinator
+   * choice sees this node again.
+   */
+  splitElsewhere(model: string): boolean {
+    return !this.runs.has(model) && this.alivePeers().some((p) => p.state.models.some((m) => m.id === model && m.sharded !== undefined))
+  }
+
   /** Models to split now: the marks, plus with `--auto-shard` the stored ones no node fits. */
   wanted(): Map<string, { mark?: ShardMark; auto: boolean }> {
     const out = new Map<string, { mark?: ShardMark; auto: boolean }>()

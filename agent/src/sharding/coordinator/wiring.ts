@@ -10,6 +10,7 @@ import type { BackendRegistry } from '../../backends/index.js'
 import type { Config } from '../../config/index.js'
 import type { ControlStore } from '../../control-plane/index.js'
 import { DEFAULT_HEALTH, TEST_HEALTH } from '../../engines/index.js'
+import type { ColdModels } from '../../inference/inference-service.js'
 import type { ModelManager } from '../../models/index.js'
 import { Outbound } from '../../net/index.js'
 import { findRpcBinaries, rpcCacheRoot } from '../binaries.js'
@@ -20,7 +21,7 @@ import type { ShardRouteDeps } from './routes.js'
 
 export interface ShardingWiring {
   manager: ShardManager
-  /** False for a model this node coordinates split (its backend advertises it instead). */
+  /** False for a model served split, here (its backend advertises it instead) or by a peer. */
   advertiseStored: (model: string) => boolean
   routes: ShardRouteDeps
   stop: () => Promise<void>
@@ -60,11 +61,20 @@ export async function startSharding(o: { config: Readonly<Config>; store: Contro
   const known = (id: string): boolean => o.models.record(id) !== undefined || o.mesh.peers().some((p) => p.status === 'alive' && p.state.models.some((m) => m.id === id && (m.engine === undefined || m.sharded !== undefined)))
   return {
     manager,
-    advertiseStored: (id) => !manager.coordinates(id),
+    advertiseStored: (id) => !manager.coordinates(id) && !manager.splitElsewhere(id),
     routes: { name: cfg.name, marks, views: () => manager.views(), known },
     stop: async () => {
       await manager.stop()
       await outbound.close()
     }
+  }
+}
+
+/** The node's on-demand loads, minus models a peer serves split (see ShardManager.splitElsewhere). */
+export function splitAwareColdModels(inner: ColdModels, sharding: () => ShardingWiring | undefined): ColdModels {
+  return {
+    stored: (model) => (sharding()?.manager.splitElsewhere(model) ? undefined : inner.stored(model)),
+    ensureLoaded: (model, signal) => inner.ensureLoaded(model, signal),
+    touch: (model) => inner.touch(model)
   }
 }

@@ -85,6 +85,8 @@ describe('ShardManager', () => {
     // without a leaser and binaries this node never coordinates
     m.reconcile()
     expect(m.coordinates('m')).toBe(false)
+    // a peer serves 'm' split: this node would neither advertise nor load it whole
+    expect([m.splitElsewhere('m'), m.splitElsewhere('n')]).toEqual([true, false])
     await m.stop()
   })
 })
