@@ -19,6 +19,7 @@ import { findRpcBinaries, MeshWorkerLeaser, type MeshLease, type RpcBinaries } f
 import { writeTinyGguf } from '../../native-runtime/src/index.js'
 import { meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
 import { fmt, median, printTable } from './stats.js'
+import { tunnelRttBench } from './tunnel-rtt.js'
 
 const ROUNDS = Number(process.env.LLMLB_BENCH_SHARD_ROUNDS ?? 4)
 const TOKENS = 64
@@ -85,6 +86,7 @@ async function measure(bins: RpcBinaries, model: string, rpc: string[], round: n
 const range = (v: number[], d = 2): string => `${fmt(Math.min(...v), d)}–${fmt(Math.max(...v), d)} (median ${fmt(median(v), d)})`
 
 export async function shardBench(): Promise<void> {
+  await tunnelRttBench()
   const bins = await findRpcBinaries(process.env.LLMLB_RPC_CACHE ?? join(homedir(), '.cache', 'llmlb', 'rpc'))
   if (bins === undefined) {
     process.stdout.write('\n## shard\n\nskipped: no RPC binaries (run `llmlb rpc build --rpc-cache ~/.cache/llmlb/rpc`)\n')
