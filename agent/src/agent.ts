@@ -21,7 +21,6 @@ import { DataDirLock } from './node/data-dir-lock.js'
 import { discoverModels } from './node/model-sources.js'
 import { GuardedFetcher } from './vision/index.js'
 import { buildLocalState } from './node/local-state.js'
-import { rpcBuildAdvert } from './sharding/index.js'
 import { BackendRegistry } from './backends/index.js'
 import { EngineManager, LmdbEngineStore, parseEngineArg, TEST_HEALTH } from './engines/index.js'
 import { configuredClassOf, setOutboundDefaults } from './net/index.js'
@@ -38,6 +37,7 @@ import { autoResolver } from './models/auto-resolve.js'
 import { AutoPlacer, meshPullOps } from './models/auto-pull.js'
 import { loadCatalog } from './models/catalog-sources.js'
 import { CloudKeyStore, CloudManager, sealingKey } from './clouds/index.js'
+import { rpcBuildAdvert, splitAwareColdModels, startRpcLending, startSharding, type RpcLending, type ShardingWiring } from './sharding/index.js'
 
 /** First non-internal IPv4 address of this box (what LAN peers can reach), or 127.0.0.1. */
 function lanAddress(): string {
@@ -75,6 +75,9 @@ export class Agent {
   private engines?: EngineManager
   private engineStore?: LmdbEngineStore
   private clouds?: CloudManager
+  private sharding?: ShardingWiring
+  /** The RPC worker this node lends and its leases; `lending.leaser` takes other nodes' workers (the coordinator's WorkerLeaser). */
+  lending?: RpcLending
   private admission: AdmissionQueue
   private leaving = false
   private started = false
@@ -203,7 +206,7 @@ export class Agent {
     const clouds = new CloudManager({ config: cfg.clouds, nodeName: cfg.name, keys: new CloudKeyStore(nodeAuth.store, sealingKey(Buffer.from(clusterKey.hex, 'hex'))), registry: backends, logger: log.child({ component: 'clouds' }) })
     this.clouds = clouds
     clouds.start()
-    const service = new InferenceService({ runtime: served, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: modelManager.loads, resolveModel: (name) => resolveModel(name), backends, images: { fetcher: imageFetcher, maxBytes: v.maxImageBytes } })
+    const service = new InferenceService({ runtime: served, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: splitAwareColdModels(modelManager.loads, () => this.sharding), resolveModel: (name) => resolveModel(name), backends, images: { fetcher: imageFetcher, maxBytes: v.maxImageBytes } })
     this.service = service
     const audioService = new AudioService({ audio, admission: this.admission, service, nodeName: cfg.name, ffmpeg: cfg.audio.ffmpeg })
     const imageStore = new ImageStore({ ttlMs: cfg.images.urlTtlMs, maxImages: cfg.images.maxStoredImages, maxBytes: cfg.images.maxStoredBytes })
@@ -228,11 +231,12 @@ export class Agent {
         startedAt: this.startedAt,
         leaving: () => this.leaving,
         prefixes: () => service.digest.snapshot(),
-        stored: () => modelManager.loads.adverts(),
+        stored: () => modelManager.loads.adverts().filter((a) => this.sharding?.advertiseStored(a.id) ?? true),
         backends: () => backends.adverts(),
         capacity: () => modelManager.capacity(),
         providers: () => backends.providers(),
-        rpcBuild: () => rpcBuild
+        rpcBuild: () => rpcBuild,
+        rpcWorker: () => this.lending?.advert()
       })
     // Every slot taken or freed asks for a publish; building and validating the state each time would
     // put that work on the request path several times per request, so asks within STATE_BUILD_MS merge.
@@ -266,7 +270,10 @@ export class Agent {
         otherApis: new Map([...audioService.forwardedApis(), ...imageService.forwardedApis()])
       })
     )
+    this.lending = await startRpcLending({ config: { dataDir: cfg.dataDir, runtimeThreads: cfg.runtime.threads, sharding: cfg.sharding }, mesh, logger: log, onChange: () => publish() })
     await mesh.start()
+    // split models this node coordinates (specs/sharding.md): after the mesh, whose gossip places them
+    this.sharding = await startSharding({ config: cfg, store: nodeAuth.store, mesh, models: modelManager, registry: backends, leaser: this.lending.leaser, logger: log })
     const authInfo = await nodeAuth.bootstrap(awaitsFirstSync({ configuredPeers: cfg.peers.length, alivePeers: mesh.peers().filter((p) => p.status === 'alive').length }))
     // history is open before the first request and closed after the last (stopComponents)
     const observability = new Observability(cfg, { mesh, runtime, admission: this.admission }, { logs: this.options.logs, logger: log })
@@ -298,7 +305,9 @@ export class Agent {
       corsOrigins: cfg.corsOrigins,
       clouds,
       audio: { service: audioService, maxBytes: cfg.audio.maxUploadBytes },
-      images: { service: imageService, store: imageStore, maxBytes: cfg.images.maxUploadBytes }
+      images: { service: imageService, store: imageStore, maxBytes: cfg.images.maxUploadBytes },
+      shards: this.sharding.routes,
+      rpcLease: { handle: (req, from) => (this.lending as RpcLending).handleLease(req, from) }
     })
     this.app = app
     // every response that changes load republishes our state (coalesced by the mesh)
@@ -357,6 +366,8 @@ export class Agent {
     this.clouds?.stop()
     await this.observability?.stop().catch(() => undefined)
     await this.responses?.stop().catch(() => undefined)
+    await this.sharding?.stop().catch(() => undefined)
+    await this.lending?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
     await this.nodeAuth?.stop()
     await this.engines?.stop().catch(() => undefined)

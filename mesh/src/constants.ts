@@ -77,6 +77,15 @@ export const MAX_TOPIC_MESSAGE_BYTES = 64 * 1024
 /** Stream protocol of forwarded requests; the version is part of the id (specs/protocols.md). */
 export const FORWARD_PROTOCOL = '/llmlb/forward/2.0.0'
 
+/** Stream protocol of raw byte tunnels between members (`Mesh.openTunnel`, specs/protocols.md). */
+export const TUNNEL_PROTOCOL = '/llmlb/tunnel/1.0.0'
+
+/** Concurrent tunnel streams per connection, each direction. */
+export const MAX_TUNNEL_STREAMS = 64
+
+/** Time a serving node waits for a tunnel's head, and an opener for the reply (ms). */
+export const TUNNEL_HANDSHAKE_TIMEOUT_MS = 10_000
+
 /** TCP port the mesh listens on when none is configured (the HTTP API defaults to 32768). */
 export const DEFAULT_MESH_PORT = 32769
 

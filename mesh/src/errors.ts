@@ -14,19 +14,23 @@
  */
 export type ForwardErrorCode = 'peer_unreachable' | 'aborted' | 'request_too_large' | 'protocol_error' | 'stream_failed'
 
-/** A forward failure; `code` says which, `cause` carries the underlying error. */
-export class ForwardError extends Error {
-  static override name = 'ForwardError'
-  override name = 'ForwardError'
-  readonly code: ForwardErrorCode
-  /** Peer the request was sent to. */
+/** A failure talking to one peer: `code` says which, `cause` carries the underlying error. */
+abstract class PeerError<Code extends string> extends Error {
+  readonly code: Code
+  /** Peer the request or tunnel was for. */
   readonly peerId: string
 
-  constructor(code: ForwardErrorCode, message: string, peerId: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, peerId: string, options?: { cause?: unknown }) {
     super(message, options)
     this.code = code
     this.peerId = peerId
   }
+}
+
+/** A forward failure; `code` says which, `cause` carries the underlying error. */
+export class ForwardError extends PeerError<ForwardErrorCode> {
+  static override name = 'ForwardError'
+  override name = 'ForwardError'
 }
 
 /** The cluster key text is neither a pnet key file nor 64 hex characters. */
@@ -45,4 +49,18 @@ export class InvalidPeerAddressError extends Error {
 export class InvalidIdentityError extends Error {
   static override name = 'InvalidIdentityError'
   override name = 'InvalidIdentityError'
+}
+
+/**
+ * Why a tunnel could not be opened (`Mesh.openTunnel`).
+ * - `refused`: the peer's service handler said no; `message` is its reason.
+ * - `peer_unreachable`: no connection or stream (dial failed, wrong cluster key, peer gone).
+ * - `aborted`: the caller's signal aborted the open.
+ * - `protocol_error`: the peer answered something that is not a tunnel reply.
+ */
+export type TunnelErrorCode = 'refused' | 'peer_unreachable' | 'aborted' | 'protocol_error'
+
+export class TunnelError extends PeerError<TunnelErrorCode> {
+  static override name = 'TunnelError'
+  override name = 'TunnelError'
 }

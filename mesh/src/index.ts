@@ -16,6 +16,8 @@ export type {
   Mesh,
   MeshEvents,
   MeshStats,
+  MeshTunnel,
+  TunnelHandler,
   PeerStatus,
   PeerView,
   TopicHandler
@@ -51,6 +53,7 @@ export {
   SUSPECT_AFTER_MS,
   TEST_MESH_TIMINGS,
   TOMBSTONE_MS,
+  TUNNEL_PROTOCOL,
   type MeshTimings
 } from './constants.js'
 export {
@@ -58,7 +61,9 @@ export {
   InvalidClusterKeyError,
   InvalidIdentityError,
   InvalidPeerAddressError,
-  type ForwardErrorCode
+  TunnelError,
+  type ForwardErrorCode,
+  type TunnelErrorCode
 } from './errors.js'
 export { Libp2pMesh, type Libp2pMeshComponents, type Libp2pMeshInit, type MeshStopOptions } from './libp2p-mesh.js'
 export { clusterKeyFingerprint, generateClusterKey, parseClusterKey, type ParsedClusterKey } from './transport/cluster-key.js'

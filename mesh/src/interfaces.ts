@@ -3,6 +3,7 @@
  * publish its own state, and a forward channel that carries an HTTP-shaped request to a peer and
  * streams the HTTP-shaped response back.
  */
+import type { Duplex } from 'node:stream'
 import type { NodeState } from './protocol/node-state.js'
 
 export interface AbortOptions {
@@ -84,6 +85,27 @@ export interface MeshStats {
   forwardsCancelled?: number
 }
 
+/**
+ * A raw byte tunnel to a service on a peer over `/llmlb/tunnel/1.0.0` (inside the private network,
+ * Noise-encrypted). A Node.js Duplex: pipe it to and from a `net.Socket` (back-pressure and half-close
+ * follow Node's rules); `end()` ends the peer's readable side, `destroy()` resets both ends.
+ */
+export interface MeshTunnel extends Duplex {
+  /** The peer at the other end. */
+  readonly peerId: string
+  readonly service: string
+  /** Payload bytes received and sent so far (benchmarks, metrics). */
+  readonly bytesIn: number
+  readonly bytesOut: number
+}
+
+/**
+ * Serves inbound tunnels of one service. Throwing (or rejecting) refuses the tunnel: the opener's
+ * `openTunnel` rejects with TunnelError `refused` and the error's message as the reason. Bytes written
+ * to the tunnel before the handler returns are held until the opener has the acceptance.
+ */
+export type TunnelHandler = (tunnel: MeshTunnel, fromPeerId: string) => void | Promise<void>
+
 export interface Mesh extends EventTarget {
   start(): Promise<void>
   /** Announces leave, then stops libp2p. Idempotent. */
@@ -121,6 +143,13 @@ export interface Mesh extends EventTarget {
    */
   subscribe(topic: string, handler: TopicHandler): () => void
   stats(): MeshStats
+  /**
+   * Opens a tunnel to `service` on `peerId`. Rejects with TunnelError: `refused` (with the handler's
+   * reason), `peer_unreachable`, `aborted` or `protocol_error`.
+   */
+  openTunnel(peerId: string, service: string, options?: AbortOptions): Promise<MeshTunnel>
+  /** Installs the handler of inbound tunnels for `service` (replacing any); may be called before `start()`. Returns a remover. */
+  handleTunnel(service: string, handler: TunnelHandler): () => void
 }
 
 /** Receives one application gossip message: its bytes and the peer id that signed it. */

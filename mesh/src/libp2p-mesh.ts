@@ -33,7 +33,7 @@ import {
   resolveTimings,
   type MeshTimings
 } from './constants.js'
-import { ForwardError } from './errors.js'
+import { ForwardError, TunnelError } from './errors.js'
 import { buildRequestHead, sendForward } from './forward/forward-client.js'
 import { refuseWhileLeaving, serveForward } from './forward/forward-server.js'
 import { PeerConnector } from './peers/peer-connector.js'
@@ -48,7 +48,8 @@ import { loadOrCreateIdentity } from './transport/identity.js'
 import { advertisedAddresses } from './transport/peer-address.js'
 import { FrameChannel, type ForwardLimits } from './forward/frame-channel.js'
 import { StreamPool } from './forward/stream-pool.js'
-import type { AbortOptions, ForwardHandler, ForwardRequest, ForwardResponse, Mesh, MeshStats, PeerView, TopicHandler } from './interfaces.js'
+import { TunnelHub } from './tunnel/tunnel-hub.js'
+import type { AbortOptions, ForwardHandler, ForwardRequest, ForwardResponse, Mesh, MeshStats, MeshTunnel, PeerView, TopicHandler, TunnelHandler } from './interfaces.js'
 import type { PrivateKey, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 
@@ -135,6 +136,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
   private readonly inboundForwards = new Set<Stream>()
   private readonly pool = new StreamPool({ maxIdlePerPeer: FORWARD_POOL_MAX_IDLE, idleMs: FORWARD_POOL_IDLE_MS })
   private readonly loggedRejections = new Set<string>()
+  private readonly tunnels = new TunnelHub()
 
   constructor(components: Libp2pMeshComponents, init: Libp2pMeshInit = {}) {
     super()
@@ -258,6 +260,17 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     return { ...res, body: this.countBodyErrors(res.body) }
   }
 
+  async openTunnel(peerId: string, service: string, options: AbortOptions = {}): Promise<MeshTunnel> {
+    const node = this.node
+    if (node === undefined || this.status !== 'started') throw new TunnelError('peer_unreachable', 'mesh not started', peerId)
+    if (peerId === this.selfId) throw new TunnelError('peer_unreachable', 'cannot tunnel to self', peerId)
+    return this.tunnels.connect(node, peerId, service, options.signal, this.timings.forwardOpenTimeoutMs)
+  }
+
+  handleTunnel(service: string, handler: TunnelHandler): () => void {
+    return this.tunnels.handle(service, handler)
+  }
+
   setForwardHandler(handler: ForwardHandler): void {
     this.handler = handler
   }
@@ -324,6 +337,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
         onCancel: () => { this.counters.forwardsCancelled++ }
       }).finally(() => this.inboundForwards.delete(stream))
     }, { maxInboundStreams: streams, maxOutboundStreams: streams })
+    await this.tunnels.listen(node, () => this.leaving, log)
     this.poolTimer = setInterval(() => this.pool.sweep(), FORWARD_POOL_IDLE_MS / 3)
     this.poolTimer.unref?.()
     node.services.pubsub.subscribe(NODE_STATE_TOPIC)
@@ -449,6 +463,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     // have libp2p close hundreds of them gracefully one by one.
     this.pool.clear(undefined, true)
     for (const s of this.inboundForwards) s.abort(new Error('mesh stopping'))
+    this.tunnels.closeAll()
     this.inboundForwards.clear()
     this.dialer?.stop()
     this.connector?.stop()

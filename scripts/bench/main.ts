@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section…]`: every benchmark side by side, printed as tables of ratios.
- * Sections: runtime, mesh, routing, routing-real, history, structured, responses, protocols, pull, proxy, multimodal, images (default: all of them); `mesh-hop` is the
+ * Sections: runtime, mesh, routing, routing-real, history, structured, responses, protocols, pull, proxy, multimodal, images, shard (default: all of them); `mesh-hop` is the
  * hop part of `mesh` alone.
  */
 import '../../mesh/src/polyfill.js'
@@ -17,6 +17,7 @@ import { proxyBench } from './proxy-bench.js'
 import { visionBench } from './vision-bench.js'
 import { audioBench } from './audio-bench.js'
 import { imagesBench } from './images-bench.js'
+import { shardBench } from './shard-bench.js'
 import { useScratchTmp } from '../scratch-tmp.js'
 import { scriptArgs } from '../script-args.js'
 
@@ -39,7 +40,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   protocols: protocolsBench,
   proxy: proxyBench,
   multimodal: multimodalBench,
-  images: imagesBench
+  images: imagesBench,
+  shard: shardBench
 }
 
 const USAGE = `usage: npm run bench [-- section…]

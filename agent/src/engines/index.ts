@@ -6,3 +6,6 @@ export { AddEngineBodySchema, ENGINE_KINDS, type AddEngineBody, type EngineKind 
 export { detectEngine } from './detect.js'
 export { EngineHttp } from './engine-http.js'
 export { engineRoutes } from './routes.js'
+export { EngineBackend } from './engine-backend.js'
+export { adapterOf } from './adapters/index.js'
+export { EngineBadResponseError, EngineUnavailableError } from './engine-errors.js'

@@ -56,7 +56,11 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   engine_bad_response: { status: 502, type: 'server_error', publicMessage: 'The engine serving this model answered with a malformed response' },
   provider_failed: { status: 502, type: 'server_error', exposeMessage: true },
   invalid_image: { status: 400, type: 'invalid_request_error' },
-  invalid_image_url: { status: 400, type: 'invalid_request_error' }
+  invalid_image_url: { status: 400, type: 'invalid_request_error' },
+  shard_not_ready: { status: 503, type: 'server_error', exposeMessage: true },
+  shard_insufficient_memory: { status: 503, type: 'server_error', exposeMessage: true },
+  worker_busy: { status: 409, type: 'invalid_request_error' },
+  worker_unavailable: { status: 503, type: 'server_error', exposeMessage: true }
 }
 
 /** Row for a code; unknown codes are internal errors. */

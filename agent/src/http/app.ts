@@ -42,6 +42,8 @@ import { catalogRoutes } from './routes/catalog.js'
 import { cloudRoutes, type CloudRouteDeps } from './routes/clouds.js'
 import { audioRoutes, type AudioService } from '../audio/index.js'
 import { imageRoutes, type ImageService, type ImageStore } from '../images/index.js'
+import { shardRoutes, type ShardRouteDeps } from '../sharding/index.js'
+import { rpcLeaseRoutes, type RpcLeaseRouteDeps } from './routes/rpc-lease.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,6 +86,10 @@ export interface AppDeps {
   audio?: { service: AudioService; maxBytes: number }
   /** Image generation; unset, /v1/images/* is not served (unit tests of other routes). */
   images?: { service: ImageService; store: ImageStore; maxBytes: number }
+  /** Split models (specs/sharding.md): PUT/DELETE /api/models/:id/shard, GET /api/shards. */
+  shards?: ShardRouteDeps
+  /** Leases on this node's RPC worker (sharding); unset, `/api/rpc/lease` is not served. */
+  rpcLease?: RpcLeaseRouteDeps
   /** Client connection bounds (config `connections`); node's defaults when unset. */
   connections?: { maxConnections: number; headersTimeoutMs: number; requestTimeoutMs: number }
 }
@@ -191,7 +197,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const nodeDeps = { self: deps.selfState, mesh: deps.mesh, rejected: deps.rejectedPeers }
   await app.register(nodeRoutes, nodeDeps)
   await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh, models: deps.modelManager && modelEvents(deps.name, deps.modelManager) })
-  if (deps.modelManager) await app.register(modelAdminRoutes, { name: deps.name, models: deps.modelManager, mesh: deps.mesh })
+  if (deps.modelManager) await app.register(modelAdminRoutes, { name: deps.name, models: deps.modelManager, mesh: deps.mesh, ...(deps.shards ? { shards: deps.shards.views } : {}) })
+  if (deps.shards) await app.register(shardRoutes, deps.shards)
   if (deps.engines) await app.register(engineRoutes, { name: deps.name, engines: deps.engines })
   if (deps.modelManager?.catalog && deps.auth) await app.register(catalogRoutes, { catalog: deps.modelManager.catalog, settings: deps.auth.settings })
   if (deps.auth) {
@@ -201,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.clouds) await app.register(cloudRoutes, { clouds: deps.clouds })
   }
   if (deps.controlSync) await app.register(controlSyncRoutes, { handleSync: deps.controlSync })
+  if (deps.rpcLease) await app.register(rpcLeaseRoutes, deps.rpcLease)
   if (deps.observability) await app.register(deps.observability.routes)
   await app.register(openApiRoutes, { version: LLMLB_VERSION })
   // last: it owns GET / and the SPA fallback; API paths keep their JSON 404s

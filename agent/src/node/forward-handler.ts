@@ -35,7 +35,7 @@ export interface ForwardHandlerDeps {
   isLeaving: () => boolean
   logger: Logger
   /** Serves non-inference paths (a peer's control-plane API calls), see `peer-api.ts`. */
-  peerApi?: (req: ForwardRequest) => Promise<ForwardResponse>
+  peerApi?: (req: ForwardRequest, from: string) => Promise<ForwardResponse>
   /**
    * Re-checks the caller of a forwarded inference request against this node's replicated auth data
    * (the peer authenticated it, but a revocation anywhere must apply here too); throws 401/403.
@@ -52,7 +52,7 @@ export function createForwardHandler(deps: ForwardHandlerDeps): ForwardHandler {
       const path = req.path.split('?')[0] ?? ''
       const api = API_BY_PATH.get(path)
       const other = deps.otherApis?.get(path)
-      if (!api && !other && deps.peerApi) return await deps.peerApi(req)
+      if (!api && !other && deps.peerApi) return await deps.peerApi(req, from)
       if (deps.isLeaving()) throw new ShuttingDownError()
       if ((!api && !other) || req.method !== 'POST') throw new RouteNotFoundError(req.method, req.path)
       deps.checkCaller?.(req.caller)

@@ -12,6 +12,8 @@ import type { ForwardCaller, ForwardRequest, ForwardResponse, Mesh } from '../..
 export const INTERNAL_HEADER = 'x-llmlb-internal'
 /** Header carrying the JSON `ForwardCaller` of an injected peer request. */
 export const CALLER_HEADER = 'x-llmlb-caller'
+/** Header naming the peer that forwarded an injected request (trusted only with INTERNAL_HEADER). */
+export const PEER_HEADER = 'x-llmlb-peer'
 /** Longest wait for a peer's API answer (ms). */
 export const PEER_API_TIMEOUT_MS = 5000
 
@@ -20,15 +22,18 @@ export function newInternalSecret(): string {
   return randomBytes(24).toString('base64url')
 }
 
-/** Serves a forwarded control-plane request by injecting it into the local app. */
-export function createPeerApiHandler(getApp: () => FastifyInstance | undefined, secret: string): (req: ForwardRequest) => Promise<ForwardResponse> {
-  return async (req) => {
+/**
+ * Serves a forwarded control-plane request by injecting it into the local app. `from` (the forwarding
+ * peer) is set as PEER_HEADER, replacing whatever the request carried under that name.
+ */
+export function createPeerApiHandler(getApp: () => FastifyInstance | undefined, secret: string): (req: ForwardRequest, from?: string) => Promise<ForwardResponse> {
+  return async (req, from) => {
     const app = getApp()
     if (!app) throw new Error('HTTP app not ready')
     const res = await app.inject({
       method: req.method as 'GET',
       url: req.path,
-      headers: { ...req.headers, [INTERNAL_HEADER]: secret, [CALLER_HEADER]: JSON.stringify(req.caller ?? { kind: 'anonymous' }), 'x-request-id': req.requestId },
+      headers: { ...req.headers, [INTERNAL_HEADER]: secret, [CALLER_HEADER]: JSON.stringify(req.caller ?? { kind: 'anonymous' }), [PEER_HEADER]: from ?? '', 'x-request-id': req.requestId },
       ...(req.body.length > 0 ? { payload: Buffer.from(req.body) } : {})
     })
     const headers: Record<string, string> = {}

@@ -27,6 +27,7 @@ import type {
   RouteInfo,
   ScopesBody,
   SessionBody,
+  ShardInfo,
   StatsBy,
   StatsGroup,
   TokenStatsBody,
@@ -95,6 +96,10 @@ export function createApiClient(init: TransportInit = {}) {
     /** This node's engines (admins only). */
     engines: {
       list: (signal?: AbortSignal) => t.json<ListBody<EngineInfo> & { node: string }>('GET', '/api/engines', { signal })
+    },
+    shards: {
+      /** Models split over RPC workers, cluster-wide: coordinator, workers with bytes, state. */
+      list: (signal?: AbortSignal) => t.json<ListBody<ShardInfo>>('GET', '/api/shards', { signal })
     },
     audio: {
       /** Transcribes an audio file with a speech-to-text model; resolves with the text and where it was served. */

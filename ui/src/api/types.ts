@@ -246,3 +246,15 @@ export interface ChatMessage {
   role: 'system' | 'user' | 'assistant'
   content: string | ChatContentPart[]
 }
+
+/** GET /api/shards entry: a model split over RPC workers (specs/sharding.md). */
+export interface ShardInfo {
+  id: string
+  mark?: { nodes?: string[]; workers?: number }
+  auto: boolean
+  coordinator?: { name: string; peerId: string }
+  /** `placing`, `loading`, `serving`, `failed`, or `unplaced` (no node can coordinate). */
+  state: string
+  workers: { name: string; peerId: string; bytes: number }[]
+  error?: string
+}

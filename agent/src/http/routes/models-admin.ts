@@ -18,6 +18,8 @@ export interface ModelAdminDeps {
   name: string
   models: ModelManager
   mesh?: Mesh
+  /** Models split over RPC workers, cluster-wide (specs/sharding.md); listed as `shards`. */
+  shards?: () => unknown[]
 }
 
 const read = { access: { scope: 'models:read' } } as const
@@ -87,15 +89,15 @@ function nodesQuery(request: FastifyRequest): string[] | 'all' | undefined {
 }
 
 /** A stored-model view plus the runtime it is on: what GET /api/models lists for this node. */
-function nodeBody(deps: ModelAdminDeps): { node: string; memoryBudgetBytes: number; data: unknown[]; pulls: unknown[] } {
-  return { node: deps.name, memoryBudgetBytes: deps.models.loads.budgetBytes, data: deps.models.list(), pulls: deps.models.pullList() }
+function nodeBody(deps: ModelAdminDeps): { node: string; memoryBudgetBytes: number; data: unknown[]; pulls: unknown[]; shards?: unknown[] } {
+  return { node: deps.name, memoryBudgetBytes: deps.models.loads.budgetBytes, data: deps.models.list(), pulls: deps.models.pullList(), ...(deps.shards ? { shards: deps.shards() } : {}) }
 }
 
 export async function modelAdminRoutes(app: FastifyInstance, deps: ModelAdminDeps): Promise<void> {
   app.get('/api/models', { config: read }, async (request) => {
     if ((request.query as { scope?: string }).scope !== 'cluster') return { object: 'list', ...nodeBody(deps) }
     const results = await fanOut(deps, request, 'all', async () => ({ status: 200, body: nodeBody(deps) }), { method: 'GET', path: '/api/models' })
-    return { object: 'list', scope: 'cluster', nodes: results.map((r) => (r.status === 200 ? { ...(r.body as object), node: r.node } : { node: r.node, error: r.body })) }
+    return { object: 'list', scope: 'cluster', ...(deps.shards ? { shards: deps.shards() } : {}), nodes: results.map((r) => (r.status === 200 ? { ...(r.body as object), node: r.node } : { node: r.node, error: r.body })) }
   })
 
   app.get<{ Params: { id: string } }>('/api/models/:id', { config: read }, async (request) => {

@@ -25,6 +25,7 @@ import type { InferenceService } from '../../../../agent/src/inference/inference
 import { LmdbResponseStore } from '../../../../agent/src/protocols/responses/response-store.js'
 import { StoredResponses } from '../../../../agent/src/protocols/responses/stored-responses.js'
 import { CloudKeyStore, CloudManager, sealingKey } from '../../../../agent/src/clouds/index.js'
+import { ShardMarks, WorkerUnavailableError } from '../../../../agent/src/sharding/index.js'
 
 export const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 }
 export const PASSWORDS = { admin: 'admin-password-1', viewer: 'viewer-password-1', pending: 'pending-password-1' } as const
@@ -114,6 +115,10 @@ export async function buildFixture(init: { now?: () => number; service?: Inferen
       store: new ImageStore({ ttlMs: 60_000, maxImages: 4, maxBytes: 1024 }),
       maxBytes: 1024 * 1024
     },
+    // and the shard admin API (marks in the same control store; no model is known: a PUT that passes auth gets a 404)
+    shards: { name: 'test-node', marks: new ShardMarks(store), views: () => [], known: () => false },
+    // and the RPC worker lease route (mesh only; this node lends no worker: a request that passes gets a 503)
+    rpcLease: { handle: () => { throw new WorkerUnavailableError('no worker') } },
     ...init.appDeps
   })
   await app.ready()

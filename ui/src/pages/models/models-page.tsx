@@ -11,6 +11,7 @@ import { ModelsTable } from './models-table.jsx'
 import { ModelPullForm } from './model-pull-form.jsx'
 import { StoredModels } from './stored-models.jsx'
 import { NodeEngines } from './node-engines.jsx'
+import { SplitModels } from './split-models.jsx'
 import { useApi } from '../../stores/api.js'
 
 /** Refresh of the stored models and pull progress while a pull runs, or after a model change (ms). */
@@ -48,6 +49,13 @@ export function ModelsPage() {
     )
   )
   const rows = () => modelRows(models.state.models, cluster.state.nodes)
+  // split models: their state and workers are in the adverts, so any change there refreshes the list
+  const shardKey = createMemo(() =>
+    cluster.state.nodes
+      .flatMap((n) => n.models.filter((m) => m.sharded).map((m) => `${n.name}:${m.id}:${m.sharded?.state}:${m.sharded?.workers.map((w) => w.name).join(',')}`))
+      .sort()
+      .join('|')
+  )
   return (
     <div class="page" data-testid="models-page">
       <header class="page-head">
@@ -57,6 +65,7 @@ export function ModelsPage() {
       <Show when={models.load.loaded || cluster.state.updatedAt > 0} fallback={<Loading what="models" />}>
         <ModelsTable rows={rows()} />
       </Show>
+      <SplitModels api={api} refreshKey={shardKey} />
       <NodeEngines api={api} refreshKey={signature} />
       <ModelPullForm />
       <StoredModels nodes={models.state.stored} />

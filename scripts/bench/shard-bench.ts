@@ -1,0 +1,146 @@
+/**
+ * `npm run bench -- shard`: a model split over RPC workers lent by other agents (`--rpc-worker`),
+ * llama-server connected to them directly over TCP vs through the mesh tunnel (a lease's loopback
+ * endpoint, `MeshWorkerLeaser`), against the same model unsplit. Per round the direct and tunnel runs
+ * alternate which goes first; the tunnel cost is the paired ratio of decode speeds per round. Bytes
+ * between nodes are counted on the tunnels. All processes share this box: a real LAN adds the link's
+ * round trip to every RPC call (several per token), which loopback does not show.
+ */
+import { readFile, readdir, readlink } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { homedir, loadavg, tmpdir } from 'node:os'
+import { createServer, type AddressInfo } from 'node:net'
+import { dirname, join } from 'node:path'
+import { mkdtemp } from 'node:fs/promises'
+import { pino } from 'pino'
+import { generateClusterKey, Libp2pMesh, TEST_MESH_TIMINGS } from '../../mesh/src/index.js'
+import { findRpcBinaries, MeshWorkerLeaser, type MeshLease, type RpcBinaries } from '../../agent/src/sharding/index.js'
+import { writeTinyGguf } from '../../native-runtime/src/index.js'
+import { meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
+import { fmt, median, printTable } from './stats.js'
+import { tunnelRttBench } from './tunnel-rtt.js'
+
+const ROUNDS = Number(process.env.LLMLB_BENCH_SHARD_ROUNDS ?? 4)
+const TOKENS = 64
+const REQUESTS = 3
+const MODELS = [{ name: '8 layers, embd 512', shape: { layers: 8, embd: 512, heads: 8, ff: 1536, ctx: 1024 } }]
+
+interface Sample { tps: number; prefillMs: number; bytesPerToken: number }
+
+async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1')
+  await once(s, 'listening')
+  const port = (s.address() as AddressInfo).port
+  await new Promise(resolve => s.close(resolve))
+  return port
+}
+
+/** Loopback port of the ggml-rpc-server an agent runs (its LLAMA_CACHE is in the agent's data dir). */
+async function workerPort(a: BenchAgent): Promise<number> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    if (!(await readlink(`/proc/${entry}/exe`).catch(() => '')).endsWith('ggml-rpc-server')) continue
+    if (!(await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '')).includes(`LLAMA_CACHE=${join(a.dataDir, 'rpc-tensor-cache')}`)) continue
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0')
+    return Number(args[args.indexOf('-p') + 1])
+  }
+  throw new Error(`no worker process for ${a.dataDir}`)
+}
+
+/** Starts llama-server, runs REQUESTS greedy completions, stops it; the medians. */
+async function measure(bins: RpcBinaries, model: string, rpc: string[], round: number, traffic: () => number): Promise<Sample> {
+  const port = await freePort()
+  const args = ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-t', '1', '--no-warmup', ...(rpc.length > 0 ? ['--rpc', rpc.join(','), '-ngl', '99'] : ['-ngl', '0'])]
+  const proc = spawn(bins.server, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  proc.stderr?.on('data', d => { log = (log + String(d)).slice(-4000) })
+  const exited = once(proc, 'exit')
+  try {
+    await waitUntil(async () => {
+      if (proc.exitCode !== null) throw new Error(`llama-server exited: ${log}`)
+      return (await fetch(`http://127.0.0.1:${port}/health`)).status === 200
+    }, 120_000, 'llama-server health', 100)
+    const tps: number[] = []
+    const prefill: number[] = []
+    const bytes: number[] = []
+    for (let i = 0; i < REQUESTS; i++) {
+      const before = traffic()
+      const r = await fetch(`http://127.0.0.1:${port}/completion`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: `the mesh node ${round} ${i} model`, n_predict: TOKENS, temperature: 0, ignore_eos: true, cache_prompt: false })
+      })
+      const j = (await r.json()) as { timings: { predicted_per_second: number; prompt_ms: number; predicted_n: number } }
+      tps.push(j.timings.predicted_per_second)
+      prefill.push(j.timings.prompt_ms)
+      bytes.push((traffic() - before) / Math.max(1, j.timings.predicted_n))
+    }
+    return { tps: median(tps), prefillMs: median(prefill), bytesPerToken: median(bytes) }
+  } finally {
+    proc.kill('SIGKILL')
+    await exited
+  }
+}
+
+const range = (v: number[], d = 2): string => `${fmt(Math.min(...v), d)}–${fmt(Math.max(...v), d)} (median ${fmt(median(v), d)})`
+
+export async function shardBench(): Promise<void> {
+  await tunnelRttBench()
+  const bins = await findRpcBinaries(process.env.LLMLB_RPC_CACHE ?? join(homedir(), '.cache', 'llmlb', 'rpc'))
+  if (bins === undefined) {
+    process.stdout.write('\n## shard\n\nskipped: no RPC binaries (run `llmlb rpc build --rpc-cache ~/.cache/llmlb/rpc`)\n')
+    return
+  }
+  const load0 = loadavg()[0] ?? NaN
+  const key = generateClusterKey()
+  const dir = await mkdtemp(join(tmpdir(), 'llmlb-shard-bench-'))
+  const workers: BenchAgent[] = []
+  const logger = pino({ level: 'warn' })
+  let mesh: Libp2pMesh | undefined
+  const leases: MeshLease[] = []
+  try {
+    for (let i = 0; i < 3; i++) {
+      workers.push(await startBenchAgent(['--name', `lender-${i}`, '--cluster-key', key, '--rpc-worker', ...(i > 0 ? ['--peer', await meshAddressOf(workers[0] as BenchAgent)] : [])], { LLMLB_RPC_CACHE: dirname(bins.dir) }, false, { sharding: { workerThreads: 1 } }))
+    }
+    mesh = new Libp2pMesh({ logger }, { ...TEST_MESH_TIMINGS, name: 'bench-coordinator', listenHost: '127.0.0.1', port: 0, clusterKey: key, peers: [await meshAddressOf(workers[0] as BenchAgent)] })
+    await mesh.start()
+    const m = mesh
+    const ids: string[] = []
+    for (const w of workers) {
+      const self = ((await (await fetch(`${w.url}/api/nodes`)).json()) as { data: { self: boolean; peer_id: string }[] }).data.find(n => n.self)?.peer_id ?? ''
+      await waitUntil(async () => m.peers().some(p => p.peerId === self && p.state.rpcWorker?.state === 'up'), 60_000, 'worker up')
+      ids.push(self)
+    }
+    const leaser = new MeshWorkerLeaser({ mesh, logger })
+    for (const id of ids) leases.push(await leaser.acquire(id, { model: 'bench', bytes: 1 }))
+    const direct = await Promise.all(workers.map(w => workerPort(w)))
+    for (const spec of MODELS) {
+      const model = join(dir, 'shard-bench.gguf')
+      await writeTinyGguf(model, { ...spec.shape, readable: true, seed: 3 })
+      const rows: (string | number)[][] = []
+      const whole: number[] = []
+      for (let r = 0; r < ROUNDS; r++) whole.push((await measure(bins, model, [], r, () => 0)).tps)
+      rows.push(['unsplit (local CPU)', range(whole), '', '', ''])
+      for (const n of [2, 3]) {
+        const d: Sample[] = []
+        const t: Sample[] = []
+        const traffic = (): number => leases.slice(0, n).reduce((s, l) => s + l.stats().bytesToWorker + l.stats().bytesFromWorker, 0)
+        for (let r = 0; r < ROUNDS; r++) {
+          const runDirect = async (): Promise<void> => { d.push(await measure(bins, model, direct.slice(0, n).map(p => `127.0.0.1:${p}`), r, () => 0)) }
+          const runTunnel = async (): Promise<void> => { t.push(await measure(bins, model, leases.slice(0, n).map(l => l.endpoint), r, traffic)) }
+          if (r % 2 === 0) { await runDirect(); await runTunnel() } else { await runTunnel(); await runDirect() }
+        }
+        const ratios = t.map((s, i) => s.tps / (d[i]?.tps ?? NaN))
+        rows.push([`${n} workers, direct TCP`, range(d.map(s => s.tps)), range(d.map(s => s.prefillMs), 1), '', ''])
+        rows.push([`${n} workers, mesh tunnel`, range(t.map(s => s.tps)), range(t.map(s => s.prefillMs), 1), range(t.map(s => s.bytesPerToken / 1024), 1), range(ratios)])
+      }
+      printTable(`shard — ${spec.name}, ${TOKENS} tokens greedy, ${ROUNDS} rounds alternating (load ${fmt(load0)} → ${fmt(loadavg()[0] ?? NaN)}, ${workers.length} worker agents on this box)`,
+        ['setup', 'decode tok/s', 'prefill ms', 'KiB between nodes / token', 'tunnel ÷ direct tok/s (paired)'], rows)
+    }
+  } finally {
+    for (const l of leases) await l.release().catch(() => undefined)
+    await mesh?.stop({ leave: false })
+    await Promise.all(workers.map(w => w.stop()))
+  }
+}

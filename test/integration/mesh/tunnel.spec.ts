@@ -1,0 +1,117 @@
+/**
+ * `/llmlb/tunnel/1.0.0` between two real libp2p meshes (pnet + Noise + yamux on 127.0.0.1): a TCP
+ * client on one node reaches a TCP server on the other through `bridgeSocket` on both ends, with
+ * back-pressure (megabytes through a paused reader), half-close, refusal by the service's handler,
+ * reset propagation, and no way in for a node with another cluster key.
+ */
+import { once } from 'node:events'
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { randomBytes } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { generateClusterKey, TunnelError, type MeshTunnel } from '../../../mesh/src/index.js'
+import { bridgeSocket } from '../../../agent/src/sharding/lease/bridge-socket.js'
+import { within } from '../../helpers/within.js'
+import { hostPort, startNode, stopAll, waitForFullMesh } from './helpers.js'
+
+const servers: Server[] = []
+afterEach(async () => {
+  for (const s of servers.splice(0)) s.close()
+  await stopAll()
+})
+
+async function listen(onSocket: (s: Socket) => void): Promise<number> {
+  const server = createServer({ allowHalfOpen: true }, onSocket)
+  servers.push(server)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return (server.address() as AddressInfo).port
+}
+
+/** Node b serves `service` by bridging each tunnel to a fresh connection to `port` on its loopback. */
+async function pairWithService(service: string, port: number) {
+  const key = generateClusterKey()
+  const a = await startNode('a', { clusterKey: key })
+  const b = await startNode('b', { clusterKey: key, peers: [hostPort(a)] })
+  await waitForFullMesh([a, b])
+  const accepted: MeshTunnel[] = []
+  b.handleTunnel(service, async (tunnel, from) => {
+    expect(from).toBe(a.peerId())
+    const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true })
+    await once(socket, 'connect')
+    accepted.push(tunnel)
+    bridgeSocket(socket, tunnel)
+  })
+  return { a, b, key, accepted }
+}
+
+/** A loopback port on node a whose connections are each bridged to a new tunnel to b's service. */
+async function entry(a: Awaited<ReturnType<typeof pairWithService>>['a'], to: string, service: string): Promise<number> {
+  return listen(socket => {
+    socket.pause()
+    a.openTunnel(to, service).then(t => { bridgeSocket(socket, t); socket.resume() }, () => socket.destroy())
+  })
+}
+
+async function readAll(socket: Socket): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  socket.on('data', (c: Buffer) => chunks.push(c))
+  await within(once(socket, 'end'), 'the tunnelled socket to end')
+  return Buffer.concat(chunks)
+}
+
+describe('mesh tunnel (real libp2p)', () => {
+  it('carries megabytes both ways with back-pressure and half-close, and counts the bytes', async () => {
+    // the far server reads everything before it answers: the client's writes must be held back, not lost
+    const echoPort = await listen(socket => {
+      const chunks: Buffer[] = []
+      socket.on('data', (c: Buffer) => chunks.push(c))
+      socket.on('end', () => socket.end(Buffer.concat(chunks).reverse()))
+    })
+    const { a, b, accepted } = await pairWithService('echo', echoPort)
+    const port = await entry(a, b.peerId(), 'echo')
+    const payload = randomBytes(12 * 1024 * 1024)
+    const client = connect({ host: '127.0.0.1', port, allowHalfOpen: true })
+    const received = readAll(client)
+    client.end(payload)
+    expect((await received).equals(Buffer.from(payload).reverse())).toBe(true)
+    expect(accepted).toHaveLength(1)
+    expect(accepted[0]?.bytesIn).toBe(payload.byteLength)
+    expect(accepted[0]?.bytesOut).toBe(payload.byteLength)
+  })
+
+  it('refuses with the handler reason or for an unknown service; a reset on one side closes the other', async () => {
+    const held: Socket[] = []
+    const port = await listen(socket => { held.push(socket) })
+    const { a, b } = await pairWithService('svc', port)
+    b.handleTunnel('closed', () => { throw new Error('not the lease holder') })
+    await expect(a.openTunnel(b.peerId(), 'closed')).rejects.toMatchObject({ name: 'TunnelError', code: 'refused', message: 'not the lease holder' })
+    const unknown = await a.openTunnel(b.peerId(), 'nothing-here').catch((err: unknown) => err)
+    expect(unknown).toBeInstanceOf(TunnelError)
+    expect(unknown).toMatchObject({ code: 'refused', message: expect.stringContaining('nothing-here') })
+
+    // the far TCP end is reset: the opener's tunnel closes with it
+    const tunnel = await a.openTunnel(b.peerId(), 'svc')
+    await within((async () => { while (held.length === 0) await new Promise(resolve => setImmediate(resolve)) })(), 'the far socket to connect')
+    const closed = new Promise(resolve => tunnel.on('close', resolve))
+    held[0]?.resetAndDestroy()
+    await within(closed, 'the opener tunnel to close after the far reset')
+
+    // the opener destroys its tunnel: the far socket closes
+    const second = await a.openTunnel(b.peerId(), 'svc')
+    await within((async () => { while (held.length < 2) await new Promise(resolve => setImmediate(resolve)) })(), 'the second far socket')
+    // the far server sees end of data (it allows half-open, so it decides when to close)
+    const farClosed = new Promise(resolve => { held[1]?.on('end', resolve); held[1]?.resume() })
+    second.destroy()
+    await within(farClosed, 'the far socket to end after the opener destroyed its tunnel')
+  })
+
+  it('a node with another cluster key cannot open a tunnel', async () => {
+    const port = await listen(socket => socket.end())
+    const { a, b } = await pairWithService('svc', port)
+    const outsider = await startNode('x', { clusterKey: generateClusterKey(), peers: [hostPort(b)] })
+    await expect(outsider.openTunnel(b.peerId(), 'svc')).rejects.toMatchObject({ code: 'peer_unreachable' })
+    // the members still can
+    const tunnel = await a.openTunnel(b.peerId(), 'svc')
+    tunnel.destroy()
+  })
+})
