@@ -12,7 +12,7 @@ import OpenAI from 'openai'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { ShardView } from '../../../agent/src/sharding/index.js'
 import { meshAddress, nodesOf, startAgent, stopAllAgents, tempDir, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
-import { machineRpcCache } from '../../helpers/rpc-binaries.js'
+import { machineRpcCache, rpcBinaries, RPC_BINARIES_WAIT_MS } from '../../helpers/rpc-binaries.js'
 
 const M = 'split-takeover'
 const KEY = '6b'.repeat(32)
@@ -39,6 +39,8 @@ function gone(pid: number): boolean {
   }
 }
 
+// on a fresh machine the set-up's background build may still be running: wait for it first
+beforeAll(() => rpcBinaries(), RPC_BINARIES_WAIT_MS)
 beforeAll(async () => {
   const path = await tinyModel(M, { layers: 8, embd: 128, heads: 4, ctx: 512 })
   const env = { LLMLB_RPC_CACHE: machineRpcCache() }

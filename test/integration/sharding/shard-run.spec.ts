@@ -16,7 +16,7 @@ import { Outbound } from '../../../agent/src/net/index.js'
 import { chooseWorkers, LlamaServer, ShardRun, type PlacementNode, type RpcBinaries } from '../../../agent/src/sharding/index.js'
 import { tinyModel } from '../../helpers/agent-process.js'
 import { LoopbackLeaser } from '../../helpers/loopback-leaser.js'
-import { rpcBinaries } from '../../helpers/rpc-binaries.js'
+import { rpcBinaries, RPC_BINARIES_WAIT_MS } from '../../helpers/rpc-binaries.js'
 import { within } from '../../helpers/within.js'
 
 const MODEL = 'split-tiny'
@@ -52,6 +52,8 @@ function until(pred: () => boolean, what: string, ms = 120_000): Promise<void> {
   }), what, ms)
 }
 
+// on a fresh machine the set-up's background build may still be running: wait for it first
+beforeAll(() => rpcBinaries(), RPC_BINARIES_WAIT_MS)
 beforeAll(async () => {
   bins = await rpcBinaries()
   path = await tinyModel(MODEL, { layers: 8, embd: 128, heads: 4, ctx: 512 })

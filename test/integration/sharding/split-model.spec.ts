@@ -12,7 +12,7 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LlamaServer, type ShardView } from '../../../agent/src/sharding/index.js'
 import { meshAddress, modelIdsOf, nodesOf, runCli, startAgent, stopAllAgents, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
-import { machineRpcCache, rpcBinaries } from '../../helpers/rpc-binaries.js'
+import { machineRpcCache, rpcBinaries, RPC_BINARIES_WAIT_MS } from '../../helpers/rpc-binaries.js'
 
 const A = 'split-a'
 const B = 'split-b'
@@ -49,6 +49,8 @@ function workerPid(a: RunningAgent): number {
   return Number(line.trim().split(/\s+/)[0])
 }
 
+// on a fresh machine the set-up's background build may still be running: wait for it first
+beforeAll(() => rpcBinaries(), RPC_BINARIES_WAIT_MS)
 beforeAll(async () => {
   const bins = await rpcBinaries()
   const pathA = await tinyModel(A, { layers: 8, embd: 128, heads: 4, ctx: 512 })

@@ -15,7 +15,7 @@ import { MeshWorkerLeaser, WorkerBusyError, type RpcBinaries } from '../../../ag
 import { meshAddress, startAgent, stopAllAgents, tempDir, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
 import { greedyCompletion, startLlamaServer, type LlamaServer } from '../../helpers/llama-server.js'
 import { startLeaseHolder } from '../../helpers/lease-holder.js'
-import { machineRpcCache, rpcBinaries } from '../../helpers/rpc-binaries.js'
+import { machineRpcCache, rpcBinaries, RPC_BINARIES_WAIT_MS } from '../../helpers/rpc-binaries.js'
 import { within } from '../../helpers/within.js'
 import { localState, testLogger } from '../mesh/helpers.js'
 
@@ -64,6 +64,8 @@ async function workerProcess(dataDir = worker.dataDir): Promise<{ pid: number; p
   return waitFor(() => findWorkerProcess(dataDir), `the ggml-rpc-server of ${dataDir}`)
 }
 
+// on a fresh machine the set-up's background build may still be running: wait for it first
+beforeAll(() => rpcBinaries(), RPC_BINARIES_WAIT_MS)
 beforeAll(async () => {
   bins = await rpcBinaries()
   // readable: word pieces only, so the server's output parser accepts what random weights write
