@@ -87,16 +87,6 @@ describe('model placement', () => {
   })
 })
 
-describe('split models', () => {
-  it('shows a split model with its coordinator, workers and state', () => {
-    const sharded = { workers: [{ name: 'w1', peerId: 'p1', bytes: 300 }, { name: 'w2', peerId: 'p2', bytes: 200 }], state: 'serving' as const }
-    const rows = modelRows([], [node({ name: 'coord', models: [model({ id: 'big', engine: 'llama.cpp', sharded })] }), node({ name: 'n2', models: [model({ id: 'small' })] })])
-    const big = rows.find((r) => r.id === 'big')
-    expect(big?.sharded).toEqual({ coordinator: 'coord', workers: [{ name: 'w1', bytes: 300 }, { name: 'w2', bytes: 200 }], state: 'serving' })
-    expect(rows.find((r) => r.id === 'small')?.sharded).toBeUndefined()
-  })
-})
-
 describe('playground request', () => {
   it('sends the system prompt, history and an image part', () => {
     const body = buildChatRequest({ model: 'v', system: 'be brief', temperature: 0.2, maxTokens: 64 }, [

@@ -25,15 +25,6 @@ export interface ModelRow {
   servingNodes: number
   /** Engines serving it (`ollama`, `vllm`…); empty: the native runtime. */
   engines: string[]
-  /** Split over RPC workers: the coordinating node, its workers with their share, and the state. */
-  sharded?: ShardView
-}
-
-export interface ShardView {
-  coordinator: string
-  workers: { name: string; bytes: number }[]
-  state: 'placing' | 'loading' | 'serving' | 'failed'
-  error?: string
 }
 
 export function modelRows(models: readonly ClusterModel[], nodes: readonly NodeInfo[]): ModelRow[] {
@@ -57,7 +48,6 @@ export function modelRows(models: readonly ClusterModel[], nodes: readonly NodeI
         row = { id: m.id, capabilities: m.capabilities, contextLength: m.contextLength, quantization: m.quantization, sizeBytes: m.sizeBytes, placements: [], servingNodes: 0, engines: m.engine ? [m.engine] : [] }
         rows.set(m.id, row)
       }
-      if (m.sharded) row.sharded = { coordinator: n.name, workers: m.sharded.workers.map((w) => ({ name: w.name, bytes: w.bytes })), state: m.sharded.state, ...(m.sharded.error ? { error: m.sharded.error } : {}) }
       row.placements.push({
         node: n.name,
         status: n.status,

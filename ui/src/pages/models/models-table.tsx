@@ -1,32 +1,9 @@
 /** The cluster's models: capabilities, format, and each node that has it (loaded or not). */
 import { A } from '@solidjs/router'
-import { For, Show } from 'solid-js'
+import { For } from 'solid-js'
 import { CapabilityTags } from '../../components/capability-tags.jsx'
 import { formatBytes, formatInteger } from '../../lib/format.js'
-import type { ModelRow, ShardView } from '../../lib/model-placement.js'
-
-/** A split model: where it is coordinated, each worker's share of memory, and its state. */
-function ShardCell(props: { shard: ShardView }) {
-  return (
-    <div class="shard small" data-testid="model-shard" data-state={props.shard.state}>
-      <span class={`tag shard-${props.shard.state}`} title={props.shard.error ?? `split, coordinated by ${props.shard.coordinator}`}>
-        split · {props.shard.state}
-      </span>
-      <ul class="shard-workers">
-        <For each={props.shard.workers}>
-          {(w) => (
-            <li data-testid="shard-worker" data-node={w.name}>
-              <A href={`/nodes/${encodeURIComponent(w.name)}`}>{w.name}</A> <span class="muted">{formatBytes(w.bytes)}</span>
-            </li>
-          )}
-        </For>
-      </ul>
-      <Show when={props.shard.error}>
-        <div class="error-text">{props.shard.error}</div>
-      </Show>
-    </div>
-  )
-}
+import type { ModelRow } from '../../lib/model-placement.js'
 
 export function ModelsTable(props: { rows: ModelRow[] }) {
   return (
@@ -61,10 +38,7 @@ export function ModelsTable(props: { rows: ModelRow[] }) {
                   <CapabilityTags capabilities={row.capabilities} />
                 </td>
                 <td class="num">{row.contextLength === null ? '—' : formatInteger(row.contextLength)}</td>
-                <td data-testid="model-engine">
-                  {row.engines.length > 0 ? row.engines.join(', ') : 'llmlb'}
-                  <Show when={row.sharded}>{(sh) => <ShardCell shard={sh()} />}</Show>
-                </td>
+                <td data-testid="model-engine">{row.engines.length > 0 ? row.engines.join(', ') : 'llmlb'}</td>
                 <td>{row.quantization || '—'}</td>
                 <td class="num">{formatBytes(row.sizeBytes)}</td>
                 <td>
