@@ -81,7 +81,10 @@ describe('mesh tunnel (real libp2p)', () => {
 
   it('refuses with the handler reason or for an unknown service; a reset on one side closes the other', async () => {
     const held: Socket[] = []
-    const port = await listen(socket => { held.push(socket) })
+    const waiters: Array<() => void> = []
+    const port = await listen(socket => { held.push(socket); waiters.shift()?.() })
+    /** The n-th connection the far server accepted. */
+    const accepted = (n: number): Promise<void> => (held.length >= n ? Promise.resolve() : new Promise(resolve => waiters.push(resolve)))
     const { a, b } = await pairWithService('svc', port)
     b.handleTunnel('closed', () => { throw new Error('not the lease holder') })
     await expect(a.openTunnel(b.peerId(), 'closed')).rejects.toMatchObject({ name: 'TunnelError', code: 'refused', message: 'not the lease holder' })
@@ -91,14 +94,14 @@ describe('mesh tunnel (real libp2p)', () => {
 
     // the far TCP end is reset: the opener's tunnel closes with it
     const tunnel = await a.openTunnel(b.peerId(), 'svc')
-    await within((async () => { while (held.length === 0) await new Promise(resolve => setImmediate(resolve)) })(), 'the far socket to connect')
+    await within(accepted(1), 'the far socket to connect')
     const closed = new Promise(resolve => tunnel.on('close', resolve))
     held[0]?.resetAndDestroy()
     await within(closed, 'the opener tunnel to close after the far reset')
 
     // the opener destroys its tunnel: the far socket closes
     const second = await a.openTunnel(b.peerId(), 'svc')
-    await within((async () => { while (held.length < 2) await new Promise(resolve => setImmediate(resolve)) })(), 'the second far socket')
+    await within(accepted(2), 'the second far socket')
     // the far server sees end of data (it allows half-open, so it decides when to close)
     const farClosed = new Promise(resolve => { held[1]?.on('end', resolve); held[1]?.resume() })
     second.destroy()

@@ -7,6 +7,7 @@
  * worker is restarted and its holder loses the lease.
  */
 import { readFile, readdir, readlink, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { generateClusterKey, Libp2pMesh, TEST_MESH_TIMINGS, type PeerView } from '../../../mesh/src/index.js'
@@ -44,20 +45,23 @@ async function advertWhen(mesh: Libp2pMesh, ok: (w: NonNullable<PeerView['state'
   }, what, 60_000)
 }
 
-/** Pid and port of B's ggml-rpc-server: the process whose LLAMA_CACHE is in B's data dir. */
-async function workerProcess(): Promise<{ pid: number; port: number }> {
-  return waitFor(async () => {
-    for (const entry of await readdir('/proc')) {
-      if (!/^\d+$/.test(entry)) continue
-      const exe = await readlink(`/proc/${entry}/exe`).catch(() => '')
-      if (!exe.endsWith('ggml-rpc-server')) continue
-      const env = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '')
-      if (!env.includes(`LLAMA_CACHE=${join(worker.dataDir, 'rpc-tensor-cache')}`)) continue
-      const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0')
-      return { pid: Number(entry), port: Number(args[args.indexOf('-p') + 1]) }
-    }
-    return undefined
-  }, "B's ggml-rpc-server process")
+/** Pid and port of the ggml-rpc-server of the node with `dataDir`: the process whose LLAMA_CACHE is in it. */
+async function findWorkerProcess(dataDir: string): Promise<{ pid: number; port: number } | undefined> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const exe = await readlink(`/proc/${entry}/exe`).catch(() => '')
+    if (!exe.endsWith('ggml-rpc-server')) continue
+    const env = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '')
+    if (!env.includes(`LLAMA_CACHE=${join(dataDir, 'rpc-tensor-cache')}`)) continue
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0')
+    return { pid: Number(entry), port: Number(args[args.indexOf('-p') + 1]) }
+  }
+  return undefined
+}
+
+/** The same, waited for (B by default). */
+async function workerProcess(dataDir = worker.dataDir): Promise<{ pid: number; port: number }> {
+  return waitFor(() => findWorkerProcess(dataDir), `the ggml-rpc-server of ${dataDir}`)
 }
 
 beforeAll(async () => {
@@ -156,5 +160,28 @@ describe('RPC worker leases through the mesh tunnel', () => {
     // and it can be leased again
     const again = await a.leaser.acquire(workerPeerId, { model: 'shard-tiny', bytes: 1 })
     await again.release()
+  })
+
+  it('the holder loses the lease when the worker node dies', async () => {
+    const dataDir = await tempDir()
+    await writeFile(join(dataDir, 'config.json'), JSON.stringify({ sharding: { leaseTtlMs: TTL_MS } }))
+    const second = await startAgent({ name: 'lender-2', dataDir, clusterKey: key, peers: [await meshAddress(worker)], args: ['--rpc-worker'], env: { LLMLB_RPC_CACHE: machineRpcCache() } })
+    const secondId = ((await (await fetch(`${second.url}/api/nodes`)).json()) as { data: { self: boolean; peer_id: string }[] }).data.find(n => n.self)?.peer_id ?? ''
+    const a = await coordinator('coord-d')
+    await waitFor(() => a.mesh.peers().some(p => p.peerId === secondId && p.state.rpcWorker?.state === 'up'), "the second node's worker to be up", 60_000)
+    const lease = await a.leaser.acquire(secondId, { model: 'shard-tiny', bytes: 1 })
+    const lost = new Promise<unknown>(resolve => lease.lost.addEventListener('abort', () => resolve(lease.lost.reason)))
+    await workerProcess(second.dataDir)
+    await second.kill()
+    // the worker does not outlive its node, even one killed with SIGKILL
+    await waitFor(async () => (await findWorkerProcess(second.dataDir)) === undefined, 'the dead node\'s worker to exit')
+    expect(await within(lost, 'the holder to lose the lease of a dead node')).toMatchObject({ code: 'worker_unavailable' })
+    // its endpoint no longer accepts connections
+    await expect(new Promise((resolve, reject) => {
+      const [host, port] = lease.endpoint.split(':')
+      const s = connect({ host, port: Number(port) })
+      s.on('connect', () => { s.destroy(); resolve('connected') })
+      s.on('error', reject)
+    })).rejects.toMatchObject({ code: 'ECONNREFUSED' })
   })
 })
