@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config'
 import solid from 'vite-plugin-solid'
+import { RpcLastSequencer } from './test/config/rpc-last-sequencer.js'
 
 export default defineConfig({
   // compiles the dashboard's .tsx for test/unit/ui (files there opt into happy-dom per file)
@@ -17,6 +18,8 @@ export default defineConfig({
     // Integration tests spawn real agents with llama.cpp children; on the 2-core CI box running
     // files one at a time keeps timings honest and avoids CPU starvation between suites.
     fileParallelism: false,
-    pool: 'forks'
+    pool: 'forks',
+    // the files that wait for the RPC binaries' background build go last (see the sequencer)
+    sequence: { sequencer: RpcLastSequencer }
   }
 })
