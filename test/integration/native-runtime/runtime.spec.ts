@@ -239,10 +239,11 @@ describe('LlamaCppRuntime with a real llama.cpp child', () => {
   })
 
   it('ends generations of a model that is replaced by a new load of its id with RuntimeUnavailableError', async () => {
-    await runtime.load({ id: 'swap', path: paths.plain, slots: 1 })
+    // a generation far longer than the new load takes, even on a loaded box (an end token cannot end it)
+    await runtime.load({ id: 'swap', path: paths.plain, slots: 1, contextSize: 8192 })
     let loading: Promise<ModelStatus> | undefined
     const err = await (async () => {
-      for await (const e of runtime.generate({ model: 'swap', prompt: text, params: { maxTokens: 400 } })) {
+      for await (const e of runtime.generate({ model: 'swap', prompt: text, params: { maxTokens: 8000, ignoreEos: true } })) {
         if (e.type === 'text') loading ??= runtime.load({ id: 'swap', path: paths.chat, slots: 1 })
       }
     })().catch((e: unknown) => e)
