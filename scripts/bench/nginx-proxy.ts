@@ -5,9 +5,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtemp, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freeLoopbackPort } from '../../agent/src/net/index.js'
 
 export const NGINX_INSTALL_HINT = 'nginx is not installed: `sudo apt-get install -y nginx` (Debian/Ubuntu), then run the bench again'
 
@@ -16,13 +16,6 @@ export function nginxBinary(): string | undefined {
   return undefined
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const port = (s.address() as { port: number }).port
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 export interface NginxProxy {
   url: string
@@ -32,7 +25,7 @@ export interface NginxProxy {
 /** Starts nginx proxying every path to `upstream` (host:port). */
 export async function startNginx(bin: string, upstream: string): Promise<NginxProxy> {
   const prefix = await mkdtemp(join(tmpdir(), 'llmlb-bench-nginx-'))
-  const port = await freePort()
+  const port = await freeLoopbackPort()
   const conf = `worker_processes 1;
 daemon off;
 pid ${prefix}/nginx.pid;

@@ -10,7 +10,6 @@ import { readFile, readdir, readlink } from 'node:fs/promises'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { homedir, loadavg, tmpdir } from 'node:os'
-import { createServer, type AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { mkdtemp } from 'node:fs/promises'
 import { pino } from 'pino'
@@ -20,6 +19,7 @@ import { writeTinyGguf } from '../../native-runtime/src/index.js'
 import { meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
 import { fmt, median, printTable } from './stats.js'
 import { tunnelRttBench } from './tunnel-rtt.js'
+import { freeLoopbackPort } from '../../agent/src/net/index.js'
 
 const ROUNDS = Number(process.env.LLMLB_BENCH_SHARD_ROUNDS ?? 4)
 const TOKENS = 64
@@ -28,13 +28,6 @@ const MODELS = [{ name: '8 layers, embd 512', shape: { layers: 8, embd: 512, hea
 
 interface Sample { tps: number; prefillMs: number; bytesPerToken: number }
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1')
-  await once(s, 'listening')
-  const port = (s.address() as AddressInfo).port
-  await new Promise(resolve => s.close(resolve))
-  return port
-}
 
 /** Loopback port of the ggml-rpc-server an agent runs (its LLAMA_CACHE is in the agent's data dir). */
 async function workerPort(a: BenchAgent): Promise<number> {
@@ -50,7 +43,7 @@ async function workerPort(a: BenchAgent): Promise<number> {
 
 /** Starts llama-server, runs REQUESTS greedy completions, stops it; the medians. */
 async function measure(bins: RpcBinaries, model: string, rpc: string[], round: number, traffic: () => number): Promise<Sample> {
-  const port = await freePort()
+  const port = await freeLoopbackPort()
   const args = ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-t', '1', '--no-warmup', ...(rpc.length > 0 ? ['--rpc', rpc.join(','), '-ngl', '99'] : ['-ngl', '0'])]
   const proc = spawn(bins.server, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''

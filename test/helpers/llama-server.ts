@@ -5,10 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer, type AddressInfo } from 'node:net'
 import OpenAI from 'openai'
 import { waitFor } from './agent-process.js'
 import { within } from './within.js'
+import { freeLoopbackPort } from '../../agent/src/net/index.js'
 
 export interface LlamaServer {
   url: string
@@ -17,16 +17,9 @@ export interface LlamaServer {
   stop: () => Promise<void>
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as AddressInfo).port
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 export async function startLlamaServer(binary: string, model: string, extra: string[] = []): Promise<LlamaServer> {
-  const port = await freePort()
+  const port = await freeLoopbackPort()
   const proc = spawn(binary, ['-m', model, '--alias', 'tiny', '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-t', '1', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
   let log = ''
   proc.stdout?.on('data', d => (log += d))

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import type { RpcBinaries, WorkerLease, WorkerLeaser } from '../../agent/src/sharding/index.js'
-import { freeLoopbackPort } from '../../agent/src/sharding/index.js'
+import { freeLoopbackPort } from '../../agent/src/net/index.js'
 import { tempDir, waitFor } from './agent-process.js'
 import { within } from './within.js'
 import { connect } from 'node:net'

@@ -2,3 +2,4 @@ export { AddressPolicy, ADDRESS_CLASSES, classify, configuredAllowOf, configured
 export { discard, guardedAgent, Outbound, outboundDefaults, parseHttpUrl, readBounded, setOutboundDefaults, type OutboundInit, type OutboundOptions, type OutboundResponse } from './outbound.js'
 export type { ChunkSink, HeadHandler, Received, ReceivedHead } from './receive.js'
 export { OutboundBlockedError, OutboundFailedError } from './outbound-errors.js'
+export { freeLoopbackPort } from './free-port.js'

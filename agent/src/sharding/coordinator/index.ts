@@ -2,7 +2,7 @@
 export { SHARD_PREFIX, ShardMarks, ShardMarkSchema, type ShardMark } from './marks.js'
 export { ShardManager, type ShardManagerDeps, type ShardView } from './shard-manager.js'
 export { ShardRun, type ShardState } from './shard-run.js'
-export { LlamaServer, llamaServerArgs, freeLoopbackPort, type LlamaServerOptions } from './llama-server.js'
+export { LlamaServer, llamaServerArgs, type LlamaServerOptions } from './llama-server.js'
 export { ShardInsufficientMemoryError, ShardNotReadyError } from './shard-errors.js'
 export { shardRoutes, type ShardRouteDeps } from './routes.js'
 export { splitAwareColdModels, startSharding, type ShardingWiring } from './wiring.js'

@@ -5,8 +5,8 @@
  * crashed"); `exited` tells the coordinator, which re-places.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import type { Logger } from 'pino'
+import { freeLoopbackPort } from '../../net/index.js'
 
 export interface LlamaServerOptions {
   /** Path of the `llama-server` binary (RpcBinaries.server). */
@@ -59,18 +59,6 @@ const HEALTH_POLL_MS = 150
 const TAIL_LINES = 12
 const STOP_GRACE_MS = 5_000
 
-/** A free TCP port on loopback (closed again before the child binds it). */
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** The argument list (pure, so it is unit-tested). */
 export function llamaServerArgs(o: Pick<LlamaServerOptions, 'modelPath' | 'alias' | 'endpoints' | 'slots' | 'contextSize' | 'threads'>, port: number): string[] {

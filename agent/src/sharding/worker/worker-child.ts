@@ -12,9 +12,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer, type AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { rpcHello } from './rpc-hello.js'
+import { freeLoopbackPort } from '../../net/index.js'
 
 export type WorkerState = 'starting' | 'up' | 'down'
 
@@ -160,12 +160,3 @@ export class RpcWorkerChild extends EventTarget {
   }
 }
 
-/** A port free on 127.0.0.1 now (the worker binds it a moment later; a lost race is a crash and a restart). */
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as AddressInfo).port
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
