@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import OpenAI from 'openai'
-import type { ResponseStreamEvent } from 'openai/resources/responses/responses'
+import type { ResponseCreateParamsNonStreaming, ResponseCreateParamsStreaming, ResponseStreamEvent } from 'openai/resources/responses/responses'
 import { meshAddress, modelIdsOf, nodesOf, startAgent, stopAllAgents, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
 
 const MODEL = 'resp-model'
@@ -49,7 +49,7 @@ async function historyOf(a: RunningAgent, requestId: string): Promise<HistoryRow
 
 describe('Responses API across the mesh (openai client)', () => {
   it('non-stream: a response object with a message, usage, served by the node that has the model', async () => {
-    const { data: r, response } = await client(n3).responses.create({ model: MODEL, input: 'hello there', instructions: 'answer briefly', max_output_tokens: 8, temperature: 0.7, metadata: { case: 'one' } }).withResponse()
+    const { data: r, response } = await client(n3).responses.create({ model: MODEL, input: 'hello there', instructions: 'answer briefly', max_output_tokens: 8, temperature: 0.7, metadata: { case: 'one' }, ignore_eos: true } as ResponseCreateParamsNonStreaming).withResponse()
     expect(response.headers.get('x-llmlb-served-by')).toBe('r1')
     expect(response.headers.get('x-llmlb-route')).toBe('forwarded')
     expect(r.object).toBe('response')
@@ -73,7 +73,7 @@ describe('Responses API across the mesh (openai client)', () => {
   })
 
   it('stream: OpenAI event order, increasing sequence numbers, deltas that add up to the final text', async () => {
-    const { data: stream, response } = await client(n2).responses.create({ model: MODEL, input: 'tell me a story', max_output_tokens: 12, stream: true }).withResponse()
+    const { data: stream, response } = await client(n2).responses.create({ model: MODEL, input: 'tell me a story', max_output_tokens: 12, stream: true, ignore_eos: true } as ResponseCreateParamsStreaming).withResponse()
     expect(response.headers.get('x-llmlb-served-by')).toBe('r1')
     const events: ResponseStreamEvent[] = []
     for await (const e of stream) events.push(e)
@@ -150,7 +150,8 @@ describe('Responses API across the mesh (openai client)', () => {
   })
 
   it('item_reference to an output item stored on another node is resolved through the mesh', async () => {
-    const first = await client(n2).responses.create({ model: MODEL, input: 'first turn', max_output_tokens: 6 })
+    // ignore_eos: the referenced answer has text (an empty one is covered by the builder's unit test)
+    const first = await client(n2).responses.create({ model: MODEL, input: 'first turn', max_output_tokens: 6, ignore_eos: true } as ResponseCreateParamsNonStreaming)
     const msg = first.output[0]
     const second = await client(n3).responses.create({ model: MODEL, input: [{ role: 'user', content: 'first turn' }, { type: 'item_reference', id: msg?.id ?? '' }, { role: 'user', content: 'second turn' }], max_output_tokens: 4 })
     // the referenced answer is part of the prompt

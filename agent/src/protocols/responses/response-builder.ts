@@ -155,6 +155,15 @@ export class ResponseBuilder {
   private addText(out: ResponseStreamEvent[], delta: string, logprobs: Logprob[]): void {
     this.closeReasoning(out, 'completed')
     this.closeCall(out, 'completed')
+    this.openText(out)
+    if (!this.text) return
+    const part = this.text.item.content[0]
+    if (part) part.text += delta
+    this.text.logprobs.push(...logprobs)
+    this.emit(out, { type: 'response.output_text.delta', item_id: this.text.item.id, output_index: this.text.index, content_index: 0, delta, logprobs })
+  }
+
+  private openText(out: ResponseStreamEvent[]): void {
     if (!this.text) {
       const item: OutputMessage = { type: 'message', id: newItemId('msg', this.tag), role: 'assistant', status: 'in_progress', content: [] }
       const index = this.response.output.push(item) - 1
@@ -163,10 +172,6 @@ export class ResponseBuilder {
       item.content.push({ type: 'output_text', text: '', annotations: [], logprobs: [] })
       this.emit(out, { type: 'response.content_part.added', item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } })
     }
-    const part = this.text.item.content[0]
-    if (part) part.text += delta
-    this.text.logprobs.push(...logprobs)
-    this.emit(out, { type: 'response.output_text.delta', item_id: this.text.item.id, output_index: this.text.index, content_index: 0, delta, logprobs })
   }
 
   private addCall(out: ResponseStreamEvent[], chatIndex: number, id: string | undefined, name: string | undefined, args: string | undefined): void {
@@ -213,6 +218,12 @@ export class ResponseBuilder {
     this.closeReasoning(out, cut ? 'incomplete' : 'completed')
     this.closeText(out, cut ? 'incomplete' : 'completed')
     this.closeCall(out, cut ? 'incomplete' : 'completed')
+    // A model that ends at once still answers with an (empty) assistant message, as OpenAI does: clients
+    // read `output[0]` and reference its id in the next turn.
+    if (this.response.output.length === 0) {
+      this.openText(out)
+      this.closeText(out, cut ? 'incomplete' : 'completed')
+    }
     const r = this.response
     r.status = cut ? 'incomplete' : 'completed'
     r.incomplete_details = cut ? { reason: cut } : null

@@ -52,6 +52,22 @@ describe('ResponseBuilder', () => {
     expect(created?.type === 'response.created' && created.response.output).toEqual([])
   })
 
+  it('a model that ends at once still answers with one empty assistant message, whose id a next turn can reference', () => {
+    const { events, b } = run([chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), chunk({}, null, USAGE)])
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed'
+    ])
+    const r = ResponseObjectSchema.parse(b.response)
+    expect(r.output).toEqual([{ type: 'message', id: expect.stringMatching(/^msg_/), role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: '', annotations: [], logprobs: [] }] }])
+  })
+
   it('turns streamed tool calls into function_call items with argument deltas', () => {
     const { events, b } = run([
       chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
