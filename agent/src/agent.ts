@@ -34,6 +34,7 @@ import { Observability, type LogSource } from './observability/index.js'
 import { ResponseStorage } from './protocols/responses/response-storage.js'
 import { ModelManager } from './models/index.js'
 import { autoResolver } from './models/auto-resolve.js'
+import { ModelAliases } from './models/aliases.js'
 import { AutoPlacer, meshPullOps } from './models/auto-pull.js'
 import { loadCatalog } from './models/catalog-sources.js'
 import { CloudKeyStore, CloudManager, sealingKey } from './clouds/index.js'
@@ -219,7 +220,8 @@ export class Agent {
     await engines.start(cfg.engines.urls.map(parseEngineArg))
     const placer = cfg.autoPull ? new AutoPlacer(meshPullOps(cfg.name, modelManager, () => this.mesh), log.child({ component: 'auto-pull' })) : undefined
     // every request asks the resolver; cloud catalog ids are never catalog names, so it reads the list without them
-    const resolveModel = autoResolver({ models: () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => [], { providers: false }).map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, placer })
+    const modelAliases = new ModelAliases(nodeAuth.store)
+    const resolveModel = autoResolver({ models: () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => [], { providers: false }).map((m) => ({ id: m.id, localLoaded: m.nodes.includes(cfg.name) })), manager: modelManager, placer, aliases: modelAliases })
     // RPC binaries built for this bundle (llmlb rpc build): read once; without them the node offers no sharding
     const rpcBuild = await rpcBuildAdvert(cfg.dataDir, cfg.sharding.cacheDir)
     const selfState = () =>
@@ -301,6 +303,7 @@ export class Agent {
       observability,
       responses: responses.stored,
       modelManager,
+      modelAliases,
       engines,
       corsOrigins: cfg.corsOrigins,
       clouds,

@@ -2,7 +2,8 @@
  * Multimodal benchmark, transcription part: the real-time factor (audio seconds per wall second) of
  * speech to text through the API (`POST /v1/audio/transcriptions` on a real agent: multipart parse, WAV
  * decode, admission, IPC to the audio child, whisper.cpp, JSON) against whisper.node called in this
- * process on the same file and model with the same options and threads. Runs are interleaved one by
+ * process on the same file and model with the same options and threads (greedy: `temperature_inc` 0, so
+ * whisper's sampled fallback does not make one request's work differ from the next). Runs are interleaved one by
  * one, alternating which goes first, so machine noise lands on both alike; the ratio is the median of
  * the per-round ratios. Goal: API ≥ 0.95× in-process.
  */
@@ -15,7 +16,7 @@ import { defaultThreads, writeTinyWhisper } from '../../native-runtime/src/index
 import { startBenchAgent, waitUntil } from './agent-proc.js'
 import { fmt, median, printTable } from './stats.js'
 
-const ROUNDS = 12
+const ROUNDS = 20
 /** A 30 s clip: a 10 s one took ~0.2 s, so one scheduler hiccup moved a request by 5 %. */
 const SECONDS = 30
 
@@ -41,7 +42,9 @@ export async function audioBench(): Promise<void> {
   try {
     await waitUntil(async () => ((await (await fetch(`${agent.url}/ready`)).json()) as { models: string[] }).models.includes('bench-whisper'), 60_000, 'the whisper model')
     const ctx = await initWhisper({ filePath: model, useGpu: false })
-    const options = { language: 'en', temperature: 0, translate: false, maxThreads: threads, tokenTimestamps: false }
+    // temperature_inc 0 on both sides: no sampled fallback, so every request does the same work (with the
+    // fallback, the random-weight model's work varied ~5× from one request to the next on either path)
+    const options = { language: 'en', temperature: 0, temperatureInc: 0, translate: false, maxThreads: threads, tokenTimestamps: false }
     const api: number[] = []
     const local: number[] = []
     const viaApi = async (): Promise<number> => {
@@ -50,6 +53,7 @@ export async function audioBench(): Promise<void> {
       form.append('model', 'bench-whisper')
       form.append('language', 'en')
       form.append('temperature', '0')
+      form.append('temperature_inc', '0')
       const t0 = performance.now()
       const res = await fetch(`${agent.url}/v1/audio/transcriptions`, { method: 'POST', body: form })
       if (res.status !== 200) throw new Error(`transcription answered ${res.status}: ${await res.text()}`)

@@ -66,12 +66,6 @@ export function errorShapeProblem(path: string, body: unknown): string | undefin
   return typeof e?.message === 'string' && typeof e?.type === 'string' && 'code' in (e ?? {}) ? undefined : 'not an OpenAI error'
 }
 
-/**
- * Ollama's model-management routes answer 501 `model_management_unavailable` on a node started without
- * a model store (specs/errors.md): the one documented 5xx besides 503.
- */
-const NOT_IMPLEMENTED = new Set(['/api/pull', '/api/delete', '/api/copy'])
-
 /** Routes whose handlers delete or unload what they are named after: never handed the real model. */
 const destructive = (r: FuzzRoute): boolean => r.method === 'DELETE' || r.path.includes('unload') || r.path === '/api/delete'
 
@@ -133,7 +127,7 @@ export async function sendCase(url: string, route: FuzzRoute, c: FuzzCase, timeo
   } catch (err) {
     return { status: res.statusCode, problem: `body broke: ${(err as Error).message}` }
   }
-  if (res.statusCode >= 500 && res.statusCode !== 503 && !(res.statusCode === 501 && NOT_IMPLEMENTED.has(route.path))) return { status: res.statusCode, problem: `${res.statusCode}: ${text.slice(0, 200)}` }
+  if (res.statusCode >= 500 && res.statusCode !== 503) return { status: res.statusCode, problem: `${res.statusCode}: ${text.slice(0, 200)}` }
   if (res.statusCode >= 400 && route.path !== '/') {
     let parsed: unknown
     try {

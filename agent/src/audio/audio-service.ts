@@ -93,7 +93,8 @@ export class AudioService {
           words: fields['timestamp_granularities[]']?.includes('word') === true,
           ...(fields.language ? { language: fields.language.slice(0, 2).toLowerCase() } : {}),
           ...(fields.prompt ? { prompt: fields.prompt } : {}),
-          ...(fields.temperature !== undefined ? { temperature: fields.temperature } : {})
+          ...(fields.temperature !== undefined ? { temperature: fields.temperature } : {}),
+          ...(fields.temperature_inc !== undefined ? { temperatureInc: fields.temperature_inc } : {})
         },
         { signal: ctx.signal }
       )

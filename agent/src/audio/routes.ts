@@ -22,6 +22,7 @@ const FormDoc = z.object({
   language: z.string().optional(),
   prompt: z.string().optional(),
   temperature: z.number().optional(),
+  temperature_inc: z.number().optional().describe("whisper.cpp server's extension: the fallback's temperature step (0 = greedy, no fallback)"),
   response_format: z.enum(TRANSCRIPTION_FORMATS).optional(),
   'timestamp_granularities[]': z.array(z.enum(['word', 'segment'])).optional()
 })

@@ -15,6 +15,12 @@ export const TranscriptionFieldsSchema = z.object({
   language: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z]+)?$/, 'an ISO-639 language code such as en').optional(),
   prompt: z.string().max(4_096).optional(),
   temperature: z.coerce.number().min(0).max(1).optional(),
+  /**
+   * whisper.cpp server's extension: how much the temperature rises when a segment's decoding fails
+   * its thresholds (default 0.2, as OpenAI does at temperature 0). 0 turns the fallback off: greedy,
+   * deterministic decoding, whose work does not vary from one request to the next.
+   */
+  temperature_inc: z.coerce.number().min(0).max(1).optional(),
   response_format: z.enum(TRANSCRIPTION_FORMATS).default('json'),
   'timestamp_granularities[]': z.array(z.enum(['word', 'segment'])).optional(),
   /** The uploaded file: its name and size (bytes). */

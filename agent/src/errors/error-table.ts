@@ -42,6 +42,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   peer_unreachable: { status: 502, type: 'server_error', publicMessage: 'The node serving this model could not be reached' },
   hub_unavailable: { status: 502, type: 'server_error', exposeMessage: true },
   checksum_mismatch: { status: 502, type: 'server_error', exposeMessage: true },
+  pull_failed: { status: 502, type: 'server_error', exposeMessage: true },
   insufficient_storage: { status: 507, type: 'server_error', exposeMessage: true },
   model_pulling: { status: 503, type: 'server_error', exposeMessage: true },
   insufficient_memory: { status: 503, type: 'server_error', exposeMessage: true },

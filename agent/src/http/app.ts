@@ -34,6 +34,8 @@ import { installRouteDocs, openApiRoutes } from './openapi/routes.js'
 import { anthropicRoutes } from '../protocols/anthropic/routes.js'
 import { ollamaRoutes } from '../protocols/ollama/routes.js'
 import { ollamaModelRoutes } from '../protocols/ollama/models.js'
+import { ollamaModelAdminRoutes } from '../protocols/ollama/model-admin.js'
+import type { ModelAliases } from '../models/aliases.js'
 import { DEFAULT_LINGER_MS, installLingeringClose, type LingerBounds } from './lingering-close.js'
 import type { ModelManager } from '../models/index.js'
 import { engineRoutes, type EngineManager } from '../engines/index.js'
@@ -76,6 +78,8 @@ export interface AppDeps {
   responses?: StoredResponses
   /** The model store (stored models, pulls, load/unload); unset in unit tests of other routes. */
   modelManager?: ModelManager
+  /** The cluster's model aliases (Ollama's copy), replicated over the control plane. */
+  modelAliases?: ModelAliases
   /** Engines this node fronts: the engines admin API. */
   engines?: EngineManager
   /** Origins whose browser pages may call the API (CORS); none by default. */
@@ -193,7 +197,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.images) await app.register(imageRoutes, { images: deps.images.service, store: deps.images.store, maxBytes: deps.images.maxBytes, meter })
   await app.register(anthropicRoutes, { service: deps.service, meter })
   await app.register(ollamaRoutes, { service: deps.service, meter })
-  await app.register(ollamaModelRoutes, { models: deps.models })
+  const aliases = deps.modelAliases ? { aliases: deps.modelAliases } : {}
+  await app.register(ollamaModelRoutes, { models: deps.models, ...aliases })
+  await app.register(ollamaModelAdminRoutes, { models: deps.models, ...aliases, ...(deps.modelManager ? { store: deps.modelManager } : {}) })
   const nodeDeps = { self: deps.selfState, mesh: deps.mesh, rejected: deps.rejectedPeers }
   await app.register(nodeRoutes, nodeDeps)
   await app.register(eventRoutes, { nodes: () => nodesBody(nodeDeps), mesh: deps.mesh, models: deps.modelManager && modelEvents(deps.name, deps.modelManager) })

@@ -91,16 +91,19 @@ export class LoadManager {
   }
 
   /** Loaded, loading, or failed to load: none of them is a cold model a request may load. */
-  private isLoadedOrLoading(id: string): boolean {
+  private notCold(id: string): boolean {
     // a failed model is not retried by requests: a GGUF that aborts llama.cpp would take the runtime
-    // down at every request; `llmlb models load` retries it by hand
-    return this.deps.runtime.models().some((m) => m.id === id && (m.state === 'loaded' || m.state === 'loading' || m.state === 'failed'))
+    // down at every request; `llmlb models load` retries it by hand. A load this manager started (a
+    // pull's registration, a cold request, `models load`) stays cold until it ends: the runtime shows
+    // no capabilities before its first load completes, and a request in that window joins the load
+    // (ensureLoaded) instead of being refused for a capability the placeholder lacks.
+    return this.deps.runtime.models().some((m) => m.id === id && (m.state === 'loaded' || m.state === 'failed' || (m.state === 'loading' && !this.loading.has(id))))
   }
 
-  /** A stored model that is not loaded (nor loading) here, as a routing candidate's facts. */
+  /** A stored model that is not loaded here (or is being loaded by this manager), as a routing candidate's facts. */
   stored(id: string): StoredModelFacts | undefined {
     const r = this.deps.record(id)
-    if (!r || this.isLoadedOrLoading(id) || !r.capabilities) return undefined
+    if (!r || this.notCold(id) || !r.capabilities) return undefined
     return { capabilities: r.capabilities, contextLength: r.contextLength, slotsTotal: this.init.slots, coldLoadMs: coldLoadMs(r.sizeBytes, this.diskBytesPerSecond) }
   }
 

@@ -48,6 +48,13 @@ export class ModelPullingError extends AgentError {
   }
 }
 
+/** A pull that started ended in failure (its record's `error` says why); for callers that wait on it. */
+export class PullFailedError extends AgentError {
+  constructor(message: string) {
+    super('pull_failed', message, { param: 'model' })
+  }
+}
+
 /** No stored model with that id on this node. */
 export class StoredModelNotFoundError extends AgentError {
   constructor(id: string) {

@@ -56,6 +56,10 @@ function hostFigures(now: number): HostFigures {
 export const MAX_ADVERTISED_MODELS = 256
 
 export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | 'peerId'> {
+  const stored = s.stored?.() ?? []
+  // a model the store is loading is advertised once, as stored (with the capabilities of its record),
+  // not also as the runtime's loading placeholder
+  const storedIds = new Set(stored.map((a) => a.id))
   return {
     v: 1,
     name: s.name,
@@ -63,7 +67,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
     httpUrl: s.httpUrl(),
     status: s.leaving() ? 'leaving' : 'alive',
     startedAt: s.startedAt,
-    models: [...s.runtime.models().filter((m) => m.state !== 'unloaded').map((m) => {
+    models: [...s.runtime.models().filter((m) => m.state !== 'unloaded' && !(m.state === 'loading' && storedIds.has(m.id))).map((m) => {
       const q = s.admission.stats(m.id)
       return {
         id: m.id,
@@ -79,7 +83,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
         avgServiceMs: q.avgServiceMs,
         ...(m.voices ? { voices: m.voices } : {})
       }
-    }), ...(s.backends?.() ?? []), ...(s.stored?.() ?? [])].slice(0, MAX_ADVERTISED_MODELS),
+    }), ...(s.backends?.() ?? []), ...stored].slice(0, MAX_ADVERTISED_MODELS),
     ...hostFigures((s.now ?? Date.now)()),
     gpus: [],
     inFlight: s.admission.totalInFlight(),

@@ -52,6 +52,7 @@ async function transcribe(id: number, model: string, pcm: Int16Array, options: T
     language: options.language ?? 'auto',
     translate: options.translate,
     temperature: options.temperature ?? 0,
+    ...(options.temperatureInc !== undefined ? { temperatureInc: options.temperatureInc } : {}),
     maxThreads: init.threads,
     tokenTimestamps: options.words === true,
     ...(options.prompt ? { prompt: options.prompt } : {})

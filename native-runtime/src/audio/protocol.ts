@@ -14,6 +14,8 @@ export const transcribeOptionsSchema = z.object({
   language: z.string().min(2).max(16).optional(),
   prompt: z.string().max(4_096).optional(),
   temperature: z.number().min(0).max(1).optional(),
+  /** Temperature step of whisper's fallback on a failed segment; 0: no fallback. Whisper's default when absent. */
+  temperatureInc: z.number().min(0).max(1).optional(),
   translate: z.boolean(),
   /** Word-level timestamps (whisper's token timestamps). */
   words: z.boolean().default(false)

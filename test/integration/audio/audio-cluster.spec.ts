@@ -9,7 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import OpenAI, { toFile } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeWav } from '../../../agent/src/audio/index.js'
+import { initWhisper } from '@fugood/whisper.node'
+import { decodeWav, encodeWav, toWhisperPcm } from '../../../agent/src/audio/index.js'
 import { writeTinyTts, writeTinyWhisper } from '../../../native-runtime/src/index.js'
 import { spawnSync } from 'node:child_process'
 import { audioSeconds } from '../../helpers/audio-formats.js'
@@ -68,8 +69,11 @@ async function clusterSeesAll(): Promise<void> {
   }, 'C to see every model', 60_000)
 }
 
+/** The whisper model file node A serves. */
+let whisper: string
+
 beforeAll(async () => {
-  const whisper = join(await tempDir('llmlb-whisper-'), 'tiny-whisper.bin')
+  whisper = join(await tempDir('llmlb-whisper-'), 'tiny-whisper.bin')
   await writeTinyWhisper(whisper)
   const voice = await writeTinyTts(join(await tempDir('llmlb-tts-'), 'tiny-voice'))
   const env = { LLMLB_AUDIO_MAX_BYTES: String(MAX_BYTES) }
@@ -128,6 +132,24 @@ describe('speech to text across the mesh', () => {
     expect(record.inputTokens).toBe(3) // 2.2 s of audio, counted in whole seconds
     // the request body kept is the form's fields and the file's size, never the audio
     expect(record.requestBody ?? '').not.toContain('RIFF')
+  })
+
+  it("temperature_inc 0 (whisper.cpp server's field) decodes greedily: the same text as whisper.node's greedy decoding here", async () => {
+    await clusterSeesAll()
+    const wav = clip(3)
+    // a random-weight model fails whisper's thresholds on every segment, so the fallback (temperature
+    // steps, sampled) gives another text; with no fallback, decoding is greedy and deterministic
+    const ctx = await initWhisper({ filePath: whisper, useGpu: false })
+    const pcm = toWhisperPcm(decodeWav(wav))
+    const greedy = (await ctx.transcribeData(pcm.buffer as ArrayBuffer, { language: 'en', temperature: 0, temperatureInc: 0, maxThreads: 1 }).promise).result.trim()
+    await ctx.release()
+    for (let i = 0; i < 2; i++) {
+      const got = await client.audio.transcriptions.create({ file: await toFile(wav, 'tone.wav'), model: 'tiny-whisper', language: 'en', temperature: 0, temperature_inc: 0 } as OpenAI.Audio.TranscriptionCreateParamsNonStreaming)
+      expect(got.text).toBe(greedy)
+    }
+    const outOfRange = await errorOf(client.audio.transcriptions.create({ file: await toFile(wav, 'tone.wav'), model: 'tiny-whisper', temperature_inc: 2 } as OpenAI.Audio.TranscriptionCreateParamsNonStreaming))
+    expect(outOfRange).toMatchObject({ status: 400, code: 'invalid_request' })
+    expect(outOfRange.message).toContain('temperature_inc')
   })
 
   it('bad input gets a clear 4xx and the node keeps serving', async () => {

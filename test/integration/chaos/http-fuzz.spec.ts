@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import OpenAI from 'openai'
 import { startAgent, stopAllAgents, tinyModel, type RunningAgent } from '../../helpers/agent-process.js'
 import { fuzzAll, routesOf, runsModel, type FuzzRoute } from '../../../scripts/chaos/http-fuzz.js'
+import { startMockHub, type MockHub } from '../../../scripts/mock-hf-hub.js'
 
 const MODEL = 'fuzz-model'
 /** Cases per route; a route whose valid cases run the model gets fewer (each costs a generation). */
@@ -20,12 +21,18 @@ const MODEL_RUNS = Math.ceil(RUNS / 5)
 const SEED = Number(process.env.LLMLB_FUZZ_SEED ?? 20261202)
 let node: RunningAgent
 let routes: FuzzRoute[]
+let hub: MockHub
 
 beforeAll(async () => {
-  node = await startAgent({ name: 'fuzzed', models: [await tinyModel(MODEL)] })
+  // pulls (Ollama's /api/pull) go to a hub that has no repos: every repo a 404, never the real hub
+  hub = await startMockHub([])
+  node = await startAgent({ name: 'fuzzed', models: [await tinyModel(MODEL)], env: { HF_ENDPOINT: hub.endpoint } })
   routes = await routesOf(node.url)
 }, 120_000)
-afterAll(stopAllAgents)
+afterAll(async () => {
+  await stopAllAgents()
+  await hub?.close()
+})
 
 describe('HTTP fuzzing', () => {
   it('finds the whole route table, inference and protocol routes included', () => {

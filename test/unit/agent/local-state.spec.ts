@@ -20,4 +20,15 @@ describe('local state', () => {
     now -= 10 * HOST_FIGURES_MS
     expect(buildLocalState(sources).memory).not.toBe(later.memory)
   })
+
+  it("advertises a model the store is loading once, as stored with its record's capabilities, not as the runtime's empty placeholder", () => {
+    const none = { chat: false, completion: false, embeddings: false, tools: false, vision: false }
+    const placeholder = { id: 'm', state: 'loading', capabilities: none, contextLength: 0, quantization: '', sizeBytes: 0, slotsTotal: 1, slotsBusy: 0, tokensPerSecond: 0 }
+    const other = { ...placeholder, id: 'reloading', capabilities: { ...none, chat: true } }
+    const storedAdvert = { id: 'm', capabilities: { ...none, chat: true, completion: true }, loaded: false, contextLength: 512, quantization: 'Q4_K_M', sizeBytes: 10, slotsTotal: 1, slotsBusy: 0, queueDepth: 0, tokensPerSecond: 0, avgServiceMs: 0, coldLoadMs: 5 }
+    const state = buildLocalState({ name: 'n', httpUrl: () => 'http://n', runtime: { models: () => [placeholder, other] } as unknown as InferenceRuntime, admission: new AdmissionQueue(), startedAt: 0, leaving: () => false, stored: () => [storedAdvert] })
+    expect(state.models.filter((m) => m.id === 'm')).toEqual([storedAdvert])
+    // a model loading without a stored advert (a runtime reload) keeps the runtime's entry
+    expect(state.models.find((m) => m.id === 'reloading')?.capabilities.chat).toBe(true)
+  })
 })

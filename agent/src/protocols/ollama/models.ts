@@ -1,16 +1,17 @@
 /**
  * Ollama's model routes on every node: `/api/tags` (the cluster's models), `/api/ps` (models loaded
- * across the cluster), `/api/show`, `/api/version`; `/api/pull`, `/api/delete` and `/api/copy`
- * answer a clear 501 until model management exists. Pure shaping of the cluster's model list.
+ * across the cluster; a model alias made by `/api/copy` is listed as a model of its own), `/api/show`
+ * (aliases resolved), `/api/version`. Pure shaping of the cluster's model list; pull, delete and copy
+ * are in model-admin.ts.
  */
 import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { ClusterModel } from '../../inference/cluster-models.js'
-import { InvalidRequestError, UnknownModelError, ModelManagementUnavailableError } from '../../errors/errors.js'
+import { InvalidRequestError, UnknownModelError } from '../../errors/errors.js'
 import { parseBody } from '../../http/schemas/parse-body.js'
 import '../../http/error-shape.js'
 import '../../http/openapi/route-doc.js'
-import { CopyRequestSchema, DeleteRequestSchema, PullRequestSchema, ShowRequestSchema } from './schemas.js'
+import { ShowRequestSchema } from './schemas.js'
 import { modelIdOf } from './to-chat.js'
 import { ollamaErrorOf } from './errors.js'
 
@@ -23,6 +24,30 @@ const NEVER_EXPIRES = '2099-01-01T00:00:00Z'
 /** The cluster's model list (loaded here or on a live peer). */
 export interface OllamaModelDeps {
   models: () => ClusterModel[]
+  /** The cluster's model aliases (name → model id). */
+  aliases?: { get(name: string): string | undefined; all(): Map<string, string> }
+}
+
+/** The cluster model `name` (an id, with or without `:latest`, or an alias) stands for. */
+export function findModel(deps: OllamaModelDeps, name: string): ClusterModel | undefined {
+  const all = deps.models()
+  const id = modelIdOf(name)
+  const direct = all.find((x) => x.id === name || x.id === id)
+  if (direct) return direct
+  const target = deps.aliases?.get(name) ?? deps.aliases?.get(id)
+  return target === undefined ? undefined : all.find((x) => x.id === target)
+}
+
+/** The cluster's models by their ids, then each alias whose model the cluster has, by the alias. */
+export function modelsWithAliases(deps: OllamaModelDeps): { name: string; model: ClusterModel }[] {
+  const all = deps.models()
+  const ids = new Set(all.map((m) => m.id))
+  const aliased: { name: string; model: ClusterModel }[] = []
+  for (const [name, target] of deps.aliases?.all() ?? []) {
+    const model = all.find((x) => x.id === target)
+    if (model && !ids.has(name)) aliased.push({ name, model })
+  }
+  return [...all.map((model) => ({ name: model.id, model })), ...aliased]
 }
 
 /** A stable stand-in for Ollama's blob digest (we do not hash model files): sha256 of id and size. */
@@ -71,16 +96,15 @@ export const showOf = (m: ClusterModel): Record<string, unknown> => ({
 })
 
 const read = { access: { scope: 'models:read' as const }, errorShape: ollamaErrorOf }
-const manage = { access: { scope: 'models:manage' as const }, errorShape: ollamaErrorOf }
 
-/** Registers `/api/tags`, `/api/ps`, `/api/show`, `/api/version` and the 501s of model management. */
+/** Registers `/api/tags`, `/api/ps`, `/api/show` and `/api/version`. */
 export async function ollamaModelRoutes(app: FastifyInstance, deps: OllamaModelDeps): Promise<void> {
   const find = (name: string): ClusterModel => {
-    const m = deps.models().find((x) => x.id === name || x.id === modelIdOf(name))
+    const m = findModel(deps, name)
     if (!m) throw new UnknownModelError(name)
     return m
   }
-  app.get('/api/tags', { config: { ...read, openapi: { summary: "Ollama: the cluster's models" } } }, async () => ({ models: deps.models().map(tagOf) }))
+  app.get('/api/tags', { config: { ...read, openapi: { summary: "Ollama: the cluster's models (aliases made by /api/copy included)" } } }, async () => ({ models: modelsWithAliases(deps).map(({ name, model }) => ({ ...tagOf(model), name, model: name })) }))
   app.get('/api/ps', { config: { ...read, openapi: { summary: 'Ollama: models loaded across the cluster' } } }, async () => ({ models: deps.models().filter((m) => m.nodes.length > 0).map(runningOf) }))
   app.post('/api/show', { config: { ...read, openapi: { summary: 'Ollama: details of a model', body: ShowRequestSchema } } }, async (request) => {
     const req = parseBody(ShowRequestSchema, request.body)
@@ -89,13 +113,4 @@ export async function ollamaModelRoutes(app: FastifyInstance, deps: OllamaModelD
     return showOf(find(name))
   })
   app.get('/api/version', { config: { ...read, openapi: { summary: 'Ollama: the API version this node answers like' } } }, async () => ({ version: OLLAMA_COMPAT_VERSION }))
-  app.post('/api/pull', { config: { ...manage, openapi: { summary: 'Ollama: pull a model (not available yet: 501)', body: PullRequestSchema } } }, async () => {
-    throw new ModelManagementUnavailableError('Pulling models')
-  })
-  app.delete('/api/delete', { config: { ...manage, openapi: { summary: 'Ollama: delete a model (not available yet: 501)', body: DeleteRequestSchema } } }, async () => {
-    throw new ModelManagementUnavailableError('Deleting models')
-  })
-  app.post('/api/copy', { config: { ...manage, openapi: { summary: 'Ollama: copy a model (not available yet: 501)', body: CopyRequestSchema } } }, async () => {
-    throw new ModelManagementUnavailableError('Copying models')
-  })
 }

@@ -92,9 +92,9 @@ export const EmbeddingsRequestSchema = z.object({
 /** `POST /api/show` (`name` is the older spelling of `model`). */
 export const ShowRequestSchema = z.object({ model: z.string().min(1).max(256).optional(), name: z.string().min(1).max(256).optional(), verbose: z.boolean().optional() })
 
-/** `POST /api/pull` (answered 501 until model management exists). */
-export const PullRequestSchema = z.object({ model: z.string().optional(), name: z.string().optional(), insecure: z.boolean().optional(), stream: z.boolean().optional() })
-/** `DELETE /api/delete` (answered 501). */
-export const DeleteRequestSchema = z.object({ model: z.string().optional(), name: z.string().optional() })
-/** `POST /api/copy` (answered 501). */
-export const CopyRequestSchema = z.object({ source: z.string(), destination: z.string() })
+/** `POST /api/pull`: `model` is a Hugging Face repo (`hf.co/org/repo:QUANT`) or a catalog name. */
+export const PullRequestSchema = z.object({ model: z.string().max(512).optional(), name: z.string().max(512).optional(), insecure: z.boolean().optional(), stream: z.boolean().optional() })
+/** `DELETE /api/delete`. */
+export const DeleteRequestSchema = z.object({ model: z.string().max(256).optional(), name: z.string().max(256).optional() })
+/** `POST /api/copy`: `destination` becomes an alias of `source`. */
+export const CopyRequestSchema = z.object({ source: z.string().min(1).max(256), destination: z.string().min(1).max(256) })
