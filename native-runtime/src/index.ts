@@ -5,7 +5,7 @@
 export type * from './interfaces.js'
 export * from './errors.js'
 export { LlamaCppRuntime, INVALID_REQUEST_CODE, type LlamaCppRuntimeComponents, type LlamaCppRuntimeInit } from './llama-cpp-runtime.js'
-export { buildTinyGguf, writeTinyGguf, type TinyGgufOptions } from './gguf/tiny-gguf.js'
+export { buildTinyGguf, buildTinyGgufSplits, writeTinyGguf, type TinyGgufOptions } from './gguf/tiny-gguf.js'
 export { defaultThreads } from './threads.js'
 export {
   CHILD_START_TIMEOUT_MS,

@@ -4,7 +4,7 @@
  */
 
 /** GGUF metadata value types used here. */
-export const GGUF_TYPE = { U32: 4, I32: 5, F32: 6, BOOL: 7, STR: 8, ARR: 9 } as const
+export const GGUF_TYPE = { U16: 2, U32: 4, I32: 5, F32: 6, BOOL: 7, STR: 8, ARR: 9 } as const
 export type GgufMetaValue = number | boolean | string | { arrayOf: number; items: (string | number)[] }
 export type GgufMeta = [key: string, type: number, value: GgufMetaValue]
 
@@ -54,6 +54,25 @@ export function weightSource(seed: number, scale = 0.2): () => number {
   return () => (next() - 0.5) * scale
 }
 
+/**
+ * A model split into `parts` GGUF files the way llama.cpp's gguf-split writes them: every part carries
+ * `split.no` (u16), `split.count` (u16) and `split.tensors.count` (i32); the first part also carries
+ * the model's metadata; the tensors are spread in order. llama.cpp loads the whole model from the first
+ * part's path when the parts are named `<prefix>-0000i-of-0000N.gguf`.
+ */
+export function serializeGgufSplits(meta: GgufMeta[], tensors: GgufTensor[], parts: number): Buffer[] {
+  if (!Number.isInteger(parts) || parts < 2 || parts > tensors.length) throw new Error(`cannot split ${tensors.length} tensors into ${parts} parts`)
+  const per = Math.ceil(tensors.length / parts)
+  return Array.from({ length: parts }, (_, i) => {
+    const split: GgufMeta[] = [
+      ['split.no', GGUF_TYPE.U16, i],
+      ['split.count', GGUF_TYPE.U16, parts],
+      ['split.tensors.count', GGUF_TYPE.I32, tensors.length]
+    ]
+    return serializeGguf(i === 0 ? [...meta, ...split] : [['general.alignment', GGUF_TYPE.U32, GGUF_ALIGNMENT], ...split], tensors.slice(i * per, (i + 1) * per))
+  })
+}
+
 /** Serialises metadata and tensors to GGUF v3 bytes (`general.alignment` must be 32 or absent). */
 export function serializeGguf(meta: GgufMeta[], tensors: GgufTensor[]): Buffer {
   const T = GGUF_TYPE
@@ -77,7 +96,11 @@ export function serializeGguf(meta: GgufMeta[], tensors: GgufTensor[]): Buffer {
     push(b)
   }
   const scalar = (type: number, v: string | number | boolean): void => {
-    if (type === T.U32) num(v as number, 4, 'u')
+    if (type === T.U16) {
+      const b = Buffer.alloc(2)
+      b.writeUInt16LE(v as number)
+      push(b)
+    } else if (type === T.U32) num(v as number, 4, 'u')
     else if (type === T.I32) num(v as number, 4, 'i')
     else if (type === T.F32) num(v as number, 4, 'f')
     else if (type === T.BOOL) push(Buffer.from([v ? 1 : 0]))

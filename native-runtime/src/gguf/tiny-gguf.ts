@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { TINY_TEMPLATES, type TinyTemplateName } from './chat-templates.js'
-import { elementCount, generalMetadata, GGUF_TYPE as T, type GgufMeta as Meta, type GgufTensor, serializeGguf, weightSource } from './gguf-writer.js'
+import { elementCount, generalMetadata, GGUF_TYPE as T, type GgufMeta as Meta, type GgufTensor, serializeGguf, serializeGgufSplits, weightSource } from './gguf-writer.js'
 
 /** Shape of the generated model. All sizes are element counts. */
 export interface TinyGgufOptions {
@@ -68,6 +68,20 @@ function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
 
 /** Serialises a tiny model to bytes. Deterministic for a given set of options. */
 export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
+  const { meta, tensors } = tinyModel(opts)
+  return serializeGguf(meta, tensors)
+}
+
+/**
+ * The same model as `buildTinyGguf` split into `parts` files (llama.cpp's gguf-split layout): name them
+ * `<prefix>-00001-of-0000N.gguf`… and load the first.
+ */
+export function buildTinyGgufSplits(opts: TinyGgufOptions, parts: number): Buffer[] {
+  const { meta, tensors } = tinyModel(opts)
+  return serializeGgufSplits(meta, tensors, parts)
+}
+
+function tinyModel(opts: TinyGgufOptions): { meta: Meta[]; tensors: GgufTensor[] } {
   const L = opts.layers ?? 2
   const E = opts.embd ?? 64
   const H = opts.heads ?? 4
@@ -143,7 +157,7 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
     }
     return { name: ti.name, dims: ti.dims, data: f }
   })
-  return serializeGguf(meta, out)
+  return { meta, tensors: out }
 }
 
 /** Writes a tiny model to `path` and returns its size in bytes. */

@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTinyGguf } from '../../../native-runtime/src/index.js'
+import { buildTinyGguf, buildTinyGgufSplits, buildTinyMmproj } from '../../../native-runtime/src/index.js'
+import { dataUrl, pngImage } from '../../helpers/images.js'
 import { runCli, startAgent, stopAllAgents, tempDir, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
 import { startMockHub, type MockHub } from '../../../scripts/mock-hf-hub.js'
 
@@ -41,6 +42,8 @@ beforeAll(async () => {
     { repo: 'test-org/Other-GGUF', files: { 'Other-Q5_K_M.gguf': gguf('other', 5) } },
     { repo: 'test-org/Gated-GGUF', files: { 'Gated-Q4_K_M.gguf': gguf('gated', 6) }, gatedToken: TOKEN },
     { repo: 'test-org/Corrupt-GGUF', files: { 'Corrupt-Q4_K_M.gguf': gguf('corrupt', 7) } },
+    // a vision model as such repos ship it: the weights split in two (llama.cpp's gguf-split) and a projector
+    { repo: 'test-org/Vision-GGUF', files: Object.fromEntries([...buildTinyGgufSplits({ name: 'vision', seed: 9, readable: true }, 2).map((b, i) => [`Vision-Q4_K_M-0000${i + 1}-of-00002.gguf`, b]), ['mmproj-Vision-F16.gguf', buildTinyMmproj({ textEmbd: 64 })], ['Vision-Q8_0.gguf', gguf('vision-q8', 10)]]) },
     { repo: 'test-org/Slow-GGUF', files: { 'Slow-Q4_K_M.gguf': Buffer.from(buildTinyGguf({ name: 'slow', seed: 8, layers: 4, embd: 128, ff: 256 })) } }
   ])
   node = await startAgent({ name: 'puller', env: { HF_ENDPOINT: hub.endpoint } })
@@ -85,6 +88,24 @@ describe('llmlb models pull from a Hugging Face hub', () => {
     const again = await api(node, 'POST', '/api/models/pull', { source: 'test-org/Tiny-GGUF:Q4_K_M' })
     expect(again.body.pull.state).toBe('done')
     expect(hub.hits.filter((h) => h.sha256 === sha)).toHaveLength(1)
+  })
+
+  it('pulls every part of a split GGUF and its projector: the model loads from its parts and answers with an image', async () => {
+    const r = await api(node, 'POST', '/api/models/pull', { source: 'test-org/Vision-GGUF' })
+    expect(r.status).toBe(202)
+    expect(r.body.pull.modelId).toBe('Vision-Q4_K_M')
+    expect(r.body.pull.files.map((f: { name: string }) => f.name)).toEqual(['Vision-Q4_K_M-00001-of-00002.gguf', 'Vision-Q4_K_M-00002-of-00002.gguf', 'mmproj-Vision-F16.gguf'])
+    await waitFor(async () => (await pullOf(node, r.body.pull.id))?.state === 'done', 'pull done')
+    for (const f of r.body.pull.files as { name: string }[]) expect(hub.hits.some((h) => h.sha256 === hub.sha256Of('test-org/Vision-GGUF', f.name))).toBe(true)
+    // the other quantization was not fetched
+    expect(hub.hits.some((h) => h.sha256 === hub.sha256Of('test-org/Vision-GGUF', 'Vision-Q8_0.gguf'))).toBe(false)
+    await waitFor(async () => (await api(node, 'GET', '/api/models/Vision-Q4_K_M')).body.state === 'loaded', 'split model loaded')
+    const m = (await api(node, 'GET', '/api/models/Vision-Q4_K_M')).body
+    expect(m.files).toHaveLength(3)
+    expect(m.capabilities.vision).toBe(true)
+    const client = new OpenAI({ baseURL: `${node.url}/v1`, apiKey: 'unused' })
+    const answer = await client.chat.completions.create({ model: 'Vision-Q4_K_M', max_tokens: 4, messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: dataUrl(pngImage()) } }] }] })
+    expect(answer.usage?.completion_tokens).toBeGreaterThan(0)
   })
 
   it('takes the nearest quantization when the wanted one is missing', async () => {
