@@ -24,7 +24,17 @@ import { freeLoopbackPort } from '../../agent/src/net/index.js'
 const ROUNDS = Number(process.env.LLMLB_BENCH_SHARD_ROUNDS ?? 4)
 const TOKENS = 64
 const REQUESTS = 3
-const MODELS = [{ name: '8 layers, embd 512', shape: { layers: 8, embd: 512, heads: 8, ff: 1536, ctx: 1024 } }]
+/**
+ * The tunnel's cost is a fixed latency per RPC round trip (several per token), so its share depends on
+ * how long a token takes: the small model (~5 ms a token here) is the worst case; the larger one
+ * (~620 MB of F32, tens of ms a token on these cores) is nearer the models a cluster splits, whose
+ * tokens take longer still. LLMLB_BENCH_SHARD_MODELS=small|large runs one of them.
+ */
+const ALL_MODELS = [
+  { key: 'small', name: '8 layers, embd 512 (~100 MB)', shape: { layers: 8, embd: 512, heads: 8, ff: 1536, ctx: 1024 } },
+  { key: 'large', name: '12 layers, embd 1024 (~620 MB)', shape: { layers: 12, embd: 1024, heads: 16, ff: 2816, ctx: 1024 } }
+]
+const MODELS = ALL_MODELS.filter((m) => (process.env.LLMLB_BENCH_SHARD_MODELS ?? 'small,large').split(',').includes(m.key))
 
 interface Sample { tps: number; prefillMs: number; bytesPerToken: number }
 

@@ -173,23 +173,56 @@ export class InferenceService {
     const task = routingInput(api, body)
     if (ctx.local) return this.serveLocal(api, body, ctx, 'forwarded-to-me', stream, task)
     const { ranked, reason } = this.candidates(body.model, task)
-    return this.firstThatServes(ranked, reason, ctx, (why) => this.serveLocal(api, body, ctx, why, stream, task), (cand, why) => this.forward(api, body, cand, ctx, why, stream, task))
+    return this.firstThatServes(ranked, reason, ctx, () => this.candidates(body.model, task).ranked, (why) => this.serveLocal(api, body, ctx, why, stream, task), (cand, why) => this.forward(api, body, cand, ctx, why, stream, task))
   }
 
   /**
    * Tries the ranked candidates in order: this node serves at once; a peer that fails before answering,
-   * or answers 503 (restarting its runtime, draining) before doing any work, passes to the next.
+   * or answers 503 (restarting its runtime, draining) before doing any work, passes to the next. When
+   * every candidate of the ranking has failed, the cluster is ranked once more (`rerank`) without them:
+   * the view the first ranking came from may be seconds old by then (a failover waits for a peer to be
+   * declared dead), and a holder that was suspect or restarting at the start may serve now.
    */
-  private async firstThatServes(ranked: Candidate[], reason: string, ctx: RequestContext, local: (why: string) => Promise<Served>, forward: (cand: Candidate, why: string) => Promise<Served>): Promise<Served> {
+  private async firstThatServes(first: Candidate[], reason: string, ctx: RequestContext, rerank: () => Candidate[], local: (why: string) => Promise<Served>, forward: (cand: Candidate, why: string) => Promise<Served>): Promise<Served> {
     let lastErr: unknown
     let attempts = 0
+    const tried = new Set<string>()
+    let ranked = first
+    for (let pass = 0; pass < 2 && ranked.length > 0; pass++) {
+      const outcome = await this.tryRanked(ranked, pass === 0 ? reason : 'failover', ctx, local, forward, attempts, tried)
+      if ('served' in outcome) return outcome.served
+      attempts = outcome.attempts
+      lastErr = outcome.lastErr ?? lastErr
+      if (attempts >= MAX_FORWARD_ATTEMPTS || ctx.signal.aborted) break
+      try {
+        ranked = rerank().filter((c) => !tried.has(c.target))
+      } catch {
+        break
+      }
+    }
+    throw new UpstreamError(undefined, lastErr)
+  }
+
+  /** One pass of firstThatServes over a ranking; `tried` collects the candidates that failed. */
+  private async tryRanked(
+    ranked: Candidate[],
+    reason: string,
+    ctx: RequestContext,
+    local: (why: string) => Promise<Served>,
+    forward: (cand: Candidate, why: string) => Promise<Served>,
+    attemptsSoFar: number,
+    tried: Set<string>
+  ): Promise<{ served: Served } | { attempts: number; lastErr: unknown }> {
+    let lastErr: unknown
+    let attempts = attemptsSoFar
     for (const [i, cand] of ranked.entries()) {
       const why = i === 0 ? reason : 'failover'
+      tried.add(cand.target)
       if (cand.target === 'self') {
         // a backend (engine, cloud provider) that fails before its first byte: the next holder serves
-        if (!cand.engine || i === ranked.length - 1) return local(why)
+        if (!cand.engine || i === ranked.length - 1) return { served: await local(why) }
         try {
-          return await local(why)
+          return { served: await local(why) }
         } catch (err) {
           if (ctx.signal.aborted || errorRow((err as { code?: string }).code).status < 500) throw err
           lastErr = err
@@ -205,13 +238,13 @@ export class InferenceService {
           lastErr = new UpstreamError(`${cand.nodeName} answered 503`)
           continue
         }
-        return served
+        return { served }
       } catch (err) {
         if (ctx.signal.aborted) throw err
         lastErr = err
       }
     }
-    throw new UpstreamError(undefined, lastErr)
+    return { attempts, lastErr }
   }
 
   /** A model this node serves but cannot right now (runtime restarting, model reloading) is a 503, not a 404. */
@@ -262,9 +295,10 @@ export class InferenceService {
    */
   async dispatch(model: string, needs: RoutingInput['needs'], ctx: RequestContext, local: (reason: string) => Promise<Served>, remote: RemoteBody): Promise<Served> {
     if (ctx.local) return local('forwarded-to-me')
-    const { ranked, reason } = this.candidates(model, { needs, expectedTokens: 1, promptTokens: 1, prefixHashes: [] })
+    const task = { needs, expectedTokens: 1, promptTokens: 1, prefixHashes: [] }
+    const { ranked, reason } = this.candidates(model, task)
     // no token figures price an audio job: a silent peer is given up on only at the dispatch bound
-    return this.firstThatServes(ranked, reason, ctx, local, (cand, why) => this.forwardTo(remote, model, cand, ctx, why, false, DISPATCH_HEAD_BOUND_MS))
+    return this.firstThatServes(ranked, reason, ctx, () => this.candidates(model, task).ranked, local, (cand, why) => this.forwardTo(remote, model, cand, ctx, why, false, DISPATCH_HEAD_BOUND_MS))
   }
 
   private forward(api: InferenceApi, body: AnyBody, cand: Candidate, ctx: RequestContext, reason: string, stream: boolean, task: RoutingInput): Promise<Served> {

@@ -1,0 +1,61 @@
+/**
+ * Failover when every holder of the first ranking failed: the ingress ranks the cluster once more,
+ * without the holders already tried, so a holder that was not in the view when the request arrived
+ * (suspect, restarting, just joined) still serves it instead of the client getting 502.
+ */
+import { describe, expect, it } from 'vitest'
+import { InferenceService } from '../../../agent/src/inference/inference-service.js'
+import { AdmissionQueue } from '../../../agent/src/scheduler/admission-queue.js'
+import { NodeStateSchema } from '../../../mesh/src/protocol/node-state.js'
+import type { ForwardRequest, ForwardResponse, Mesh, PeerView } from '../../../mesh/src/index.js'
+import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
+
+const NOW = 1_000_000
+
+function holder(peerId: string): PeerView {
+  const state = NodeStateSchema.parse({
+    v: 1, seq: 1, name: peerId, peerId, version: '1', httpUrl: `http://${peerId}`, status: 'alive', startedAt: 0,
+    models: [{ id: 'm', capabilities: { chat: true, completion: true, embeddings: false }, loaded: true, contextLength: 512, quantization: 'f32', sizeBytes: 1, slotsTotal: 1, slotsBusy: 0, tokensPerSecond: 100 }],
+    cpu: { cores: 1, load1: 0 }, memory: { totalBytes: 1, freeBytes: 1 }
+  })
+  return { peerId, status: 'alive', state, lastSeen: NOW, addresses: [] }
+}
+
+/** An ingress whose view holds `first`; a forward to a peer in `failing` throws and, meanwhile, `later` joins the view. */
+function ingress(first: string[], failing: Set<string>, later: string[]): { service: InferenceService; tried: string[] } {
+  let table = first.map(holder)
+  const tried: string[] = []
+  const mesh = {
+    peers: () => table,
+    addEventListener: () => undefined,
+    removeEventListener: () => undefined,
+    forward: async (peer: string, _req: ForwardRequest): Promise<ForwardResponse> => {
+      tried.push(peer)
+      if (failing.has(peer)) {
+        table = [...table.filter((p) => p.peerId !== peer), ...later.map(holder)]
+        throw new Error(`${peer}: connection reset`)
+      }
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: (async function* () { yield new TextEncoder().encode('{}') })() }
+    }
+  } as unknown as Mesh
+  const runtime = { models: () => [], isUp: () => true } as unknown as InferenceRuntime
+  return { service: new InferenceService({ runtime, admission: new AdmissionQueue(), mesh, nodeName: 'ingress', now: () => NOW }), tried }
+}
+
+const ctx = { requestId: 'r1', signal: new AbortController().signal, hops: 0, local: false }
+const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 }
+
+describe('failover after the first ranking is spent', () => {
+  it('ranks again and serves on a holder that came into view meanwhile', async () => {
+    const { service, tried } = ingress(['a'], new Set(['a']), ['b'])
+    const served = await service.handle('chat', body, ctx)
+    expect(tried).toEqual(['a', 'b'])
+    expect(served.route).toMatchObject({ servedBy: 'b', reason: 'failover' })
+  })
+
+  it('never tries a failed holder twice, and answers 502 when nobody else is there', async () => {
+    const { service, tried } = ingress(['a'], new Set(['a']), ['a'])
+    await expect(service.handle('chat', body, ctx)).rejects.toMatchObject({ code: 'upstream_failed' })
+    expect(tried).toEqual(['a'])
+  })
+})
