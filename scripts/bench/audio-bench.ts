@@ -11,7 +11,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initWhisper } from '@fugood/whisper.node'
-import { encodeWav, toWhisperPcm, decodeWav } from '../../agent/src/audio/index.js'
+import { encodeWav, wavToWhisperPcm } from '../../agent/src/audio/index.js'
 import { defaultThreads, writeTinyWhisper } from '../../native-runtime/src/index.js'
 import { startBenchAgent, waitUntil } from './agent-proc.js'
 import { fmt, median, printTable } from './stats.js'
@@ -63,7 +63,7 @@ export async function audioBench(): Promise<void> {
     const inProcess = async (): Promise<number> => {
       const t0 = performance.now()
       // the same work the node does: decode the WAV, then whisper
-      const pcm = toWhisperPcm(decodeWav(wav))
+      const pcm = wavToWhisperPcm(wav)
       await ctx.transcribeData(pcm.buffer as ArrayBuffer, options).promise
       return SECONDS / ((performance.now() - t0) / 1000)
     }

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { AudioCodecMissingError, InvalidAudioError } from './audio-errors.js'
-import { decodeWav, isWav, toWhisperPcm, WavFormatError } from './wav.js'
+import { isWav, wavToWhisperPcm, WavFormatError } from './wav.js'
 
 /** Container formats recognised by their first bytes. */
 export type AudioFormat = 'wav' | 'mp3' | 'mp4' | 'ogg' | 'webm' | 'flac'
@@ -35,7 +35,7 @@ export async function decodeAudio(bytes: Uint8Array, filename: string, opts: { f
   const format = sniffFormat(bytes)
   if (format === 'wav') {
     try {
-      const pcm = toWhisperPcm(decodeWav(bytes))
+      const pcm = wavToWhisperPcm(bytes)
       if (pcm.length === 0) throw new InvalidAudioError('The audio file has no samples')
       return pcm
     } catch (err) {

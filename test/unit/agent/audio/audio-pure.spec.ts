@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { decodeWav, encodeWav, sniffFormat, toWhisperPcm } from '../../../../agent/src/audio/index.js'
+import { decodeWav, encodeWav, sniffFormat, toWhisperPcm, wavToWhisperPcm } from '../../../../agent/src/audio/index.js'
 import { formatTranscript, timestamp } from '../../../../agent/src/audio/transcription-format.js'
 import { speakerOf, voicesOf } from '../../../../native-runtime/src/index.js'
 
@@ -61,6 +61,22 @@ describe('WAV', () => {
         expect(toWhisperPcm(back).length).toBe(Math.floor(n / (rate / 16000)))
       })
     )
+  })
+
+  it("takes a file already in whisper's form (16 kHz mono 16-bit) sample for sample, wherever its data chunk starts; others through the mix-down", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -32768, max: 32767 }), { minLength: 1, maxLength: 500 }), fc.boolean(), (samples, oddChunk) => {
+        const data = Buffer.alloc(samples.length * 2)
+        samples.forEach((v, i) => data.writeInt16LE(v, i * 2))
+        const file = wav(1, 16, 1, 16_000, samples.length, 0)
+        data.copy(file, 44)
+        // an odd-sized chunk before the data moves it to an odd offset (the chunk is padded to even: put it in a copy that starts at 1)
+        const bytes = oddChunk ? new Uint8Array(Buffer.concat([Buffer.alloc(1), file])).subarray(1) : new Uint8Array(file)
+        expect(Array.from(wavToWhisperPcm(bytes))).toEqual(samples)
+      })
+    )
+    const stereo = wav(1, 16, 2, 32_000, 200, 0.5)
+    expect(Array.from(wavToWhisperPcm(stereo))).toEqual(Array.from(toWhisperPcm(decodeWav(stereo))))
   })
 
   it('names what is wrong with a broken file', () => {
