@@ -33,6 +33,13 @@ export const DISPATCH_HEAD_BOUND_MS = 300_000
 /** Peers tried before giving up when each fails before answering. */
 export const MAX_FORWARD_ATTEMPTS = 3
 
+/** What the passes of one failover share: forwards made, the last failure, the candidates tried. */
+interface FailoverRun {
+  attempts: number
+  lastErr: unknown
+  tried: Set<string>
+}
+
 /** Head bound when none is configured (the config's defaults, specs/routing.md). */
 export const DEFAULT_HEAD_BOUND: HeadBoundPolicy = { floorMs: 15_000, factor: 4 }
 /** How long a peer that went silent past its head bound is tried last (ms). */
@@ -184,67 +191,53 @@ export class InferenceService {
    * declared dead), and a holder that was suspect or restarting at the start may serve now.
    */
   private async firstThatServes(first: Candidate[], reason: string, ctx: RequestContext, rerank: () => Candidate[], local: (why: string) => Promise<Served>, forward: (cand: Candidate, why: string) => Promise<Served>): Promise<Served> {
-    let lastErr: unknown
-    let attempts = 0
-    const tried = new Set<string>()
+    const run: FailoverRun = { attempts: 0, lastErr: undefined, tried: new Set() }
     let ranked = first
     for (let pass = 0; pass < 2 && ranked.length > 0; pass++) {
-      const outcome = await this.tryRanked(ranked, pass === 0 ? reason : 'failover', ctx, local, forward, attempts, tried)
-      if ('served' in outcome) return outcome.served
-      attempts = outcome.attempts
-      lastErr = outcome.lastErr ?? lastErr
-      if (attempts >= MAX_FORWARD_ATTEMPTS || ctx.signal.aborted) break
+      const served = await this.tryRanked(ranked, pass === 0 ? reason : 'failover', ctx, local, forward, run)
+      if (served) return served
+      if (run.attempts >= MAX_FORWARD_ATTEMPTS || ctx.signal.aborted) break
       try {
-        ranked = rerank().filter((c) => !tried.has(c.target))
+        ranked = rerank().filter((c) => !run.tried.has(c.target))
       } catch {
         break
       }
     }
-    throw new UpstreamError(undefined, lastErr)
+    throw new UpstreamError(undefined, run.lastErr)
   }
 
-  /** One pass of firstThatServes over a ranking; `tried` collects the candidates that failed. */
-  private async tryRanked(
-    ranked: Candidate[],
-    reason: string,
-    ctx: RequestContext,
-    local: (why: string) => Promise<Served>,
-    forward: (cand: Candidate, why: string) => Promise<Served>,
-    attemptsSoFar: number,
-    tried: Set<string>
-  ): Promise<{ served: Served } | { attempts: number; lastErr: unknown }> {
-    let lastErr: unknown
-    let attempts = attemptsSoFar
+  /** One pass of firstThatServes over a ranking: the answer, or undefined with `run` updated. */
+  private async tryRanked(ranked: Candidate[], reason: string, ctx: RequestContext, local: (why: string) => Promise<Served>, forward: (cand: Candidate, why: string) => Promise<Served>, run: FailoverRun): Promise<Served | undefined> {
     for (const [i, cand] of ranked.entries()) {
       const why = i === 0 ? reason : 'failover'
-      tried.add(cand.target)
+      run.tried.add(cand.target)
       if (cand.target === 'self') {
         // a backend (engine, cloud provider) that fails before its first byte: the next holder serves
-        if (!cand.engine || i === ranked.length - 1) return { served: await local(why) }
+        if (!cand.engine || i === ranked.length - 1) return local(why)
         try {
-          return { served: await local(why) }
+          return await local(why)
         } catch (err) {
           if (ctx.signal.aborted || errorRow((err as { code?: string }).code).status < 500) throw err
-          lastErr = err
+          run.lastErr = err
           continue
         }
       }
-      if (attempts++ >= MAX_FORWARD_ATTEMPTS) break
+      if (run.attempts++ >= MAX_FORWARD_ATTEMPTS) break
       try {
         const served = await forward(cand, why)
         // a peer that is restarting its runtime or draining answers 503 before doing any work: try the next
         if (served.result.status === 503 && i < ranked.length - 1) {
           for await (const _ of served.result.body) void _
-          lastErr = new UpstreamError(`${cand.nodeName} answered 503`)
+          run.lastErr = new UpstreamError(`${cand.nodeName} answered 503`)
           continue
         }
-        return { served }
+        return served
       } catch (err) {
         if (ctx.signal.aborted) throw err
-        lastErr = err
+        run.lastErr = err
       }
     }
-    return { attempts, lastErr }
+    return undefined
   }
 
   /** A model this node serves but cannot right now (runtime restarting, model reloading) is a 503, not a 404. */

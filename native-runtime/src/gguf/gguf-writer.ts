@@ -82,9 +82,10 @@ export function serializeGguf(meta: GgufMeta[], tensors: GgufTensor[]): Buffer {
     chunks.push(b)
     size += b.length
   }
-  const num = (n: number, bytes: 4 | 8, kind: 'u' | 'i' | 'f'): void => {
+  const num = (n: number, bytes: 2 | 4 | 8, kind: 'u' | 'i' | 'f'): void => {
     const b = Buffer.alloc(bytes)
     if (bytes === 8) b.writeBigUInt64LE(BigInt(n))
+    else if (bytes === 2) b.writeUInt16LE(n)
     else if (kind === 'u') b.writeUInt32LE(n)
     else if (kind === 'i') b.writeInt32LE(n)
     else b.writeFloatLE(n)
@@ -96,11 +97,8 @@ export function serializeGguf(meta: GgufMeta[], tensors: GgufTensor[]): Buffer {
     push(b)
   }
   const scalar = (type: number, v: string | number | boolean): void => {
-    if (type === T.U16) {
-      const b = Buffer.alloc(2)
-      b.writeUInt16LE(v as number)
-      push(b)
-    } else if (type === T.U32) num(v as number, 4, 'u')
+    if (type === T.U16) num(v as number, 2, 'u')
+    else if (type === T.U32) num(v as number, 4, 'u')
     else if (type === T.I32) num(v as number, 4, 'i')
     else if (type === T.F32) num(v as number, 4, 'f')
     else if (type === T.BOOL) push(Buffer.from([v ? 1 : 0]))

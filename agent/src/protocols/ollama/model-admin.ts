@@ -23,7 +23,7 @@ import type { PullRecord } from '../../models/model-record.js'
 import { parseBody } from '../../http/schemas/parse-body.js'
 import { clientGoneSignal } from '../../http/request-signal.js'
 import { InvalidRequestError, ModelManagementUnavailableError, UnknownModelError } from '../../errors/errors.js'
-import { AliasNameSchema } from '../../models/aliases.js'
+import { AliasNameSchema, type ModelAliases } from '../../models/aliases.js'
 import { PullFailedError } from '../../models/model-errors.js'
 import '../../http/error-shape.js'
 import '../../http/openapi/route-doc.js'
@@ -116,7 +116,7 @@ const manage = { access: { scope: 'models:manage' as const }, errorShape: ollama
 export interface OllamaModelAdminDeps extends OllamaModelDeps {
   /** This node's model store; absent: pull and delete answer 501. */
   store?: OllamaModelStore
-  aliases?: OllamaModelDeps['aliases'] & { set(name: string, model: string): Promise<void>; delete(name: string): Promise<boolean> }
+  aliases?: Pick<ModelAliases, 'get' | 'all' | 'set' | 'delete'>
 }
 
 /** Registers `/api/pull`, `/api/delete` and `/api/copy`. */
@@ -149,7 +149,8 @@ export async function ollamaModelAdminRoutes(app: FastifyInstance, deps: OllamaM
   app.delete('/api/delete', { config: { ...manage, openapi: { summary: 'Ollama: delete a model stored on this node (its pulled files too)', body: DeleteRequestSchema } } }, async (request, reply) => {
     const req = parseBody(DeleteRequestSchema, request.body)
     const name = nameOf(req)
-    if ((await deps.aliases?.delete(name)) || (await deps.aliases?.delete(modelIdOf(name)))) return reply.status(200).send()
+    // aliases are kept under the name copy gave them, without `:latest` (modelIdOf)
+    if (await deps.aliases?.delete(modelIdOf(name))) return reply.status(200).send()
     await storeOf('Deleting models').remove(modelIdOf(name))
     return reply.status(200).send()
   })

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { ClusterModel } from '../../inference/cluster-models.js'
+import type { ModelAliases } from '../../models/aliases.js'
 import { InvalidRequestError, UnknownModelError } from '../../errors/errors.js'
 import { parseBody } from '../../http/schemas/parse-body.js'
 import '../../http/error-shape.js'
@@ -25,7 +26,7 @@ const NEVER_EXPIRES = '2099-01-01T00:00:00Z'
 export interface OllamaModelDeps {
   models: () => ClusterModel[]
   /** The cluster's model aliases (name → model id). */
-  aliases?: { get(name: string): string | undefined; all(): Map<string, string> }
+  aliases?: Pick<ModelAliases, 'get' | 'all'>
 }
 
 /** The cluster model `name` (an id, with or without `:latest`, or an alias) stands for. */
@@ -34,7 +35,7 @@ export function findModel(deps: OllamaModelDeps, name: string): ClusterModel | u
   const id = modelIdOf(name)
   const direct = all.find((x) => x.id === name || x.id === id)
   if (direct) return direct
-  const target = deps.aliases?.get(name) ?? deps.aliases?.get(id)
+  const target = deps.aliases?.get(id)
   return target === undefined ? undefined : all.find((x) => x.id === target)
 }
 
