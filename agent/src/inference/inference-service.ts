@@ -13,7 +13,7 @@ import { parseBody } from '../http/schemas/parse-body.js'
 import { UnknownModelError, UpstreamError } from '../errors/errors.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import type { ImageInputDeps } from '../vision/index.js'
-import { backendCandidate, localCandidate, peerCandidates, storedLocalCandidate, type Candidate, type StoredModelFacts } from '../scheduler/candidates.js'
+import { backendCandidate, lastResort, localCandidate, peerCandidates, storedLocalCandidate, type Candidate, type StoredModelFacts } from '../scheduler/candidates.js'
 import { createRanker, type Ranker, type RoutingPolicy } from '../scheduler/baseline-policies.js'
 import { InflightTracker } from '../scheduler/inflight-tracker.js'
 import { PrefixDigest } from '../scheduler/prefix-digest.js'
@@ -25,7 +25,7 @@ import { chatOptions } from '../structured/chat-options.js'
 import { HEAD_MS_HEADER, type RequestContext, type RouteInfo } from './request-context.js'
 import { BackendUnavailableError, type BackendRegistry } from '../backends/index.js'
 import { errorRow } from '../errors/error-table.js'
-import { guardAttempt, guardedBody, headBoundMs, PeerDeathWatch, SilentPeers, type HeadBoundPolicy } from './failover/index.js'
+import { guardAttempt, guardedBody, headBoundMs, PeerDeathWatch, PeerGoneError, SilentPeers, type HeadBoundPolicy } from './failover/index.js'
 
 /** Silence bound before the head of a forwarded request of another body type (audio): its work is not priced in tokens. */
 export const DISPATCH_HEAD_BOUND_MS = 300_000
@@ -33,11 +33,18 @@ export const DISPATCH_HEAD_BOUND_MS = 300_000
 /** Peers tried before giving up when each fails before answering. */
 export const MAX_FORWARD_ATTEMPTS = 3
 
-/** What the passes of one failover share: forwards made, the last failure, the candidates tried. */
+/** What the passes of one failover share: forwards made, the failures (for the log), the candidates tried. */
 interface FailoverRun {
   attempts: number
   lastErr: unknown
+  failures: string[]
   tried: Set<string>
+}
+
+/** Records why `cand` did not serve. */
+function failed(run: FailoverRun, cand: Candidate, err: unknown): void {
+  run.lastErr = err
+  run.failures.push(`${cand.nodeName}${cand.suspect ? ' (suspect)' : ''}: ${(err as Error).message ?? String(err)}`)
 }
 
 /** Head bound when none is configured (the config's defaults, specs/routing.md). */
@@ -158,7 +165,7 @@ export class InferenceService {
       throw new MissingCapabilityError(model, missing?.label ?? 'this request', this.modelsWith(missing?.key))
     }
     const r = this.rank(able, task)
-    return { ranked: this.silent.demote(r.candidates), reason: r.reason }
+    return { ranked: lastResort(this.silent.demote(r.candidates)), reason: r.reason }
   }
 
   /** Ids of the cluster's models that have a capability, for error messages. */
@@ -188,10 +195,12 @@ export class InferenceService {
    * or answers 503 (restarting its runtime, draining) before doing any work, passes to the next. When
    * every candidate of the ranking has failed, the cluster is ranked once more (`rerank`) without them:
    * the view the first ranking came from may be seconds old by then (a failover waits for a peer to be
-   * declared dead), and a holder that was suspect or restarting at the start may serve now.
+   * declared dead), and a holder that was suspect or restarting at the start may serve now. A holder
+   * given up for silence stays in that second ranking (last, as SilentPeers demotes it): it is slow, not
+   * known broken, and beats answering 502.
    */
   private async firstThatServes(first: Candidate[], reason: string, ctx: RequestContext, rerank: () => Candidate[], local: (why: string) => Promise<Served>, forward: (cand: Candidate, why: string) => Promise<Served>): Promise<Served> {
-    const run: FailoverRun = { attempts: 0, lastErr: undefined, tried: new Set() }
+    const run: FailoverRun = { attempts: 0, lastErr: undefined, failures: [], tried: new Set() }
     let ranked = first
     for (let pass = 0; pass < 2 && ranked.length > 0; pass++) {
       const served = await this.tryRanked(ranked, pass === 0 ? reason : 'failover', ctx, local, forward, run)
@@ -203,7 +212,8 @@ export class InferenceService {
         break
       }
     }
-    throw new UpstreamError(undefined, run.lastErr)
+    // the client sees the table's public message; the log gets every attempt
+    throw new UpstreamError(`Every holder failed before answering (${run.failures.join('; ') || 'none could be tried'})`, run.lastErr)
   }
 
   /** One pass of firstThatServes over a ranking: the answer, or undefined with `run` updated. */
@@ -218,7 +228,7 @@ export class InferenceService {
           return await local(why)
         } catch (err) {
           if (ctx.signal.aborted || errorRow((err as { code?: string }).code).status < 500) throw err
-          run.lastErr = err
+          failed(run, cand, err)
           continue
         }
       }
@@ -228,13 +238,15 @@ export class InferenceService {
         // a peer that is restarting its runtime or draining answers 503 before doing any work: try the next
         if (served.result.status === 503 && i < ranked.length - 1) {
           for await (const _ of served.result.body) void _
-          run.lastErr = new UpstreamError(`${cand.nodeName} answered 503`)
+          failed(run, cand, new UpstreamError(`${cand.nodeName} answered 503`))
           continue
         }
         return served
       } catch (err) {
         if (ctx.signal.aborted) throw err
-        run.lastErr = err
+        failed(run, cand, err)
+        // silent past its head bound is not known broken (a long queue can be): the next pass may try it again, last
+        if (err instanceof PeerGoneError && err.why === 'silent') run.tried.delete(cand.target)
       }
     }
     return undefined

@@ -34,6 +34,8 @@ export interface Candidate {
   coldLoadMs?: number
   /** Set when a backend (engine or cloud provider) serves the model there, not the native runtime. */
   engine?: string
+  /** The peer's heartbeat is late (membership `suspect`): tried only after every live holder. */
+  suspect?: true
 }
 
 /** A model stored on this node but not loaded: loaded on demand if chosen. */
@@ -84,19 +86,23 @@ export function providerOf(model: string, providers: readonly ProviderAdvert[] |
 }
 
 /**
- * Candidates among peers for `model`: alive, not leaving. `loadOf(peerId, advertLoad, advertAt)` turns
+ * Candidates among peers for `model`: alive or suspect, not leaving. A suspect peer (one or two late
+ * heartbeats: a loaded box, a stalled event loop) is not known dead; it stays a candidate, flagged, so
+ * a request whose live holders all fail is tried there instead of answering 502 (`lastResort`).
+ * `loadOf(peerId, advertLoad, advertAt)` turns
  * the load a peer advertised into the load to assume, with what this node sent it since (see
  * InflightTracker.loadOf).
  */
 export function peerCandidates(model: string, peers: PeerView[], now: number, hashes: string[], loadOf: (peerId: string, advertLoad: number, advertAt: number) => number): Candidate[] {
   const out: Candidate[] = []
   for (const p of peers) {
-    if (p.status !== 'alive' || p.state.status !== 'alive') continue
+    if ((p.status !== 'alive' && p.status !== 'suspect') || p.state.status !== 'alive') continue
+    const suspect = p.status === 'suspect' ? { suspect: true as const } : {}
     const m = p.state.models.find((x) => x.id === model)
     if (!m) {
       // a cloud provider the peer serves by prefix (`anthropic:*`), not per model
       const pa = providerOf(model, p.state.providers)
-      if (pa) out.push({ target: p.peerId, nodeName: p.state.name, slotsTotal: pa.slotsTotal, load: loadOf(p.peerId, pa.slotsBusy, p.lastSeen), tokensPerSecond: 0, capabilities: providerModelCapabilities(pa.capabilities, model.slice(pa.prefix.length + 1)), contextLength: pa.contextLength, loaded: true, prefixMatch: 0, stateAgeMs: Math.max(0, now - p.lastSeen), engine: pa.engine })
+      if (pa) out.push({ target: p.peerId, nodeName: p.state.name, slotsTotal: pa.slotsTotal, load: loadOf(p.peerId, pa.slotsBusy, p.lastSeen), tokensPerSecond: 0, capabilities: providerModelCapabilities(pa.capabilities, model.slice(pa.prefix.length + 1)), contextLength: pa.contextLength, loaded: true, prefixMatch: 0, stateAgeMs: Math.max(0, now - p.lastSeen), engine: pa.engine, ...suspect })
       continue
     }
     out.push({
@@ -112,8 +118,15 @@ export function peerCandidates(model: string, peers: PeerView[], now: number, ha
       stateAgeMs: Math.max(0, now - p.lastSeen),
       avgServiceMs: m.avgServiceMs,
       ...(m.coldLoadMs === undefined ? {} : { coldLoadMs: m.coldLoadMs }),
-      ...(m.engine === undefined ? {} : { engine: m.engine })
+      ...(m.engine === undefined ? {} : { engine: m.engine }),
+      ...suspect
     })
   }
   return out
+}
+
+/** `ranked` with the suspect peers moved last, order otherwise kept. */
+export function lastResort(ranked: Candidate[]): Candidate[] {
+  const live = ranked.filter((c) => !c.suspect)
+  return live.length === ranked.length ? ranked : [...live, ...ranked.filter((c) => c.suspect)]
 }

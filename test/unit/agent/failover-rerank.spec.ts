@@ -12,18 +12,18 @@ import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
 
 const NOW = 1_000_000
 
-function holder(peerId: string): PeerView {
+function holder(peerId: string, status: PeerView['status'] = 'alive', tokensPerSecond = 100): PeerView {
   const state = NodeStateSchema.parse({
     v: 1, seq: 1, name: peerId, peerId, version: '1', httpUrl: `http://${peerId}`, status: 'alive', startedAt: 0,
-    models: [{ id: 'm', capabilities: { chat: true, completion: true, embeddings: false }, loaded: true, contextLength: 512, quantization: 'f32', sizeBytes: 1, slotsTotal: 1, slotsBusy: 0, tokensPerSecond: 100 }],
+    models: [{ id: 'm', capabilities: { chat: true, completion: true, embeddings: false }, loaded: true, contextLength: 512, quantization: 'f32', sizeBytes: 1, slotsTotal: 1, slotsBusy: 0, tokensPerSecond }],
     cpu: { cores: 1, load1: 0 }, memory: { totalBytes: 1, freeBytes: 1 }
   })
-  return { peerId, status: 'alive', state, lastSeen: NOW, addresses: [] }
+  return { peerId, status, state, lastSeen: NOW, addresses: [] }
 }
 
-/** An ingress whose view holds `first`; a forward to a peer in `failing` throws and, meanwhile, `later` joins the view. */
-function ingress(first: string[], failing: Set<string>, later: string[]): { service: InferenceService; tried: string[] } {
-  let table = first.map(holder)
+/** An ingress whose view holds `first` (and `suspect`, ten times faster, heartbeat late); a forward to a peer in `failing` throws and, meanwhile, `later` joins the view. */
+function ingress(first: string[], failing: Set<string>, later: string[], suspect: string[] = []): { service: InferenceService; tried: string[] } {
+  let table = [...suspect.map((id) => holder(id, 'suspect', 1000)), ...first.map((id) => holder(id))]
   const tried: string[] = []
   const mesh = {
     peers: () => table,
@@ -32,7 +32,7 @@ function ingress(first: string[], failing: Set<string>, later: string[]): { serv
     forward: async (peer: string, _req: ForwardRequest): Promise<ForwardResponse> => {
       tried.push(peer)
       if (failing.has(peer)) {
-        table = [...table.filter((p) => p.peerId !== peer), ...later.map(holder)]
+        table = [...table.filter((p) => p.peerId !== peer), ...later.map((id) => holder(id))]
         throw new Error(`${peer}: connection reset`)
       }
       return { status: 200, headers: { 'content-type': 'application/json' }, body: (async function* () { yield new TextEncoder().encode('{}') })() }
@@ -57,5 +57,46 @@ describe('failover after the first ranking is spent', () => {
     const { service, tried } = ingress(['a'], new Set(['a']), ['a'])
     await expect(service.handle('chat', body, ctx)).rejects.toMatchObject({ code: 'upstream_failed' })
     expect(tried).toEqual(['a'])
+  })
+
+  it('tries a holder whose heartbeat is late only after the live ones, rather than answering 502', async () => {
+    const { service, tried } = ingress(['a'], new Set(['a']), [], ['s'])
+    const served = await service.handle('chat', body, ctx)
+    expect(tried).toEqual(['a', 's'])
+    expect(served.route).toMatchObject({ servedBy: 's', reason: 'failover' })
+  })
+
+  it('serves on a live holder first even when the suspect one ranks higher', async () => {
+    const { service, tried } = ingress(['a'], new Set(), [], ['s'])
+    await service.handle('chat', body, ctx)
+    expect(tried).toEqual(['a'])
+  })
+})
+
+describe('a holder given up for silence', () => {
+  it('is tried once more, last, when every other holder failed', async () => {
+    const table = [holder('slow', 'alive', 1000), holder('a')]
+    const tried: string[] = []
+    const mesh = {
+      peers: () => table,
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+      forward: async (peer: string, _req: ForwardRequest, opts: { signal: AbortSignal }): Promise<ForwardResponse> => {
+        tried.push(peer)
+        if (peer === 'a') throw new Error('a: connection reset')
+        // the first time, 'slow' stays silent past the head bound (a long queue there)
+        if (tried.filter((p) => p === 'slow').length === 1) {
+          await new Promise((resolve) => opts.signal.addEventListener('abort', resolve, { once: true }))
+          throw opts.signal.reason
+        }
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: (async function* () { yield new TextEncoder().encode('{}') })() }
+      }
+    } as unknown as Mesh
+    const runtime = { models: () => [], isUp: () => true } as unknown as InferenceRuntime
+    const service = new InferenceService({ runtime, admission: new AdmissionQueue(), mesh, nodeName: 'ingress', now: () => NOW, headBound: { floorMs: 20, factor: 1 } })
+    const served = await service.handle('chat', body, ctx)
+    expect(tried).toEqual(['slow', 'a', 'slow'])
+    expect(served.route).toMatchObject({ servedBy: 'slow', reason: 'failover' })
+    expect(service.failovers.silent).toBe(1)
   })
 })
