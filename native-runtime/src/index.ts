@@ -7,6 +7,7 @@ export * from './errors.js'
 export { LlamaCppRuntime, INVALID_REQUEST_CODE, type LlamaCppRuntimeComponents, type LlamaCppRuntimeInit } from './llama-cpp-runtime.js'
 export { buildTinyGguf, buildTinyGgufSplits, writeTinyGguf, type TinyGgufOptions } from './gguf/tiny-gguf.js'
 export { defaultThreads } from './threads.js'
+export { processExists } from './process-exists.js'
 export {
   CHILD_START_TIMEOUT_MS,
   DEFAULT_CONTEXT_SIZE,

@@ -101,7 +101,7 @@ export class AudioService {
     } finally {
       lease.release()
     }
-    const seconds = pcm.length / 16_000
+    const seconds = pcm.byteLength / 2 / 16_000
     const result = formatTranscript({ transcript, format: fields.response_format, task: task === 'translation' ? 'translate' : 'transcribe', seconds, words: fields['timestamp_granularities[]']?.includes('word') === true })
     const usage = { promptTokens: Math.ceil(seconds), completionTokens: 0 }
     // a forwarded answer tells the ingress its usage (the text formats carry none)

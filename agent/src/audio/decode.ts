@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { AudioCodecMissingError, InvalidAudioError } from './audio-errors.js'
-import { isWav, wavToWhisperPcm, WavFormatError } from './wav.js'
+import { isWav, wavToWhisperPcmBytes, WavFormatError } from './wav.js'
 
 /** Container formats recognised by their first bytes. */
 export type AudioFormat = 'wav' | 'mp3' | 'mp4' | 'ogg' | 'webm' | 'flac'
@@ -29,14 +29,17 @@ export function hasFfmpeg(command: string): boolean {
   return ok
 }
 
-/** 16 kHz mono PCM of an upload; throws InvalidAudioError (400) or AudioCodecMissingError (400). */
-export async function decodeAudio(bytes: Uint8Array, filename: string, opts: { ffmpeg: string; signal?: AbortSignal }): Promise<Int16Array> {
+/**
+ * 16 kHz mono PCM of an upload, as its 16-bit little-endian bytes (a view of the upload when it is a
+ * WAV in that form); throws InvalidAudioError (400) or AudioCodecMissingError (400).
+ */
+export async function decodeAudio(bytes: Uint8Array, filename: string, opts: { ffmpeg: string; signal?: AbortSignal }): Promise<Uint8Array> {
   if (bytes.byteLength === 0) throw new InvalidAudioError('The audio file is empty')
   const format = sniffFormat(bytes)
   if (format === 'wav') {
     try {
-      const pcm = wavToWhisperPcm(bytes)
-      if (pcm.length === 0) throw new InvalidAudioError('The audio file has no samples')
+      const pcm = wavToWhisperPcmBytes(bytes)
+      if (pcm.byteLength === 0) throw new InvalidAudioError('The audio file has no samples')
       return pcm
     } catch (err) {
       if (err instanceof WavFormatError) throw new InvalidAudioError(`The WAV file could not be decoded: ${err.message}`)
@@ -49,7 +52,7 @@ export async function decodeAudio(bytes: Uint8Array, filename: string, opts: { f
 }
 
 /** Decodes through `ffmpeg` (stdin → 16 kHz mono s16le on stdout). */
-function ffmpegDecode(command: string, bytes: Uint8Array, signal?: AbortSignal): Promise<Int16Array> {
+function ffmpegDecode(command: string, bytes: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const p = spawn(command, ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', '16000', 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) })
     const out: Buffer[] = []
@@ -61,9 +64,7 @@ function ffmpegDecode(command: string, bytes: Uint8Array, signal?: AbortSignal):
     p.on('close', (code) => {
       const all = Buffer.concat(out)
       if (code !== 0 || all.byteLength < 2) return reject(new InvalidAudioError(`The audio file could not be decoded: ${err.trim().split('\n').at(-1) ?? 'ffmpeg failed'}`))
-      const copy = new Int16Array(all.byteLength >> 1)
-      Buffer.from(copy.buffer).set(all.subarray(0, copy.byteLength))
-      resolve(copy)
+      resolve(all.subarray(0, all.byteLength & ~1))
     })
     p.stdin.end(bytes)
   })

@@ -2,6 +2,7 @@
  * WAV (RIFF) reading and writing, pure: PCM 8/16/24/32-bit integer and 32/64-bit float, any channel
  * count and rate. whisper.cpp wants 16 kHz mono 16-bit, so `toWhisperPcm` mixes down and resamples.
  */
+import { wavHeader } from '../../../native-runtime/src/index.js'
 
 /** Decoded audio: interleaved channels mixed to mono, samples in [-1, 1]. */
 export interface MonoAudio {
@@ -33,19 +34,28 @@ export function decodeWav(bytes: Uint8Array): MonoAudio {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /**
- * whisper.cpp's input (16 kHz mono signed 16-bit) from a WAV file. A file already in that form — what
- * recorders and most clients send for speech — is copied as it is: one copy, no float pass (on this
- * path a 30 s clip took 5–50 ms through floats); any other is mixed down and resampled.
+ * whisper.cpp's input (16 kHz mono signed 16-bit little-endian) from a WAV file, as bytes. A file
+ * already in that form — what recorders and most clients send for speech — gives a view of its own
+ * data chunk: no copy, no float pass (a 30 s clip took 5–50 ms through floats, ~3 ms for a copy into
+ * fresh memory here); any other is mixed down and resampled.
  */
-export function wavToWhisperPcm(bytes: Uint8Array): Int16Array {
+export function wavToWhisperPcmBytes(bytes: Uint8Array): Uint8Array {
   const { view, fmt, start, end } = wavData(bytes)
-  if (fmt.format === 1 && fmt.bits === 16 && fmt.channels === 1 && fmt.rate === 16_000 && LITTLE_ENDIAN) {
-    const out = new Int16Array(Math.floor((end - start) / 2))
-    // byte copy: the data chunk may start at an odd offset, where no Int16Array view can
-    new Uint8Array(out.buffer).set(bytes.subarray(start, start + out.byteLength))
-    return out
-  }
-  return toWhisperPcm({ sampleRate: fmt.rate, samples: readSamples(view, start, end, fmt) })
+  if (isWhisperForm(fmt)) return bytes.subarray(start, start + Math.floor((end - start) / 2) * 2)
+  const pcm = toWhisperPcm({ sampleRate: fmt.rate, samples: readSamples(view, start, end, fmt) })
+  return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)
+}
+
+/** `wavToWhisperPcmBytes` as samples (a copy: the data chunk may start at an odd offset, where no Int16Array view can). */
+export function wavToWhisperPcm(bytes: Uint8Array): Int16Array {
+  const b = wavToWhisperPcmBytes(bytes)
+  const out = new Int16Array(b.byteLength / 2)
+  new Uint8Array(out.buffer).set(b)
+  return out
+}
+
+function isWhisperForm(fmt: WavFmt): boolean {
+  return fmt.format === 1 && fmt.bits === 16 && fmt.channels === 1 && fmt.rate === 16_000 && LITTLE_ENDIAN
 }
 
 /** The format and the sample bytes `[start, end)` of a WAV file. */
@@ -119,26 +129,8 @@ export function toWhisperPcm(audio: MonoAudio): Int16Array {
   return out
 }
 
-/**
- * The 44-byte header of a 16-bit PCM mono WAV file holding `dataBytes` of samples; without a size (a
- * stream of unknown length) the sizes are 0xffffffff, as streaming encoders write them.
- */
-export function wavHeader(sampleRate: number, dataBytes?: number): Buffer {
-  const b = Buffer.alloc(44)
-  b.write('RIFF', 0, 'ascii')
-  b.writeUInt32LE(dataBytes === undefined ? 0xffffffff : 36 + dataBytes, 4)
-  b.write('WAVEfmt ', 8, 'ascii')
-  b.writeUInt32LE(16, 16)
-  b.writeUInt16LE(1, 20)
-  b.writeUInt16LE(1, 22)
-  b.writeUInt32LE(sampleRate, 24)
-  b.writeUInt32LE(sampleRate * 2, 28)
-  b.writeUInt16LE(2, 32)
-  b.writeUInt16LE(16, 34)
-  b.write('data', 36, 'ascii')
-  b.writeUInt32LE(dataBytes ?? 0xffffffff, 40)
-  return b
-}
+/** The header writer is the audio runtime's (it hands PCM to its child as WAV files). */
+export { wavHeader }
 
 /** 16-bit little-endian samples of `samples` (in [-1, 1]). */
 export function int16le(samples: Float32Array): Buffer {

@@ -19,6 +19,7 @@ import { AsyncQueue } from '../async-queue.js'
 import { audioChildMessageSchema, type AudioChildMessage, type AudioEngine, type AudioParentMessage, type Transcript, type TranscribeOptions } from './protocol.js'
 import { voicesOf } from './voices.js'
 import { resolveAudioChildEntry } from './child-entry.js'
+import { PcmHandoff } from './pcm-handoff.js'
 
 /** Default deadline of one whisper call in the child (ms); the parent waits a little longer. */
 export const AUDIO_CALL_TIMEOUT_MS = 300_000
@@ -60,6 +61,7 @@ export class AudioRuntime extends EventTarget {
   private restartCount = 0
   private restartTimer: NodeJS.Timeout | undefined
   private stableTimer: NodeJS.Timeout | undefined
+  private readonly handoff = new PcmHandoff()
 
   constructor(logger: Logger, private readonly init: AudioRuntimeInit = {}) {
     super()
@@ -113,10 +115,11 @@ export class AudioRuntime extends EventTarget {
   }
 
   /**
-   * Transcribes 16 kHz mono PCM. The caller holds the model's slot (the admission queue). Aborting
-   * `signal` stops whisper at its next step. Throws ModelNotFoundError, RuntimeUnavailableError.
+   * Transcribes 16 kHz mono 16-bit PCM (samples, or their little-endian bytes). The caller holds the
+   * model's slot (the admission queue). Aborting `signal` stops whisper at its next step. Throws
+   * ModelNotFoundError, RuntimeUnavailableError.
    */
-  async transcribe(model: string, pcm: Int16Array, options: TranscribeOptions, { signal }: AbortOptions = {}): Promise<Transcript> {
+  async transcribe(model: string, pcm: Int16Array | Uint8Array, options: TranscribeOptions, { signal }: AbortOptions = {}): Promise<Transcript> {
     signal?.throwIfAborted()
     const child = this.usable(model)
     const s = this.status.get(model) as ModelStatus
@@ -124,15 +127,19 @@ export class AudioRuntime extends EventTarget {
     const onAbort = (): void => void child.send({ type: 'cancel', id } satisfies AudioParentMessage)
     signal?.addEventListener('abort', onAbort, { once: true })
     s.slotsBusy++
+    let file: string | undefined
     try {
-      const answer = await this.request(child, { type: 'transcribe', id, model, pcm, options })
+      file = await this.handoff.write(pcm)
+      signal?.throwIfAborted()
+      const answer = await this.request(child, { type: 'transcribe', id, model, file, samples: pcm.byteLength / 2, options })
       if (answer.type !== 'transcript') throw new RuntimeUnavailableError('The audio child sent an unexpected answer')
-      this.recordSpeed(s, pcm.length / 16_000, answer.transcript.durationMs)
+      this.recordSpeed(s, pcm.byteLength / 2 / 16_000, answer.transcript.durationMs)
       signal?.throwIfAborted()
       return answer.transcript
     } finally {
       s.slotsBusy--
       signal?.removeEventListener('abort', onAbort)
+      if (file) this.handoff.release(file)
     }
   }
 
@@ -206,6 +213,7 @@ export class AudioRuntime extends EventTarget {
       await exited
       clearTimeout(timer)
     }
+    await this.handoff.close()
     this.stopping = false
   }
 

@@ -43,14 +43,12 @@ async function guarded<T>(what: string, promise: Promise<T>): Promise<T> {
   }
 }
 
-async function transcribe(id: number, model: string, pcm: Int16Array, options: TranscribeOptions): Promise<void> {
+async function transcribe(id: number, model: string, file: string, samples: number, options: TranscribeOptions): Promise<void> {
   const ctx = models.get(model)
   if (!ctx) throw new ModelNotFoundError(model)
   const t0 = performance.now()
-  // the IPC message's array owns its buffer: handed over as it is (a copy of a 30 s clip costs ms here)
-  const whole = pcm.byteOffset === 0 && pcm.byteLength === pcm.buffer.byteLength
-  const buffer = whole ? pcm.buffer : pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength)
-  const job = ctx.transcribeData(buffer as ArrayBuffer, {
+  // whisper.cpp reads the parent's WAV file itself: no copy of the PCM crosses the IPC channel
+  const job = ctx.transcribeFile(file, {
     language: options.language ?? 'auto',
     translate: options.translate,
     temperature: options.temperature ?? 0,
@@ -62,7 +60,7 @@ async function transcribe(id: number, model: string, pcm: Int16Array, options: T
   running.set(id, () => void job.stop())
   try {
     const r = await guarded('a transcription', job.promise)
-    const lengthMs = (pcm.length / 16) | 0
+    const lengthMs = (samples / 16) | 0
     send({
       type: 'transcript',
       id,
@@ -106,7 +104,7 @@ async function handle(m: AudioParentMessage): Promise<void> {
       return send({ type: 'unloaded', id: m.id })
     }
     case 'transcribe':
-      return transcribe(m.id, m.model, m.pcm, m.options)
+      return transcribe(m.id, m.model, m.file, m.samples, m.options)
     case 'speak': {
       const t = voices.get(m.model)
       if (!t) throw new ModelNotFoundError(m.model)

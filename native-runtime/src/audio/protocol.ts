@@ -49,7 +49,8 @@ export type AudioEngine = 'whisper' | 'tts'
 export type AudioParentMessage =
   | { type: 'load'; id: number; model: string; path: string; engine: AudioEngine }
   | { type: 'unload'; id: number; model: string }
-  | { type: 'transcribe'; id: number; model: string; pcm: Int16Array; options: TranscribeOptions }
+  /** `file`: the PCM as a 16 kHz mono WAV file the parent wrote (PcmHandoff); `samples`: its length. */
+  | { type: 'transcribe'; id: number; model: string; file: string; samples: number; options: TranscribeOptions }
   | { type: 'speak'; id: number; model: string; text: string; speaker: number; speed: number }
   | { type: 'cancel'; id: number }
 

@@ -3,6 +3,7 @@
  */
 import type { EventEmitter } from 'node:events'
 import { PARENT_POLL_MS } from '../constants.js'
+import { processExists } from '../process-exists.js'
 
 /** Seams for tests; the defaults are the real process. */
 export interface WatchParentOptions {
@@ -35,7 +36,7 @@ export function watchParent(parentPid: number, options: WatchParentOptions = {})
   }
   channel.on('disconnect', gone)
   const timer = setInterval(() => {
-    if (ppid() !== parentPid || !isAlive(parentPid)) gone()
+    if (ppid() !== parentPid || !processExists(parentPid)) gone()
   }, options.pollMs ?? PARENT_POLL_MS)
   // the IPC channel keeps the process alive; this timer must not
   timer.unref()
@@ -44,14 +45,4 @@ export function watchParent(parentPid: number, options: WatchParentOptions = {})
     channel.off('disconnect', gone)
   }
   return stop
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM means it exists but is not ours (pid reuse); only ESRCH means gone
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH'
-  }
 }

@@ -6,6 +6,7 @@
 import { open, readFile, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
+import { processExists } from '../../../../native-runtime/src/index.js'
 
 export const LOCK_FILE = '.build.lock'
 /** A lock file still empty after this long belongs to a builder that died between create and write. */
@@ -66,15 +67,5 @@ async function lockHolder(path: string): Promise<number | undefined | 'stale' | 
     const age = Date.now() - (await stat(path).then((s) => s.mtimeMs, () => Date.now()))
     return age > EMPTY_LOCK_STALE_MS ? 'stale' : undefined
   }
-  return alive(pid) ? pid : 'stale'
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: it exists but belongs to another user
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  return processExists(pid) ? pid : 'stale'
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { decodeWav, encodeWav, sniffFormat, toWhisperPcm, wavToWhisperPcm } from '../../../../agent/src/audio/index.js'
+import { decodeWav, encodeWav, sniffFormat, toWhisperPcm, wavToWhisperPcm, wavToWhisperPcmBytes } from '../../../../agent/src/audio/index.js'
 import { formatTranscript, timestamp } from '../../../../agent/src/audio/transcription-format.js'
 import { speakerOf, voicesOf } from '../../../../native-runtime/src/index.js'
 
@@ -73,6 +73,10 @@ describe('WAV', () => {
         // an odd-sized chunk before the data moves it to an odd offset (the chunk is padded to even: put it in a copy that starts at 1)
         const bytes = oddChunk ? new Uint8Array(Buffer.concat([Buffer.alloc(1), file])).subarray(1) : new Uint8Array(file)
         expect(Array.from(wavToWhisperPcm(bytes))).toEqual(samples)
+        // the bytes form is a view of the upload's data chunk, not a copy
+        const view = wavToWhisperPcmBytes(bytes)
+        expect(view.buffer).toBe(bytes.buffer)
+        expect(view.byteOffset).toBe(bytes.byteOffset + 44)
       })
     )
     const stereo = wav(1, 16, 2, 32_000, 200, 0.5)

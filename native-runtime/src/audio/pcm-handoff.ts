@@ -1,0 +1,95 @@
+/**
+ * Hands a request's PCM to the audio child as a WAV file on tmpfs (`/dev/shm` where it is writable)
+ * instead of inside the IPC message: Node's IPC serialised a 30 s clip (960 KB) in ~13 ms on the
+ * development box; a write to tmpfs and whisper.cpp's own file reader take a few. The files are
+ * reused (overwritten in place, one per concurrent job): a fresh megabyte of tmpfs cost 2–10 ms of
+ * page allocation here, an overwrite is a copy. One directory per runtime, named after this process;
+ * one left by a process that died is removed at the next start.
+ */
+import { constants } from 'node:fs'
+import { access, mkdtemp, open, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { processExists } from '../process-exists.js'
+
+const PREFIX = 'llmlb-audio-'
+const SAMPLE_RATE = 16_000
+
+/** The 44-byte header of a 16-bit PCM mono WAV file holding `dataBytes` of samples (0xffffffff: unknown length). */
+export function wavHeader(sampleRate: number, dataBytes?: number): Buffer {
+  const b = Buffer.alloc(44)
+  b.write('RIFF', 0, 'ascii')
+  b.writeUInt32LE(dataBytes === undefined ? 0xffffffff : 36 + dataBytes, 4)
+  b.write('WAVEfmt ', 8, 'ascii')
+  b.writeUInt32LE(16, 16)
+  b.writeUInt16LE(1, 20)
+  b.writeUInt16LE(1, 22)
+  b.writeUInt32LE(sampleRate, 24)
+  b.writeUInt32LE(sampleRate * 2, 28)
+  b.writeUInt16LE(2, 32)
+  b.writeUInt16LE(16, 34)
+  b.write('data', 36, 'ascii')
+  b.writeUInt32LE(dataBytes ?? 0xffffffff, 40)
+  return b
+}
+
+/** tmpfs when this box has a writable one, else the OS temp dir. */
+async function baseDir(): Promise<string> {
+  try {
+    await access('/dev/shm', constants.W_OK)
+    return '/dev/shm'
+  } catch {
+    return tmpdir()
+  }
+}
+
+
+/** Removes the directories of runtimes whose process is gone (a kill -9 leaves its files). */
+async function sweep(base: string): Promise<void> {
+  for (const name of await readdir(base).catch(() => [] as string[])) {
+    const pid = Number(name.slice(PREFIX.length).split('-')[0])
+    if (name.startsWith(PREFIX) && Number.isInteger(pid) && pid > 0 && !processExists(pid)) await rm(join(base, name), { recursive: true, force: true })
+  }
+}
+
+export class PcmHandoff {
+  private dir: Promise<string> | undefined
+  private created = 0
+  /** Files no job uses now, ready to be overwritten. */
+  private readonly idle: string[] = []
+
+  /** Writes 16 kHz mono 16-bit PCM (samples or their little-endian bytes) as a WAV file; hand it back with `release`. */
+  async write(pcm: Int16Array | Uint8Array): Promise<string> {
+    this.dir ??= baseDir().then(async (base) => {
+      await sweep(base)
+      return mkdtemp(join(base, `${PREFIX}${process.pid}-`))
+    })
+    const dir = await this.dir
+    const path = this.idle.pop() ?? join(dir, `${++this.created}.wav`)
+    // no O_TRUNC: the pages of the last clip are overwritten, then the file is cut to this clip's size
+    const file = await open(path, constants.O_WRONLY | constants.O_CREAT, 0o600)
+    try {
+      await file.writev([wavHeader(SAMPLE_RATE, pcm.byteLength), Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)], 0)
+      await file.truncate(44 + pcm.byteLength)
+    } catch (err) {
+      await rm(path, { force: true })
+      throw err
+    } finally {
+      await file.close()
+    }
+    return path
+  }
+
+  /** The child is done with `path`: the next job overwrites it. */
+  release(path: string): void {
+    if (this.dir !== undefined) this.idle.push(path)
+  }
+
+  /** Removes the directory (runtime stop). */
+  async close(): Promise<void> {
+    const dir = this.dir
+    this.dir = undefined
+    this.idle.length = 0
+    if (dir) await rm(await dir.catch(() => ''), { recursive: true, force: true })
+  }
+}
