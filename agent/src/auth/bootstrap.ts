@@ -7,7 +7,7 @@
  * joins an existing cluster can never replace the cluster's admin or mint a second initial key, even if
  * it could not reach a peer before bootstrapping (the composition root also waits for a first sync).
  */
-import { chmod, rm, writeFile } from 'node:fs/promises'
+import { chmod, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { AuthService } from './auth-service.js'
@@ -37,8 +37,11 @@ export interface BootstrapResult {
 
 /** Writes `text` to `path`, readable by the owner only (also when the file existed). */
 export async function writeSecretFile(path: string, text: string): Promise<void> {
-  await writeFile(path, text, { mode: 0o600 })
-  await chmod(path, 0o600)
+  // written aside and renamed into place: a reader sees the old file or the whole new one, never a part
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, text, { mode: 0o600 })
+  await chmod(tmp, 0o600)
+  await rename(tmp, path)
 }
 
 /** Creates the first admin and the initial API key if the cluster has none. */
@@ -115,7 +118,8 @@ function watchAdminSuperseded(auth: AuthService, id: string, log: Logger): void 
 export async function issueLocalToken(auth: AuthService, dataDir: string): Promise<string> {
   const token = newLocalToken()
   const file = join(dataDir, LOCAL_TOKEN_FILE)
-  await writeSecretFile(file, token + '\n')
+  // accepted before it is readable: whoever reads the file (the CLI, a script that saw the port open) can use it at once
   auth.setLocalToken(token)
+  await writeSecretFile(file, token + '\n')
   return file
 }

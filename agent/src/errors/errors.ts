@@ -77,6 +77,16 @@ export class UpstreamError extends AgentError {
   }
 }
 
+/**
+ * Every holder this node could try was suspect (its heartbeat late: across a partition, or dying) and
+ * none answered: a 503 to retry, as when no holder is in view at all, not a 502 of a node that failed.
+ */
+export class NoReachableHolderError extends AgentError {
+  constructor(message: string, cause?: unknown) {
+    super('no_capacity', message, { cause, headers: { 'retry-after': '1' } })
+  }
+}
+
 /** No holder of the model has a capability the request needs. */
 export class MissingCapabilityError extends AgentError {
   constructor(model: string, capability: string, modelsWithIt: string[]) {

@@ -10,7 +10,7 @@ import { ModelNotFoundError, RuntimeUnavailableError } from '../../../native-run
 import { ChatCompletionRequestSchema, CompletionRequestSchema, EmbeddingRequestSchema } from '../http/schemas/openai.js'
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from '../http/schemas/openai.js'
 import { parseBody } from '../http/schemas/parse-body.js'
-import { UnknownModelError, UpstreamError } from '../errors/errors.js'
+import { NoReachableHolderError, UnknownModelError, UpstreamError } from '../errors/errors.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import type { ImageInputDeps } from '../vision/index.js'
 import { backendCandidate, lastResort, localCandidate, peerCandidates, storedLocalCandidate, type Candidate, type StoredModelFacts } from '../scheduler/candidates.js'
@@ -39,11 +39,14 @@ interface FailoverRun {
   lastErr: unknown
   failures: string[]
   tried: Set<string>
+  /** Whether a holder whose heartbeat was not late was tried. */
+  triedLive: boolean
 }
 
 /** Records why `cand` did not serve. */
 function failed(run: FailoverRun, cand: Candidate, err: unknown): void {
   run.lastErr = err
+  if (!cand.suspect) run.triedLive = true
   run.failures.push(`${cand.nodeName}${cand.suspect ? ' (suspect)' : ''}: ${(err as Error).message ?? String(err)}`)
 }
 
@@ -200,7 +203,7 @@ export class InferenceService {
    * known broken, and beats answering 502.
    */
   private async firstThatServes(first: Candidate[], reason: string, ctx: RequestContext, rerank: () => Candidate[], local: (why: string) => Promise<Served>, forward: (cand: Candidate, why: string) => Promise<Served>): Promise<Served> {
-    const run: FailoverRun = { attempts: 0, lastErr: undefined, failures: [], tried: new Set() }
+    const run: FailoverRun = { attempts: 0, lastErr: undefined, failures: [], tried: new Set(), triedLive: false }
     let ranked = first
     for (let pass = 0; pass < 2 && ranked.length > 0; pass++) {
       const served = await this.tryRanked(ranked, pass === 0 ? reason : 'failover', ctx, local, forward, run)
@@ -213,7 +216,10 @@ export class InferenceService {
       }
     }
     // the client sees the table's public message; the log gets every attempt
-    throw new UpstreamError(`Every holder failed before answering (${run.failures.join('; ') || 'none could be tried'})`, run.lastErr)
+    const detail = `(${run.failures.join('; ') || 'none could be tried'})`
+    // only suspect holders were there (the model lives across a partition, or its holders are dying): retry later
+    if (!run.triedLive && run.failures.length > 0) throw new NoReachableHolderError(`Every holder of this model is suspected down ${detail}`, run.lastErr)
+    throw new UpstreamError(`Every holder failed before answering ${detail}`, run.lastErr)
   }
 
   /** One pass of firstThatServes over a ranking: the answer, or undefined with `run` updated. */

@@ -66,6 +66,12 @@ describe('failover after the first ranking is spent', () => {
     expect(served.route).toMatchObject({ servedBy: 's', reason: 'failover' })
   })
 
+  it('answers 503 no_capacity, not 502, when the only holders were suspect and failed (a model across a partition)', async () => {
+    const { service, tried } = ingress([], new Set(['s']), [], ['s'])
+    await expect(service.handle('chat', body, ctx)).rejects.toMatchObject({ code: 'no_capacity', headers: { 'retry-after': '1' } })
+    expect(tried).toEqual(['s'])
+  })
+
   it('serves on a live holder first even when the suspect one ranks higher', async () => {
     const { service, tried } = ingress(['a'], new Set(), [], ['s'])
     await service.handle('chat', body, ctx)

@@ -84,4 +84,33 @@ describe('first start of a cluster', () => {
     await issueLocalToken(auth, dir)
     expect(auth.authenticator.authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } }).identity.invalid).toMatch(/local admin token/)
   })
+
+  it('accepts each new token before the file shows it, and the file is never seen half written', async () => {
+    const { auth, dir } = await node()
+    const file = join(dir, LOCAL_TOKEN_FILE)
+    const accepted = new Set<string>()
+    const original = auth.setLocalToken.bind(auth)
+    auth.setLocalToken = (t) => {
+      if (t) accepted.add(t)
+      original(t)
+    }
+    await issueLocalToken(auth, dir)
+    // a reader polling the file while later starts issue theirs: every token it reads had been accepted
+    let seen = 0
+    let stop = false
+    const reader = (async () => {
+      while (!stop) {
+        const text = await readFile(file, 'utf8')
+        expect(text).toMatch(/^\S+\n$/)
+        expect(accepted.has(text.trim())).toBe(true)
+        seen++
+        await new Promise((r) => setImmediate(r))
+      }
+    })()
+    for (let i = 0; i < 30; i++) await issueLocalToken(auth, dir)
+    stop = true
+    await reader
+    expect(seen).toBeGreaterThan(0)
+    expect(accepted.size).toBe(31)
+  })
 })
