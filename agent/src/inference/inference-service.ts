@@ -33,21 +33,11 @@ export const DISPATCH_HEAD_BOUND_MS = 300_000
 /** Peers tried before giving up when each fails before answering. */
 export const MAX_FORWARD_ATTEMPTS = 3
 
-/** What the passes of one failover share: forwards made, the failures (for the log), the candidates tried. */
+/** What the passes of one failover share: forwards made, the candidates tried, and why each did not serve. */
 interface FailoverRun {
   attempts: number
-  lastErr: unknown
-  failures: string[]
   tried: Set<string>
-  /** Whether a holder whose heartbeat was not late was tried. */
-  triedLive: boolean
-}
-
-/** Records why `cand` did not serve. */
-function failed(run: FailoverRun, cand: Candidate, err: unknown): void {
-  run.lastErr = err
-  if (!cand.suspect) run.triedLive = true
-  run.failures.push(`${cand.nodeName}${cand.suspect ? ' (suspect)' : ''}: ${(err as Error).message ?? String(err)}`)
+  failures: { cand: Candidate; err: unknown }[]
 }
 
 /** Head bound when none is configured (the config's defaults, specs/routing.md). */
@@ -203,7 +193,7 @@ export class InferenceService {
    * known broken, and beats answering 502.
    */
   private async firstThatServes(first: Candidate[], reason: string, ctx: RequestContext, rerank: () => Candidate[], local: (why: string) => Promise<Served>, forward: (cand: Candidate, why: string) => Promise<Served>): Promise<Served> {
-    const run: FailoverRun = { attempts: 0, lastErr: undefined, failures: [], tried: new Set(), triedLive: false }
+    const run: FailoverRun = { attempts: 0, tried: new Set(), failures: [] }
     let ranked = first
     for (let pass = 0; pass < 2 && ranked.length > 0; pass++) {
       const served = await this.tryRanked(ranked, pass === 0 ? reason : 'failover', ctx, local, forward, run)
@@ -216,10 +206,11 @@ export class InferenceService {
       }
     }
     // the client sees the table's public message; the log gets every attempt
-    const detail = `(${run.failures.join('; ') || 'none could be tried'})`
+    const detail = `(${run.failures.map(({ cand, err }) => `${cand.nodeName}${cand.suspect ? ' (suspect)' : ''}: ${(err as Error).message ?? String(err)}`).join('; ') || 'none could be tried'})`
+    const lastErr = run.failures.at(-1)?.err
     // only suspect holders were there (the model lives across a partition, or its holders are dying): retry later
-    if (!run.triedLive && run.failures.length > 0) throw new NoReachableHolderError(`Every holder of this model is suspected down ${detail}`, run.lastErr)
-    throw new UpstreamError(`Every holder failed before answering ${detail}`, run.lastErr)
+    if (run.failures.length > 0 && run.failures.every((f) => f.cand.suspect)) throw new NoReachableHolderError(`Every holder of this model is suspected down ${detail}`, lastErr)
+    throw new UpstreamError(`Every holder failed before answering ${detail}`, lastErr)
   }
 
   /** One pass of firstThatServes over a ranking: the answer, or undefined with `run` updated. */
@@ -234,7 +225,7 @@ export class InferenceService {
           return await local(why)
         } catch (err) {
           if (ctx.signal.aborted || errorRow((err as { code?: string }).code).status < 500) throw err
-          failed(run, cand, err)
+          run.failures.push({ cand, err })
           continue
         }
       }
@@ -244,13 +235,13 @@ export class InferenceService {
         // a peer that is restarting its runtime or draining answers 503 before doing any work: try the next
         if (served.result.status === 503 && i < ranked.length - 1) {
           for await (const _ of served.result.body) void _
-          failed(run, cand, new UpstreamError(`${cand.nodeName} answered 503`))
+          run.failures.push({ cand, err: new UpstreamError(`${cand.nodeName} answered 503`) })
           continue
         }
         return served
       } catch (err) {
         if (ctx.signal.aborted) throw err
-        failed(run, cand, err)
+        run.failures.push({ cand, err })
         // silent past its head bound is not known broken (a long queue can be): the next pass may try it again, last
         if (err instanceof PeerGoneError && err.why === 'silent') run.tried.delete(cand.target)
       }

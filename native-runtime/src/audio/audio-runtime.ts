@@ -115,11 +115,11 @@ export class AudioRuntime extends EventTarget {
   }
 
   /**
-   * Transcribes 16 kHz mono 16-bit PCM (samples, or their little-endian bytes). The caller holds the
-   * model's slot (the admission queue). Aborting `signal` stops whisper at its next step. Throws
+   * Transcribes 16 kHz mono 16-bit little-endian PCM, given as its bytes. The caller holds the model's
+   * slot (the admission queue). Aborting `signal` stops whisper at its next step. Throws
    * ModelNotFoundError, RuntimeUnavailableError.
    */
-  async transcribe(model: string, pcm: Int16Array | Uint8Array, options: TranscribeOptions, { signal }: AbortOptions = {}): Promise<Transcript> {
+  async transcribe(model: string, pcm: Uint8Array, options: TranscribeOptions, { signal }: AbortOptions = {}): Promise<Transcript> {
     signal?.throwIfAborted()
     const child = this.usable(model)
     const s = this.status.get(model) as ModelStatus

@@ -7,4 +7,4 @@ export { buildTinyTtsOnnx, tinyTtsTokens, writeTinyTts, type TinyTtsOptions } fr
 export { OPENAI_VOICES, speakerOf, voicesOf } from './voices.js'
 export type { SpeechStream } from './audio-runtime.js'
 export type { AudioEngine } from './protocol.js'
-export { wavHeader } from './pcm-handoff.js'
+export { wavHeader } from './wav-header.js'

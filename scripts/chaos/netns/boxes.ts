@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { writeTinyGguf } from '../../../native-runtime/src/gguf/tiny-gguf.js'
 import { CLI, waitUntil } from '../../bench/agent-proc.js'
 import { SCOPES } from '../../../agent/src/auth/index.js'
+import { readLock } from '../../../agent/src/node/data-dir-lock.js'
 import type { NetnsLab } from './lab.js'
 
 export const HTTP_PORT = 32768
@@ -79,7 +80,7 @@ export async function keyIds(box: Box, as: string): Promise<string> {
 /** An all-scopes API key, made with the first box's local admin token (it replicates to every box). */
 async function adminKey(box: Box): Promise<string> {
   // the token is issued after the port opens and before the lock names it: wait for the lock, as the CLI does
-  await waitUntil(async () => ((JSON.parse(await readFile(join(box.dataDir, 'llmlb.lock'), 'utf8')) as { port?: number }).port ?? 0) > 0, 60_000, `${box.name}'s lock`, 100)
+  await waitUntil(async () => ((await readLock(box.dataDir))?.port ?? 0) > 0, 60_000, `${box.name}'s lock`, 100)
   const token = (await readFile(join(box.dataDir, 'local-admin.token'), 'utf8')).trim()
   return (await createKey(box, token, { name: 'chaos-admin', scopes: [...SCOPES] })).key
 }
