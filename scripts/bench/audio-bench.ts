@@ -6,17 +6,31 @@
  * whisper's sampled fallback does not make one request's work differ from the next). Runs are interleaved one by
  * one, alternating which goes first, so machine noise lands on both alike; the ratio is the median of
  * the per-round ratios. Goal: API ≥ 0.95× in-process.
+ *
+ * Two random-weight models: the tests' toy (16 wide, 1 layer: ~0.3 s per 30 s clip, so the API's fixed
+ * ~20–30 ms per request shows as 5–10 %) and a 64-wide, 2-layer one (~1.3 s per clip: still far less work
+ * than the smallest real whisper model, whose dimensions — 384 wide, 4 layers — took ~29 s per clip here
+ * with random weights on one thread).
  */
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initWhisper } from '@fugood/whisper.node'
 import { encodeWav, wavToWhisperPcm } from '../../agent/src/audio/index.js'
-import { defaultThreads, writeTinyWhisper } from '../../native-runtime/src/index.js'
+import { defaultThreads, writeTinyWhisper, type TinyWhisperOptions } from '../../native-runtime/src/index.js'
 import { startBenchAgent, waitUntil } from './agent-proc.js'
 import { fmt, median, printTable } from './stats.js'
 
-const ROUNDS = 20
+interface ModelCase {
+  label: string
+  options: TinyWhisperOptions
+  rounds: number
+}
+
+const MODELS: ModelCase[] = [
+  { label: 'toy whisper model (16 wide, 1 layer)', options: {}, rounds: 20 },
+  { label: 'small whisper model (64 wide, 2 layers)', options: { state: 64, layers: 2 }, rounds: 10 }
+]
 /** A 30 s clip: a 10 s one took ~0.2 s, so one scheduler hiccup moved a request by 5 %. */
 const SECONDS = 30
 
@@ -33,10 +47,14 @@ function clip(): Buffer {
 }
 
 export async function audioBench(): Promise<void> {
+  const wav = clip()
+  for (const m of MODELS) await rtf(m, wav)
+}
+
+async function rtf({ label, options: modelOptions, rounds }: ModelCase, wav: Buffer): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'llmlb-bench-audio-'))
   const model = join(dir, 'bench-whisper.bin')
-  await writeTinyWhisper(model)
-  const wav = clip()
+  await writeTinyWhisper(model, modelOptions)
   const threads = defaultThreads()
   const agent = await startBenchAgent(['--model', model, '--threads', String(threads)])
   try {
@@ -70,7 +88,7 @@ export async function audioBench(): Promise<void> {
     await viaApi() // warm-up: the first call pays for buffers on both sides
     await inProcess()
     // the order alternates, so neither path always runs right after the other
-    for (let i = 0; i < ROUNDS; i++) {
+    for (let i = 0; i < rounds; i++) {
       if (i % 2 === 0) {
         api.push(await viaApi())
         local.push(await inProcess())
@@ -85,7 +103,7 @@ export async function audioBench(): Promise<void> {
     // each API run against the in-process run of its own round (seconds apart): load changes between rounds cancel
     const paired = median(api.map((x, i) => x / (local[i] ?? Number.NaN)))
     printTable(
-      `multimodal: transcription real-time factor (${SECONDS} s WAV, tiny whisper model, ${threads} thread(s), ${ROUNDS} interleaved rounds, median)`,
+      `multimodal: transcription real-time factor (${SECONDS} s WAV, ${label}, ${threads} thread(s), ${rounds} interleaved rounds, median)`,
       ['path', 'audio s / wall s', 'range', 'ratio of medians', 'ratio (paired, median)'],
       [
         ['whisper.node in this process', fmt(l), `${fmt(Math.min(...local))}–${fmt(Math.max(...local))}`, '1.00', '1.00'],

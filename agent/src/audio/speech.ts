@@ -13,6 +13,7 @@ import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import { AudioCodecMissingError } from './audio-errors.js'
 import { hasFfmpeg } from './decode.js'
 import { CONTENT_TYPES, encodeSpeech, needsFfmpeg, SPEECH_FORMATS } from './encode.js'
+import { speechEvents } from './speech-sse.js'
 
 export const SpeechRequestSchema = z.object({
   model: z.string().min(1).max(256),
@@ -22,7 +23,8 @@ export const SpeechRequestSchema = z.object({
   instructions: z.string().max(4_096).optional(),
   response_format: z.enum(SPEECH_FORMATS).default('mp3'),
   speed: z.number().min(0.25).max(4).default(1),
-  stream_format: z.literal('audio', { message: "only stream_format 'audio' is served ('sse' is not)" }).optional()
+  /** `audio`: the encoded bytes as produced; `sse`: the same bytes in base64 `speech.audio.delta` events, then `speech.audio.done`. */
+  stream_format: z.enum(['audio', 'sse']).default('audio')
 })
 export type SpeechRequest = z.infer<typeof SpeechRequestSchema>
 
@@ -71,11 +73,13 @@ export async function serveSpeech(d: SpeechDeps, body: SpeechRequest, ctx: Reque
       usage.completionTokens = Math.ceil(usage.completionTokens)
     }
   }
-  const headers: Record<string, string> = { 'content-type': CONTENT_TYPES[format] }
+  const sse = body.stream_format === 'sse'
+  const headers: Record<string, string> = { 'content-type': sse ? 'text/event-stream' : CONTENT_TYPES[format] }
+  if (sse) headers['cache-control'] = 'no-cache'
   // a forwarded answer tells the ingress its input size (the audio seconds are known only at the end)
   if (ctx.local) headers[USAGE_HEADER] = `${usage.promptTokens},0`
   return {
-    result: { status: 200, headers, body: encodeSpeech(chunks(), rate, format, d.ffmpeg) },
+    result: { status: 200, headers, body: sse ? speechEvents(encodeSpeech(chunks(), rate, format, d.ffmpeg), usage) : encodeSpeech(chunks(), rate, format, d.ffmpeg) },
     route: { servedBy: d.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: lease.waitedMs },
     model: model.id,
     stream: true,

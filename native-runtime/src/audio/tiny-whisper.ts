@@ -14,6 +14,10 @@ export const WHISPER_GGML_MAGIC = 0x67676d6c
 export interface TinyWhisperOptions {
   /** Encoder and decoder width. @default 16 */
   state?: number
+  /** Attention heads (encoder and decoder). @default 2 */
+  heads?: number
+  /** Encoder and decoder blocks. @default 1 */
+  layers?: number
   /** PRNG seed; the same seed gives byte-identical files. @default 42 */
   seed?: number
 }
@@ -32,7 +36,9 @@ function prng(seed: number): () => number {
 /** Builds the model bytes (about 4 MB at the default width). */
 export function buildTinyWhisper(options: TinyWhisperOptions = {}): Buffer {
   const S = options.state ?? 16
-  const hp = { n_vocab: 51864, n_audio_ctx: 1500, n_audio_state: S, n_audio_head: 2, n_audio_layer: 1, n_text_ctx: 448, n_text_state: S, n_text_head: 2, n_text_layer: 1, n_mels: 80, ftype: 0 }
+  const H = options.heads ?? 2
+  const L = options.layers ?? 1
+  const hp = { n_vocab: 51864, n_audio_ctx: 1500, n_audio_state: S, n_audio_head: H, n_audio_layer: L, n_text_ctx: 448, n_text_state: S, n_text_head: H, n_text_layer: L, n_mels: 80, ftype: 0 }
   const rand = prng(options.seed ?? 42)
   const parts: Buffer[] = []
   const int = (v: number): void => {
@@ -96,12 +102,12 @@ export function buildTinyWhisper(options: TinyWhisperOptions = {}): Buffer {
   tensor('encoder.conv2.bias', [1, S])
   tensor('encoder.ln_post.weight', [S])
   tensor('encoder.ln_post.bias', [S])
-  block('encoder.blocks.0', false)
+  for (let l = 0; l < L; l++) block(`encoder.blocks.${l}`, false)
   tensor('decoder.positional_embedding', [S, hp.n_text_ctx])
   tensor('decoder.token_embedding.weight', [S, hp.n_vocab])
   tensor('decoder.ln.weight', [S])
   tensor('decoder.ln.bias', [S])
-  block('decoder.blocks.0', true)
+  for (let l = 0; l < L; l++) block(`decoder.blocks.${l}`, true)
   return Buffer.concat(parts)
 }
 

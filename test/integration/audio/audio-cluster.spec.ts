@@ -224,6 +224,22 @@ describe('speech to text across the mesh', () => {
     }
   })
 
+  it('speaks as server-sent events (stream_format sse) on another node: the deltas decode to a WAV, done carries the usage', async () => {
+    await clusterSeesAll()
+    const res = await client.audio.speech.create({ model: 'tiny-voice', input: 'Events from the mesh.', voice: 'alloy', response_format: 'wav', stream_format: 'sse' })
+    expect(res.headers.get('content-type')).toContain('text/event-stream')
+    expect(res.headers.get('x-llmlb-served-by')).toBe('audio-b')
+    const events = (await res.text()).trim().split('\n\n').map((e) => JSON.parse(e.replace(/^data: /, '')) as { type: string; audio?: string; usage?: { input_tokens: number; output_tokens: number } })
+    expect(events.length).toBeGreaterThan(1)
+    expect(events.slice(0, -1).every((e) => e.type === 'speech.audio.delta')).toBe(true)
+    const wav = Buffer.concat(events.slice(0, -1).map((e) => Buffer.from(e.audio ?? '', 'base64')))
+    expect(audioSeconds('wav', wav)).toBeGreaterThan(0)
+    const done = events.at(-1)
+    expect(done?.type).toBe('speech.audio.done')
+    expect(done?.usage?.input_tokens).toBe('Events from the mesh.'.length)
+    expect(done?.usage?.output_tokens).toBeGreaterThan(0)
+  })
+
   it('speech: an unknown voice, an empty input or a model without speech is a clear 400, and B keeps serving', async () => {
     await clusterSeesAll()
     expect(await errorOf(client.audio.speech.create({ model: 'tiny-voice', input: 'hi', voice: 'nobody' as 'alloy' }))).toMatchObject({ status: 400, code: 'invalid_request' })
