@@ -8,8 +8,8 @@ import { join } from 'node:path'
 import { writeFile } from 'node:fs/promises'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeWav } from '../../agent/src/audio/index.js'
 import { writeTinyTts, writeTinyWhisper } from '../../native-runtime/src/index.js'
+import { toneWav } from '../helpers/audio-formats.js'
 import { startAgent, stopAllAgents, tempDir, waitFor, type RunningAgent } from '../helpers/agent-process.js'
 import { launchBrowser, newContext, requireChromium, requireDashboardBuild, screenshot, watchPage } from './browser.js'
 
@@ -28,11 +28,8 @@ beforeAll(async () => {
   const whisper = join(dir, 'tiny-whisper.bin')
   await writeTinyWhisper(whisper)
   const voice = await writeTinyTts(join(dir, 'tiny-voice'))
-  const rate = 16_000
-  const s = new Float32Array(3 * rate)
-  for (let i = 0; i < s.length; i++) s[i] = 0.3 * Math.sin((2 * Math.PI * (220 + (i / s.length) * 440) * i) / rate)
   wavPath = join(dir, 'clip.wav')
-  await writeFile(wavPath, encodeWav(s, rate))
+  await writeFile(wavPath, toneWav(3))
   ;[node, browser] = await Promise.all([startAgent({ name: 'audio-ui', auth: false, models: [whisper, voice] }), launchBrowser()])
   page = watchPage(await (await newContext(browser)).newPage(), pageErrors)
 })

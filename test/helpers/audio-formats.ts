@@ -1,8 +1,15 @@
 /**
  * Checks that speech bytes are what their format says, by their own framing (no decoder needed):
- * the duration they hold, in seconds, or 0 when nothing decodes.
+ * the duration they hold, in seconds, or 0 when nothing decodes. And the tests' input clip.
  */
-import { decodeWav } from '../../agent/src/audio/index.js'
+import { decodeWav, encodeWav } from '../../agent/src/audio/index.js'
+
+/** A WAV of `seconds` of a gliding tone (deterministic), at `rate` Hz. */
+export function toneWav(seconds: number, rate = 16_000): Buffer {
+  const s = new Float32Array(Math.round(seconds * rate))
+  for (let i = 0; i < s.length; i++) s[i] = 0.3 * Math.sin((2 * Math.PI * (220 + (i / s.length) * 440) * i) / rate)
+  return encodeWav(s, rate)
+}
 
 /** MPEG-1 layer III bitrates (kbit/s) and sample rates, for frame lengths. */
 const MP3_KBPS = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]

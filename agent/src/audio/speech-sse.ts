@@ -4,18 +4,14 @@
  * `speech.audio.done` event with the usage. A client decodes each delta and concatenates the bytes:
  * the result is the file the raw stream would have been.
  */
+import type { Served } from '../inference/inference-service.js'
+import { sseData } from '../inference/http-result.js'
+
 const enc = new TextEncoder()
+const event = (data: unknown): Uint8Array => enc.encode(sseData(data))
 
-/** What the done event reports: input characters and audio seconds (known only at the end). */
-export interface SpeechUsage {
-  promptTokens: number
-  completionTokens: number
-}
-
-const event = (data: unknown): Uint8Array => enc.encode(`data: ${JSON.stringify(data)}\n\n`)
-
-/** Wraps encoded audio in SSE events; `usage` is read after the audio ended. */
-export async function* speechEvents(audio: AsyncIterable<Uint8Array>, usage: SpeechUsage): AsyncGenerator<Uint8Array> {
+/** Wraps encoded audio in SSE events; `usage` (input characters, audio seconds) is read after the audio ended. */
+export async function* speechEvents(audio: AsyncIterable<Uint8Array>, usage: NonNullable<Served['usage']>): AsyncGenerator<Uint8Array> {
   for await (const bytes of audio) {
     if (bytes.byteLength === 0) continue
     yield event({ type: 'speech.audio.delta', audio: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') })

@@ -8,6 +8,7 @@ import { speakerOf, type AudioRuntime } from '../../../native-runtime/src/index.
 import { ModelNotFoundError } from '../../../native-runtime/src/index.js'
 import { InvalidRequestError } from '../errors/errors.js'
 import { USAGE_HEADER, type Served } from '../inference/inference-service.js'
+import { SSE_HEADERS } from '../inference/http-result.js'
 import type { RequestContext } from '../inference/request-context.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import { AudioCodecMissingError } from './audio-errors.js'
@@ -74,12 +75,12 @@ export async function serveSpeech(d: SpeechDeps, body: SpeechRequest, ctx: Reque
     }
   }
   const sse = body.stream_format === 'sse'
-  const headers: Record<string, string> = { 'content-type': sse ? 'text/event-stream' : CONTENT_TYPES[format] }
-  if (sse) headers['cache-control'] = 'no-cache'
+  const headers: Record<string, string> = sse ? { ...SSE_HEADERS } : { 'content-type': CONTENT_TYPES[format] }
   // a forwarded answer tells the ingress its input size (the audio seconds are known only at the end)
   if (ctx.local) headers[USAGE_HEADER] = `${usage.promptTokens},0`
+  const audio = encodeSpeech(chunks(), rate, format, d.ffmpeg)
   return {
-    result: { status: 200, headers, body: sse ? speechEvents(encodeSpeech(chunks(), rate, format, d.ffmpeg), usage) : encodeSpeech(chunks(), rate, format, d.ffmpeg) },
+    result: { status: 200, headers, body: sse ? speechEvents(audio, usage) : audio },
     route: { servedBy: d.nodeName, route: 'local', reason, hops: ctx.hops, queueWaitMs: lease.waitedMs },
     model: model.id,
     stream: true,

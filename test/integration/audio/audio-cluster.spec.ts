@@ -10,10 +10,10 @@ import { join } from 'node:path'
 import OpenAI, { toFile } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initWhisper } from '@fugood/whisper.node'
-import { decodeWav, encodeWav, toWhisperPcm } from '../../../agent/src/audio/index.js'
+import { decodeWav, toWhisperPcm } from '../../../agent/src/audio/index.js'
 import { writeTinyTts, writeTinyWhisper } from '../../../native-runtime/src/index.js'
 import { spawnSync } from 'node:child_process'
-import { audioSeconds } from '../../helpers/audio-formats.js'
+import { audioSeconds, toneWav as clip } from '../../helpers/audio-formats.js'
 import { meshAddress, nodesOf, startAgent, stopAllAgents, tempDir, tinyModel, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
 
 const CLUSTER_KEY = 'a7'.repeat(32)
@@ -26,13 +26,6 @@ let c: RunningAgent
 /** Whether this machine has ffmpeg (node B uses it to encode mp3, opus, aac and flac). */
 const ffmpegHere = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0
 let client: OpenAI
-
-/** A clip of `seconds` of a gliding tone (deterministic). */
-function clip(seconds: number, rate = 16_000): Buffer {
-  const s = new Float32Array(Math.round(seconds * rate))
-  for (let i = 0; i < s.length; i++) s[i] = 0.3 * Math.sin((2 * Math.PI * (220 + (i / s.length) * 440) * i) / rate)
-  return encodeWav(s, rate)
-}
 
 /** Pid of A's audio child (a child process of the agent running `audio/child.js`). */
 function audioChildPid(agentPid: number): number | undefined {
