@@ -160,3 +160,9 @@ export function resolveTimings(overrides: Partial<MeshTimings> = {}): MeshTiming
   }
   return out
 }
+
+/** Every connected peer's round-trip time is measured this often (libp2p ping; routing's hop cost) (ms). */
+export const RTT_PROBE_INTERVAL_MS = 2_000
+
+/** A ping that has not answered within this counts as this long (ms). */
+export const RTT_PROBE_TIMEOUT_MS = 3_000

@@ -23,6 +23,8 @@ export interface PeerView {
   lastSeen: number
   /** Multiaddrs of the live connection(s), if connected. */
   addresses: string[]
+  /** Round-trip time to the peer (ms, smoothed libp2p pings); absent until the first ping answers or times out. */
+  rttMs?: number
 }
 
 /** The identity of whoever made the request at the ingress node; trusted only from mesh members. */

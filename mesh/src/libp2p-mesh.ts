@@ -37,6 +37,7 @@ import { ForwardError, TunnelError } from './errors.js'
 import { buildRequestHead, sendForward } from './forward/forward-client.js'
 import { refuseWhileLeaving, serveForward } from './forward/forward-server.js'
 import { PeerConnector } from './peers/peer-connector.js'
+import { RttProber } from './peers/rtt-prober.js'
 import { PeerTable, type PeerRecord, type PeerTransition } from './peers/peer-table.js'
 import { NODE_STATE_TOPIC, NodeStateSchema } from './protocol/node-state.js'
 import type { ForwardRequestHead } from './protocol/forward-frames.js'
@@ -132,6 +133,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
   private dialer?: BootstrapDialer
   private tickTimer?: NodeJS.Timeout
   private poolTimer?: NodeJS.Timeout
+  private rtt?: RttProber
   /** Inbound forward streams being served or waiting for their next request. */
   private readonly inboundForwards = new Set<Stream>()
   private readonly pool = new StreamPool({ maxIdlePerPeer: FORWARD_POOL_MAX_IDLE, idleMs: FORWARD_POOL_IDLE_MS })
@@ -348,6 +350,9 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     this.dialer.start()
     this.tickTimer = setInterval(() => this.emitAll(this.table.tick(Date.now())), this.timings.tickIntervalMs)
     this.tickTimer.unref?.()
+    const connected = (id: string): boolean => (this.connector?.addressesOf(id).length ?? 0) > 0
+    this.rtt = new RttProber({ ping: async (id, signal) => node.services.ping.ping(peerIdFromString(id), { signal }), peers: () => this.table.list().filter(r => r.status === 'alive' && connected(r.peerId)).map(r => r.peerId) })
+    this.rtt.start()
     log.info({ addrs: this.listenAddresses(), clusterKey: clusterKey === undefined ? 'none (open network)' : clusterKeyFingerprint(clusterKey) }, 'mesh started')
   }
 
@@ -426,7 +431,8 @@ export class Libp2pMesh extends EventTarget implements Mesh {
       status: record.status,
       state: record.state,
       lastSeen: record.lastSeen,
-      addresses: this.connector?.addressesOf(record.peerId) ?? []
+      addresses: this.connector?.addressesOf(record.peerId) ?? [],
+      ...rttOf(this.rtt?.table.get(record.peerId))
     }
   }
 
@@ -459,6 +465,8 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     this.tickTimer = undefined
     clearInterval(this.poolTimer)
     this.poolTimer = undefined
+    this.rtt?.stop()
+    this.rtt = undefined
     // Streams still open here are idle (leave drains in-flight work first): reset them rather than
     // have libp2p close hundreds of them gracefully one by one.
     this.pool.clear(undefined, true)
@@ -485,3 +493,5 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     }
   }
 }
+
+const rttOf = (ms: number | undefined): { rttMs?: number } => (ms === undefined ? {} : { rttMs: ms })

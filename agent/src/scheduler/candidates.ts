@@ -36,6 +36,8 @@ export interface Candidate {
   engine?: string
   /** The peer's heartbeat is late (membership `suspect`): tried only after every live holder. */
   suspect?: true
+  /** Measured round trip to the peer (ms, the mesh's pings); absent for self and until measured. */
+  rttMs?: number
 }
 
 /** A model stored on this node but not loaded: loaded on demand if chosen. */
@@ -97,12 +99,12 @@ export function peerCandidates(model: string, peers: PeerView[], now: number, ha
   const out: Candidate[] = []
   for (const p of peers) {
     if ((p.status !== 'alive' && p.status !== 'suspect') || p.state.status !== 'alive') continue
-    const suspect = p.status === 'suspect' ? { suspect: true as const } : {}
+    const flags = { ...(p.status === 'suspect' ? { suspect: true as const } : {}), ...(p.rttMs === undefined ? {} : { rttMs: p.rttMs }) }
     const m = p.state.models.find((x) => x.id === model)
     if (!m) {
       // a cloud provider the peer serves by prefix (`anthropic:*`), not per model
       const pa = providerOf(model, p.state.providers)
-      if (pa) out.push({ target: p.peerId, nodeName: p.state.name, slotsTotal: pa.slotsTotal, load: loadOf(p.peerId, pa.slotsBusy, p.lastSeen), tokensPerSecond: 0, capabilities: providerModelCapabilities(pa.capabilities, model.slice(pa.prefix.length + 1)), contextLength: pa.contextLength, loaded: true, prefixMatch: 0, stateAgeMs: Math.max(0, now - p.lastSeen), engine: pa.engine, ...suspect })
+      if (pa) out.push({ target: p.peerId, nodeName: p.state.name, slotsTotal: pa.slotsTotal, load: loadOf(p.peerId, pa.slotsBusy, p.lastSeen), tokensPerSecond: 0, capabilities: providerModelCapabilities(pa.capabilities, model.slice(pa.prefix.length + 1)), contextLength: pa.contextLength, loaded: true, prefixMatch: 0, stateAgeMs: Math.max(0, now - p.lastSeen), engine: pa.engine, ...flags })
       continue
     }
     out.push({
@@ -119,7 +121,7 @@ export function peerCandidates(model: string, peers: PeerView[], now: number, ha
       avgServiceMs: m.avgServiceMs,
       ...(m.coldLoadMs === undefined ? {} : { coldLoadMs: m.coldLoadMs }),
       ...(m.engine === undefined ? {} : { engine: m.engine }),
-      ...suspect
+      ...flags
     })
   }
   return out

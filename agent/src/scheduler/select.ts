@@ -11,7 +11,9 @@
  *   wait    = 0 with a free slot, else (load − slots + 1) / slots × service   — queueing behind others,
  *             where service is the node's measured average request time (gossiped), or this
  *             request's decode estimate when the node has not measured one yet
- *   cost    = wait + prefill + decode + (remote ? HOP_COST_MS : 0) + (loaded ? 0 : coldLoadMs)
+ *   cost    = wait + prefill + decode + (remote ? HOP_COST_MS + rtt : 0) + (loaded ? 0 : coldLoadMs)
+ *             where rtt is the measured round trip to the peer (the mesh's pings): a slow or lossy
+ *             link costs what it adds to every request sent over it
  *             where coldLoadMs is the node's estimate (size / measured disk speed), else COLD_LOAD_MS
  *
  * The cheapest wins; candidates within TIE_EPSILON of it are tied (those with a free slot first) and
@@ -67,7 +69,7 @@ export function expectedFinishMs(c: Candidate, task: RoutingTask, priorTps: numb
   const slots = Math.max(1, c.slotsTotal)
   const service = c.avgServiceMs && c.avgServiceMs > 0 ? c.avgServiceMs : decode
   const wait = c.load < slots ? 0 : ((c.load - slots + 1) / slots) * service
-  return wait + prefill + decode + (c.target === 'self' ? 0 : HOP_COST_MS) + (c.loaded ? 0 : (c.coldLoadMs ?? COLD_LOAD_MS))
+  return wait + prefill + decode + (c.target === 'self' ? 0 : HOP_COST_MS + (c.rttMs ?? 0)) + (c.loaded ? 0 : (c.coldLoadMs ?? COLD_LOAD_MS))
 }
 
 export function rankCandidates(all: Candidate[], task: RoutingTask, random: () => number = Math.random): Ranked {

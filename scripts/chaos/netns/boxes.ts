@@ -89,6 +89,7 @@ interface NodeRow {
   name: string
   status: string
   self: boolean
+  rtt_ms?: number | null
 }
 
 export async function nodesOf(box: Box, key: string): Promise<NodeRow[]> {

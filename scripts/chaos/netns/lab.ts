@@ -4,10 +4,11 @@
  * so the chaos runner can act as a client of any box without running inside a namespace. Faults are
  * applied with the real tools: `iptables` DROP rules inside the boxes for a partition (bridged traffic
  * does not cross the host's iptables without br_netfilter, so the rules live at the ends), `tc netem`
- * on both ends of a box's link for loss and delay. Needs root, iproute2 and iptables; everything is
+ * on both ends of a box's link for loss and delay (or the same fault in user space, `user-netem.ts`). Needs root, iproute2 and iptables; everything is
  * removed by `close()` (also when the process exits).
  */
 import { execFileSync } from 'node:child_process'
+import { insertUserNetem, userNetemAvailable, type LinkFault, type UserNetem } from './user-netem.js'
 
 export interface NetnsLab {
   /** The box's address (i from 1). */
@@ -19,13 +20,14 @@ export interface NetnsLab {
   /** Removes every partition rule. */
   heal(): void
   /**
-   * Makes box i's link lossy in both directions: `tc netem` loss and delay on both ends of its veth
-   * when the kernel has sch_netem; otherwise (a kernel built without it, as some VM kernels are) the
-   * same loss through iptables' `statistic` match and no delay. Returns what was applied.
+   * Makes box i's link lossy and slow in both directions: `tc netem` on both ends of its veth when the
+   * kernel has sch_netem; otherwise (a kernel built without it, as some VM kernels are) the same fault
+   * from a relay in user space (`user-netem.ts`); without python3 either, the loss alone through
+   * iptables' `statistic` match. Returns what was applied.
    */
-  degrade(i: number, l: { lossPct: number; delayMs: number; jitterMs: number }): string
+  degrade(i: number, l: LinkFault): Promise<string>
   /** Removes what `degrade` applied. */
-  restore(i: number): void
+  restore(i: number): Promise<void>
   close(): void
 }
 
@@ -60,17 +62,19 @@ export function createLab(boxes: number): NetnsLab {
   const host = `${p}h`
   const ns = (i: number): string => `${p}n${i}`
   const ids = Array.from({ length: boxes }, (_, k) => k + 1)
+  const shaped = new Map<number, UserNetem>()
   const inNs = (i: number, cmd: string, args: string[]): string => run('ip', ['netns', 'exec', ns(i), cmd, ...args])
   const close = (): void => {
-    for (const i of ids) {
+    // the boxes' agents, and a user-space netem relay in the bridge's namespace
+    for (const name of [...ids.map(ns), br]) {
       let pids: string[] = []
       try {
-        pids = run('ip', ['netns', 'pids', ns(i)]).split('\n').filter(Boolean)
+        pids = run('ip', ['netns', 'pids', name]).split('\n').filter(Boolean)
       } catch {
         // no namespace
       }
       for (const pid of pids) quiet('kill', ['-9', pid])
-      quiet('ip', ['netns', 'del', ns(i)])
+      if (name !== br) quiet('ip', ['netns', 'del', name])
     }
     quiet('ip', ['link', 'del', host])
     quiet('ip', ['netns', 'del', br])
@@ -120,19 +124,26 @@ export function createLab(boxes: number): NetnsLab {
         inNs(i, 'iptables', ['-F', 'OUTPUT'])
       }
     },
-    degrade(i, l) {
+    async degrade(i, l) {
       const ends = [[ns(i), 'eth0'], [br, `v${i}`]] as const
+      const what = `loss ${l.lossPct}% delay ${l.delayMs}ms ± ${l.jitterMs}ms`
       try {
         for (const [where, dev] of ends) run('ip', ['netns', 'exec', where, 'tc', 'qdisc', 'add', 'dev', dev, 'root', 'netem', 'loss', `${l.lossPct}%`, 'delay', `${l.delayMs}ms`, `${l.jitterMs}ms`])
-        return `netem loss ${l.lossPct}% delay ${l.delayMs}ms ± ${l.jitterMs}ms`
+        return `netem ${what}`
       } catch {
         for (const [where, dev] of ends) quiet('ip', ['netns', 'exec', where, 'tc', 'qdisc', 'del', 'dev', dev, 'root'])
       }
+      if (userNetemAvailable()) {
+        shaped.set(i, await insertUserNetem(br, `v${i}`, l))
+        return `user-space netem ${what} (no sch_netem in this kernel)`
+      }
       for (const chain of ['INPUT', 'OUTPUT']) inNs(i, 'iptables', ['-A', chain, '-m', 'statistic', '--mode', 'random', '--probability', String(l.lossPct / 100), '-j', 'DROP'])
-      return `iptables loss ${l.lossPct}% (no netem in this kernel: no delay)`
+      return `iptables loss ${l.lossPct}% (no netem in this kernel, no python3: no delay)`
     },
-    restore(i) {
+    async restore(i) {
       for (const [where, dev] of [[ns(i), 'eth0'], [br, `v${i}`]] as const) quiet('ip', ['netns', 'exec', where, 'tc', 'qdisc', 'del', 'dev', dev, 'root'])
+      await shaped.get(i)?.remove()
+      shaped.delete(i)
       inNs(i, 'iptables', ['-F', 'INPUT'])
       inNs(i, 'iptables', ['-F', 'OUTPUT'])
     },

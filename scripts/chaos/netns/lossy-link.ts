@@ -1,14 +1,15 @@
 /**
  * `lossy-link`: box1 (an ingress with no model) in front of boxes 2–5, which all hold one model;
  * box5's link loses 5 % of its packets and delays each by 100 ms ± 50 ms (`tc netem` on both ends of
- * its veth, so both directions; loss alone through iptables where the kernel lacks netem). Clients send sequential requests through box1 the whole time.
+ * its veth, so both directions; a relay in user space where the kernel lacks netem, loss alone through
+ * iptables where python3 is missing too). Clients send sequential requests through box1 the whole time.
  * Goals: every request succeeds; box5 serves fewer requests than the healthy holders' average (the
  * router prefers them); no box's view of any other turns down and back (no flap).
  */
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chat, recordsLost, startCluster, stopBoxes, watchViews, type Box, type Sent } from './boxes.js'
+import { chat, nodesOf, recordsLost, startCluster, stopBoxes, watchViews, type Box, type Sent } from './boxes.js'
 import { createLab } from './lab.js'
 import { extraTransitions, median, servedCounts } from './measure.js'
 import type { LanRow } from './partition.js'
@@ -30,8 +31,8 @@ export async function runLossyLink(o: { clients: number; durationMs: number; clu
     // warm-up on a clean network: every holder measured once, so the router compares like with like
     for (let k = 0; k < 8; k++) sent.push(await chat(ingress, key, MODEL, `lossy-warm-${n++}`))
     const serviceMs = median(sent.filter((s) => s.status === 200).map((s) => s.ms))
-    const applied = lab.degrade(5, FAULT)
-    const delayed = applied.startsWith('netem')
+    const applied = await lab.degrade(5, FAULT)
+    const delayed = !applied.startsWith('iptables')
     const views = watchViews(boxes, key)
     const end = performance.now() + o.durationMs
     const during: Sent[] = []
@@ -41,7 +42,9 @@ export async function runLossyLink(o: { clients: number; durationMs: number; clu
       })
     )
     await views.stop()
-    lab.restore(5)
+    // the ingress's measured round trips, the figure routing prices each holder's link with
+    const rtts = (await nodesOf(ingress, key)).filter((r) => !r.self).map((r) => `${r.name} ${r.rtt_ms ?? '?'}`).join(', ')
+    await lab.restore(5)
     sent.push(...during)
     const counts = servedCounts(during.map((s) => s.servedBy))
     const healthy = ['box2', 'box3', 'box4'].map((b) => counts[b] ?? 0)
@@ -67,6 +70,7 @@ export async function runLossyLink(o: { clients: number; durationMs: number; clu
       problems: lossy < mean || !delayed ? [] : [`lossy node served ${lossy}, healthy holders ${mean.toFixed(1)} on average`],
       notes: [
         `served by: ${JSON.stringify(counts)}${delayed ? '' : ' (preference not judged: no delay without netem)'}; median ms via box5 ${Math.round(median(lossyMs))}, via the others ${Math.round(median(healthyMs))}`,
+        `round trips from box1 at the end (ms): ${rtts}`,
         `failed statuses: ${failed.map((s) => s.status).join(' ') || 'none'}; alive/down transitions among the healthy boxes (machine load, not the link): ${extraTransitions(views.transitions.filter((t) => t.viewer !== 'box5' && t.peer !== 'box5'), () => 0)}`
       ]
     }

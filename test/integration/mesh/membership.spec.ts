@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_MESH_TIMINGS, type PeerView } from '../../../mesh/src/index.js'
+import { DEFAULT_MESH_TIMINGS, RTT_PROBE_TIMEOUT_MS, type PeerView } from '../../../mesh/src/index.js'
 import { hostPort, localState, nextEvent, startNode, stopAll, stopNode, viewOf, waitFor, waitForFullMesh } from './helpers.js'
 
 /**
@@ -36,6 +36,19 @@ describe('mesh membership', () => {
     }
     // b and c learnt of each other through a's relay and then connected directly.
     await waitFor(() => (viewOf(b, c)?.addresses.length ?? 0) > 0, 'b connected to c directly')
+  })
+
+  it('measures the round trip to each connected peer (routing prices a forward with it)', async () => {
+    const a = await startNode('a')
+    const b = await startNode('b', { peers: [hostPort(a)] })
+    await waitForFullMesh([a, b])
+    // peers are probed every RTT_PROBE_INTERVAL_MS
+    const rtt = await waitFor(() => viewOf(a, b)?.rttMs, "a's round trip to b")
+    expect(Number.isFinite(rtt)).toBe(true)
+    expect(rtt).toBeGreaterThanOrEqual(0)
+    // loopback: far under the probe timeout, which is what a failed ping would record
+    expect(rtt).toBeLessThan(RTT_PROBE_TIMEOUT_MS)
+    await waitFor(() => viewOf(b, a)?.rttMs !== undefined, "b's round trip to a")
   })
 
   it('accepts a full multiaddr with /p2p/ as a bootstrap peer', async () => {

@@ -17,6 +17,22 @@ describe('rankCandidates', () => {
     expect(r.reason).toBe('least-loaded')
   })
 
+  it('a peer behind a slow link is priced by its round trip: the others get the work until they queue', () => {
+    // task: 100 tokens at 100 tokens/s = 1 s of decode; a 1.2 s round trip outweighs it
+    const rand = seeded(11)
+    const far = cand('far', 0, { rttMs: 1200 })
+    let farWins = 0
+    for (let i = 0; i < 100; i++) if (rankCandidates([cand('near1', 1, { rttMs: 0.3 }), cand('near2', 2, { rttMs: 0.4 }), far], task, rand).candidates[0]?.target === 'far') farWins++
+    expect(farWins).toBe(0)
+    expect(expectedFinishMs(far, task, 100) - expectedFinishMs(cand('far', 0), task, 100)).toBeCloseTo(1200)
+    // the near ones queueing long enough makes the far one worth it
+    expect(rankCandidates([cand('near1', 12, { rttMs: 0.3 }), cand('near2', 12, { rttMs: 0.4 }), far], task, rand).candidates[0]?.target).toBe('far')
+  })
+
+  it('a round trip never prices this node (no hop)', () => {
+    expect(expectedFinishMs(cand('self', 0, { rttMs: 500 }), task, 100)).toBe(expectedFinishMs(cand('self', 0), task, 100))
+  })
+
   it('only-holder when a single node has the model', () => {
     expect(rankCandidates([cand('p1', 9)], task).reason).toBe('only-holder')
   })

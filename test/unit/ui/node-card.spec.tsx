@@ -36,6 +36,19 @@ describe('NodeCard', () => {
     expect(m.byTestId('node-version')?.textContent).toBe('v0.3.0')
   })
 
+  it("shows a peer's measured round trip once there is one, never for the node serving the page", () => {
+    const [state, setState] = createStore<{ nodes: NodeInfo[] }>({ nodes: [node({ name: 'far', self: false, rtt_ms: null })] })
+    m = mount(() => <NodeCard node={state.nodes[0] as NodeInfo} />)
+    expect(m.byTestId('node-rtt')).toBeNull()
+    setState('nodes', 0, 'rtt_ms', 0.42)
+    expect(m.byTestId('node-rtt')?.textContent).toContain('rtt 0.4 ms')
+    setState('nodes', 0, 'rtt_ms', 212.7)
+    expect(m.byTestId('node-rtt')?.textContent).toContain('rtt 213 ms')
+    m.dispose()
+    m = mount(() => <NodeCard node={node({ name: 'me', self: true, rtt_ms: 5 })} />)
+    expect(m.byTestId('node-rtt')).toBeNull()
+  })
+
   it('follows live updates of its node', () => {
     const [state, setState] = createStore<{ nodes: NodeInfo[] }>({ nodes: [node({ name: 'n1' })] })
     m = mount(() => <NodeCard node={state.nodes[0] as NodeInfo} />)

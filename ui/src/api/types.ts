@@ -29,6 +29,8 @@ export type NodeInfo = Omit<NodeState, 'v' | 'seq' | 'peerId' | 'status' | 'pref
   /** Mesh multiaddrs. */
   addresses: string[]
   last_seen_ms_ago: number
+  /** Round trip from the node serving the dashboard (ms); null until measured, absent for self. */
+  rtt_ms?: number | null
 }
 
 export interface ListBody<T> {

@@ -1,5 +1,6 @@
 /**
- * GET /api/nodes — this node and every peer it knows, with their gossiped state, and `rejected`: the
+ * GET /api/nodes — this node and every peer it knows, with their gossiped state and the round trip to
+ * them (`rtt_ms`), and `rejected`: the
  * nodes whose connections failed the cluster-key handshake lately (found, but not joined).
  */
 import type { FastifyInstance } from 'fastify'
@@ -30,7 +31,9 @@ export function nodesBody(deps: NodeRouteDeps): { object: 'list'; data: Record<s
       ...p.state,
       status: p.status,
       addresses: p.addresses,
-      last_seen_ms_ago: Math.max(0, Date.now() - p.lastSeen)
+      last_seen_ms_ago: Math.max(0, Date.now() - p.lastSeen),
+      // the smoothed ping round trip from this node (routing adds it to a forward's cost); null until measured
+      rtt_ms: p.rttMs === undefined ? null : Math.round(p.rttMs * 10) / 10
     }))
   ]
   return { object: 'list', data: nodes, rejected: deps.rejected?.() ?? [] }

@@ -133,7 +133,8 @@ export class ShardManager {
           holds: ads.some((m) => m.engine === undefined || m.sharded !== undefined),
           coordinates: ads.some((m) => m.sharded !== undefined),
           ...(p.state.rpcBuild ? { rpcBuild: p.state.rpcBuild } : {}),
-          ...(p.state.rpcWorker ? { rpcWorker: p.state.rpcWorker } : {})
+          ...(p.state.rpcWorker ? { rpcWorker: p.state.rpcWorker } : {}),
+          ...(p.rttMs === undefined ? {} : { rttMs: p.rttMs })
         }
       })
     ]

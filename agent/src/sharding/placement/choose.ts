@@ -7,8 +7,10 @@
  *   several current ones, the lowest peer id.
  * - Workers: alive nodes other than the coordinator whose worker is `up`, speaks the coordinator's
  *   protocol from its bundle, and is free or leased by the coordinator; limited to the mark's `nodes`.
- *   The fewest that cover the need: the mesh measures no round-trip time between nodes, so instead of
- *   the lowest latency the most free memory goes first (fewest hops per token), peer id breaking ties.
+ *   The fewest that cover the need (each worker adds round trips to every token), and among the sets of
+ *   that size that cover it, the lowest round trips from the coordinator (the mesh's pings): workers
+ *   are taken in round-trip order as long as the rest can still be covered by the others. Unmeasured
+ *   ones come after measured ones, then the most free memory, then peer id.
  */
 
 export interface BuildInfo {
@@ -28,6 +30,8 @@ export interface PlacementNode {
   coordinates: boolean
   rpcBuild?: BuildInfo
   rpcWorker?: { protocol: string; bundle: string; backend: string; freeBytes: number; state: string; leasedBy?: string }
+  /** Round trip from the node computing the plan (ms); absent for itself and until measured. */
+  rttMs?: number
 }
 
 /** The coordinator's peer id, or undefined when no alive holder can coordinate. */
@@ -67,16 +71,31 @@ export function eligibleWorkers(nodes: readonly PlacementNode[], coordinator: st
  * asks to spread the model wider), or why not.
  */
 export function chooseWorkers(eligible: readonly PlacementNode[], needBytes: number, minWorkers = 1): WorkerPlan {
-  const sorted = [...eligible].sort((a, b) => (b.rpcWorker?.freeBytes ?? 0) - (a.rpcWorker?.freeBytes ?? 0) || (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0))
-  const picked: PlacementNode[] = []
+  const free = (n: PlacementNode): number => n.rpcWorker?.freeBytes ?? 0
+  const byId = (a: PlacementNode, b: PlacementNode): number => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0)
+  const byFree = [...eligible].sort((a, b) => free(b) - free(a) || byId(a, b))
+  // the fewest workers: the largest first
+  let count = 0
   let sum = 0
-  for (const n of sorted) {
-    if (sum >= needBytes && picked.length >= minWorkers) break
-    picked.push(n)
-    sum += n.rpcWorker?.freeBytes ?? 0
+  for (const n of byFree) {
+    if (sum >= needBytes && count >= minWorkers) break
+    count++
+    sum += free(n)
   }
-  if (sum < needBytes || picked.length === 0 || picked.length < minWorkers) return { ok: false, needBytes, availableBytes: sum, eligible: eligible.length, ...(minWorkers > 1 && picked.length < minWorkers ? { minWorkers } : {}) }
-  return { ok: true, workers: picked.map((n) => ({ peerId: n.peerId, name: n.name, bytes: Math.round((needBytes * (n.rpcWorker?.freeBytes ?? 0)) / sum) })) }
+  if (sum < needBytes || count === 0 || count < minWorkers) return { ok: false, needBytes, availableBytes: sum, eligible: eligible.length, ...(minWorkers > 1 && count < minWorkers ? { minWorkers } : {}) }
+  // that many, nearest first: take a worker while the largest of the others can still cover the rest
+  const byRtt = [...eligible].sort((a, b) => (a.rttMs ?? Infinity) - (b.rttMs ?? Infinity) || free(b) - free(a) || byId(a, b))
+  const picked: PlacementNode[] = []
+  let have = 0
+  for (const n of byRtt) {
+    if (picked.length === count) break
+    const slots = count - picked.length - 1
+    const rest = byFree.filter((o) => o !== n && !picked.includes(o)).slice(0, slots).reduce((t, o) => t + free(o), 0)
+    if (have + free(n) + rest < needBytes) continue
+    picked.push(n)
+    have += free(n)
+  }
+  return { ok: true, workers: picked.map((n) => ({ peerId: n.peerId, name: n.name, bytes: Math.round((needBytes * free(n)) / have) })) }
 }
 
 /** `--auto-shard`: true when no alive node's memory budget fits the model whole. */

@@ -61,6 +61,31 @@ describe('workers', () => {
     expect(chooseWorkers([worker('a', 4 * GB)], GB, 2)).toEqual({ ok: false, needBytes: GB, availableBytes: 4 * GB, eligible: 1, minWorkers: 2 })
   })
 
+  it('among the sets of the fewest workers, takes the nearest: a far worker only when the near ones cannot cover', () => {
+    const near = (id: string, free: number, rttMs: number) => ({ ...worker(id, free), rttMs })
+    // 2 workers are needed either way; b and c are near and cover it, a has the most memory but is far
+    const plan = chooseWorkers([near('a', 3 * GB, 40), near('b', 2 * GB, 0.4), near('c', 2 * GB, 0.6)], 4 * GB)
+    expect(plan.ok && plan.workers.map((w) => w.peerId)).toEqual(['b', 'c'])
+    // now the near ones together fall short: the far one must be one of the two, with the nearest
+    const short = chooseWorkers([near('a', 3 * GB, 40), near('b', GB / 2, 0.4), near('c', 2 * GB, 0.6)], 4 * GB)
+    expect(short.ok && short.workers.map((w) => w.peerId)).toEqual(['c', 'a'])
+    // unmeasured workers come after measured ones
+    const unmeasured = chooseWorkers([worker('u', 4 * GB), near('m', 4 * GB, 30)], GB)
+    expect(unmeasured.ok && unmeasured.workers.map((w) => w.peerId)).toEqual(['m'])
+  })
+
+  it('round trips never change how many workers are taken, and the set still covers the need', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 64 }), fc.option(fc.double({ min: 0, max: 500, noNaN: true }), { nil: undefined })), { maxLength: 8 }), fc.integer({ min: 1, max: 200 }), (ws, need) => {
+        const plain = chooseWorkers(ws.map(([f], i) => worker(`p${i}`, f)), need)
+        const timed = chooseWorkers(ws.map(([f, rtt], i) => ({ ...worker(`p${i}`, f), ...(rtt === undefined ? {} : { rttMs: rtt }) })), need)
+        if (!plain.ok || !timed.ok) return plain.ok === timed.ok
+        const sum = timed.workers.reduce((t, w) => t + (ws[Number(w.peerId.slice(1))]?.[0] ?? 0), 0)
+        return timed.workers.length === plain.workers.length && sum >= need
+      })
+    )
+  })
+
   it('names the bytes needed and available when the free workers do not cover it', () => {
     expect(chooseWorkers([worker('a', GB), worker('b', GB)], 3 * GB)).toEqual({ ok: false, needBytes: 3 * GB, availableBytes: 2 * GB, eligible: 2 })
     expect(chooseWorkers([], GB)).toEqual({ ok: false, needBytes: GB, availableBytes: 0, eligible: 0 })

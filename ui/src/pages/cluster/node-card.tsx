@@ -85,8 +85,14 @@ export function NodeCard(props: { node: NodeInfo }) {
         <span data-testid="node-version">v{props.node.version}</span>
         <Show when={!props.node.self}>
           <span>seen {formatAge(props.node.last_seen_ms_ago)}</span>
+          <Show when={props.node.rtt_ms != null}>
+            <span data-testid="node-rtt"> · rtt {formatRtt(props.node.rtt_ms as number)}</span>
+          </Show>
         </Show>
       </footer>
     </article>
   )
 }
+
+/** A round trip as people read it: sub-millisecond on a LAN, whole milliseconds past 10. */
+const formatRtt = (ms: number): string => (ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`)

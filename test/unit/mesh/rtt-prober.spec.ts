@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { RTT_ALPHA, RttProber, RttTable } from '../../../mesh/src/peers/rtt-prober.js'
+
+describe('RttTable', () => {
+  it('starts from the first sample, then moves by RTT_ALPHA toward each new one', () => {
+    const t = new RttTable()
+    expect(t.get('a')).toBeUndefined()
+    t.record('a', 10)
+    expect(t.get('a')).toBe(10)
+    t.record('a', 110)
+    expect(t.get('a')).toBeCloseTo(10 + RTT_ALPHA * 100)
+  })
+
+  it('a link that degrades shows within three probes, and one that heals comes back as fast', () => {
+    const t = new RttTable()
+    for (let i = 0; i < 5; i++) t.record('a', 0.5)
+    for (let i = 0; i < 3; i++) t.record('a', 200)
+    expect(t.get('a')).toBeGreaterThan(150)
+    for (let i = 0; i < 6; i++) t.record('a', 0.5)
+    expect(t.get('a')).toBeLessThan(10)
+  })
+
+  it('forgets peers no longer probed', () => {
+    const t = new RttTable()
+    t.record('a', 1)
+    t.record('b', 2)
+    t.retain(['b'])
+    expect(t.get('a')).toBeUndefined()
+    expect(t.get('b')).toBe(2)
+  })
+})
+
+describe('RttProber.round', () => {
+  it('records each answer, counts a failed or timed-out ping as the timeout, and drops peers that left', async () => {
+    let peers = ['ok', 'broken', 'silent']
+    const asked: string[] = []
+    const prober = new RttProber({
+      peers: () => peers,
+      ping: async (id, signal) => {
+        asked.push(id)
+        if (id === 'broken') throw new Error('stream reset')
+        if (id === 'silent') {
+          // answers only when its timeout aborts it: the prober must bound every ping
+          await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
+        }
+        return 4
+      }
+    }, { intervalMs: 1000, timeoutMs: 50 })
+    await prober.round(new AbortController().signal)
+    expect(asked).toEqual(['ok', 'broken', 'silent'])
+    expect(prober.table.get('ok')).toBe(4)
+    expect(prober.table.get('broken')).toBe(50)
+    expect(prober.table.get('silent')).toBe(50)
+    peers = ['ok']
+    await prober.round(new AbortController().signal)
+    expect(prober.table.get('silent')).toBeUndefined()
+  })
+
+  it('a stopped prober records nothing for the ping it was waiting on', async () => {
+    const stop = new AbortController()
+    const prober = new RttProber({
+      peers: () => ['a'],
+      ping: async (_id, signal) => {
+        stop.abort()
+        throw signal.reason ?? new Error('aborted')
+      }
+    }, { intervalMs: 1000, timeoutMs: 5000 })
+    await prober.round(stop.signal)
+    expect(prober.table.get('a')).toBeUndefined()
+  })
+})
