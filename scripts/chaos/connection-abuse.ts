@@ -1,7 +1,7 @@
 /**
  * Connection abuse against one real node started with the `connections` bounds given:
  * - `slow-loris`: clients that open a request and drip its headers one byte at a time — the node cuts
- *   each after `headersTimeoutMs` (node checks every 30 s);
+ *   each after `headersTimeoutMs` (checked every `connectionsCheckMs`);
  * - `flood`: one client opening `count` connections that send nothing — past `maxConnections` the node
  *   closes new sockets at once, and the idle ones are cut like slow-loris ones.
  * Measured: connections opened, refused at once, cut by the node and how long the last one lived, and

@@ -71,7 +71,7 @@ export const ConfigSchema = z.object({
     .prefault({}),
   /**
    * Bounds on client connections (specs/chaos.md): a slow-loris client that drips its headers or body
-   * is cut after `headersTimeoutMs` / `requestTimeoutMs` (checked every 30 s by node); past
+   * is cut after `headersTimeoutMs` / `requestTimeoutMs` (checked every fifth of `headersTimeoutMs`, 3 s by default); past
    * `maxConnections` open sockets new ones are closed at once, so a connection flood cannot exhaust the
    * node's file descriptors or memory. Response streams are not bounded by these.
    */

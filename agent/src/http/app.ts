@@ -2,6 +2,7 @@
  * Builds the fastify app: body parsing, request ids, the one error handler, and every route.
  * No listening here; the composition root decides where to listen.
  */
+import { connectionsCheckMs } from './connection-check.js'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Mesh } from '../../../mesh/src/index.js'
@@ -128,7 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // a URL fastify cannot decode (bad percent-encoding) is refused before routing: same error shape
     frameworkErrors: (err, request, reply) => sendError(new InvalidRequestError(err.message, null), request, reply),
     // time to receive a whole request (a body dripped byte by byte); never bounds the response
-    ...(deps.connections ? { requestTimeout: deps.connections.requestTimeoutMs } : {})
+    ...(deps.connections ? { requestTimeout: deps.connections.requestTimeoutMs, http: { connectionsCheckingInterval: connectionsCheckMs(deps.connections.headersTimeoutMs) } } : {})
   })
   if (deps.connections) {
     const { maxConnections, headersTimeoutMs } = deps.connections
@@ -221,3 +222,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(dashboardRoutes, { root: findDashboardDist() })
   return app
 }
+
