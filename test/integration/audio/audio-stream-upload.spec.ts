@@ -50,7 +50,7 @@ describe('uploads streamed across the mesh', () => {
     const raw = await client.audio.transcriptions.create({ file: await toFile(wav, 'long.wav'), model: 'tiny-whisper', response_format: 'verbose_json', temperature_inc: 0 } as OpenAI.Audio.TranscriptionCreateParamsNonStreaming).withResponse()
     expect(raw.response.headers.get('x-llmlb-served-by')).toBe('stream-a')
     expect(raw.response.headers.get('x-llmlb-route')).toBe('forwarded')
-    expect((raw.data as { duration: number }).duration).toBeCloseTo(95, 0)
+    expect((raw.data as unknown as { duration: number }).duration).toBeCloseTo(95, 0)
     await waitFor(() => spooledFiles(a).length === 0 && spooledFiles(c).length === 0, 'the spooled uploads to be removed')
   })
 
