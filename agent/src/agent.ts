@@ -9,8 +9,9 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { AudioRuntime, MultiKindRuntime, type InferenceRuntime } from '../../native-runtime/src/index.js'
-import { AudioService, loadAudioModels, withAudioModels } from './audio/index.js'
-import { ImageService, ImageStore } from './images/index.js'
+import { AUDIO_UPLOAD_PATHS, AudioService, loadAudioModels, withAudioModels } from './audio/index.js'
+import { IMAGE_UPLOAD_PATHS, ImageService, ImageStore } from './images/index.js'
+import { UploadSpool } from './uploads/index.js'
 import { Libp2pMesh, TEST_MESH_TIMINGS, type Mesh, type MeshEvents } from '../../mesh/src/index.js'
 import type { Config } from './config/index.js'
 import { AdmissionQueue } from './scheduler/admission-queue.js'
@@ -67,6 +68,8 @@ export class Agent {
   private imageFetcher?: GuardedFetcher
   private audio?: AudioRuntime
   private mesh?: Mesh
+  /** Uploads being received (audio, image edits): removed with their request, the directory at stop. */
+  private spool?: UploadSpool
   private app?: FastifyInstance
   private service?: InferenceService
   private nodeAuth?: NodeAuth
@@ -186,6 +189,7 @@ export class Agent {
         clusterKey: clusterKey.key,
         identityPath: join(cfg.dataDir, 'peer.key'),
         mdns: cfg.mdns,
+        limits: { maxBodyBytes: cfg.forwardBodyLimitBytes },
         topics: [CONTROL_TOPIC],
         ...(cfg.profile === 'test' ? TEST_MESH_TIMINGS : {})
       }
@@ -209,9 +213,11 @@ export class Agent {
     clouds.start()
     const service = new InferenceService({ runtime: served, admission: this.admission, mesh, nodeName: cfg.name, policy: cfg.routing.policy, headBound: { floorMs: cfg.routing.failover.headTimeoutFloorMs, factor: cfg.routing.failover.headTimeoutFactor }, coldModels: splitAwareColdModels(modelManager.loads, () => this.sharding), resolveModel: (name) => resolveModel(name), backends, images: { fetcher: imageFetcher, maxBytes: v.maxImageBytes } })
     this.service = service
-    const audioService = new AudioService({ audio, admission: this.admission, service, nodeName: cfg.name, ffmpeg: cfg.audio.ffmpeg })
+    const spool = new UploadSpool()
+    this.spool = spool
+    const audioService = new AudioService({ audio, admission: this.admission, service, nodeName: cfg.name, ffmpeg: cfg.audio.ffmpeg, spool })
     const imageStore = new ImageStore({ ttlMs: cfg.images.urlTtlMs, maxImages: cfg.images.maxStoredImages, maxBytes: cfg.images.maxStoredBytes })
-    const imageService = new ImageService({ service, backends, store: imageStore, nodeName: cfg.name })
+    const imageService = new ImageService({ service, backends, store: imageStore, nodeName: cfg.name, spool })
     const models = () => clusterModels(served, mesh, cfg.name, this.firstSeen, () => modelManager.loads.adverts(), () => backends.adverts(), () => backends.providers())
     // engines on this box: stored registrations and --engine, detected and watched before the node serves
     this.engineStore = await LmdbEngineStore.open(cfg.dataDir)
@@ -270,7 +276,9 @@ export class Agent {
         peerApi: createPeerApiHandler(() => this.app, this.internalSecret),
         checkCaller: (caller) => nodeAuth.auth.verifyForwardedInference(caller),
         otherApis: new Map([...audioService.forwardedApis(), ...imageService.forwardedApis()])
-      })
+      }),
+      // uploads are read by their handlers as they arrive, never held whole
+      { streamedPaths: new Set([...AUDIO_UPLOAD_PATHS, ...IMAGE_UPLOAD_PATHS]) }
     )
     this.lending = await startRpcLending({ config: { dataDir: cfg.dataDir, runtimeThreads: cfg.runtime.threads, sharding: cfg.sharding }, mesh, logger: log, onChange: () => publish() })
     await mesh.start()
@@ -379,5 +387,6 @@ export class Agent {
     await this.runtime?.stop().catch(() => undefined)
     await this.imageFetcher?.close().catch(() => undefined)
     await this.audio?.stop().catch(() => undefined)
+    await this.spool?.close().catch(() => undefined)
   }
 }

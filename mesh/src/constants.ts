@@ -47,8 +47,17 @@ export const GOSSIP_HEARTBEAT_MS = 700
 /** Largest forward head or trailer frame: method, path, headers, caller (bytes). */
 export const MAX_FORWARD_HEAD_BYTES = 64 * 1024
 
-/** Largest request body, and largest total response body, carried by one forward (bytes). */
+/** Largest request body read whole, and largest total response body, carried by one forward (bytes). */
 export const MAX_FORWARD_BODY_BYTES = 64 * 1024 * 1024
+
+/** Largest request body streamed to a handler (a streamed path, e.g. an upload), never held whole (bytes). */
+export const MAX_FORWARD_STREAMED_BODY_BYTES = 64 * 1024 * 1024
+
+/**
+ * Slowest a streamed request body may arrive (bytes/s): its deadline is the read deadline plus its
+ * length at this rate, so a stalled or trickling caller cannot pin a stream and a large body still fits.
+ */
+export const MIN_FORWARD_STREAM_RATE = 1024 * 1024
 
 /** Body data is split into frames of at most this size so one large chunk cannot monopolise the muxer (bytes). */
 export const MAX_FORWARD_FRAME_BYTES = 256 * 1024

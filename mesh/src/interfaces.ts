@@ -34,6 +34,24 @@ export interface ForwardCaller {
   scopes?: string[]
 }
 
+/**
+ * A request body sent as it is read, not held: its exact length, and a fresh read of its bytes for each
+ * attempt (a retry on a fresh stream, a failover to the next peer), e.g. a spooled upload opened again.
+ */
+export interface ForwardBodySource {
+  readonly byteLength: number
+  open(): AsyncIterable<Uint8Array>
+}
+
+/**
+ * A request body as the serving handler of a streamed path reads it: chunks as they arrive, with
+ * bounded buffering (the stream is paused while the handler does not read). Iterable once; it throws
+ * when the caller breaks the protocol (a body shorter or longer than announced, too slow) or goes away.
+ */
+export interface ForwardBodyStream extends AsyncIterable<Uint8Array> {
+  readonly byteLength: number
+}
+
 /** An HTTP-shaped request carried to a peer over `/llmlb/forward/2.0.0`. */
 export interface ForwardRequest {
   method: string
@@ -41,7 +59,8 @@ export interface ForwardRequest {
   path: string
   /** Only the headers that matter (content-type, accept, x-request-id…), lower-case names. */
   headers: Record<string, string>
-  body: Uint8Array
+  /** Bytes sent at once, or a source streamed as it is read (with back-pressure). */
+  body: Uint8Array | ForwardBodySource
   requestId: string
   /** Hops taken so far (the ingress forwarding once sends 1). */
   hops: number
@@ -55,8 +74,24 @@ export interface ForwardResponse {
   body: AsyncIterable<Uint8Array>
 }
 
+/** A forwarded request as its handler gets it. */
+export interface ForwardedRequest extends Omit<ForwardRequest, 'body'> {
+  /** The whole body, read before the handler is called; empty on a streamed path. */
+  body: Uint8Array
+  /** On a streamed path (`ForwardHandlerOptions.streamedPaths`): the body as it arrives. */
+  stream?: ForwardBodyStream
+}
+
 /** Serves a forwarded request on this node. `signal` aborts when the ingress side cancels or the stream breaks. */
-export type ForwardHandler = (req: ForwardRequest, from: string, options: { signal: AbortSignal }) => Promise<ForwardResponse>
+export type ForwardHandler = (req: ForwardedRequest, from: string, options: { signal: AbortSignal }) => Promise<ForwardResponse>
+
+export interface ForwardHandlerOptions {
+  /**
+   * Paths (without query) whose request body the handler reads as a stream (`ForwardedRequest.stream`)
+   * instead of a buffer: uploads, which may be larger than the buffered limit. Every other path is read whole first.
+   */
+  streamedPaths?: ReadonlySet<string>
+}
 
 /** Events of the mesh (`CustomEvent<PeerView>` unless stated). */
 export interface MeshEvents {
@@ -129,7 +164,7 @@ export interface Mesh extends EventTarget {
   /** Sends a request to a peer and resolves when the response head arrives. Rejects with ForwardError before the head. */
   forward(peerId: string, req: ForwardRequest, options?: AbortOptions): Promise<ForwardResponse>
   /** Installs the handler for inbound forwarded requests. */
-  setForwardHandler(handler: ForwardHandler): void
+  setForwardHandler(handler: ForwardHandler, options?: ForwardHandlerOptions): void
   /**
    * Gossips `data` to every member subscribed to `topic`, an application topic declared when the mesh
    * was created (`Libp2pMeshInit.topics`). Messages are signed by this node and at most

@@ -28,6 +28,7 @@ import {
   MAX_FORWARD_BODY_BYTES,
   MAX_FORWARD_FRAME_BYTES,
   MAX_FORWARD_HEAD_BYTES,
+  MAX_FORWARD_STREAMED_BODY_BYTES,
   MAX_FORWARD_STREAMS,
   MAX_TOPIC_MESSAGE_BYTES,
   resolveTimings,
@@ -50,7 +51,7 @@ import { advertisedAddresses } from './transport/peer-address.js'
 import { FrameChannel, type ForwardLimits } from './forward/frame-channel.js'
 import { StreamPool } from './forward/stream-pool.js'
 import { TunnelHub } from './tunnel/tunnel-hub.js'
-import type { AbortOptions, ForwardHandler, ForwardRequest, ForwardResponse, Mesh, MeshStats, MeshTunnel, PeerView, TopicHandler, TunnelHandler } from './interfaces.js'
+import type { AbortOptions, ForwardBodySource, ForwardHandler, ForwardHandlerOptions, ForwardRequest, ForwardResponse, Mesh, MeshStats, MeshTunnel, PeerView, TopicHandler, TunnelHandler } from './interfaces.js'
 import type { PrivateKey, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 
@@ -119,6 +120,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
   private startPromise?: Promise<void>
   private stopPromise?: Promise<void>
   private handler?: ForwardHandler
+  private streamedPaths: ReadonlySet<string> = new Set()
   private localState?: LocalNodeState
   private leaving = false
   private readonly table: PeerTable
@@ -148,7 +150,8 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     this.limits = {
       maxHeadBytes: init.limits?.maxHeadBytes ?? MAX_FORWARD_HEAD_BYTES,
       maxBodyBytes: init.limits?.maxBodyBytes ?? MAX_FORWARD_BODY_BYTES,
-      maxFrameBytes: init.limits?.maxFrameBytes ?? MAX_FORWARD_FRAME_BYTES
+      maxFrameBytes: init.limits?.maxFrameBytes ?? MAX_FORWARD_FRAME_BYTES,
+      maxStreamedBodyBytes: init.limits?.maxStreamedBodyBytes ?? MAX_FORWARD_STREAMED_BODY_BYTES
     }
     this.table = new PeerTable(this.timings)
     this.bus = new TopicBus(init.topics ?? [], MAX_TOPIC_MESSAGE_BYTES, this.log)
@@ -257,7 +260,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
   }
 
   /** One request on `channel`; the stream returns to the pool when the exchange completes cleanly. */
-  private async exchange(channel: FrameChannel, peerId: string, head: ForwardRequestHead, body: Uint8Array, signal: AbortSignal | undefined): Promise<ForwardResponse> {
+  private async exchange(channel: FrameChannel, peerId: string, head: ForwardRequestHead, body: Uint8Array | ForwardBodySource, signal: AbortSignal | undefined): Promise<ForwardResponse> {
     const res = await sendForward(channel, peerId, head, body, signal, reusable => this.pool.give(peerId, channel, reusable && this.status === 'started'))
     return { ...res, body: this.countBodyErrors(res.body) }
   }
@@ -273,8 +276,9 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     return this.tunnels.handle(service, handler)
   }
 
-  setForwardHandler(handler: ForwardHandler): void {
+  setForwardHandler(handler: ForwardHandler, options: ForwardHandlerOptions = {}): void {
     this.handler = handler
+    this.streamedPaths = options.streamedPaths ?? new Set()
   }
 
   async publish(topic: string, data: Uint8Array): Promise<void> {
@@ -333,6 +337,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
         limits: this.limits,
         readTimeoutMs: Math.max(this.timings.forwardOpenTimeoutMs, 10_000),
         idleTimeoutMs: FORWARD_SERVER_IDLE_MS,
+        streamedPaths: path => this.streamedPaths.has(path),
         log,
         onRequest: () => { this.counters.forwardsIn++ },
         onError: () => { this.counters.forwardErrors++ },

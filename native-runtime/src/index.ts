@@ -8,6 +8,7 @@ export { LlamaCppRuntime, INVALID_REQUEST_CODE, type LlamaCppRuntimeComponents, 
 export { buildTinyGguf, buildTinyGgufSplits, writeTinyGguf, type TinyGgufOptions } from './gguf/tiny-gguf.js'
 export { defaultThreads } from './threads.js'
 export { processExists } from './process-exists.js'
+export { makeScratchDir } from './scratch-dir.js'
 export {
   CHILD_START_TIMEOUT_MS,
   DEFAULT_CONTEXT_SIZE,

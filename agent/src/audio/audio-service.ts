@@ -1,19 +1,22 @@
 /**
  * Speech to text on the one request path: the ingress parses the upload (to know the model and to
  * reject a bad form early), then the inference service's dispatch ranks the nodes that hold the model
- * with the `transcription` capability. Here: decode, wait for the model's slot in the admission queue,
- * transcribe in the audio child, format. On a peer: the client's multipart bytes are forwarded to the
- * same route and the peer does the same. Usage is in audio seconds (history, token statistics).
+ * with the `transcription` capability. Here: decode the spooled file, wait for the model's slot in the
+ * admission queue, transcribe in the audio child, format. On a peer: the form (its fields, the file
+ * read from the spool) is streamed to the same route, and the peer parses it as it arrives, spools the
+ * file and does the same. Usage is in audio seconds (history, token statistics).
  * Text to speech (`speech.ts`) takes the same path with a JSON body.
  */
+import { readFile } from 'node:fs/promises'
 import { ModelNotFoundError, type AudioRuntime } from '../../../native-runtime/src/index.js'
-import type { ForwardRequest } from '../../../mesh/src/index.js'
+import type { ForwardedRequest } from '../../../mesh/src/index.js'
 import { jsonRemote, USAGE_HEADER, type InferenceService, type Served } from '../inference/inference-service.js'
 import type { RequestContext } from '../inference/request-context.js'
 import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import { decodeAudio } from './decode.js'
 import { formatTranscript } from './transcription-format.js'
-import { parseTranscriptionForm, type TranscriptionUpload } from './transcription-request.js'
+import { acceptAudioFile, transcriptionUpload, type TranscriptionUpload } from './transcription-request.js'
+import { formBody, readMultipart, removeForm, type UploadSpool } from '../uploads/index.js'
 import { serveSpeech, SpeechRequestSchema, type SpeechDeps } from './speech.js'
 import { parseBody, parseJsonBytes } from '../http/schemas/parse-body.js'
 
@@ -26,6 +29,9 @@ export const AUDIO_PATHS: Readonly<Record<AudioTask, string>> = {
 
 export const SPEECH_PATH = '/v1/audio/speech'
 
+/** Forwarded paths whose body the serving node reads as a stream (uploads, not held whole). */
+export const AUDIO_UPLOAD_PATHS: readonly string[] = Object.values(AUDIO_PATHS)
+
 const NEEDS = [{ key: 'transcription' as const, label: 'speech to text (a whisper model)' }]
 const SPEECH_NEEDS = [{ key: 'speech' as const, label: 'text to speech (a TTS model)' }]
 
@@ -36,22 +42,21 @@ export interface AudioServiceComponents {
   nodeName: string
   /** The ffmpeg command that decodes compressed uploads. @default 'ffmpeg' */
   ffmpeg?: string
-}
-
-/** A parsed upload with the bytes it came from (forwarded as they are). */
-export interface AudioRequest {
-  upload: TranscriptionUpload
-  raw: Uint8Array
-  contentType: string
+  /** Where uploads are written as they arrive (this node's, shared with the images API). */
+  spool: UploadSpool
 }
 
 export class AudioService {
   constructor(private readonly c: AudioServiceComponents) {}
 
-  /** Serves a transcription or translation here or on the node that holds the model. */
-  transcribe(task: AudioTask, req: AudioRequest, ctx: RequestContext): Promise<Served> {
-    const model = req.upload.fields.model
-    return this.c.service.dispatch(model, NEEDS, ctx, (reason) => this.serveLocal(task, req.upload, ctx, reason), { path: AUDIO_PATHS[task], contentType: req.contentType, body: req.raw })
+  get spool(): UploadSpool {
+    return this.c.spool
+  }
+
+  /** Serves a transcription or translation here (from the spooled file) or on the node that holds the model. */
+  transcribe(task: AudioTask, upload: TranscriptionUpload, ctx: RequestContext): Promise<Served> {
+    const body = formBody(upload.form)
+    return this.c.service.dispatch(upload.fields.model, NEEDS, ctx, (reason) => this.serveLocal(task, upload, ctx, reason), { path: AUDIO_PATHS[task], contentType: body.contentType, body })
   }
 
   /** Speaks `raw` (the JSON body) here or on the node that holds the model. */
@@ -61,12 +66,18 @@ export class AudioService {
   }
 
   /** Handlers of the forwarded audio routes, by path, for the mesh's forward handler. */
-  forwardedApis(): Map<string, (req: ForwardRequest, ctx: RequestContext) => Promise<Served>> {
-    const handler = (task: AudioTask) => async (req: ForwardRequest, ctx: RequestContext): Promise<Served> => {
-      const upload = await parseTranscriptionForm(req.body, req.headers['content-type'] ?? '')
-      return this.serveLocal(task, upload, ctx, 'forwarded-to-me')
+  forwardedApis(): Map<string, (req: ForwardedRequest, ctx: RequestContext) => Promise<Served>> {
+    const handler = (task: AudioTask) => async (req: ForwardedRequest, ctx: RequestContext): Promise<Served> => {
+      // the upload streams in (AUDIO_UPLOAD_PATHS): parsed as it arrives, the file spooled here, bounded by the mesh's limit
+      const source = req.stream ?? [req.body]
+      const form = await readMultipart(source, req.headers['content-type'] ?? '', { spool: this.c.spool, maxBytes: req.stream?.byteLength ?? req.body.byteLength, accept: acceptAudioFile })
+      try {
+        return await this.serveLocal(task, transcriptionUpload(form), ctx, 'forwarded-to-me')
+      } finally {
+        await removeForm(form)
+      }
     }
-    const speech = async (req: ForwardRequest, ctx: RequestContext): Promise<Served> => {
+    const speech = async (req: ForwardedRequest, ctx: RequestContext): Promise<Served> => {
       return serveSpeech(this.speechDeps(), parseBody(SpeechRequestSchema, parseJsonBytes(req.body)), ctx, 'forwarded-to-me')
     }
     return new Map([...Object.entries(AUDIO_PATHS).map(([task, path]) => [path, handler(task as AudioTask)] as const), [SPEECH_PATH, speech] as const])
@@ -81,7 +92,7 @@ export class AudioService {
     const model = this.c.audio.models().find((m) => m.id === fields.model)
     if (!model) throw new ModelNotFoundError(fields.model)
     // decoded before taking the slot: a bad file never holds the model
-    const pcm = await decodeAudio(upload.audio, fields.file.name, { ffmpeg: this.c.ffmpeg ?? 'ffmpeg', signal: ctx.signal })
+    const pcm = await decodeAudio(await readFile(upload.file.path), fields.file.name, { ffmpeg: this.c.ffmpeg ?? 'ffmpeg', signal: ctx.signal })
     const lease = await this.c.admission.acquire(model.id, model.slotsTotal, ctx.signal)
     let transcript
     try {

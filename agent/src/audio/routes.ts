@@ -1,8 +1,8 @@
 /**
  * POST /v1/audio/speech (JSON in, audio streamed out), and /v1/audio/transcriptions and
- * /v1/audio/translations: multipart uploads (OpenAI's form). The
- * multipart parser lives in this plugin only (every other route reads JSON whatever the content type);
- * the body limit is the audio limit, not the JSON one.
+ * /v1/audio/translations: multipart uploads (OpenAI's form). The multipart parser lives in this plugin
+ * only (every other route reads JSON whatever the content type): it parses the upload from the socket
+ * as it arrives and spools the file (`uploads/`), with the audio limit, not the JSON one.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -11,9 +11,10 @@ import { AgentError } from '../errors/errors.js'
 import type { Served } from '../inference/inference-service.js'
 import { clientGoneSignal } from '../http/request-signal.js'
 import { sendServed } from '../http/send-result.js'
-import { AUDIO_PATHS, SPEECH_PATH, type AudioRequest, type AudioService, type AudioTask } from './audio-service.js'
+import { streamedUploads } from '../uploads/index.js'
+import { AUDIO_PATHS, SPEECH_PATH, type AudioService, type AudioTask } from './audio-service.js'
 import { SpeechRequestSchema } from './speech.js'
-import { parseTranscriptionForm, TRANSCRIPTION_FORMATS } from './transcription-request.js'
+import { acceptAudioFile, TRANSCRIPTION_FORMATS, transcriptionUpload } from './transcription-request.js'
 
 /** OpenAPI view of the form (the file is binary). */
 const FormDoc = z.object({
@@ -35,17 +36,19 @@ export interface AudioRouteDeps {
 }
 
 export async function audioRoutes(app: FastifyInstance, deps: AudioRouteDeps): Promise<void> {
-  const uploads = new WeakMap<FastifyRequest, AudioRequest>()
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: deps.maxBytes }, async (request: FastifyRequest, body: Buffer) => {
-    const contentType = request.headers['content-type'] ?? ''
-    const upload = await parseTranscriptionForm(body, contentType)
-    uploads.set(request, { upload, raw: body, contentType })
-    // what history sees as the request body: the fields and the file's name and size, never the audio
-    return upload.fields
+  const uploadOf = streamedUploads(app, {
+    spool: deps.audio.spool,
+    maxBytes: deps.maxBytes,
+    accept: acceptAudioFile,
+    parse: (form) => {
+      const upload = transcriptionUpload(form)
+      // what history sees as the request body: the fields and the file's name and size, never the audio
+      return { value: upload, summary: upload.fields }
+    }
   })
   const route = (task: AudioTask, summary: string): void => {
-    app.post(AUDIO_PATHS[task], { bodyLimit: deps.maxBytes, config: { access: { scope: 'inference' }, historyApi: task, openapi: { summary, body: FormDoc, bodyType: 'multipart/form-data' } } }, async (request, reply) => {
-      const req = uploads.get(request)
+    app.post(AUDIO_PATHS[task], { config: { access: { scope: 'inference' }, historyApi: task, openapi: { summary, body: FormDoc, bodyType: 'multipart/form-data' } } }, async (request, reply) => {
+      const req = uploadOf(request)
       if (!req) throw new AgentError('unsupported_media_type', 'Send the audio as multipart/form-data with a file field', { param: 'file' })
       const signal = clientGoneSignal(reply)
       const served = await deps.audio.transcribe(task, req, { requestId: request.id, signal, hops: 0, local: false, caller: callerOf(request.identity) })

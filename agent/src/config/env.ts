@@ -17,6 +17,7 @@ export function configFromEnv(env: Env = process.env): ConfigInput {
     dataDir: env.LLMLB_DATA_DIR,
     name: env.LLMLB_NAME,
     meshPort: num(env.LLMLB_MESH_PORT),
+    forwardBodyLimitBytes: num(env.LLMLB_FORWARD_BODY_LIMIT_BYTES),
     peers: env.LLMLB_PEERS ? env.LLMLB_PEERS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     clusterKey: env.LLMLB_CLUSTER_KEY,
     adminPassword: env.LLMLB_ADMIN_PASSWORD,

@@ -42,6 +42,11 @@ export const ConfigSchema = z.object({
   clusterKey: z.string().optional(),
   clusterKeyFile: z.string().optional(),
   mdns: z.boolean().default(true),
+  /**
+   * Largest forwarded request body a serving node reads whole, and largest forwarded response (bytes).
+   * Uploads (audio, image edits) are streamed instead and may be larger (specs/protocols.md).
+   */
+  forwardBodyLimitBytes: z.number().int().positive().default(64 * 1024 * 1024), // the mesh's MAX_FORWARD_BODY_BYTES
   auth: z.enum(['on', 'off']).default('on'),
   adminPassword: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

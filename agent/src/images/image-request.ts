@@ -1,13 +1,15 @@
 /**
  * The images API's requests as OpenAI defines them (platform.openai.com/docs/api-reference/images):
- * generation as JSON, edits and variations as multipart forms (parsed with the platform's own parser,
- * undici's `FormData`). zod is the one source of the fields; a bad field is a 400 naming it before any
+ * generation as JSON, edits and variations as multipart forms (parsed as they arrive by `uploads/`, the
+ * files spooled). zod is the one source of the fields; a bad field is a 400 naming it before any
  * routing, and an upload that is not an image (by its magic number) is a 400 `invalid_image`.
  */
+import { open, readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { InvalidRequestError } from '../errors/errors.js'
 import { InvalidImageInputError, sniffImage } from '../vision/index.js'
 import type { ImageFile, ImageJob, ImageOp } from '../backends/index.js'
+import type { SpooledFile, StreamedForm } from '../uploads/index.js'
 
 export const IMAGE_SIZES = ['auto', '256x256', '512x512', '1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792'] as const
 export const IMAGE_FORMATS = ['url', 'b64_json'] as const
@@ -61,13 +63,43 @@ export const ImageVariationFieldsSchema = z.object({ model, n: z.coerce.number()
 /** Images an edit may carry (GPT image models take several as `image[]`). */
 export const MAX_INPUT_IMAGES = 16
 
+/** An uploaded file, spooled: read into the job only when it is served here. */
+export type SpooledImage = Omit<ImageFile, 'bytes'> & { path: string }
+
 /** A parsed image request: the job for the backend, its model, and what the client asked back. */
 export interface ImageRequest {
   model: string
+  /** The job without its files' bytes (`jobWithFiles` reads them from the spool). */
   job: ImageJob
   responseFormat: ImageFormat
   /** What history records as the request body: the fields and each file's name and size, never the bytes. */
   summary: Record<string, unknown>
+  /** The uploads (edits, variations), spooled. */
+  uploads: SpooledImage[]
+  /** The parsed form the uploads came in (forwarded as it is). */
+  form?: StreamedForm
+}
+
+/** The job with its files read from the spool, for the backend. */
+export async function jobWithFiles(req: ImageRequest): Promise<ImageJob> {
+  if (req.uploads.length === 0) return req.job
+  return { ...req.job, files: await Promise.all(req.uploads.map(async ({ path, ...f }) => ({ ...f, bytes: await readFile(path) }))) }
+}
+
+const IMAGE_FILE_FIELDS = new Set(['image', 'image[]', 'mask'])
+
+/** File parts spooled: the image fields, one more than an edit may carry (so "too many" can be told). */
+export const acceptImageFile = (field: string, files: readonly SpooledFile[]): boolean => IMAGE_FILE_FIELDS.has(field) && files.length <= MAX_INPUT_IMAGES + 1
+
+/** The first bytes of a spooled file (its magic number). */
+async function headOf(path: string): Promise<Buffer> {
+  const file = await open(path)
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(32), 0, 32, 0)
+    return buffer.subarray(0, bytesRead)
+  } finally {
+    await file.close()
+  }
 }
 
 /** GPT image models answer base64 by default; the others (DALL·E, Stable Diffusion engines) a URL, as OpenAI's do. */
@@ -81,35 +113,26 @@ function fieldsOf(body: Record<string, unknown>): Record<string, string | number
 
 /** A generation request as a job. */
 export function generationRequest(body: ImageGenerationRequest): ImageRequest {
-  return { model: body.model, job: { op: 'generations', fields: fieldsOf(body), files: [] }, responseFormat: body.response_format ?? defaultFormat(body.model), summary: { ...body } }
+  return { model: body.model, job: { op: 'generations', fields: fieldsOf(body), files: [] }, responseFormat: body.response_format ?? defaultFormat(body.model), summary: { ...body }, uploads: [] }
 }
 
-/** Parses an edit's or variation's multipart body; throws a 400 naming the field at fault. */
-export async function parseImageForm(op: Exclude<ImageOp, 'generations'>, body: Uint8Array, contentType: string): Promise<ImageRequest> {
-  let form: FormData
-  try {
-    form = await new Request('http://llmlb.invalid/', { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { 'content-type': contentType } }).formData()
-  } catch (err) {
-    throw new InvalidRequestError(`The multipart body could not be parsed: ${(err as Error).message}`, null)
-  }
-  const raw: Record<string, unknown> = {}
-  const files: ImageFile[] = []
-  for (const [k, v] of form.entries()) {
-    if (typeof v === 'string') {
-      raw[k] = v
-      continue
-    }
-    const field = k === 'mask' ? 'mask' : k === 'image' || k === 'image[]' ? (op === 'edits' ? (k as 'image' | 'image[]') : 'image') : undefined
-    if (!field) throw new InvalidRequestError(`Unknown file field '${k}': send the image as 'image' (and an optional 'mask')`, k)
+/** Validates an edit's or variation's parsed form; throws a 400 naming the field at fault. The caller owns (removes) the files. */
+export async function parseImageForm(op: Exclude<ImageOp, 'generations'>, form: StreamedForm): Promise<ImageRequest> {
+  const unknown = form.skipped.find((k) => !IMAGE_FILE_FIELDS.has(k))
+  if (unknown !== undefined) throw new InvalidRequestError(`Unknown file field '${unknown}': send the image as 'image' (and an optional 'mask')`, unknown)
+  const raw: Record<string, unknown> = Object.fromEntries(form.fields)
+  const files: SpooledImage[] = []
+  for (const f of form.files) {
+    const field = f.field === 'mask' ? 'mask' : op === 'edits' ? (f.field as 'image' | 'image[]') : 'image'
     if (field === 'mask' && op === 'variations') throw new InvalidRequestError("A variation takes no 'mask'", 'mask')
-    const bytes = new Uint8Array(await v.arrayBuffer())
-    const type = sniffImage(Buffer.from(bytes))
-    if (!type || !['image/png', 'image/jpeg', 'image/webp'].includes(type)) throw new InvalidImageInputError(`'${v.name || k}' is not a PNG, JPEG or WebP image`, field === 'mask' ? 'mask' : 'image')
-    files.push({ field, name: v.name || `${field.replace('[]', '')}.${type.slice(6)}`, type, bytes })
+    const type = sniffImage(await headOf(f.path))
+    if (!type || !['image/png', 'image/jpeg', 'image/webp'].includes(type)) throw new InvalidImageInputError(`'${f.name || f.field}' is not a PNG, JPEG or WebP image`, field === 'mask' ? 'mask' : 'image')
+    files.push({ field, name: f.name || `${field.replace('[]', '')}.${type.slice(6)}`, type, path: f.path })
   }
+  const sizes = new Map(form.files.map((f) => [f.path, f.bytes]))
   const images = files.filter((f) => f.field !== 'mask')
   if (images.length === 0) throw new InvalidRequestError("The 'image' field is required: an image file (PNG, JPEG or WebP)", 'image')
-  if (images.length > (op === 'edits' ? MAX_INPUT_IMAGES : 1)) throw new InvalidRequestError(`Too many images: at most ${op === 'edits' ? MAX_INPUT_IMAGES : 1}`, 'image')
+  if (images.length > (op === 'edits' ? MAX_INPUT_IMAGES : 1) || form.skipped.length > 0) throw new InvalidRequestError(`Too many images: at most ${op === 'edits' ? MAX_INPUT_IMAGES : 1}`, 'image')
   const parsed = (op === 'edits' ? ImageEditFieldsSchema : ImageVariationFieldsSchema).safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
@@ -119,8 +142,10 @@ export async function parseImageForm(op: Exclude<ImageOp, 'generations'>, body: 
   const fields = parsed.data
   return {
     model: fields.model,
-    job: { op, fields: fieldsOf(fields), files },
+    job: { op, fields: fieldsOf(fields), files: [] },
     responseFormat: fields.response_format ?? defaultFormat(fields.model),
-    summary: { ...fields, files: files.map((f) => ({ field: f.field, name: f.name, bytes: f.bytes.byteLength })) }
+    summary: { ...fields, files: files.map((f) => ({ field: f.field, name: f.name, bytes: sizes.get(f.path) ?? 0 })) },
+    uploads: files,
+    form
   }
 }

@@ -7,7 +7,7 @@
  * images into its own URLs when the client asked for `url` (the address the client knows is its own).
  * Usage: images counted as output (history, statistics).
  */
-import type { ForwardRequest } from '../../../mesh/src/index.js'
+import type { ForwardedRequest } from '../../../mesh/src/index.js'
 import { BackendUnavailableError, type BackendRegistry } from '../backends/index.js'
 import { MissingCapabilityError, UnknownModelError } from '../errors/errors.js'
 import { parseBody, parseJsonBytes } from '../http/schemas/parse-body.js'
@@ -15,7 +15,8 @@ import { jsonResult } from '../inference/http-result.js'
 import { jsonRemote, USAGE_HEADER, type InferenceService, type RemoteBody, type Served } from '../inference/inference-service.js'
 import type { RequestContext } from '../inference/request-context.js'
 import { parseAnswer, readAnswer, withUrls } from './image-answer.js'
-import { generationRequest, ImageGenerationRequestSchema, parseImageForm, type ImageRequest } from './image-request.js'
+import { acceptImageFile, generationRequest, ImageGenerationRequestSchema, jobWithFiles, parseImageForm, type ImageRequest } from './image-request.js'
+import { formBody, readMultipart, removeForm, type UploadSpool } from '../uploads/index.js'
 import type { ImageStore } from './image-store.js'
 import { once } from '../protocols/translated.js'
 
@@ -27,22 +28,24 @@ export const IMAGE_PATHS = {
 
 const NEEDS = [{ key: 'imageGeneration' as const, label: 'image generation' }]
 
+/** Forwarded paths whose body the serving node reads as a stream (uploads, not held whole). */
+export const IMAGE_UPLOAD_PATHS: readonly string[] = [IMAGE_PATHS.edits, IMAGE_PATHS.variations]
+
 export interface ImageServiceComponents {
   service: InferenceService
   backends: BackendRegistry
   store: ImageStore
   nodeName: string
-}
-
-/** A multipart upload with the bytes it came from (forwarded as they are). */
-export interface ImageUpload {
-  request: ImageRequest
-  raw: Uint8Array
-  contentType: string
+  /** Where uploads are written as they arrive (this node's, shared with the audio API). */
+  spool: UploadSpool
 }
 
 export class ImageService {
   constructor(private readonly c: ImageServiceComponents) {}
+
+  get spool(): UploadSpool {
+    return this.c.spool
+  }
 
   /** POST /v1/images/generations: `raw` is the JSON body; `origin` the scheme://host the client used. */
   generate(raw: unknown, ctx: RequestContext, origin: string): Promise<Served> {
@@ -50,16 +53,25 @@ export class ImageService {
     return this.run(req, jsonRemote(IMAGE_PATHS.generations, raw, ctx), ctx, origin)
   }
 
-  /** POST /v1/images/edits and /v1/images/variations (already parsed by the route's multipart parser). */
-  upload(upload: ImageUpload, ctx: RequestContext, origin: string): Promise<Served> {
-    const op = upload.request.job.op as 'edits' | 'variations'
-    return this.run(upload.request, { path: IMAGE_PATHS[op], contentType: upload.contentType, body: upload.raw }, ctx, origin)
+  /** POST /v1/images/edits and /v1/images/variations (already parsed by the route's multipart parser, the files spooled). */
+  upload(req: ImageRequest, ctx: RequestContext, origin: string): Promise<Served> {
+    const op = req.job.op as 'edits' | 'variations'
+    const body = formBody(req.form ?? { fields: [], files: [], skipped: [] })
+    return this.run(req, { path: IMAGE_PATHS[op], contentType: body.contentType, body }, ctx, origin)
   }
 
   /** Handlers of the forwarded image routes, by path, for the mesh's forward handler. */
-  forwardedApis(): Map<string, (req: ForwardRequest, ctx: RequestContext) => Promise<Served>> {
-    const generation = (req: ForwardRequest, ctx: RequestContext): Promise<Served> => this.serveHere(generationRequest(parseBody(ImageGenerationRequestSchema, parseJsonBytes(req.body))), ctx, 'forwarded-to-me')
-    const form = (op: 'edits' | 'variations') => async (req: ForwardRequest, ctx: RequestContext): Promise<Served> => this.serveHere(await parseImageForm(op, req.body, req.headers['content-type'] ?? ''), ctx, 'forwarded-to-me')
+  forwardedApis(): Map<string, (req: ForwardedRequest, ctx: RequestContext) => Promise<Served>> {
+    const generation = (req: ForwardedRequest, ctx: RequestContext): Promise<Served> => this.serveHere(generationRequest(parseBody(ImageGenerationRequestSchema, parseJsonBytes(req.body))), ctx, 'forwarded-to-me')
+    // uploads stream in (IMAGE_UPLOAD_PATHS): parsed as they arrive, the files spooled here, bounded by the mesh's limit
+    const form = (op: 'edits' | 'variations') => async (req: ForwardedRequest, ctx: RequestContext): Promise<Served> => {
+      const parsed = await readMultipart(req.stream ?? [req.body], req.headers['content-type'] ?? '', { spool: this.c.spool, maxBytes: req.stream?.byteLength ?? req.body.byteLength, accept: acceptImageFile })
+      try {
+        return await this.serveHere(await parseImageForm(op, parsed), ctx, 'forwarded-to-me')
+      } finally {
+        await removeForm(parsed)
+      }
+    }
     return new Map([
       [IMAGE_PATHS.generations, generation],
       [IMAGE_PATHS.edits, form('edits')],
@@ -80,7 +92,7 @@ export class ImageService {
     const found = this.c.backends.find(req.model)
     if (!found) throw this.c.backends.knows(req.model) ? new BackendUnavailableError(req.model) : new UnknownModelError(req.model)
     if (!found.model.capabilities.imageGeneration || !found.backend.images) throw new MissingCapabilityError(req.model, 'image generation', [])
-    const out = await found.backend.images(req.job, req.model, ctx)
+    const out = await found.backend.images(await jobWithFiles(req), req.model, ctx)
     const text = await readAnswer(out.result.body)
     const route = { servedBy: this.c.nodeName, route: 'local' as const, reason, hops: ctx.hops, queueWaitMs: out.queueWaitMs, engine: found.model.engine }
     if (out.result.status >= 300) return { result: { ...out.result, body: once(text) }, route, model: req.model, stream: false }

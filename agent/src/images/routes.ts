@@ -12,8 +12,9 @@ import { AgentError } from '../errors/errors.js'
 import type { Served } from '../inference/inference-service.js'
 import { clientGoneSignal } from '../http/request-signal.js'
 import { sendServed } from '../http/send-result.js'
-import { IMAGE_PATHS, type ImageService, type ImageUpload } from './image-service.js'
-import { IMAGE_FORMATS, IMAGE_SIZES, ImageGenerationRequestSchema, parseImageForm } from './image-request.js'
+import { streamedUploads } from '../uploads/index.js'
+import { IMAGE_PATHS, type ImageService } from './image-service.js'
+import { acceptImageFile, IMAGE_FORMATS, IMAGE_SIZES, ImageGenerationRequestSchema, parseImageForm, type ImageRequest } from './image-request.js'
 import { IMAGE_ID, type ImageStore } from './image-store.js'
 
 /** OpenAPI view of the forms (files are binary). */
@@ -50,17 +51,20 @@ class ImageNotFoundError extends AgentError {
 }
 
 export async function imageRoutes(app: FastifyInstance, deps: ImageRouteDeps): Promise<void> {
-  const uploads = new WeakMap<FastifyRequest, ImageUpload>()
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: deps.maxBytes }, async (request: FastifyRequest, body: Buffer) => {
-    const contentType = request.headers['content-type'] ?? ''
-    const url = request.routeOptions.url
-    // generation takes JSON, as OpenAI's does: a form there is refused, not read as a variation
-    if (url !== IMAGE_PATHS.edits && url !== IMAGE_PATHS.variations) throw new AgentError('unsupported_media_type', 'Send the request as JSON (application/json)', { param: null })
-    const op = url === IMAGE_PATHS.edits ? 'edits' : 'variations'
-    const parsed = await parseImageForm(op, body, contentType)
-    uploads.set(request, { request: parsed, raw: body, contentType })
-    // what history sees as the request body: the fields and each file's name and size, never the image
-    return parsed.summary
+  const uploadOf = streamedUploads<ImageRequest>(app, {
+    spool: deps.images.spool,
+    maxBytes: deps.maxBytes,
+    accept: acceptImageFile,
+    before: (request) => {
+      const url = request.routeOptions.url
+      // generation takes JSON, as OpenAI's does: a form there is refused, not read as a variation
+      if (url !== IMAGE_PATHS.edits && url !== IMAGE_PATHS.variations) throw new AgentError('unsupported_media_type', 'Send the request as JSON (application/json)', { param: null })
+    },
+    parse: async (form, request) => {
+      const parsed = await parseImageForm(request.routeOptions.url === IMAGE_PATHS.edits ? 'edits' : 'variations', form)
+      // what history sees as the request body: the fields and each file's name and size, never the image
+      return { value: parsed, summary: parsed.summary }
+    }
   })
   const ctxOf = (request: FastifyRequest, signal: AbortSignal) => ({ requestId: request.id, signal, hops: 0, local: false, caller: callerOf(request.identity), ...(request.rawBody ? { rawBody: request.rawBody } : {}) })
   const send = async (request: FastifyRequest, reply: Parameters<typeof sendServed>[0], served: Served): Promise<void> => sendServed(reply, deps.meter ? deps.meter(request, served) : served, { 'x-request-id': request.id })
@@ -70,8 +74,8 @@ export async function imageRoutes(app: FastifyInstance, deps: ImageRouteDeps): P
     await send(request, reply, served)
   })
   const upload = (path: string, historyApi: string, summary: string, body: z.ZodType) =>
-    app.post(path, { bodyLimit: deps.maxBytes, config: { access: { scope: 'inference' }, historyApi, openapi: { summary, body, bodyType: 'multipart/form-data' } } }, async (request, reply) => {
-      const req = uploads.get(request)
+    app.post(path, { config: { access: { scope: 'inference' }, historyApi, openapi: { summary, body, bodyType: 'multipart/form-data' } } }, async (request, reply) => {
+      const req = uploadOf(request)
       if (!req) throw new AgentError('unsupported_media_type', 'Send the image as multipart/form-data with an image field', { param: 'image' })
       const served = await deps.images.upload(req, { ...ctxOf(request, clientGoneSignal(reply)), rawBody: undefined }, originOf(request))
       await send(request, reply, served)

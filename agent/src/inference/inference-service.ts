@@ -4,7 +4,7 @@
  * byte has arrived), and report where and why. Used by the HTTP routes and by the mesh's forward
  * handler alike; a forwarded request (`ctx.local`) is always served here, never forwarded again.
  */
-import type { Mesh } from '../../../mesh/src/index.js'
+import type { ForwardBodySource, Mesh } from '../../../mesh/src/index.js'
 import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
 import { ModelNotFoundError, RuntimeUnavailableError } from '../../../native-runtime/src/index.js'
 import { ChatCompletionRequestSchema, CompletionRequestSchema, EmbeddingRequestSchema } from '../http/schemas/openai.js'
@@ -291,9 +291,10 @@ export class InferenceService {
   }
 
   /**
-   * Serves a request of another body type (a multipart audio upload) on the same path as the JSON APIs:
+   * Serves a request of another body type (a multipart upload) on the same path as the JSON APIs:
    * the ranked holders of `model` that have `needs`, here through `local`, on a peer by forwarding
-   * `remote` (the client's own bytes) to the same route, failing over while no response byte arrived.
+   * `remote` (bytes, or an upload streamed from its spool, read again for each attempt) to the same
+   * route, failing over while no response byte arrived.
    */
   async dispatch(model: string, needs: RoutingInput['needs'], ctx: RequestContext, local: (reason: string) => Promise<Served>, remote: RemoteBody): Promise<Served> {
     if (ctx.local) return local('forwarded-to-me')
@@ -360,11 +361,11 @@ export class InferenceService {
   }
 }
 
-/** A request body to forward as is, with its content type. */
+/** A request body to forward, with its content type: bytes, or a source streamed (and replayed for each attempt). */
 export interface RemoteBody {
   path: string
   contentType: string
-  body: Uint8Array
+  body: Uint8Array | ForwardBodySource
 }
 
 /** A JSON request to forward: the client's own bytes when the route kept them, else `body` serialized. */

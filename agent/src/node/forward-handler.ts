@@ -4,7 +4,7 @@
  * forward response. Errors become OpenAI error bodies with their status, exactly as over HTTP.
  */
 import type { Logger } from 'pino'
-import type { ForwardCaller, ForwardHandler, ForwardRequest, ForwardResponse } from '../../../mesh/src/index.js'
+import type { ForwardCaller, ForwardedRequest, ForwardHandler, ForwardResponse } from '../../../mesh/src/index.js'
 import type { InferenceApi, InferenceService, Served } from '../inference/inference-service.js'
 import type { RequestContext } from '../inference/request-context.js'
 import { API_PATHS } from '../inference/inference-service.js'
@@ -35,14 +35,14 @@ export interface ForwardHandlerDeps {
   isLeaving: () => boolean
   logger: Logger
   /** Serves non-inference paths (a peer's control-plane API calls), see `peer-api.ts`. */
-  peerApi?: (req: ForwardRequest, from: string) => Promise<ForwardResponse>
+  peerApi?: (req: ForwardedRequest, from: string) => Promise<ForwardResponse>
   /**
    * Re-checks the caller of a forwarded inference request against this node's replicated auth data
    * (the peer authenticated it, but a revocation anywhere must apply here too); throws 401/403.
    */
   checkCaller?: (caller: ForwardCaller | undefined) => void
   /** Inference routes whose bodies are not JSON (audio uploads), by path: served here from the forwarded bytes. */
-  otherApis?: ReadonlyMap<string, (req: ForwardRequest, ctx: RequestContext) => Promise<Served>>
+  otherApis?: ReadonlyMap<string, (req: ForwardedRequest, ctx: RequestContext) => Promise<Served>>
 }
 
 export function createForwardHandler(deps: ForwardHandlerDeps): ForwardHandler {

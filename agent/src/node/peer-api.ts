@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import type { ForwardCaller, ForwardRequest, ForwardResponse, Mesh } from '../../../mesh/src/index.js'
+import type { ForwardCaller, ForwardedRequest, ForwardResponse, Mesh } from '../../../mesh/src/index.js'
 
 /** Header carrying this process's secret on injected peer requests. */
 export const INTERNAL_HEADER = 'x-llmlb-internal'
@@ -26,7 +26,7 @@ export function newInternalSecret(): string {
  * Serves a forwarded control-plane request by injecting it into the local app. `from` (the forwarding
  * peer) is set as PEER_HEADER, replacing whatever the request carried under that name.
  */
-export function createPeerApiHandler(getApp: () => FastifyInstance | undefined, secret: string): (req: ForwardRequest, from?: string) => Promise<ForwardResponse> {
+export function createPeerApiHandler(getApp: () => FastifyInstance | undefined, secret: string): (req: ForwardedRequest, from?: string) => Promise<ForwardResponse> {
   return async (req, from) => {
     const app = getApp()
     if (!app) throw new Error('HTTP app not ready')

@@ -3,6 +3,12 @@
  * from the pool), waits for the response head, then hands back a body iterator that yields DATA frames
  * as they arrive. After the END frame the stream is handed back for the next request.
  *
+ * A request body given as a source (`ForwardBodySource`) is opened for this attempt and written as it
+ * is read, one chunk at a time, each waiting for the stream to drain when the peer is slower: the
+ * caller never holds more than a chunk and the muxer's window. It is written while the response head
+ * is awaited (the peer may answer before it read everything); the stream is reusable only once both
+ * the body went out in full and the response ended.
+ *
  * Cancellation: aborting `signal` (before or after the head) aborts the stream, which resets it on the
  * serving node, whose handler signal then aborts. Abandoning the body iterator (`break`) does the same.
  */
@@ -16,15 +22,16 @@ import {
   type ForwardRequestHead
 } from '../protocol/forward-frames.js'
 import type { FrameChannel, ForwardLimits } from './frame-channel.js'
-import type { ForwardRequest, ForwardResponse } from '../interfaces.js'
+import type { ForwardBodySource, ForwardRequest, ForwardResponse } from '../interfaces.js'
 
 /**
  * Builds and validates the request head. Throws ForwardError (`request_too_large` or
  * `protocol_error`) before anything is sent.
  */
 export function buildRequestHead(req: ForwardRequest, peerId: string, limits: ForwardLimits): ForwardRequestHead {
-  if (req.body.byteLength > limits.maxBodyBytes) {
-    throw new ForwardError('request_too_large', `request body of ${req.body.byteLength} bytes exceeds ${limits.maxBodyBytes}`, peerId)
+  const max = req.body instanceof Uint8Array ? limits.maxBodyBytes : (limits.maxStreamedBodyBytes ?? limits.maxBodyBytes)
+  if (req.body.byteLength > max) {
+    throw new ForwardError('request_too_large', `request body of ${req.body.byteLength} bytes exceeds ${max}`, peerId)
   }
   const parsed = ForwardRequestHeadSchema.safeParse({
     v: FORWARD_WIRE_VERSION,
@@ -51,7 +58,7 @@ export async function sendForward(
   channel: FrameChannel,
   peerId: string,
   head: ForwardRequestHead,
-  body: Uint8Array,
+  body: Uint8Array | ForwardBodySource,
   signal: AbortSignal | undefined,
   done: (reusable: boolean) => void
 ): Promise<ForwardResponse> {
@@ -61,13 +68,27 @@ export async function sendForward(
   const release = (): void => signal?.removeEventListener('abort', onAbort)
 
   let responseHead
+  let pump: Promise<boolean> = Promise.resolve(true)
   try {
     signal?.throwIfAborted()
     // HEAD and body leave in one write (FrameChannel corks frames queued in one turn)
     channel.writeHead(head)
-    if (body.byteLength > 0) channel.writeData(body)
-    await channel.drained({ signal })
-    const first = await channel.read({ signal })
+    let first
+    if (body instanceof Uint8Array) {
+      if (body.byteLength > 0) channel.writeData(body)
+      await channel.drained({ signal })
+      first = await channel.read({ signal })
+    } else {
+      const { promise: failed, reject } = Promise.withResolvers<never>()
+      // settles true once the whole body went out; a failure aborts the stream and ends the wait for the head
+      pump = writeBody(channel, body, peerId, signal).then(() => true, (err: unknown) => {
+        stream.abort(toError(err, 'forward request body failed'))
+        reject(err)
+        return false
+      })
+      failed.catch(() => undefined)
+      first = await Promise.race([channel.read({ signal }), failed])
+    }
     const parsed = first.type === 'head' ? ForwardResponseHeadSchema.safeParse(first.json) : undefined
     if (parsed?.success !== true) {
       throw new ForwardError('protocol_error', 'peer sent an invalid forward response head', peerId)
@@ -83,8 +104,24 @@ export async function sendForward(
   return {
     status: responseHead.status,
     headers: responseHead.headers,
-    body: readBody(channel, peerId, signal, release, done)
+    body: readBody(channel, peerId, signal, release, (reusable) => void pump.then((sent) => done(reusable && sent)))
   }
+}
+
+/** Writes a streamed request body: exactly `byteLength` bytes from a fresh read of the source. */
+async function writeBody(channel: FrameChannel, body: ForwardBodySource, peerId: string, signal: AbortSignal | undefined): Promise<void> {
+  let sent = 0
+  for await (const chunk of body.open()) {
+    sent += chunk.byteLength
+    if (sent > body.byteLength) throw new ForwardError('protocol_error', `request body source is longer than its ${body.byteLength} bytes`, peerId)
+    if (chunk.byteLength === 0) continue
+    channel.writeData(chunk)
+    // back-pressure: the next chunk is read only once the stream took this one
+    await channel.drained({ signal })
+    // a stream closed meanwhile takes nothing more: stop reading the source
+    if (channel.stream.writeStatus !== 'writable') throw new ForwardError('peer_unreachable', 'the forward stream closed while the request body was sent', peerId)
+  }
+  if (sent !== body.byteLength) throw new ForwardError('protocol_error', `request body source ended after ${sent} of ${body.byteLength} bytes`, peerId)
 }
 
 async function* readBody(

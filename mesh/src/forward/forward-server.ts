@@ -1,6 +1,7 @@
 /**
  * Serving side of `/llmlb/forward/2.0.0`: a stream carries one exchange after another. For each, it
- * reads the request (head + exactly `bodyLength` body bytes), calls the handler current at that moment,
+ * reads the request (head + exactly `bodyLength` body bytes; on a streamed path the handler reads the
+ * body itself as it arrives, and what it left unread is discarded after its response), calls the handler current at that moment,
  * and streams its response back frame by frame as the handler yields chunks (no buffering: SSE arrives
  * chunk by chunk), ending with END. Then it waits for the caller's next request on the same stream.
  *
@@ -9,7 +10,9 @@
  */
 import { FORWARD_WIRE_VERSION, ForwardRequestHeadSchema, type ForwardResponseHead, type ForwardTrailer } from '../protocol/forward-frames.js'
 import { FrameChannel, type ForwardLimits } from './frame-channel.js'
-import type { ForwardHandler, ForwardRequest, ForwardResponse } from '../interfaces.js'
+import { StreamedRequestBody } from './request-body.js'
+import { MIN_FORWARD_STREAM_RATE } from '../constants.js'
+import type { ForwardedRequest, ForwardHandler, ForwardResponse } from '../interfaces.js'
 import type { DecodedFrame } from '../protocol/forward-frames.js'
 import type { Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
@@ -20,6 +23,8 @@ export interface ServeForwardOptions {
   readTimeoutMs: number
   /** How long a stream may wait for its next request before this side closes it (ms). */
   idleTimeoutMs: number
+  /** Whether the handler reads this path's body as a stream (path without query). @default none */
+  streamedPaths?: (path: string) => boolean
   log: Logger
   /** Called once per request whose head is valid (for `forwardsIn`). */
   onRequest?: () => void
@@ -65,15 +70,23 @@ async function serveExchange(channel: FrameChannel, first: DecodedFrame, from: s
   stream.addEventListener('close', onClose)
   stream.addEventListener('remoteCloseWrite', onClose)
   const log = opts.log
+  let body: StreamedRequestBody | undefined
   try {
-    const req = await readRequest(channel, first, opts, controller.signal)
-    if (req === undefined) {
+    const read = await readRequest(channel, first, opts, controller.signal)
+    if (read === undefined) {
       stream.abort(new Error('invalid forward request'))
       opts.onError?.()
       return false
     }
+    const req = read.req
+    body = read.body
     opts.onRequest?.()
     const response = await runHandler(handler, req, from, controller.signal, log)
+    if (body?.violation !== undefined) {
+      log.debug({ from, why: body.violation }, 'dropping forward stream: streamed request body')
+      opts.onError?.()
+      return false
+    }
     if (controller.signal.aborted) {
       opts.onCancel?.()
       stream.abort(new Error('forward cancelled'))
@@ -83,6 +96,12 @@ async function serveExchange(channel: FrameChannel, first: DecodedFrame, from: s
     channel.writeEnd(trailer)
     finished = true
     await withDeadline(opts.readTimeoutMs, undefined, signal => channel.drained({ signal }))
+    // the handler answered without reading its whole body (a refusal, a bad form): the rest is discarded
+    if (body !== undefined && !(await body.drain())) {
+      stream.abort(new Error(body.violation ?? 'forward request body broken'))
+      opts.onError?.()
+      return false
+    }
     if (!trailer.ok) opts.onError?.()
     return true
   } catch (err) {
@@ -96,22 +115,34 @@ async function serveExchange(channel: FrameChannel, first: DecodedFrame, from: s
     return false
   } finally {
     finished = true
+    body?.dispose()
     stream.removeEventListener('close', onClose)
     stream.removeEventListener('remoteCloseWrite', onClose)
   }
 }
 
-/** Reads the body after `first` (the head). Returns undefined for a request that breaks the protocol or the limits. */
-async function readRequest(channel: FrameChannel, first: DecodedFrame, opts: ServeForwardOptions, abort: AbortSignal): Promise<ForwardRequest | undefined> {
+/**
+ * Reads the body after `first` (the head), or, on a streamed path, hands it to the handler as a
+ * stream. Returns undefined for a request that breaks the protocol or the limits.
+ */
+async function readRequest(channel: FrameChannel, first: DecodedFrame, opts: ServeForwardOptions, abort: AbortSignal): Promise<{ req: ForwardedRequest; body?: StreamedRequestBody } | undefined> {
   const parsed = first.type === 'head' ? ForwardRequestHeadSchema.safeParse(first.json) : undefined
   if (parsed?.success !== true) {
     opts.log.debug('dropping forward stream: invalid request head')
     return undefined
   }
   const head = parsed.data
-  if (head.bodyLength > opts.limits.maxBodyBytes) {
+  const streamed = opts.streamedPaths?.(head.path.split('?')[0] ?? '') === true
+  const limits = opts.limits
+  if (head.bodyLength > (streamed ? (limits.maxStreamedBodyBytes ?? limits.maxBodyBytes) : limits.maxBodyBytes)) {
     opts.log.debug({ bodyLength: head.bodyLength }, 'dropping forward stream: request body too large')
     return undefined
+  }
+  const meta = { method: head.method, path: head.path, headers: head.headers, requestId: head.requestId, hops: head.hops, ...(head.caller === undefined ? {} : { caller: head.caller }) }
+  if (streamed) {
+    const deadlineMs = opts.readTimeoutMs + Math.ceil((head.bodyLength / MIN_FORWARD_STREAM_RATE) * 1000)
+    const body = new StreamedRequestBody(channel, head.bodyLength, deadlineMs, abort, () => channel.stream.abort(new Error('forward request body broken')))
+    return { req: { ...meta, body: new Uint8Array(0), stream: body }, body }
   }
   const body = new Uint8Array(head.bodyLength)
   let offset = 0
@@ -128,16 +159,7 @@ async function readRequest(channel: FrameChannel, first: DecodedFrame, opts: Ser
     opts.log.debug('dropping forward stream: request body does not match bodyLength')
     return undefined
   }
-  const req: ForwardRequest = {
-    method: head.method,
-    path: head.path,
-    headers: head.headers,
-    body,
-    requestId: head.requestId,
-    hops: head.hops
-  }
-  if (head.caller !== undefined) req.caller = head.caller
-  return req
+  return { req: { ...meta, body } }
 }
 
 /**
@@ -158,7 +180,7 @@ async function withDeadline<T>(ms: number, parent: AbortSignal | undefined, fn: 
   }
 }
 
-async function runHandler(handler: ForwardHandler | undefined, req: ForwardRequest, from: string, signal: AbortSignal, log: Logger): Promise<ForwardResponse> {
+async function runHandler(handler: ForwardHandler | undefined, req: ForwardedRequest, from: string, signal: AbortSignal, log: Logger): Promise<ForwardResponse> {
   if (handler === undefined) {
     return jsonResponse(503, 'this node does not serve forwarded requests', 'unavailable_error')
   }

@@ -9,6 +9,10 @@
  *   write; an SSE chunk still leaves in the same turn it was produced.
  * - reads are event driven: bytes from 'message' events are appended to one list and cut into frames
  *   as they complete, instead of awaiting the varint byte by byte.
+ * - reads are bounded: when more than `readAheadBytes` of decoded DATA wait unread (a handler reading a
+ *   streamed upload slower than it arrives, a slow consumer of a response), the stream is paused, so
+ *   yamux stops granting the sender window and the sender's writes wait for a drain; it resumes once
+ *   the reader caught up.
  */
 import { Uint8ArrayList } from 'uint8arraylist'
 import * as varint from 'uint8-varint'
@@ -23,7 +27,19 @@ export interface ForwardLimits {
   maxBodyBytes: number
   /** Largest payload of one DATA frame; larger chunks are split. @default MAX_FORWARD_FRAME_BYTES */
   maxFrameBytes: number
+  /** Largest request body streamed to a handler (streamed paths only). @default MAX_FORWARD_STREAMED_BODY_BYTES */
+  maxStreamedBodyBytes?: number
 }
+
+/** Unread DATA frames a channel holds before it pauses the stream, in frames of `maxFrameBytes`. */
+export const READ_AHEAD_FRAMES = 4
+
+/**
+ * What a paused stream may still receive: yamux grows a stream's window up to 16 MiB, and a sender may
+ * fill the window it was granted before the pause. libp2p resets a paused stream whose read buffer
+ * passes `maxReadBufferLength` (4 MiB by default), so forward streams allow the whole window.
+ */
+const PAUSED_READ_BUFFER_BYTES = 16 * 1024 * 1024 + 64 * 1024
 
 /** The stream ended (closed by the peer, reset, or aborted) while a frame was awaited. */
 export class StreamEndedError extends Error {
@@ -46,6 +62,9 @@ export class FrameChannel {
   private readonly frames: DecodedFrame[] = []
   private waiter: Waiter | undefined
   private ended: Error | undefined
+  /** Unread DATA bytes in `frames`; past `readAheadBytes` the stream is paused. */
+  private queuedBytes = 0
+  private readonly readAheadBytes: number
   private outbox: Uint8Array[] = []
   private outboxBytes = 0
   private flushScheduled = false
@@ -54,7 +73,10 @@ export class FrameChannel {
     this.stream = stream
     this.limits = limits
     this.maxFrameLength = Math.max(limits.maxHeadBytes, limits.maxFrameBytes + 1)
-    this.maxBuffered = limits.maxBodyBytes + 2 * limits.maxHeadBytes + 64
+    // a resumed stream hands over what it kept while paused in one message
+    this.maxBuffered = Math.max(limits.maxBodyBytes, PAUSED_READ_BUFFER_BYTES) + 2 * limits.maxHeadBytes + 64
+    this.readAheadBytes = READ_AHEAD_FRAMES * limits.maxFrameBytes
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, PAUSED_READ_BUFFER_BYTES)
     stream.addEventListener('message', this.onMessage)
     stream.addEventListener('remoteCloseWrite', this.onRemoteCloseWrite)
     stream.addEventListener('close', this.onClose)
@@ -72,7 +94,12 @@ export class FrameChannel {
    */
   read(options?: AbortOptions): Promise<DecodedFrame> {
     const ready = this.frames.shift()
-    if (ready !== undefined) return Promise.resolve(ready)
+    if (ready !== undefined) {
+      if (ready.type === 'data') this.queuedBytes -= ready.data.byteLength
+      // the reader caught up: let the sender go on
+      if (this.queuedBytes <= this.readAheadBytes / 2 && this.stream.readStatus === 'paused') this.stream.resume()
+      return Promise.resolve(ready)
+    }
     if (this.ended !== undefined) return Promise.reject(this.ended)
     if (this.waiter !== undefined) return Promise.reject(new Error('concurrent reads on one forward stream'))
     const signal = options?.signal
@@ -110,7 +137,14 @@ export class FrameChannel {
    */
   async drained(options?: AbortOptions): Promise<void> {
     this.flush()
-    if (this.stream.writableNeedsDrain) await this.stream.onDrain(options)
+    // not `stream.onDrain()`: libp2p keeps its first drain promise, resolved, for every later call,
+    // so a writer awaiting it again would never wait; each 'drain' event is awaited instead
+    while (this.stream.writableNeedsDrain) await nextDrain(this.stream, options?.signal)
+  }
+
+  /** Unread DATA bytes held here (for tests of the read-ahead bound). */
+  get unreadBytes(): number {
+    return this.queuedBytes
   }
 
   /** Stops listening; the stream itself is left as it is. */
@@ -186,6 +220,9 @@ export class FrameChannel {
       w.resolve(frame)
     } else {
       this.frames.push(frame)
+      if (frame.type !== 'data') return
+      this.queuedBytes += frame.data.byteLength
+      if (this.queuedBytes > this.readAheadBytes && this.stream.readStatus === 'readable') this.stream.pause()
     }
   }
 
@@ -204,4 +241,23 @@ export class FrameChannel {
   private readonly onClose = (evt: StreamCloseEvent): void => {
     this.fail(evt.error ?? new StreamEndedError('the forward stream closed'))
   }
+}
+
+/** The stream's next 'drain' event; rejects when it closes first or `signal` aborts. */
+function nextDrain(stream: Stream, signal: AbortSignal | undefined): Promise<void> {
+  const { promise, resolve, reject } = Promise.withResolvers<void>()
+  const done = (): void => {
+    stream.removeEventListener('drain', onDrain)
+    stream.removeEventListener('close', onClose)
+    signal?.removeEventListener('abort', onAbort)
+  }
+  const onDrain = (): void => { done(); resolve() }
+  const onClose = (evt: StreamCloseEvent): void => { done(); reject(evt.error ?? new StreamEndedError('the forward stream closed')) }
+  const onAbort = (): void => { done(); reject(signal?.reason) }
+  if (signal?.aborted === true) return Promise.reject(signal.reason)
+  if (stream.status !== 'open') return Promise.reject(new StreamEndedError('the forward stream closed'))
+  stream.addEventListener('drain', onDrain)
+  stream.addEventListener('close', onClose)
+  signal?.addEventListener('abort', onAbort)
+  return promise
 }

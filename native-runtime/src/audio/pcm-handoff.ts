@@ -7,33 +7,13 @@
  * one left by a process that died is removed at the next start.
  */
 import { constants } from 'node:fs'
-import { access, mkdtemp, open, readdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { processExists } from '../process-exists.js'
+import { makeScratchDir } from '../scratch-dir.js'
 import { wavHeader } from './wav-header.js'
 
 const PREFIX = 'llmlb-audio-'
 const SAMPLE_RATE = 16_000
-
-/** tmpfs when this box has a writable one, else the OS temp dir. */
-async function baseDir(): Promise<string> {
-  try {
-    await access('/dev/shm', constants.W_OK)
-    return '/dev/shm'
-  } catch {
-    return tmpdir()
-  }
-}
-
-
-/** Removes the directories of runtimes whose process is gone (a kill -9 leaves its files). */
-async function sweep(base: string): Promise<void> {
-  for (const name of await readdir(base).catch(() => [] as string[])) {
-    const pid = Number(name.slice(PREFIX.length).split('-')[0])
-    if (name.startsWith(PREFIX) && Number.isInteger(pid) && pid > 0 && !processExists(pid)) await rm(join(base, name), { recursive: true, force: true })
-  }
-}
 
 export class PcmHandoff {
   private dir: Promise<string> | undefined
@@ -43,10 +23,7 @@ export class PcmHandoff {
 
   /** Writes 16 kHz mono 16-bit PCM (samples or their little-endian bytes) as a WAV file; hand it back with `release`. */
   async write(pcm: Int16Array | Uint8Array): Promise<string> {
-    this.dir ??= baseDir().then(async (base) => {
-      await sweep(base)
-      return mkdtemp(join(base, `${PREFIX}${process.pid}-`))
-    })
+    this.dir ??= makeScratchDir(PREFIX)
     const dir = await this.dir
     const path = this.idle.pop() ?? join(dir, `${++this.created}.wav`)
     // no O_TRUNC: the pages of the last clip are overwritten, then the file is cut to this clip's size

@@ -2,7 +2,7 @@
  * The forward protocol across real libp2p nodes: streaming, cancellation, unreachable peers.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ForwardError, type ForwardHandler, type ForwardRequest } from '../../../mesh/src/index.js'
+import { ForwardError, type ForwardHandler, type ForwardRequest, type ForwardedRequest } from '../../../mesh/src/index.js'
 import { within } from '../../helpers/within.js'
 import { hostPort, startNode, stopAll, stopNode, waitForFullMesh } from './helpers.js'
 
@@ -38,7 +38,7 @@ describe('forward', () => {
     let firstChunkSeen!: () => void
     const firstSeen = new Promise<void>(resolve => { firstChunkSeen = resolve })
     let lastProducedAt = 0
-    let seen: { req: ForwardRequest; from: string } | undefined
+    let seen: { req: ForwardedRequest; from: string } | undefined
     const handler: ForwardHandler = async (req, from) => {
       seen = { req, from }
       return {

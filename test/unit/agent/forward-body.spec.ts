@@ -45,13 +45,13 @@ describe('forwarded request body', () => {
     const raw = Buffer.from('{ "messages": [{"role":"user","content":"hi"}],\n  "model": "m", "max_tokens": 3 }')
     const served = await service.handle('chat', JSON.parse(raw.toString()), { ...ctx, rawBody: raw })
     expect(served.route.route).toBe('forwarded')
-    expect(Buffer.from(sent[0]?.body ?? []).equals(raw)).toBe(true)
+    expect(Buffer.from((sent[0]?.body ?? new Uint8Array()) as Uint8Array).equals(raw)).toBe(true)
   })
 
   it('is the parsed body serialized again when there are no raw bytes', async () => {
     const { service, sent } = ingress()
     const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 }
     await service.handle('chat', body, ctx)
-    expect(JSON.parse(new TextDecoder().decode(sent[0]?.body))).toEqual(body)
+    expect(JSON.parse(new TextDecoder().decode(sent[0]?.body as Uint8Array))).toEqual(body)
   })
 })

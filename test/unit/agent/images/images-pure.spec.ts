@@ -3,11 +3,12 @@
  * schemas and multipart parsing (a bad field or a non-image upload is a 400 naming it), the job encoded
  * for a backend (base64 asked, dropped for GPT image models), and answers turned into URLs.
  */
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { encodeImageJob, providerModelCapabilities } from '../../../../agent/src/backends/index.js'
 import { ImageStore } from '../../../../agent/src/images/index.js'
 import { parseAnswer, withUrls } from '../../../../agent/src/images/image-answer.js'
-import { generationRequest, ImageGenerationRequestSchema, parseImageForm } from '../../../../agent/src/images/image-request.js'
+import { acceptImageFile, generationRequest, ImageGenerationRequestSchema, jobWithFiles, parseImageForm, type ImageRequest } from '../../../../agent/src/images/image-request.js'
+import { readMultipart, removeForm, UploadSpool } from '../../../../agent/src/uploads/index.js'
 import { parseBody } from '../../../../agent/src/http/schemas/parse-body.js'
 import { tinyPng } from '../../../../scripts/mock-engines/png.js'
 import { decodePng } from '../../../helpers/png.js'
@@ -17,6 +18,20 @@ async function form(entries: [string, string | Blob, string?][]): Promise<{ body
   for (const [k, v, name] of entries) (typeof v === 'string' ? f.append(k, v) : f.append(k, v, name ?? 'x.png'))
   const r = new Response(f)
   return { body: new Uint8Array(await r.arrayBuffer()), type: r.headers.get('content-type') as string }
+}
+
+const spool = new UploadSpool()
+afterAll(() => spool.close())
+
+/** A multipart body parsed as the routes do (the files spooled), then validated; the spool is emptied after. */
+async function parseForm(op: 'edits' | 'variations', body: Uint8Array, type: string): Promise<ImageRequest> {
+  const parsed = await readMultipart([body], type, { spool, maxBytes: 1 << 24, accept: acceptImageFile })
+  try {
+    const req = await parseImageForm(op, parsed)
+    return { ...req, job: await jobWithFiles(req) }
+  } finally {
+    await removeForm(parsed)
+  }
 }
 
 const png = (seed: string): Blob => new Blob([new Uint8Array(tinyPng(seed))], { type: 'image/png' })
@@ -63,7 +78,7 @@ describe('image requests', () => {
 
   it('parses an edit form with its image and mask, keeping only their sizes for history', async () => {
     const { body, type } = await form([['model', 'sd'], ['prompt', 'boat'], ['n', '2'], ['image', png('a'), 'a.png'], ['mask', png('m'), 'm.png']])
-    const req = await parseImageForm('edits', body, type)
+    const req = await parseForm('edits', body, type)
     expect(req.job.fields).toEqual({ prompt: 'boat', n: 2 })
     expect(req.job.files.map((f) => [f.field, f.type])).toEqual([['image', 'image/png'], ['mask', 'image/png']])
     expect(JSON.stringify(req.summary)).not.toContain('PNG')
@@ -82,9 +97,9 @@ describe('image requests', () => {
     ]
     for (const [op, entries, want] of cases) {
       const { body, type } = await form(entries)
-      await expect(parseImageForm(op, body, type), JSON.stringify(want)).rejects.toMatchObject(want)
+      await expect(parseForm(op, body, type), JSON.stringify(want)).rejects.toMatchObject(want)
     }
-    await expect(parseImageForm('edits', new TextEncoder().encode('not multipart'), 'multipart/form-data; boundary=x')).rejects.toMatchObject({ code: 'invalid_request' })
+    await expect(parseForm('edits', new TextEncoder().encode('not multipart'), 'multipart/form-data; boundary=x')).rejects.toMatchObject({ code: 'invalid_request' })
   })
 })
 

@@ -1,0 +1,113 @@
+/**
+ * A multipart/form-data body parsed as it arrives (from the socket at the ingress, from the forward
+ * stream at the serving node), never held whole: `@fastify/busboy` is fed chunk by chunk with its own
+ * back-pressure, text fields are collected, and each accepted file part is written to the spool as it
+ * comes. The size limit is enforced while reading: past it the read stops with a 413. Fields may come
+ * after the file (the openai client sends `file` first), which is why the file is spooled, not held.
+ * On any failure (too large, malformed, the sender gone) every file spooled so far is removed.
+ */
+import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { Busboy, type BusboyInstance } from '@fastify/busboy'
+import { AgentError, InvalidRequestError } from '../errors/errors.js'
+import { removeFiles, type UploadSpool } from './spool.js'
+
+/** A file part written to the spool. */
+export interface SpooledFile {
+  field: string
+  /** The part's filename ('' when the client gave none). */
+  name: string
+  /** The part's content type as the client sent it. */
+  type: string
+  path: string
+  bytes: number
+}
+
+/** A parsed form: text fields in order (repeated names kept), the spooled files, the file parts left out. */
+export interface StreamedForm {
+  fields: [string, string][]
+  files: SpooledFile[]
+  /** Field names of file parts not accepted (not spooled). */
+  skipped: string[]
+}
+
+export interface MultipartOptions {
+  spool: UploadSpool
+  /** Largest body (bytes); more is a 413 `request_too_large`. */
+  maxBytes: number
+  /** Whether to spool a file part of this field, given the files spooled so far; others are skipped. */
+  accept: (field: string, files: readonly SpooledFile[]) => boolean
+}
+
+/** The body is over the upload limit (the same code and status as fastify's own body limit). */
+export class UploadTooLargeError extends AgentError {
+  constructor(maxBytes: number) {
+    super('request_too_large', `Request body is too large: the limit is ${maxBytes} bytes`, { param: null })
+  }
+}
+
+const malformed = (err: unknown): InvalidRequestError => new InvalidRequestError(`The multipart body could not be parsed: ${(err as Error).message}`, null)
+
+/** Every spooled file of `form` removed. */
+export function removeForm(form: StreamedForm): Promise<void> {
+  return removeFiles(form.files.map((f) => f.path).filter(Boolean))
+}
+
+/** Parses `source` (a multipart body of `contentType`) as it arrives; throws a 400, a 413, or the source's own error. */
+export async function readMultipart(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Readable, contentType: string, opts: MultipartOptions): Promise<StreamedForm> {
+  let bb: BusboyInstance
+  try {
+    bb = new Busboy({ headers: { 'content-type': contentType } })
+  } catch (err) {
+    throw malformed(err)
+  }
+  const form: StreamedForm = { fields: [], files: [], skipped: [] }
+  const writes: Promise<void>[] = []
+  const parts = new Set<Readable>()
+  bb.on('file', (field, stream, filename, _encoding, mime) => {
+    if (!opts.accept(field, form.files)) {
+      form.skipped.push(field)
+      return void stream.resume()
+    }
+    const file: SpooledFile = { field, name: filename, type: mime, path: '', bytes: 0 }
+    form.files.push(file)
+    parts.add(stream)
+    writes.push(spoolPart(opts.spool, stream, file).finally(() => parts.delete(stream)))
+  })
+  bb.on('field', (name, value) => void form.fields.push([name, value]))
+  const finished = new Promise<void>((resolve, reject) => {
+    bb.on('finish', resolve)
+    bb.on('error', (err: Error) => reject(malformed(err)))
+  })
+  finished.catch(() => undefined)
+  try {
+    let total = 0
+    for await (const chunk of source as AsyncIterable<Uint8Array> | Iterable<Uint8Array>) {
+      total += chunk.byteLength
+      if (total > opts.maxBytes) throw new UploadTooLargeError(opts.maxBytes)
+      // busboy's own back-pressure: a file part waits for the spool write
+      if (!bb.write(chunk)) await Promise.race([once(bb, 'drain'), finished])
+    }
+    bb.end()
+    await finished
+    await Promise.all(writes)
+    return form
+  } catch (err) {
+    // parts still being written end now, so their writes settle and the files can go
+    for (const p of parts) p.destroy(err as Error)
+    bb.destroy()
+    await Promise.allSettled(writes)
+    await removeForm(form)
+    throw err
+  }
+}
+
+async function spoolPart(spool: UploadSpool, stream: Readable, file: SpooledFile): Promise<void> {
+  stream.pause()
+  file.path = await spool.nextPath()
+  const out = createWriteStream(file.path, { mode: 0o600 })
+  await pipeline(stream, out)
+  file.bytes = out.bytesWritten
+}
