@@ -25,10 +25,6 @@ import {
   FORWARD_POOL_MAX_IDLE,
   FORWARD_PROTOCOL,
   FORWARD_SERVER_IDLE_MS,
-  MAX_FORWARD_BODY_BYTES,
-  MAX_FORWARD_FRAME_BYTES,
-  MAX_FORWARD_HEAD_BYTES,
-  MAX_FORWARD_STREAMED_BODY_BYTES,
   MAX_FORWARD_STREAMS,
   MAX_TOPIC_MESSAGE_BYTES,
   resolveTimings,
@@ -48,7 +44,7 @@ import { createMeshNode, type MeshNode } from './transport/create-node.js'
 import { HandshakeWatch, type HandshakeRejection } from './transport/handshake-watch.js'
 import { loadOrCreateIdentity } from './transport/identity.js'
 import { advertisedAddresses } from './transport/peer-address.js'
-import { FrameChannel, type ForwardLimits } from './forward/frame-channel.js'
+import { FrameChannel, resolveForwardLimits, type ForwardLimits } from './forward/frame-channel.js'
 import { StreamPool } from './forward/stream-pool.js'
 import { TunnelHub } from './tunnel/tunnel-hub.js'
 import type { AbortOptions, ForwardBodySource, ForwardHandler, ForwardHandlerOptions, ForwardRequest, ForwardResponse, Mesh, MeshStats, MeshTunnel, PeerView, TopicHandler, TunnelHandler } from './interfaces.js'
@@ -147,12 +143,7 @@ export class Libp2pMesh extends EventTarget implements Mesh {
     this.init = init
     this.log = components.logger.child({ component: 'mesh', ...(init.name === undefined ? {} : { node: init.name }) })
     this.timings = resolveTimings(init)
-    this.limits = {
-      maxHeadBytes: init.limits?.maxHeadBytes ?? MAX_FORWARD_HEAD_BYTES,
-      maxBodyBytes: init.limits?.maxBodyBytes ?? MAX_FORWARD_BODY_BYTES,
-      maxFrameBytes: init.limits?.maxFrameBytes ?? MAX_FORWARD_FRAME_BYTES,
-      maxStreamedBodyBytes: init.limits?.maxStreamedBodyBytes ?? MAX_FORWARD_STREAMED_BODY_BYTES
-    }
+    this.limits = resolveForwardLimits(init.limits)
     this.table = new PeerTable(this.timings)
     this.bus = new TopicBus(init.topics ?? [], MAX_TOPIC_MESSAGE_BYTES, this.log)
   }

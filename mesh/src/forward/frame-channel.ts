@@ -18,6 +18,7 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import * as varint from 'uint8-varint'
 import { decodeFrame, encodeDataFrame, encodeJsonFrame, FRAME_END, FRAME_HEAD, FrameDecodeError, type DecodedFrame } from '../protocol/forward-frames.js'
 import type { AbortOptions, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
+import { MAX_FORWARD_BODY_BYTES, MAX_FORWARD_FRAME_BYTES, MAX_FORWARD_HEAD_BYTES, MAX_FORWARD_STREAMED_BODY_BYTES } from '../constants.js'
 
 /** Size limits applied to one forward stream, in bytes. */
 export interface ForwardLimits {
@@ -29,6 +30,16 @@ export interface ForwardLimits {
   maxFrameBytes: number
   /** Largest request body streamed to a handler (streamed paths only). @default MAX_FORWARD_STREAMED_BODY_BYTES */
   maxStreamedBodyBytes?: number
+}
+
+/** The limits with the defaults filled in. */
+export function resolveForwardLimits(l: Partial<ForwardLimits> = {}): ForwardLimits {
+  return {
+    maxHeadBytes: l.maxHeadBytes ?? MAX_FORWARD_HEAD_BYTES,
+    maxBodyBytes: l.maxBodyBytes ?? MAX_FORWARD_BODY_BYTES,
+    maxFrameBytes: l.maxFrameBytes ?? MAX_FORWARD_FRAME_BYTES,
+    maxStreamedBodyBytes: l.maxStreamedBodyBytes ?? MAX_FORWARD_STREAMED_BODY_BYTES
+  }
 }
 
 /** Unread DATA frames a channel holds before it pauses the stream, in frames of `maxFrameBytes`. */
