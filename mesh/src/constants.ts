@@ -175,3 +175,11 @@ export const RTT_PROBE_INTERVAL_MS = 2_000
 
 /** A ping that has not answered within this counts as this long (ms). */
 export const RTT_PROBE_TIMEOUT_MS = 3_000
+
+/**
+ * What a paused stream may still receive: yamux grows a stream's window up to 16 MiB, and a sender may
+ * fill the window it was granted before the pause. libp2p resets a paused stream whose read buffer
+ * passes `maxReadBufferLength` (4 MiB by default), so a stream this node pauses (a forward whose reader
+ * is slow, a tunnel whose socket is) allows the whole window.
+ */
+export const PAUSED_READ_BUFFER_BYTES = 16 * 1024 * 1024 + 64 * 1024

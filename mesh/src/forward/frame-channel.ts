@@ -18,7 +18,8 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import * as varint from 'uint8-varint'
 import { decodeFrame, encodeDataFrame, encodeJsonFrame, FRAME_END, FRAME_HEAD, FrameDecodeError, type DecodedFrame } from '../protocol/forward-frames.js'
 import type { AbortOptions, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
-import { MAX_FORWARD_BODY_BYTES, MAX_FORWARD_FRAME_BYTES, MAX_FORWARD_HEAD_BYTES, MAX_FORWARD_STREAMED_BODY_BYTES } from '../constants.js'
+import { nextDrain } from '../transport/next-drain.js'
+import { MAX_FORWARD_BODY_BYTES, MAX_FORWARD_FRAME_BYTES, MAX_FORWARD_HEAD_BYTES, MAX_FORWARD_STREAMED_BODY_BYTES, PAUSED_READ_BUFFER_BYTES } from '../constants.js'
 
 /** Size limits applied to one forward stream, in bytes. */
 export interface ForwardLimits {
@@ -45,12 +46,6 @@ export function resolveForwardLimits(l: Partial<ForwardLimits> = {}): ForwardLim
 /** Unread DATA frames a channel holds before it pauses the stream, in frames of `maxFrameBytes`. */
 export const READ_AHEAD_FRAMES = 4
 
-/**
- * What a paused stream may still receive: yamux grows a stream's window up to 16 MiB, and a sender may
- * fill the window it was granted before the pause. libp2p resets a paused stream whose read buffer
- * passes `maxReadBufferLength` (4 MiB by default), so forward streams allow the whole window.
- */
-const PAUSED_READ_BUFFER_BYTES = 16 * 1024 * 1024 + 64 * 1024
 
 /** The stream ended (closed by the peer, reset, or aborted) while a frame was awaited. */
 export class StreamEndedError extends Error {
@@ -150,7 +145,7 @@ export class FrameChannel {
     this.flush()
     // not `stream.onDrain()`: libp2p keeps its first drain promise, resolved, for every later call,
     // so a writer awaiting it again would never wait; each 'drain' event is awaited instead
-    while (this.stream.writableNeedsDrain) await nextDrain(this.stream, options?.signal)
+    while (this.stream.writableNeedsDrain) await nextDrain(this.stream, options?.signal, () => new StreamEndedError('the forward stream closed'))
   }
 
   /** Unread DATA bytes held here (for tests of the read-ahead bound). */
@@ -252,23 +247,4 @@ export class FrameChannel {
   private readonly onClose = (evt: StreamCloseEvent): void => {
     this.fail(evt.error ?? new StreamEndedError('the forward stream closed'))
   }
-}
-
-/** The stream's next 'drain' event; rejects when it closes first or `signal` aborts. */
-function nextDrain(stream: Stream, signal: AbortSignal | undefined): Promise<void> {
-  const { promise, resolve, reject } = Promise.withResolvers<void>()
-  const done = (): void => {
-    stream.removeEventListener('drain', onDrain)
-    stream.removeEventListener('close', onClose)
-    signal?.removeEventListener('abort', onAbort)
-  }
-  const onDrain = (): void => { done(); resolve() }
-  const onClose = (evt: StreamCloseEvent): void => { done(); reject(evt.error ?? new StreamEndedError('the forward stream closed')) }
-  const onAbort = (): void => { done(); reject(signal?.reason) }
-  if (signal?.aborted === true) return Promise.reject(signal.reason)
-  if (stream.status !== 'open') return Promise.reject(new StreamEndedError('the forward stream closed'))
-  stream.addEventListener('drain', onDrain)
-  stream.addEventListener('close', onClose)
-  signal?.addEventListener('abort', onAbort)
-  return promise
 }

@@ -9,6 +9,8 @@
  */
 import { Duplex } from 'node:stream'
 import type { MeshTunnel } from '../interfaces.js'
+import { nextDrain } from '../transport/next-drain.js'
+import { PAUSED_READ_BUFFER_BYTES } from '../constants.js'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -33,6 +35,9 @@ export class StreamTunnel extends Duplex implements MeshTunnel {
     stream.addEventListener('close', this.onClose)
     // A tunnel idles for as long as its service does (a worker between requests).
     stream.inactivityTimeout = 0
+    // paused while its socket is slow (a worker copying a tensor): what the sender was already granted
+    // must fit, or libp2p resets the stream and the lease is lost mid-load
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, PAUSED_READ_BUFFER_BYTES)
     if (stream.readableEnded || stream.remoteWriteStatus !== 'writable') this.push(null)
   }
 
@@ -45,7 +50,8 @@ export class StreamTunnel extends Duplex implements MeshTunnel {
       try {
         this.bytesOut += chunk.byteLength
         if (this.stream.send(chunk)) callback()
-        else this.stream.onDrain().then(() => callback(), callback)
+        // each drain awaited on its own (next-drain.ts): libp2p's onDrain() stops waiting after the first
+        else nextDrain(this.stream, undefined, () => new Error('the tunnel stream closed')).then(() => callback(), callback)
       } catch (err) {
         callback(err as Error)
       }

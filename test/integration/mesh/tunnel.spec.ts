@@ -44,11 +44,11 @@ async function pairWithService(service: string, port: number) {
   return { a, b, key, accepted }
 }
 
-/** A loopback port on node a whose connections are each bridged to a new tunnel to b's service. */
-async function entry(a: Awaited<ReturnType<typeof pairWithService>>['a'], to: string, service: string): Promise<number> {
+/** A loopback port on node a whose connections are each bridged to a new tunnel to b's service (collected in `opened`). */
+async function entry(a: Awaited<ReturnType<typeof pairWithService>>['a'], to: string, service: string, opened: MeshTunnel[] = []): Promise<number> {
   return listen(socket => {
     socket.pause()
-    a.openTunnel(to, service).then(t => { bridgeSocket(socket, t); socket.resume() }, () => socket.destroy())
+    a.openTunnel(to, service).then(t => { opened.push(t); bridgeSocket(socket, t); socket.resume() }, () => socket.destroy())
   })
 }
 
@@ -77,6 +77,35 @@ describe('mesh tunnel (real libp2p)', () => {
     expect(accepted).toHaveLength(1)
     expect(accepted[0]?.bytesIn).toBe(payload.byteLength)
     expect(accepted[0]?.bytesOut).toBe(payload.byteLength)
+  })
+
+  it('a slow far end holds the writer back: every byte arrives and the tunnel survives', async () => {
+    // the far server reads in short bursts with pauses, so the tunnel's writer waits for a drain again
+    // and again; a writer that stops waiting overfills libp2p's send buffer, which fails the tunnel
+    const total = 48 * 1024 * 1024
+    const opened: MeshTunnel[] = []
+    let bIn: MeshTunnel[] = []
+    const { promise: allRead, resolve } = Promise.withResolvers<number>()
+    const port0 = await listen(socket => {
+      let read = 0
+      socket.on('error', () => {})
+      socket.on('data', (c: Buffer) => {
+        read += c.byteLength
+        if (read >= total) return resolve(read)
+        socket.pause()
+        setTimeout(() => socket.resume(), 5)
+      })
+      socket.on('close', () => resolve(read))
+    })
+    const pair = await pairWithService('sink', port0)
+    const { a, b } = pair
+    bIn = pair.accepted
+    const port = await entry(a, b.peerId(), 'sink', opened)
+    const client = connect({ host: '127.0.0.1', port }).on('error', () => {})
+    client.write(randomBytes(total))
+    expect(await within(allRead, 'the far end to read every byte')).toBe(total)
+    expect(opened[0]?.bytesOut).toBe(total)
+    client.destroy()
   })
 
   it('refuses with the handler reason or for an unknown service; a reset on one side closes the other', async () => {
