@@ -61,7 +61,7 @@ async function holder(name: string, model: string, seed: string): Promise<BenchA
   return a
 }
 
-/** Watches the ingress's view: status changes per node, and when a node turns dead / alive. */
+/** Watches the ingress's view: status changes per node, and when a node turns dead / alive (membership's verdicts, not `suspect`). */
 function watchView(ingress: BenchAgent) {
   const last = new Map<string, string>()
   const changes: { name: string; status: string; at: number }[] = []
@@ -71,6 +71,8 @@ function watchView(ingress: BenchAgent) {
       try {
         for (const n of await nodes(ingress)) {
           if (n.self) continue
+          // `suspect` is membership's "not sure yet" (a late heartbeat): neither a detection nor a flap
+          if (n.status === 'suspect') continue
           const alive = n.status === 'alive' ? 'alive' : 'down'
           if (last.has(n.name) && last.get(n.name) !== alive) changes.push({ name: n.name, status: alive, at: performance.now() })
           last.set(n.name, alive)

@@ -93,7 +93,7 @@ export class AudioService {
     if (!model) throw new ModelNotFoundError(fields.model)
     // decoded before taking the slot: a bad file never holds the model
     const pcm = await decodeAudio(await readFile(upload.file.path), fields.file.name, { ffmpeg: this.c.ffmpeg ?? 'ffmpeg', signal: ctx.signal })
-    const lease = await this.c.admission.acquire(model.id, model.slotsTotal, ctx.signal)
+    const lease = await this.c.admission.acquire(model.id, model.slotsTotal, ctx.signal, ctx.failedOver === true)
     let transcript
     try {
       transcript = await this.c.audio.transcribe(

@@ -46,7 +46,7 @@ export async function serveSpeech(d: SpeechDeps, body: SpeechRequest, ctx: Reque
   if (speaker === undefined) throw new InvalidRequestError(`Unknown voice '${voice}' for model '${model.id}'; its voices are ${voices.join(', ')}`, 'voice')
   const format = body.response_format
   if (needsFfmpeg(format) && !hasFfmpeg(d.ffmpeg)) throw new AudioCodecMissingError(format, 'encode')
-  const lease = await d.admission.acquire(model.id, model.slotsTotal, ctx.signal)
+  const lease = await d.admission.acquire(model.id, model.slotsTotal, ctx.signal, ctx.failedOver === true)
   const usage = { promptTokens: body.input.length, completionTokens: 0 }
   let first: IteratorResult<Float32Array>
   let it: AsyncIterator<Float32Array>

@@ -22,7 +22,7 @@ import { MissingCapabilityError } from '../errors/errors.js'
 import { onBodyEnd, type HttpResult } from './http-result.js'
 import { LocalExecutor } from './local-executor.js'
 import { chatOptions } from '../structured/chat-options.js'
-import { HEAD_MS_HEADER, type RequestContext, type RouteInfo } from './request-context.js'
+import { FAILOVER_HEADER, HEAD_MS_HEADER, type RequestContext, type RouteInfo } from './request-context.js'
 import { BackendUnavailableError, type BackendRegistry } from '../backends/index.js'
 import { errorRow } from '../errors/error-table.js'
 import { guardAttempt, guardedBody, headBoundMs, PeerDeathWatch, PeerGoneError, SilentPeers, type HeadBoundPolicy } from './failover/index.js'
@@ -218,6 +218,8 @@ export class InferenceService {
     for (const [i, cand] of ranked.entries()) {
       const why = i === 0 ? reason : 'failover'
       run.tried.add(cand.target)
+      // it waited on a holder that failed: wherever it goes now, it goes ahead of the queue
+      if (run.failures.length > 0) ctx.failedOver = true
       if (cand.target === 'self') {
         // a backend (engine, cloud provider) that fails before its first byte: the next holder serves
         if (!cand.engine || i === ranked.length - 1) return local(why)
@@ -325,7 +327,7 @@ export class InferenceService {
       {
         method: 'POST',
         path: remote.path,
-        headers: { 'content-type': remote.contentType, 'x-request-id': ctx.requestId },
+        headers: { 'content-type': remote.contentType, 'x-request-id': ctx.requestId, ...(ctx.failedOver === true ? { [FAILOVER_HEADER]: '1' } : {}) },
         body: remote.body,
         requestId: ctx.requestId,
         hops: ctx.hops + 1,

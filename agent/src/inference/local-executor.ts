@@ -79,7 +79,7 @@ export class LocalExecutor {
   async embeddings(body: EmbeddingRequest, ctx: RequestContext): Promise<LocalOutcome> {
     const m = this.model(body.model)
     if (!m.capabilities.embeddings) throw new CapabilityError(m.id, 'embeddings')
-    const lease = await this.c.admission.acquire(m.id, m.slotsTotal, ctx.signal)
+    const lease = await this.c.admission.acquire(m.id, m.slotsTotal, ctx.signal, ctx.failedOver === true)
     try {
       const inputs = Array.isArray(body.input) ? body.input : [body.input]
       const r = await this.c.runtime.embed(m.id, inputs, { signal: ctx.signal })
@@ -158,7 +158,7 @@ export class LocalExecutor {
 
   /** Takes a slot and starts one generation; resolves once its `start` event (or its failure) is in. */
   private async startChoice(m: ModelStatus, task: GenerationTask, ctx: RequestContext): Promise<StartedChoice> {
-    const lease = await this.c.admission.acquire(m.id, m.slotsTotal, ctx.signal)
+    const lease = await this.c.admission.acquire(m.id, m.slotsTotal, ctx.signal, ctx.failedOver === true)
     const gen = new AbortController()
     const onAbort = (): void => gen.abort(ctx.signal.reason)
     ctx.signal.addEventListener('abort', onAbort, { once: true })

@@ -14,7 +14,16 @@ export interface RequestContext {
    * way to the first token); the serving node parses and validates them with the same schema.
    */
   rawBody?: Uint8Array
+  /**
+   * This request already waited on a holder that failed before answering (dead, silent): it goes ahead
+   * of the requests waiting for a slot wherever it lands next, so a fault costs it one wait for a slot,
+   * not the whole queue of the holders left (chaos goal: worst latency ≤ detect + 2 × service).
+   */
+  failedOver?: boolean
 }
+
+/** Header of a forward that is a failover attempt (set by the ingress only: client headers never cross). */
+export const FAILOVER_HEADER = 'x-llmlb-failover'
 
 /** Header of a forwarded response: the serving node's time to its response head (ms), see `RouteInfo.peerHeadMs`. */
 export const HEAD_MS_HEADER = 'x-llmlb-head-ms'

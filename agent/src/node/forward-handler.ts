@@ -12,7 +12,7 @@ import { renderError } from '../errors/render.js'
 import { RouteNotFoundError, ShuttingDownError } from '../errors/errors.js'
 import { parseJsonBytes } from '../http/schemas/parse-body.js'
 import { routeHeaders } from '../http/send-result.js'
-import { HEAD_MS_HEADER } from '../inference/request-context.js'
+import { FAILOVER_HEADER, HEAD_MS_HEADER } from '../inference/request-context.js'
 
 const API_BY_PATH = new Map<string, InferenceApi>(Object.entries(API_PATHS).map(([api, path]) => [path, api as InferenceApi]))
 
@@ -56,7 +56,7 @@ export function createForwardHandler(deps: ForwardHandlerDeps): ForwardHandler {
       if (deps.isLeaving()) throw new ShuttingDownError()
       if ((!api && !other) || req.method !== 'POST') throw new RouteNotFoundError(req.method, req.path)
       deps.checkCaller?.(req.caller)
-      const ctx = { requestId: req.requestId, signal, hops: req.hops, local: true, caller: req.caller }
+      const ctx = { requestId: req.requestId, signal, hops: req.hops, local: true, caller: req.caller, ...(req.headers[FAILOVER_HEADER] === '1' ? { failedOver: true } : {}) }
       const served = other ? await other(req, ctx) : await deps.service.handle(api as InferenceApi, parseJsonBytes(req.body), ctx)
       return {
         status: served.result.status,

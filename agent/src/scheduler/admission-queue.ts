@@ -28,6 +28,8 @@ interface Waiter {
   resolve: (lease: SlotLease) => void
   reject: (err: unknown) => void
   enqueuedAt: number
+  /** Goes before every waiter without it (FIFO among those with it). */
+  ahead: boolean
   cleanup: () => void
 }
 
@@ -109,10 +111,11 @@ export class AdmissionQueue {
   }
 
   /**
-   * Waits for a slot of `model`, which has `capacity` slots right now.
+   * Waits for a slot of `model`, which has `capacity` slots right now. `ahead`: the request already
+   * waited on a failed holder; it waits behind other such requests only.
    * Rejects with QueueFullError, QueueTimeoutError, or the signal's reason when aborted.
    */
-  acquire(model: string, capacity: number, signal?: AbortSignal): Promise<SlotLease> {
+  acquire(model: string, capacity: number, signal?: AbortSignal, ahead = false): Promise<SlotLease> {
     const q = this.queue(model)
     q.capacity = Math.max(1, capacity)
     signal?.throwIfAborted()
@@ -139,13 +142,16 @@ export class AdmissionQueue {
         resolve,
         reject,
         enqueuedAt,
+        ahead,
         cleanup: () => {
           clearTimeout(timer)
           signal?.removeEventListener('abort', onAbort)
         }
       }
       signal?.addEventListener('abort', onAbort, { once: true })
-      q.waiters.push(waiter)
+      const after = ahead ? q.waiters.findIndex((w) => !w.ahead) : -1
+      if (after >= 0) q.waiters.splice(after, 0, waiter)
+      else q.waiters.push(waiter)
     })
   }
 

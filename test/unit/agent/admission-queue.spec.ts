@@ -24,6 +24,18 @@ describe('AdmissionQueue', () => {
     expect(q.stats('m')).toMatchObject({ busy: 0, waiting: 0, capacity: 2 })
   })
 
+  it('a request that failed over waits ahead of the others, behind earlier failed-over ones only', async () => {
+    const q = new AdmissionQueue({ maxWaiters: 10 })
+    const held = await q.acquire('m', 1)
+    const order: string[] = []
+    const take = (name: string, ahead = false) => q.acquire('m', 1, undefined, ahead).then((l) => { order.push(name); l.release() })
+    const all = [take('plain1'), take('plain2'), take('failover1', true), take('plain3'), take('failover2', true)]
+    held.release()
+    await Promise.all(all)
+    expect(order).toEqual(['failover1', 'failover2', 'plain1', 'plain2', 'plain3'])
+    expect(q.stats('m')).toMatchObject({ busy: 0, waiting: 0 })
+  })
+
   it('rejects with 429 Retry-After when the queue is full', async () => {
     const q = new AdmissionQueue({ maxWaiters: 1 })
     await q.acquire('m', 1)

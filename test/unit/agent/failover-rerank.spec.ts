@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { InferenceService } from '../../../agent/src/inference/inference-service.js'
 import { AdmissionQueue } from '../../../agent/src/scheduler/admission-queue.js'
+import { FAILOVER_HEADER } from '../../../agent/src/inference/request-context.js'
 import { NodeStateSchema } from '../../../mesh/src/protocol/node-state.js'
 import type { ForwardRequest, ForwardResponse, Mesh, PeerView } from '../../../mesh/src/index.js'
 import type { InferenceRuntime } from '../../../native-runtime/src/index.js'
@@ -22,15 +23,17 @@ function holder(peerId: string, status: PeerView['status'] = 'alive', tokensPerS
 }
 
 /** An ingress whose view holds `first` (and `suspect`, ten times faster, heartbeat late); a forward to a peer in `failing` throws and, meanwhile, `later` joins the view. */
-function ingress(first: string[], failing: Set<string>, later: string[], suspect: string[] = []): { service: InferenceService; tried: string[] } {
+function ingress(first: string[], failing: Set<string>, later: string[], suspect: string[] = []): { service: InferenceService; tried: string[]; headers: Record<string, string>[] } {
   let table = [...suspect.map((id) => holder(id, 'suspect', 1000)), ...first.map((id) => holder(id))]
   const tried: string[] = []
+  const headers: Record<string, string>[] = []
   const mesh = {
     peers: () => table,
     addEventListener: () => undefined,
     removeEventListener: () => undefined,
-    forward: async (peer: string, _req: ForwardRequest): Promise<ForwardResponse> => {
+    forward: async (peer: string, req: ForwardRequest): Promise<ForwardResponse> => {
       tried.push(peer)
+      headers.push(req.headers)
       if (failing.has(peer)) {
         table = [...table.filter((p) => p.peerId !== peer), ...later.map((id) => holder(id))]
         throw new Error(`${peer}: connection reset`)
@@ -39,7 +42,7 @@ function ingress(first: string[], failing: Set<string>, later: string[], suspect
     }
   } as unknown as Mesh
   const runtime = { models: () => [], isUp: () => true } as unknown as InferenceRuntime
-  return { service: new InferenceService({ runtime, admission: new AdmissionQueue(), mesh, nodeName: 'ingress', now: () => NOW }), tried }
+  return { service: new InferenceService({ runtime, admission: new AdmissionQueue(), mesh, nodeName: 'ingress', now: () => NOW }), tried, headers }
 }
 
 const ctx = { requestId: 'r1', signal: new AbortController().signal, hops: 0, local: false }
@@ -51,6 +54,12 @@ describe('failover after the first ranking is spent', () => {
     const served = await service.handle('chat', body, ctx)
     expect(tried).toEqual(['a', 'b'])
     expect(served.route).toMatchObject({ servedBy: 'b', reason: 'failover' })
+  })
+
+  it('the attempt after a failed holder is marked a failover (the next holder queues it first); the first one is not', async () => {
+    const { service, headers } = ingress(['a'], new Set(['a']), ['b'])
+    await service.handle('chat', body, { requestId: 'r2', signal: new AbortController().signal, hops: 0, local: false })
+    expect(headers.map((h) => h[FAILOVER_HEADER])).toEqual([undefined, '1'])
   })
 
   it('never tries a failed holder twice, and answers 502 when nobody else is there', async () => {
