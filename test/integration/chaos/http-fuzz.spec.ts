@@ -11,7 +11,7 @@ import { startMockHub, type MockHub } from '../../../scripts/mock-hf-hub.js'
 
 const MODEL = 'fuzz-model'
 /** Cases per route; a route whose valid cases run the model gets fewer (each costs a generation). */
-const RUNS = Number(process.env.LLMLB_FUZZ_RUNS ?? 100)
+const RUNS = Number(process.env.LLMLB_FUZZ_RUNS ?? 300)
 const MODEL_RUNS = Math.ceil(RUNS / 5)
 /**
  * The suite replays the same cases every run (a fixed seed), so a red run is a regression and not the
