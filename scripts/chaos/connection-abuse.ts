@@ -42,6 +42,9 @@ export async function runAbuse(kind: 'slow-loris' | 'flood', o: AbuseOptions): P
     for (let i = 0; i < o.connections; i++) {
       const entry: { s: Socket; opened: number; closedAt?: number } = { s: connect(Number(port), hostname), opened: performance.now() }
       entry.s.on('error', () => {})
+      // a connection's life at the node starts when it is accepted, not when this side asked: a thousand
+      // connects at once wait their turn in the listen backlog first
+      entry.s.once('connect', () => (entry.opened = performance.now()))
       entry.s.on('close', () => (entry.closedAt = performance.now()))
       sockets.push(entry)
       if (kind === 'slow-loris') {
