@@ -23,7 +23,7 @@ export interface PeerView {
   lastSeen: number
   /** Multiaddrs of the live connection(s), if connected. */
   addresses: string[]
-  /** Round-trip time to the peer (ms, smoothed libp2p pings); absent until the first ping answers or times out. */
+  /** Round-trip time to the peer (ms, the median of its last libp2p pings); absent until the first ping answers or times out. */
   rttMs?: number
 }
 

@@ -1,15 +1,16 @@
 /**
  * The round-trip time to each connected peer, measured with libp2p's ping protocol every
- * `intervalMs` and smoothed (EWMA). Routing adds it to the cost of sending a request there: a peer
+ * `intervalMs`, as the median of the last few samples. Routing adds it to the cost of sending a request there: a peer
  * behind a slow or lossy link (a Wi-Fi box, a congested switch port, retransmissions) is as costly as
  * its link makes it, which gossip cannot tell — a node's adverts describe its own speed, not the path
  * to it. Pings are sequential per round so a probe never competes with itself; a ping that fails or
- * times out counts as `timeoutMs` (a lossy link's lost pings are what makes it costly).
+ * times out counts as `timeoutMs` (a lossy link's lost pings are what makes it costly; the median keeps
+ * one lost ping on a healthy link from pricing it out for seconds, as an average did in the lab).
  */
 import { RTT_PROBE_INTERVAL_MS, RTT_PROBE_TIMEOUT_MS } from '../constants.js'
 
-/** EWMA weight of a new sample: a link that degrades shows within ~3 rounds. */
-export const RTT_ALPHA = 0.4
+/** Samples kept per peer: the round trip is their median, so one lost ping moves nothing, three do. */
+export const RTT_WINDOW = 5
 
 export interface RttProberDeps {
   /** Pings one peer; resolves with the round trip (ms). */
@@ -23,23 +24,29 @@ export interface RttProberOptions {
   timeoutMs: number
 }
 
-/** Pure EWMA per peer. */
+/** The median of each peer's last RTT_WINDOW samples. Pure. */
 export class RttTable {
-  private readonly rtt = new Map<string, number>()
+  private readonly samples = new Map<string, number[]>()
 
   record(peerId: string, sampleMs: number): void {
-    const prev = this.rtt.get(peerId)
-    this.rtt.set(peerId, prev === undefined ? sampleMs : prev + RTT_ALPHA * (sampleMs - prev))
+    const list = this.samples.get(peerId) ?? []
+    list.push(sampleMs)
+    if (list.length > RTT_WINDOW) list.shift()
+    this.samples.set(peerId, list)
   }
 
   get(peerId: string): number | undefined {
-    return this.rtt.get(peerId)
+    const list = this.samples.get(peerId)
+    if (!list || list.length === 0) return undefined
+    const sorted = [...list].sort((a, b) => a - b)
+    const mid = sorted.length >> 1
+    return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
   }
 
   /** Forgets peers no longer probed (gone, dead): a returning peer starts from its first sample. */
   retain(peerIds: readonly string[]): void {
     const keep = new Set(peerIds)
-    for (const id of this.rtt.keys()) if (!keep.has(id)) this.rtt.delete(id)
+    for (const id of this.samples.keys()) if (!keep.has(id)) this.samples.delete(id)
   }
 }
 

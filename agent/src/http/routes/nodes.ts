@@ -32,7 +32,7 @@ export function nodesBody(deps: NodeRouteDeps): { object: 'list'; data: Record<s
       status: p.status,
       addresses: p.addresses,
       last_seen_ms_ago: Math.max(0, Date.now() - p.lastSeen),
-      // the smoothed ping round trip from this node (routing adds it to a forward's cost); null until measured
+      // the ping round trip from this node (median of the last five) (routing adds it to a forward's cost); null until measured
       rtt_ms: p.rttMs === undefined ? null : Math.round(p.rttMs * 10) / 10
     }))
   ]
