@@ -16,7 +16,7 @@ import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import { decodeAudio } from './decode.js'
 import { formatTranscript } from './transcription-format.js'
 import { acceptAudioFile, transcriptionUpload, type TranscriptionUpload } from './transcription-request.js'
-import { formBody, readMultipart, removeForm, type UploadSpool } from '../uploads/index.js'
+import { formBody, withForwardedForm, type UploadSpool } from '../uploads/index.js'
 import { serveSpeech, SpeechRequestSchema, type SpeechDeps } from './speech.js'
 import { parseBody, parseJsonBytes } from '../http/schemas/parse-body.js'
 
@@ -68,14 +68,8 @@ export class AudioService {
   /** Handlers of the forwarded audio routes, by path, for the mesh's forward handler. */
   forwardedApis(): Map<string, (req: ForwardedRequest, ctx: RequestContext) => Promise<Served>> {
     const handler = (task: AudioTask) => async (req: ForwardedRequest, ctx: RequestContext): Promise<Served> => {
-      // the upload streams in (AUDIO_UPLOAD_PATHS): parsed as it arrives, the file spooled here, bounded by the mesh's limit
-      const source = req.stream ?? [req.body]
-      const form = await readMultipart(source, req.headers['content-type'] ?? '', { spool: this.c.spool, maxBytes: req.stream?.byteLength ?? req.body.byteLength, accept: acceptAudioFile })
-      try {
-        return await this.serveLocal(task, transcriptionUpload(form), ctx, 'forwarded-to-me')
-      } finally {
-        await removeForm(form)
-      }
+      // the upload streams in (AUDIO_UPLOAD_PATHS): parsed as it arrives, the file spooled here
+      return withForwardedForm(req, { spool: this.c.spool, accept: acceptAudioFile }, (form) => this.serveLocal(task, transcriptionUpload(form), ctx, 'forwarded-to-me'))
     }
     const speech = async (req: ForwardedRequest, ctx: RequestContext): Promise<Served> => {
       return serveSpeech(this.speechDeps(), parseBody(SpeechRequestSchema, parseJsonBytes(req.body)), ctx, 'forwarded-to-me')

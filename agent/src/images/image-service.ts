@@ -16,7 +16,7 @@ import { jsonRemote, USAGE_HEADER, type InferenceService, type RemoteBody, type 
 import type { RequestContext } from '../inference/request-context.js'
 import { parseAnswer, readAnswer, withUrls } from './image-answer.js'
 import { acceptImageFile, generationRequest, ImageGenerationRequestSchema, jobWithFiles, parseImageForm, type ImageRequest } from './image-request.js'
-import { formBody, readMultipart, removeForm, type UploadSpool } from '../uploads/index.js'
+import { formBody, withForwardedForm, type UploadSpool } from '../uploads/index.js'
 import type { ImageStore } from './image-store.js'
 import { once } from '../protocols/translated.js'
 
@@ -64,14 +64,8 @@ export class ImageService {
   forwardedApis(): Map<string, (req: ForwardedRequest, ctx: RequestContext) => Promise<Served>> {
     const generation = (req: ForwardedRequest, ctx: RequestContext): Promise<Served> => this.serveHere(generationRequest(parseBody(ImageGenerationRequestSchema, parseJsonBytes(req.body))), ctx, 'forwarded-to-me')
     // uploads stream in (IMAGE_UPLOAD_PATHS): parsed as they arrive, the files spooled here, bounded by the mesh's limit
-    const form = (op: 'edits' | 'variations') => async (req: ForwardedRequest, ctx: RequestContext): Promise<Served> => {
-      const parsed = await readMultipart(req.stream ?? [req.body], req.headers['content-type'] ?? '', { spool: this.c.spool, maxBytes: req.stream?.byteLength ?? req.body.byteLength, accept: acceptImageFile })
-      try {
-        return await this.serveHere(await parseImageForm(op, parsed), ctx, 'forwarded-to-me')
-      } finally {
-        await removeForm(parsed)
-      }
-    }
+    const form = (op: 'edits' | 'variations') => (req: ForwardedRequest, ctx: RequestContext): Promise<Served> =>
+      withForwardedForm(req, { spool: this.c.spool, accept: acceptImageFile }, async (parsed) => this.serveHere(await parseImageForm(op, parsed), ctx, 'forwarded-to-me'))
     return new Map([
       [IMAGE_PATHS.generations, generation],
       [IMAGE_PATHS.edits, form('edits')],

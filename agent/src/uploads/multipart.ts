@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises'
 import { Busboy, type BusboyInstance } from '@fastify/busboy'
 import { AgentError, InvalidRequestError } from '../errors/errors.js'
 import { removeFiles, type UploadSpool } from './spool.js'
+import type { ForwardedRequest } from '../../../mesh/src/index.js'
 
 /** A file part written to the spool. */
 export interface SpooledFile {
@@ -110,4 +111,17 @@ async function spoolPart(spool: UploadSpool, stream: Readable, file: SpooledFile
   const out = createWriteStream(file.path, { mode: 0o600 })
   await pipeline(stream, out)
   file.bytes = out.bytesWritten
+}
+
+/**
+ * Serves a forwarded upload: its body (streamed in, or whole) parsed as it arrives into `spool`,
+ * bounded by what the mesh announced, handed to `serve`, and the spooled files removed whatever happens.
+ */
+export async function withForwardedForm<T>(req: ForwardedRequest, opts: Pick<MultipartOptions, 'spool' | 'accept'>, serve: (form: StreamedForm) => Promise<T>): Promise<T> {
+  const form = await readMultipart(req.stream ?? [req.body], req.headers['content-type'] ?? '', { ...opts, maxBytes: req.stream?.byteLength ?? req.body.byteLength })
+  try {
+    return await serve(form)
+  } finally {
+    await removeForm(form)
+  }
 }
