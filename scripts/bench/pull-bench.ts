@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { getLlama } from 'node-llama-cpp'
 import { buildTinyGguf, writeTinyGguf } from '../../native-runtime/src/index.js'
 import { startMockHub } from '../mock-hf-hub.js'
-import { startBenchAgent, waitUntil } from './agent-proc.js'
+import { startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
 import { fmt, median, printTable } from './stats.js'
 
 const RUNS = 4
@@ -66,32 +66,43 @@ async function pullThroughput(): Promise<void> {
   const rows: (string | number)[][] = []
   const ratios: number[] = []
   const mb = (v: number): string => fmt(v / 1e6, 1)
+  const curlRun = async (run: number): Promise<{ mbps: number; cpuMs: number }> => {
+    const t0 = performance.now()
+    // async: the mock hub runs in this process and must keep serving
+    const cpuMs = await runCurl(['-sSfL', '-o', join(scratch, `c${run}`), `${hub.endpoint}/${REPO}/resolve/main/${FILE}`])
+    const mbps = file.length / ((performance.now() - t0) / 1000)
+    await rm(join(scratch, `c${run}`))
+    return { mbps, cpuMs }
+  }
+  const llmlbRun = async (agent: BenchAgent): Promise<{ mbps: number; cpuMs: number }> => {
+    // wall clock on both sides (same machine): the pull's own completion time, so how often this
+    // side asks (every 250 ms, like the CLI) neither adds to it nor loads the agent
+    const cpu0 = cpuMsOf(agent.proc.pid ?? 0)
+    const t1 = Date.now()
+    const p = await api(agent.url, 'POST', '/api/models/pull', { source: `${REPO}/${FILE}` })
+    if (p.status !== 202) throw new Error(`pull refused: ${JSON.stringify(p.body)}`)
+    let doneAt = 0
+    await waitUntil(async () => {
+      const pull = (await api(agent.url, 'GET', '/api/models')).body.pulls.find((x: { id: string }) => x.id === p.body.pull.id)
+      if (pull?.state === 'failed') throw new Error(pull.error)
+      if (pull?.state === 'done') doneAt = pull.updatedAt
+      return pull?.state === 'done'
+    }, 300_000, 'pull done', 250)
+    return { mbps: file.length / ((doneAt - t1) / 1000), cpuMs: cpuMsOf(agent.proc.pid ?? 0) - cpu0 }
+  }
   try {
     for (let run = 0; run < RUNS; run++) {
-      const t0 = performance.now()
-      // async: the mock hub runs in this process and must keep serving
-      const curlCpu = await runCurl(['-sSfL', '-o', join(scratch, `c${run}`), `${hub.endpoint}/${REPO}/resolve/main/${FILE}`])
-      const curl = file.length / ((performance.now() - t0) / 1000)
-      await rm(join(scratch, `c${run}`))
+      // the node runs before either side starts, as it does on a box: its start-up is in neither
+      // measure. The order alternates (curl first, then llmlb first): whichever runs second finds the
+      // memory the first one freed, and on some machines (VMs) freshly touched memory costs far more.
       const agent = await startBenchAgent([], { HF_ENDPOINT: hub.endpoint })
+      const curlFirst = run % 2 === 0
       try {
-        // wall clock on both sides (same machine): the pull's own completion time, so how often this
-        // side asks (every 250 ms, like the CLI) neither adds to it nor loads the agent
-        const cpu0 = cpuMsOf(agent.proc.pid ?? 0)
-        const t1 = Date.now()
-        const p = await api(agent.url, 'POST', '/api/models/pull', { source: `${REPO}/${FILE}` })
-        if (p.status !== 202) throw new Error(`pull refused: ${JSON.stringify(p.body)}`)
-        let doneAt = 0
-        await waitUntil(async () => {
-          const pull = (await api(agent.url, 'GET', '/api/models')).body.pulls.find((x: { id: string }) => x.id === p.body.pull.id)
-          if (pull?.state === 'failed') throw new Error(pull.error)
-          if (pull?.state === 'done') doneAt = pull.updatedAt
-          return pull?.state === 'done'
-        }, 300_000, 'pull done', 250)
-        const llmlb = file.length / ((doneAt - t1) / 1000)
-        const agentCpu = cpuMsOf(agent.proc.pid ?? 0) - cpu0
-        ratios.push(llmlb / curl)
-        rows.push([run + 1, mb(curl), mb(llmlb), fmt(llmlb / curl), fmt(curlCpu / 1000, 2), fmt(agentCpu / 1000, 2)])
+        const first = curlFirst ? await curlRun(run) : await llmlbRun(agent)
+        const second = curlFirst ? await llmlbRun(agent) : await curlRun(run)
+        const [c, l] = curlFirst ? [first, second] : [second, first]
+        ratios.push(l.mbps / c.mbps)
+        rows.push([`${run + 1} (${curlFirst ? 'curl' : 'llmlb'} first)`, mb(c.mbps), mb(l.mbps), fmt(l.mbps / c.mbps), fmt(c.cpuMs / 1000, 2), fmt(l.cpuMs / 1000, 2)])
       } finally {
         await agent.stop()
         // each run's agent keeps a copy of the file: free the disk for the next one

@@ -10,6 +10,7 @@ import type { Logger } from 'pino'
 import { InvalidRequestError } from '../errors/errors.js'
 import { checkRoom, roomLeft } from './disk-space.js'
 import { downloadClient, downloadFile } from './hf/download.js'
+import { OffThreadHash } from './hf/hash-worker.js'
 import { resolvePlan, resolveUrl, type HubConfig, type HubPlan } from './hf/hub-client.js'
 import { parseHubSource } from './hf/hub-source.js'
 import { readGgufFacts } from './gguf-metadata.js'
@@ -45,6 +46,11 @@ export class PullManager extends EventTarget {
   private readonly starting = new Map<string, Promise<PullRecord>>()
   private readonly aborter = new AbortController()
   private readonly client = downloadClient()
+  /**
+   * A hashing thread started when a pull is asked for, while the hub resolves it: a new thread takes
+   * ~40 ms to answer, which would otherwise hold the download's first batches.
+   */
+  private warmHash: OffThreadHash | undefined
   private pendingEvent?: NodeJS.Timeout
   private readonly now: () => number
 
@@ -71,6 +77,7 @@ export class PullManager extends EventTarget {
   async pull(sourceText: string, quant?: string): Promise<PullRecord> {
     const source = parseHubSource(sourceText)
     if ('error' in source) throw new InvalidRequestError(source.error, 'source')
+    this.warmHash ??= new OffThreadHash()
     const plan = await resolvePlan(source, this.deps.hub, quant, this.client.fetch)
     const first = plan.files[0]
     if (!first) throw new InvalidRequestError(`${plan.repo}: nothing to pull`, 'source')
@@ -114,6 +121,7 @@ export class PullManager extends EventTarget {
   async stop(): Promise<void> {
     this.aborter.abort()
     if (this.pendingEvent) clearTimeout(this.pendingEvent)
+    await this.warmHash?.close()
     await Promise.allSettled([...this.running.values()])
     await this.client.close()
   }
@@ -151,6 +159,12 @@ export class PullManager extends EventTarget {
 
   private partPath(sha256: string): string {
     return join(this.deps.modelsDir, '.partial', `${sha256}.part`)
+  }
+
+  private takeWarmHash(): OffThreadHash | undefined {
+    const h = this.warmHash
+    this.warmHash = undefined
+    return h
   }
 
   private async bytesOnDisk(finalPath: string, partPath: string, size: number): Promise<number> {
@@ -236,6 +250,7 @@ export class PullManager extends EventTarget {
           size: f.size,
           sha256: f.sha256,
           onProgress: progress(f),
+          hash: this.takeWarmHash(),
           signal: this.aborter.signal
         }).then(async () => {
           await mkdir(dirname(finalPath), { recursive: true })

@@ -7,12 +7,14 @@
  * the same way. Responses are bounded: time to the head, idle time in the body, and bytes for bodies
  * read whole.
  */
-import { lookup as dnsLookup, type LookupAddress, type LookupOneOptions } from 'node:dns'
-import { isIP, type LookupFunction } from 'node:net'
+import { lookup as dnsLookup } from 'node:dns'
+import type { LookupFunction } from 'node:net'
 import { Agent, buildConnector, fetch as undiciFetch, request, type Dispatcher } from 'undici'
 import { AddressPolicy } from './address-policy.js'
+import { guardedLookup, literalRefusal } from './connect-guard.js'
 import { OutboundBlockedError, OutboundFailedError } from './outbound-errors.js'
-import { receive, type HeadHandler, type Received } from './receive.js'
+import { receive, type HeadHandler, type Received, type ReceiveOnce } from './receive.js'
+import { bulkOnce, type BulkGuard } from './bulk-get.js'
 
 export interface OutboundOptions {
   /** Address classes and CIDRs that may be reached besides public addresses (see address-policy.ts). */
@@ -69,43 +71,36 @@ export function outboundDefaults(): readonly string[] {
  * new connection, checked the same way).
  */
 export function guardedAgent(opts: Pick<OutboundOptions, 'allow' | 'headersTimeoutMs' | 'bodyIdleTimeoutMs' | 'lookup'> & { connections?: number } = {}): Agent {
-  const policy = new AddressPolicy(opts.allow ?? defaultAllow)
-  const resolve = opts.lookup ?? defaultLookup ?? (dnsLookup as unknown as LookupFunction)
-  // every address a name resolves to is checked: net.connect may try any of them (happy eyeballs)
-  const lookup = (hostname: string, options: LookupOneOptions, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
-    resolve(hostname, { ...options, all: true }, (err: NodeJS.ErrnoException | null, addresses: string | LookupAddress[]) => {
-      if (err) return cb(err, '')
-      const list = Array.isArray(addresses) ? addresses : [{ address: addresses, family: isIP(addresses) }]
-      for (const a of list) {
-        const why = policy.refusal(a.address)
-        if (why) return cb(new OutboundBlockedError(hostname, `${hostname} resolves to ${why}`), '')
-      }
-      if (options.all) cb(null, list)
-      else cb(null, list[0]?.address ?? '', list[0]?.family ?? 4)
-    })
-  }
+  return agentOf(connectGuard(opts), opts)
+}
+
+function agentOf({ policy, lookup }: { policy: AddressPolicy; lookup: LookupFunction }, opts: Pick<OutboundOptions, 'headersTimeoutMs' | 'bodyIdleTimeoutMs'> & { connections?: number }): Agent {
   const base = buildConnector({ lookup } as buildConnector.BuildOptions)
   const connect: buildConnector.connector = (o, cb) => {
-    const host = o.hostname.replace(/^\[|\]$/g, '')
-    // an IP literal is never looked up: check it here
-    if (isIP(host) !== 0) {
-      const why = policy.refusal(host)
-      if (why) return cb(new OutboundBlockedError(`${o.protocol}//${o.hostname}`, why), null)
-    }
-    return base(o, cb)
+    const refused = literalRefusal(policy, o.protocol, o.hostname)
+    return refused ? cb(refused, null) : base(o, cb)
   }
   return new Agent({ connect, headersTimeout: opts.headersTimeoutMs ?? 10_000, bodyTimeout: opts.bodyIdleTimeoutMs ?? 60_000, ...(opts.connections ? { connections: opts.connections } : {}) })
+}
+
+/** The policy of a client (its allow-list, else the node's) and the resolver that enforces it. */
+function connectGuard(opts: Pick<OutboundOptions, 'allow' | 'lookup'>): { policy: AddressPolicy; lookup: LookupFunction } {
+  const policy = new AddressPolicy(opts.allow ?? defaultAllow)
+  return { policy, lookup: guardedLookup(policy, opts.lookup ?? defaultLookup ?? (dnsLookup as unknown as LookupFunction)) }
 }
 
 /** The outbound client: requests through the guarded agent, redirects followed hop by hop. */
 export class Outbound {
   readonly dispatcher: Agent
+  private readonly bulk: BulkGuard
   private readonly maxRedirects: number
   private readonly maxBytes: number
   private readonly timeoutMs: number
 
   constructor(opts: OutboundOptions = {}) {
-    this.dispatcher = guardedAgent(opts)
+    const guard = connectGuard(opts)
+    this.dispatcher = agentOf(guard, opts)
+    this.bulk = { ...guard, headersTimeoutMs: opts.headersTimeoutMs ?? 10_000, bodyIdleTimeoutMs: opts.bodyIdleTimeoutMs ?? 60_000 }
     this.maxRedirects = opts.maxRedirects ?? 3
     this.maxBytes = opts.maxBytes ?? 8 * 1024 * 1024
     this.timeoutMs = opts.timeoutMs ?? 15_000
@@ -136,10 +131,12 @@ export class Outbound {
 
   /**
    * A GET whose body is handed to a sink piece by piece (downloads): no stream between the socket
-   * and the sink, redirects followed hop by hop as `request` does. See receive.ts.
+   * and the sink, redirects followed hop by hop as `request` does, each hop on the bulk client. See
+   * receive.ts and bulk-get.ts.
    */
   receive(url: string, init: OutboundInit, onHead: HeadHandler): Promise<Received> {
-    return receive(this.dispatcher, url, init, this.maxRedirects, onHead)
+    const once: ReceiveOnce = (u, method, hopInit, h) => bulkOnce(this.bulk, u, method, hopInit, h)
+    return receive(once, url, init, this.maxRedirects, onHead)
   }
 
   /** A request whose body is read whole, bounded in bytes and time; the text as it came. */

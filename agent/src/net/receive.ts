@@ -1,15 +1,50 @@
 /**
- * A GET whose body goes straight from undici's dispatch handler to a sink: no Readable stream and no
- * async iteration between the socket and the consumer, which is most of the CPU a large download
- * costs through `request()` (a 440 MB file: see specs/benchmarks.md, pull). Through the same guarded
- * dispatcher as every outbound call, so each hop's connection is checked by the address policy.
+ * A GET whose body goes straight to a sink, piece by piece: no Readable stream and no async iteration
+ * between the socket and the consumer (a 455 MB file: see specs/benchmarks.md, pull). Each hop is one
+ * exchange on the bulk client (bulk-get.ts), whose connections go through the same guard as undici's,
+ * so each hop's connection is checked by the address policy.
  */
-import type { Dispatcher } from 'undici'
 import { OutboundFailedError } from './outbound-errors.js'
 import { outboundError, parseHttpUrl, redirectHop, type OutboundInit } from './outbound.js'
 
-/** Takes one piece of the body (valid after the call: undici hands out fresh buffers); a promise pauses the connection until it settles. */
+/**
+ * Takes one piece of the body. The piece is valid during the call only (the bulk client reads the
+ * next piece into the same memory): keep a copy, not the buffer. A promise pauses the connection
+ * until it settles.
+ */
 export type ChunkSink = (chunk: Buffer) => Promise<void> | undefined
+
+/**
+ * A sink the connection reads straight into, with no copy in user space: `space()` is where the next
+ * bytes land (never empty), `filled(n)` says that `n` bytes did. A promise from `filled` pauses the
+ * connection until it settles, and `space()` asked while it is pending names where the bytes go once
+ * it has: nothing is read in between.
+ */
+export interface DirectSink {
+  space(): Buffer
+  filled(n: number): Promise<void> | undefined
+}
+
+/** Where a body goes: pieces handed over, or reads straight into the sink's memory. */
+export type BodySink = ChunkSink | DirectSink
+
+/** A direct sink fed with pieces (a framing that is not the bytes as they come, such as chunked): each piece is copied in. */
+export function copyingInto(d: DirectSink): ChunkSink {
+  return (chunk) => {
+    let off = 0
+    const step = (): Promise<void> | undefined => {
+      while (off < chunk.length) {
+        const n = chunk.copy(d.space(), 0, off)
+        off += n
+        const w = d.filled(n)
+        // the piece stays valid: the connection is paused on the promise this returns
+        if (w) return w.then(step)
+      }
+      return undefined
+    }
+    return step()
+  }
+}
 
 export interface ReceivedHead {
   status: number
@@ -19,7 +54,7 @@ export interface ReceivedHead {
 }
 
 /** Decides at the final answer's head: a sink for its body, or undefined to drop it. */
-export type HeadHandler = (head: ReceivedHead) => ChunkSink | undefined | Promise<ChunkSink | undefined>
+export type HeadHandler = (head: ReceivedHead) => BodySink | undefined | Promise<BodySink | undefined>
 
 export interface Received {
   head: ReceivedHead
@@ -27,17 +62,20 @@ export interface Received {
   bytes: number
 }
 
-/** Marks an answer dropped on purpose (a redirect, or the head handler's choice): not an error. */
-const DROPPED = new Error('dropped')
+/** One request's exchange: resolves once the body was consumed (or dropped). */
+export type ReceiveOnce = (u: URL, method: string, init: OutboundInit, onHead: HeadHandler) => Promise<Received>
 
-/** Follows redirects (at most `maxRedirects`, each hop a new guarded connection) to the final answer. */
-export async function receive(dispatcher: Dispatcher, url: string, init: OutboundInit, maxRedirects: number, onHead: HeadHandler): Promise<Received> {
+/**
+ * Follows redirects (at most `maxRedirects`, each hop a new guarded connection) to the final answer;
+ * each hop is one `once` exchange (the bulk client's, else undici's).
+ */
+export async function receive(once: ReceiveOnce, url: string, init: OutboundInit, maxRedirects: number, onHead: HeadHandler): Promise<Received> {
   let current = url
   let method = init.method ?? 'GET'
   for (let hop = 0; ; hop++) {
     const u = parseHttpUrl(current)
     let next: ReturnType<typeof redirectHop>
-    const got = await once(dispatcher, u, method, init, (head) => {
+    const got = await once(u, method, init, (head) => {
       next = redirectHop(head.status, head.headers.location, u, init, method)
       return next ? undefined : onHead(head)
     }).catch((err: unknown) => {
@@ -48,108 +86,4 @@ export async function receive(dispatcher: Dispatcher, url: string, init: Outboun
     ;({ init, method } = next)
     current = next.url
   }
-}
-
-/** One request on the dispatcher; resolves once the body was consumed (or dropped). */
-function once(dispatcher: Dispatcher, u: URL, method: string, init: OutboundInit, onHead: HeadHandler): Promise<Received> {
-  return new Promise<Received>((resolve, reject) => {
-    init.signal?.throwIfAborted()
-    let controller: Dispatcher.DispatchController | undefined
-    let head: ReceivedHead | undefined
-    let sink: ChunkSink | undefined
-    let bytes = 0
-    // work the sink has not finished: later pieces wait behind it, the end waits for all of it
-    let pending: Promise<void> | undefined
-    let ended = false
-    let settled = false
-    const fail = (err: unknown): void => {
-      if (settled) return
-      settled = true
-      init.signal?.removeEventListener('abort', onAbort)
-      if (err === DROPPED && head) resolve({ head, bytes: 0 })
-      else reject(err)
-    }
-    const finish = (): void => {
-      if (settled || !head) return
-      settled = true
-      init.signal?.removeEventListener('abort', onAbort)
-      resolve({ head, bytes })
-    }
-    const onAbort = (): void => {
-      const reason = init.signal?.reason instanceof Error ? init.signal.reason : new Error('aborted')
-      if (controller && !controller.aborted) controller.abort(reason)
-      fail(reason)
-    }
-    init.signal?.addEventListener('abort', onAbort, { once: true })
-    // waits on `p` with the connection paused; resumes (or ends) once nothing is pending any more
-    const wait = (c: Dispatcher.DispatchController, p: Promise<void>): void => {
-      c.pause()
-      pending = p
-      p.then(
-        () => {
-          if (pending !== p) return
-          pending = undefined
-          if (ended) finish()
-          else c.resume()
-        },
-        (err: unknown) => {
-          if (!c.aborted) c.abort(err as Error)
-          fail(err)
-        }
-      )
-    }
-    const take = (c: Dispatcher.DispatchController, chunk: Buffer): void => {
-      if (settled) return
-      bytes += chunk.length
-      if (pending) return wait(c, pending.then(() => (sink as ChunkSink)(chunk)))
-      let w: Promise<void> | undefined
-      try {
-        w = (sink as ChunkSink)(chunk)
-      } catch (err) {
-        c.abort(err as Error)
-        return fail(err)
-      }
-      if (w) wait(c, w)
-    }
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c
-        if (init.signal?.aborted) c.abort(init.signal.reason instanceof Error ? init.signal.reason : new Error('aborted'))
-      },
-      onResponseStart(c, statusCode, headers) {
-        head = { status: statusCode, headers, url: u.toString() }
-        let chosen: ReturnType<HeadHandler>
-        try {
-          chosen = onHead(head)
-        } catch (err) {
-          c.abort(err as Error)
-          return fail(err)
-        }
-        if (chosen instanceof Promise) {
-          wait(
-            c,
-            chosen.then((s) => {
-              if (!s) throw DROPPED
-              sink = s
-            })
-          )
-        } else if (chosen) sink = chosen
-        else {
-          c.abort(DROPPED)
-          fail(DROPPED)
-        }
-      },
-      onResponseData(c, chunk) {
-        take(c, chunk)
-      },
-      onResponseEnd() {
-        ended = true
-        if (!pending) finish()
-      },
-      onResponseError(_c, err) {
-        fail(err)
-      }
-    }
-    dispatcher.dispatch({ origin: u.origin, path: `${u.pathname}${u.search}`, method: method as Dispatcher.HttpMethod, headers: init.headers, body: init.body }, handler)
-  })
 }

@@ -1,20 +1,21 @@
 /**
- * Gathers the pieces of a download into two 4 MiB buffers written in turn, one write in flight
- * while the other buffer fills: one write (one thread-pool hand-off) per 4 MiB instead of one per
- * piece, and one copy of each byte (out of the piece the connection handed over). The buffers are
+ * Gathers a download into two 16 MiB buffers written in turn, one write in flight while the other
+ * buffer fills: one write (one thread-pool hand-off) per 16 MiB. The connection reads straight into
+ * the buffer (a DirectSink, see net/bulk-get.ts), so no byte is copied in user space. The buffers are
  * shared memory: a hasher given at open hashes each batch in its thread while the batch is written.
  */
 import { open, type FileHandle } from 'node:fs/promises'
+import type { DirectSink } from '../../net/index.js'
 
 /** Hashes a batch where it lies (hash-worker.ts); the bytes do not change until it resolves. */
 export interface BatchHasher {
   update(sab: SharedArrayBuffer, len: number): Promise<void>
 }
 
-/** Largest piece `push` takes at once. */
-export const MAX_PIECE_BYTES = 1 << 20
-/** Bytes written at once. Must leave room for a whole piece (MAX_PIECE_BYTES). */
-export const BATCH_BYTES = 4 << 20
+/** Free room a batch always offers a read; a batch with less is written. */
+export const MIN_SPACE_BYTES = 4 << 20
+/** Bytes written at once. */
+export const BATCH_BYTES = 16 << 20
 /**
  * A partly filled buffer is written after this long (ms): a slow download still reaches the disk
  * (and its progress, which counts written bytes, moves), so a kill -9 loses at most this much.
@@ -23,11 +24,15 @@ export const FLUSH_EVERY_MS = 200
 
 const sharedBuffer = (): Buffer => Buffer.from(new SharedArrayBuffer(BATCH_BYTES))
 
-export class BatchFile {
+export class BatchFile implements DirectSink {
   private cur: Buffer = sharedBuffer()
   private spare: Buffer | null = sharedBuffer()
   private used = 0
   private inflight: Promise<void> | null = null
+  /** The batch being written that becomes current once `filled`'s promise settles (see `space`). */
+  private awaited: Buffer | null = null
+  /** The batch in flight. */
+  private writing: Buffer | null = null
   private error: Error | null = null
   private written = 0
   private flushedAt = Date.now()
@@ -47,20 +52,30 @@ export class BatchFile {
   }
 
   /**
-   * Copies `bytes` (at most MAX_PIECE_BYTES) in. A returned promise means both buffers are busy:
-   * no more bytes until it resolves. Rejects (or throws) with a failed write's error.
+   * Where the next bytes go (at least MIN_SPACE_BYTES). After `filled` returned a promise, this is
+   * the batch in flight, which nothing may touch before the promise settles and which is current
+   * from then on: a connection paused on that promise resumes straight into it.
    */
-  push(bytes: Buffer): Promise<void> | undefined {
+  space(): Buffer {
+    return this.awaited ?? this.cur.subarray(this.used)
+  }
+
+  /**
+   * `n` bytes landed at the start of `space()`. A returned promise means both buffers are busy: no
+   * more bytes until it resolves. Rejects (or throws) with a failed write's error.
+   */
+  filled(n: number): Promise<void> | undefined {
     if (this.error) throw this.error
-    bytes.copy(this.cur, this.used)
-    this.used += bytes.length
-    const full = BATCH_BYTES - this.used < MAX_PIECE_BYTES
+    this.used += n
+    const full = BATCH_BYTES - this.used < MIN_SPACE_BYTES
     if (!full && (this.inflight || Date.now() - this.flushedAt < FLUSH_EVERY_MS)) return undefined
     if (!this.inflight) {
       this.flush()
       return undefined
     }
+    this.awaited = this.writing
     return this.inflight.then(() => {
+      this.awaited = null
       if (this.error) throw this.error
       this.flush()
     })
@@ -78,10 +93,17 @@ export class BatchFile {
     }
   }
 
-  /** Closes the file after the write in flight (what was written stays: a later resume uses it). */
+  /**
+   * Writes what arrived (unhashed: a failed download's hash is dropped, a resume hashes the file
+   * again) and closes the file; a later resume starts from there.
+   */
   async abort(): Promise<void> {
-    await this.inflight
-    await this.file.close()
+    try {
+      await this.inflight
+      if (!this.error && this.used > 0) await this.writeAll(this.cur.subarray(0, this.used))
+    } finally {
+      await this.file.close()
+    }
   }
 
   private flush(): void {
@@ -91,9 +113,11 @@ export class BatchFile {
     this.spare = null
     this.used = 0
     this.flushedAt = Date.now()
+    this.writing = full
     this.inflight = this.writeAndHash(full, len).then(
       () => {
         this.inflight = null
+        this.writing = null
         this.spare = full
         this.onWritten(this.written)
       },

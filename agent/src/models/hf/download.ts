@@ -4,8 +4,8 @@
  * range (200) restarts the file. The SHA-256 is checked before the caller may use the file.
  */
 import { stat, truncate, unlink } from 'node:fs/promises'
-import { Outbound, type ChunkSink, type OutboundOptions } from '../../net/index.js'
-import { BatchFile, MAX_PIECE_BYTES } from './batch-file.js'
+import { Outbound, type OutboundOptions } from '../../net/index.js'
+import { BatchFile } from './batch-file.js'
 import { OffThreadHash } from './hash-worker.js'
 import { HubAccessError, HubUnavailableError } from '../model-errors.js'
 import { AgentError } from '../../errors/errors.js'
@@ -43,21 +43,13 @@ export interface DownloadInit {
   sha256: string
   /** Called with the bytes on disk so far (resumed bytes first, then as chunks arrive). */
   onProgress: (received: number) => void
+  /** A hash whose thread was started ahead (it takes ~40 ms to answer); closed here either way. */
+  hash?: OffThreadHash
   signal?: AbortSignal
 }
 
 async function sizeOf(path: string): Promise<number> {
   return stat(path).then((s) => s.size, () => 0)
-}
-
-/** Hands each piece to the file (which hashes it), cut to what BatchFile takes at once. */
-function fileSink(file: BatchFile): ChunkSink {
-  return (chunk) => {
-    if (chunk.length <= MAX_PIECE_BYTES) return file.push(chunk)
-    return (async () => {
-      for (let off = 0; off < chunk.length; off += MAX_PIECE_BYTES) await file.push(chunk.subarray(off, off + MAX_PIECE_BYTES))
-    })()
-  }
 }
 
 /**
@@ -83,7 +75,8 @@ async function transfer(d: DownloadInit, have: number, hash: OffThreadHash): Pro
       }
       const base = have
       file = await BatchFile.open(d.partPath, have > 0, (n) => d.onProgress(base + n), hash)
-      return fileSink(file)
+      // the connection reads straight into the file's batches (a direct sink)
+      return file
     })
     await (file as BatchFile | undefined)?.finish()
   } catch (err) {
@@ -102,7 +95,7 @@ export async function downloadFile(d: DownloadInit): Promise<void> {
     await truncate(d.partPath, 0)
     have = 0
   }
-  const hash = new OffThreadHash()
+  const hash = d.hash ?? new OffThreadHash()
   let got: string
   try {
     await hash.file(d.partPath, have)

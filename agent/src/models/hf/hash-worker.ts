@@ -50,9 +50,12 @@ export class OffThreadHash {
   private readonly slots = new Map<SharedArrayBuffer, number>()
 
   constructor() {
+    // an idle thread (started ahead) must not keep the process alive; one with work pending does (call)
+    this.worker.unref()
     this.worker.on('message', (m: { id: number; hex?: string; error?: string }) => {
       const p = this.pending.get(m.id)
       this.pending.delete(m.id)
+      if (this.pending.size === 0) this.worker.unref()
       if (m.error) p?.reject(new Error(`hashing failed: ${m.error}`))
       else p?.resolve(m.hex)
     })
@@ -93,6 +96,7 @@ export class OffThreadHash {
   private call(op: Op): Promise<string | undefined> {
     const id = this.next++
     return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref()
       this.pending.set(id, { resolve, reject })
       this.worker.postMessage({ ...op, id })
     })
