@@ -37,6 +37,13 @@ export const COLD_LOAD_MS = 10_000
 export const TIE_EPSILON = 0.3
 /** Peer state older than this is not trusted when fresher candidates exist (ms). */
 export const STALE_AFTER_MS = 3_000
+/**
+ * Cost differences up to this (ms) are below what the inputs can tell apart: round trips pinged with
+ * ms granularity under event-loop lag, stale loads. Two drawn candidates this close are equal, and the
+ * less loaded (else either) wins the draw; otherwise a 5 vs 8 ms round trip would decide every draw
+ * between two equal holders and starve one of them.
+ */
+export const COST_NOISE_MS = 10
 /** Speed assumed when no candidate has ever been measured (tokens/s). */
 export const PRIOR_TOKENS_PER_SECOND = 50
 
@@ -108,9 +115,14 @@ function reasonFor(chosen: Scored, scored: Scored[], holders: number, task: Rout
   return 'least-loaded'
 }
 
-/** Power of two choices among the tied: two at random, the cheaper wins (spreads load, keeps bias to cheap). */
+/**
+ * Power of two choices among the tied: two at random, the cheaper wins (spreads load, keeps bias to
+ * cheap); within COST_NOISE_MS of each other, the less loaded, else a coin.
+ */
 function twoChoices(tied: Scored[], random: () => number): Scored {
   const a = tied[Math.floor(random() * tied.length)] as Scored
   const b = tied[Math.floor(random() * tied.length)] as Scored
-  return a.costMs <= b.costMs ? a : b
+  if (Math.abs(a.costMs - b.costMs) > COST_NOISE_MS) return a.costMs < b.costMs ? a : b
+  if (a.candidate.load !== b.candidate.load) return a.candidate.load < b.candidate.load ? a : b
+  return random() < 0.5 ? a : b
 }

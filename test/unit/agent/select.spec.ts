@@ -29,6 +29,23 @@ describe('rankCandidates', () => {
     expect(rankCandidates([cand('near1', 12, { rttMs: 0.3 }), cand('near2', 12, { rttMs: 0.4 }), far], task, rand).candidates[0]?.target).toBe('far')
   })
 
+  it('round trips a LAN cannot tell apart do not decide between equal holders: each gets its share', () => {
+    const rand = seeded(5)
+    const wins = new Map<string, number>()
+    for (let i = 0; i < 3000; i++) {
+      const t = rankCandidates([cand('a', 1, { rttMs: 5 }), cand('b', 1, { rttMs: 8 }), cand('c', 1, { rttMs: 6 })], task, rand).candidates[0]?.target as string
+      wins.set(t, (wins.get(t) ?? 0) + 1)
+    }
+    // an even spread is 1 000 each; the strict comparison gave the 8 ms holder ~1 in 9
+    for (const t of ['a', 'b', 'c']) expect(wins.get(t) ?? 0).toBeGreaterThan(800)
+    // within the noise, the less loaded of the two drawn wins: the idle one unless drawn neither time (3 in 4)
+    const pair = [cand('busy', 3, { rttMs: 4 }), cand('idle', 0, { rttMs: 9 })]
+    let idle = 0
+    for (let i = 0; i < 400; i++) if (rankCandidates(pair, task, rand).candidates[0]?.target === 'idle') idle++
+    expect(idle).toBeGreaterThan(260)
+    expect(idle).toBeLessThan(340)
+  })
+
   it('a round trip never prices this node (no hop)', () => {
     expect(expectedFinishMs(cand('self', 0, { rttMs: 500 }), task, 100)).toBe(expectedFinishMs(cand('self', 0), task, 100))
   })
