@@ -214,7 +214,10 @@ export function bulkOnce(guard: BulkGuard, u: URL, method: string, init: Outboun
     const headTimer = setTimeout(() => fail(new OutboundFailedError(u.toString(), 'no answer in time')), guard.headersTimeoutMs)
     init.signal?.addEventListener('abort', onAbort, { once: true })
     socket.on('timeout', () => fail(new OutboundFailedError(u.toString(), 'no data in time')))
-    socket.on('error', fail)
+    // an error after the whole body arrived (a reset as the server closes) costs nothing: the sink finishes
+    socket.on('error', (err) => {
+      if (!framing?.done) fail(err)
+    })
     // the connection's end: judged once the sink has what was read before it (see wait)
     const atEof = (): void => {
       if (head && sink && framing?.endsAtClose) done()
