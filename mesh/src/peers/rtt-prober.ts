@@ -1,15 +1,23 @@
 /**
  * The round-trip time to each connected peer, measured with libp2p's ping protocol every
- * `intervalMs`, as the median of the last few samples. Routing adds it to the cost of sending a request there: a peer
+ * `intervalMs`, as the least of the last few samples. Routing adds it to the cost of sending a request there: a peer
  * behind a slow or lossy link (a Wi-Fi box, a congested switch port, retransmissions) is as costly as
  * its link makes it, which gossip cannot tell — a node's adverts describe its own speed, not the path
  * to it. Pings are sequential per round so a probe never competes with itself; a ping that fails or
- * times out counts as `timeoutMs` (a lossy link's lost pings are what makes it costly; the median keeps
- * one lost ping on a healthy link from pricing it out for seconds, as an average did in the lab).
+ * times out counts as `timeoutMs`.
+ *
+ * Why the least sample: everything that disturbs a ping adds to it — the event-loop lag of either
+ * node, a busy core, a lost frame's retransmission — and nothing makes one shorter than the path. On a
+ * loaded 2-core box the median read 24–3000 ms for loopback peers during a burst (their pings waited
+ * behind the burst's own work, or timed out), which priced every peer out and left the ingress serving
+ * the whole burst alone; an average was worse. The least of the window is the path's own delay: a
+ * slow link (Wi-Fi, the chaos lab's 100 ± 50 ms per frame) reads slow in every sample, so its least
+ * does too, and a peer whose every ping failed reads the timeout. A link that turns slow shows once
+ * the window holds no fast sample any more (RTT_WINDOW probes, ~10 s).
  */
 import { RTT_PROBE_INTERVAL_MS, RTT_PROBE_TIMEOUT_MS } from '../constants.js'
 
-/** Samples kept per peer: the round trip is their median, so one lost ping moves nothing, three do. */
+/** Samples kept per peer: the round trip is the least of them, so a fast sample counts for RTT_WINDOW probes. */
 export const RTT_WINDOW = 5
 
 export interface RttProberDeps {
@@ -24,7 +32,7 @@ export interface RttProberOptions {
   timeoutMs: number
 }
 
-/** The median of each peer's last RTT_WINDOW samples. Pure. */
+/** The least of each peer's last RTT_WINDOW samples. Pure. */
 export class RttTable {
   private readonly samples = new Map<string, number[]>()
 
@@ -38,9 +46,7 @@ export class RttTable {
   get(peerId: string): number | undefined {
     const list = this.samples.get(peerId)
     if (!list || list.length === 0) return undefined
-    const sorted = [...list].sort((a, b) => a - b)
-    const mid = sorted.length >> 1
-    return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+    return Math.min(...list)
   }
 
   /** Forgets peers no longer probed (gone, dead): a returning peer starts from its first sample. */
