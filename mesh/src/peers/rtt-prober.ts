@@ -1,23 +1,24 @@
 /**
  * The round-trip time to each connected peer, measured with libp2p's ping protocol every
- * `intervalMs`, as the least of the last few samples. Routing adds it to the cost of sending a request there: a peer
- * behind a slow or lossy link (a Wi-Fi box, a congested switch port, retransmissions) is as costly as
- * its link makes it, which gossip cannot tell — a node's adverts describe its own speed, not the path
- * to it. Pings are sequential per round so a probe never competes with itself; a ping that fails or
- * times out counts as `timeoutMs`.
+ * `intervalMs`. Routing adds it to the cost of sending a request there: a peer behind a slow or lossy
+ * link (a Wi-Fi box, a congested switch port, retransmissions) is as costly as its link makes it,
+ * which gossip cannot tell — a node's adverts describe its own speed, not the path to it. Pings are
+ * sequential per round so a probe never competes with itself.
  *
- * Why the least sample: everything that disturbs a ping adds to it — the event-loop lag of either
- * node, a busy core, a lost frame's retransmission — and nothing makes one shorter than the path. On a
- * loaded 2-core box the median read 24–3000 ms for loopback peers during a burst (their pings waited
- * behind the burst's own work, or timed out), which priced every peer out and left the ingress serving
- * the whole burst alone; an average was worse. The least of the window is the path's own delay: a
- * slow link (Wi-Fi, the chaos lab's 100 ± 50 ms per frame) reads slow in every sample, so its least
- * does too, and a peer whose every ping failed reads the timeout. A link that turns slow shows once
- * the window holds no fast sample any more (RTT_WINDOW probes, ~10 s).
+ * The round trip is the median of the answered pings among the last RTT_WINDOW; a peer none of whose
+ * last RTT_WINDOW pings was answered (failed, or not within `timeoutMs`) reads `timeoutMs`.
+ * - Median, not average: one slow answer on a healthy link moves nothing (an average made a healthy
+ *   holder read 436 ms for seconds in the lab).
+ * - Unanswered pings are not samples of the path: on a loaded 2-core box (CI), a 24-request burst made
+ *   the peers' pings time out behind the burst's own work; counted as 3 000 ms they priced every peer
+ *   out and the ingress served the whole burst alone. A link slow in every answer (the chaos lab's
+ *   100 ± 50 ms per frame) still reads slow, and one that answers nothing reads the timeout.
+ * - Not the least answer either: in the chaos lab it read 16 ms for a link that delays every frame by
+ *   at least 50 ms (the median read 220), and the lossy box got 11 % of the requests.
  */
 import { RTT_PROBE_INTERVAL_MS, RTT_PROBE_TIMEOUT_MS } from '../constants.js'
 
-/** Samples kept per peer: the round trip is the least of them, so a fast sample counts for RTT_WINDOW probes. */
+/** Pings kept per peer (answered or not). */
 export const RTT_WINDOW = 5
 
 export interface RttProberDeps {
@@ -32,11 +33,15 @@ export interface RttProberOptions {
   timeoutMs: number
 }
 
-/** The least of each peer's last RTT_WINDOW samples. Pure. */
+/** Each peer's round trip from its last RTT_WINDOW pings (an unanswered one is `undefined`). Pure. */
 export class RttTable {
-  private readonly samples = new Map<string, number[]>()
+  private readonly samples = new Map<string, (number | undefined)[]>()
 
-  record(peerId: string, sampleMs: number): void {
+  /** `unansweredMs`: what a peer reads when none of its pings in the window was answered. */
+  constructor(private readonly unansweredMs: number = RTT_PROBE_TIMEOUT_MS) {}
+
+  /** Records one ping: its round trip, or undefined when it was not answered. */
+  record(peerId: string, sampleMs: number | undefined): void {
     const list = this.samples.get(peerId) ?? []
     list.push(sampleMs)
     if (list.length > RTT_WINDOW) list.shift()
@@ -46,7 +51,10 @@ export class RttTable {
   get(peerId: string): number | undefined {
     const list = this.samples.get(peerId)
     if (!list || list.length === 0) return undefined
-    return Math.min(...list)
+    const answered = list.filter((x): x is number => x !== undefined).sort((a, b) => a - b)
+    if (answered.length === 0) return this.unansweredMs
+    const mid = answered.length >> 1
+    return answered.length % 2 === 1 ? (answered[mid] as number) : ((answered[mid - 1] as number) + (answered[mid] as number)) / 2
   }
 
   /** Forgets peers no longer probed (gone, dead): a returning peer starts from its first sample. */
@@ -57,10 +65,12 @@ export class RttTable {
 }
 
 export class RttProber {
-  readonly table = new RttTable()
+  readonly table: RttTable
   private stopped?: AbortController
 
-  constructor(private readonly deps: RttProberDeps, private readonly opts: RttProberOptions = { intervalMs: RTT_PROBE_INTERVAL_MS, timeoutMs: RTT_PROBE_TIMEOUT_MS }) {}
+  constructor(private readonly deps: RttProberDeps, private readonly opts: RttProberOptions = { intervalMs: RTT_PROBE_INTERVAL_MS, timeoutMs: RTT_PROBE_TIMEOUT_MS }) {
+    this.table = new RttTable(opts.timeoutMs)
+  }
 
   start(): void {
     if (this.stopped) return
@@ -94,7 +104,7 @@ export class RttProber {
       try {
         this.table.record(id, await this.deps.ping(id, timeout))
       } catch {
-        if (!signal.aborted) this.table.record(id, this.opts.timeoutMs)
+        if (!signal.aborted) this.table.record(id, undefined)
       }
     }
     this.table.retain(peers)
