@@ -171,7 +171,18 @@ describe('RPC worker leases through the mesh tunnel', () => {
     const secondId = ((await (await fetch(`${second.url}/api/nodes`)).json()) as { data: { self: boolean; peer_id: string }[] }).data.find(n => n.self)?.peer_id ?? ''
     const a = await coordinator('coord-d')
     await waitFor(() => a.mesh.peers().some(p => p.peerId === secondId && p.state.rpcWorker?.state === 'up'), "the second node's worker to be up", 60_000)
-    const lease = await a.leaser.acquire(secondId, { model: 'shard-tiny', bytes: 1 })
+    // gossip tells of the second node (through the first) before this mesh has a connection of its own to
+    // it: on a loaded box (stress-ng, CI) that first dial can outlast a stream open. Until it is reachable
+    // the lease call never left this node (peer_unreachable), so asking again is safe.
+    let acquired: Awaited<ReturnType<MeshWorkerLeaser['acquire']>> | undefined
+    await waitFor(async () => {
+      acquired = await a.leaser.acquire(secondId, { model: 'shard-tiny', bytes: 1 }).catch((err: unknown) => {
+        if ((err as { cause?: { code?: string } }).cause?.code === 'peer_unreachable') return undefined
+        throw err
+      })
+      return acquired !== undefined
+    }, "a lease on the second node's worker", 60_000)
+    const lease = acquired as NonNullable<typeof acquired>
     const lost = new Promise<unknown>(resolve => lease.lost.addEventListener('abort', () => resolve(lease.lost.reason)))
     await workerProcess(second.dataDir)
     await second.kill()
