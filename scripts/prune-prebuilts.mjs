@@ -70,3 +70,13 @@ for (const name of existsSync(fugood) ? readdirSync(fugood) : []) {
   }
 }
 if (freedAudio > 0) process.stderr.write(`llmlb: removed ${freedAudio} whisper.node prebuilt package(s) this machine cannot use (set LLMLB_KEEP_PREBUILTS=all to keep them)\n`)
+// sodium-native (the mesh's cipher) ships prebuilds for 13 platforms; node-gyp-build loads only
+// prebuilds/<platform>-<arch>. ~19 MB of its 21 MB on linux-x64.
+const sodium = join(root, 'node_modules', 'sodium-native', 'prebuilds')
+let sodiumFreed = 0
+for (const name of existsSync(sodium) ? readdirSync(sodium) : []) {
+  if (name === `${process.platform}-${cpu}`) continue
+  rmSync(join(sodium, name), { recursive: true, force: true })
+  sodiumFreed++
+}
+if (sodiumFreed > 0) process.stderr.write(`llmlb: removed ${sodiumFreed} sodium-native prebuild(s) for other platforms\n`)

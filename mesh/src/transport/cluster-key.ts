@@ -11,8 +11,7 @@
  *
  * `parseClusterKey` also takes just the 64 hex characters, so `--cluster-key <hex>` works.
  */
-import { createHash } from 'node:crypto'
-import { generateKey } from '@libp2p/pnet'
+import { createHash, randomBytes } from 'node:crypto'
 import { InvalidClusterKeyError } from '../errors.js'
 
 const HEADER = '/key/swarm/psk/1.0.0/\n/base16/\n'
@@ -20,9 +19,7 @@ const HEX_KEY = /^[0-9a-fA-F]{64}$/
 
 /** A new random cluster key in pnet text form (95 bytes, no trailing newline). */
 export function generateClusterKey(): string {
-  const bytes = new Uint8Array(HEADER.length + 64)
-  generateKey(bytes)
-  return new TextDecoder().decode(bytes)
+  return HEADER + randomBytes(32).toString('hex')
 }
 
 /** A parsed cluster key. */

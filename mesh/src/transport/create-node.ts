@@ -8,17 +8,16 @@ import { identify, type Identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import { noise } from '@libp2p/noise'
 import { ping, type Ping } from '@libp2p/ping'
-import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { MAX_NODE_STATE_BYTES, NODE_STATE_TOPIC } from '../protocol/node-state.js'
 import type { HandshakeWatch } from './handshake-watch.js'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { nativePreSharedKey } from './native-pnet.js'
+import { tuneLibp2pStreams } from './stream-tuning.js'
 
 /** mDNS service name of llmlb agents, so they never discover (or dial) unrelated libp2p nodes. */
-import { fixXsalsa20Memory } from './xsalsa20-memory.js'
-
 export const MDNS_SERVICE_TAG = '_llmlb._udp.local'
 
 /**
@@ -55,14 +54,13 @@ export interface MeshNodeInit {
 
 /** Creates the libp2p node, not started. */
 export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
-  // pnet's cipher would otherwise crash the process after enough traffic (see the module)
-  if (init.psk !== undefined) fixXsalsa20Memory()
+  await tuneLibp2pStreams()
   return createLibp2p<MeshServices>({
     start: false,
     privateKey: init.privateKey,
     addresses: { listen: [listenAddress(init.listenHost, init.port)] },
     transports: [tcp()],
-    connectionProtector: init.watch.protector(init.psk === undefined ? undefined : preSharedKey({ psk: init.psk })),
+    connectionProtector: init.watch.protector(init.psk === undefined ? undefined : nativePreSharedKey({ psk: init.psk })),
     connectionEncrypters: [init.watch.encrypter(noise())],
     streamMuxers: [yamux()],
     peerDiscovery: init.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG })] : [],
