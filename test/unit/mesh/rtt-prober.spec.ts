@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { RTT_WINDOW, RttProber, RttTable } from '../../../mesh/src/peers/rtt-prober.js'
 
@@ -81,5 +82,17 @@ describe('RttProber.round', () => {
     }, { intervalMs: 1000, timeoutMs: 5000 })
     await prober.round(stop.signal)
     expect(prober.table.get('a')).toBeUndefined()
+  })
+
+  it('keeps no listener per interval on its lifetime signal (it runs for the node\'s life)', async () => {
+    let rounds = 0
+    let reached: () => void = () => {}
+    const thirty = new Promise<void>((r) => (reached = r))
+    const prober = new RttProber({ peers: () => (++rounds === 30 && reached(), []), ping: async () => 1 }, { intervalMs: 1, timeoutMs: 50 })
+    prober.start()
+    await thirty
+    const lifetime = (prober as unknown as { stopped: AbortController }).stopped.signal
+    expect(getEventListeners(lifetime, 'abort').length).toBeLessThanOrEqual(1)
+    prober.stop()
   })
 })
