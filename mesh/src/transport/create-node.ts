@@ -15,7 +15,7 @@ import { MAX_NODE_STATE_BYTES, NODE_STATE_TOPIC } from '../protocol/node-state.j
 import type { HandshakeWatch } from './handshake-watch.js'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { nativePreSharedKey } from './native-pnet.js'
-import { tuneLibp2pStreams } from './stream-tuning.js'
+import { tuneFrameDecoder } from './decoder-tuning.js'
 
 /** mDNS service name of llmlb agents, so they never discover (or dial) unrelated libp2p nodes. */
 export const MDNS_SERVICE_TAG = '_llmlb._udp.local'
@@ -54,7 +54,7 @@ export interface MeshNodeInit {
 
 /** Creates the libp2p node, not started. */
 export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
-  await tuneLibp2pStreams()
+  tuneFrameDecoder()
   return createLibp2p<MeshServices>({
     start: false,
     privateKey: init.privateKey,
