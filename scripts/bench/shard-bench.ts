@@ -115,12 +115,19 @@ export async function shardBench(): Promise<void> {
       await waitUntil(async () => m.peers().some(p => p.peerId === self && p.state.rpcWorker?.state === 'up'), 60_000, 'worker up')
       ids.push(self)
     }
+    // the models first: generating the large one keeps this event loop busy for seconds, and leases
+    // held meanwhile would miss their renewals and expire
+    const files = new Map<string, string>()
+    for (const spec of MODELS) {
+      const file = join(dir, `shard-bench-${spec.key}.gguf`)
+      await writeTinyGguf(file, { ...spec.shape, readable: true, seed: 3 })
+      files.set(spec.key, file)
+    }
     const leaser = new MeshWorkerLeaser({ mesh, logger })
     for (const id of ids) leases.push(await leaser.acquire(id, { model: 'bench', bytes: 1 }))
     const direct = await Promise.all(workers.map(w => workerPort(w)))
     for (const spec of MODELS) {
-      const model = join(dir, 'shard-bench.gguf')
-      await writeTinyGguf(model, { ...spec.shape, readable: true, seed: 3 })
+      const model = files.get(spec.key) as string
       const rows: (string | number)[][] = []
       const whole: number[] = []
       for (let r = 0; r < ROUNDS; r++) whole.push((await measure(bins, model, [], r, () => 0)).tps)
