@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Removes node-llama-cpp prebuilt binaries this machine cannot use.
+// Removes prebuilt binaries this machine cannot use (node-llama-cpp, llama.node, whisper.node, sodium-native).
 // npm installs every optional @node-llama-cpp/* package whose `cpu` matches, which adds ~600 MB
 // (CUDA 540 MB, Vulkan 80 MB, arm builds on x64). We keep a GPU build only where its driver is present,
 // so a GPU box keeps working while a CPU box (and CI) stays small. Override with
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { arch } from 'node:os'
 import { noOptions } from './plain-script-args.mjs'
 
-noOptions('usage: node scripts/prune-prebuilts.mjs   (runs at npm install) — removes node-llama-cpp and whisper.node GPU builds this machine cannot use; LLMLB_KEEP_PREBUILTS=all|cuda,vulkan keeps them')
+noOptions('usage: node scripts/prune-prebuilts.mjs   (runs at npm install) — removes node-llama-cpp, llama.node and whisper.node builds and sodium-native prebuilds this machine cannot use; LLMLB_KEEP_PREBUILTS=all|cuda,vulkan keeps them')
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dir = join(root, 'node_modules', '@node-llama-cpp')

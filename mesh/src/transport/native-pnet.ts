@@ -23,12 +23,11 @@ interface SodiumStream {
   crypto_stream_xor_STATEBYTES: number
   crypto_stream_xor_init(state: Buffer, nonce: Uint8Array, key: Uint8Array): void
   crypto_stream_xor_update(state: Buffer, out: Uint8Array, input: Uint8Array): void
-  crypto_stream_xor_final(state: Buffer): void
 }
 
 const sodium = createRequire(import.meta.url)('sodium-native') as SodiumStream
 
-export const NONCE_BYTES = 24
+const NONCE_BYTES = 24
 /** How long the nonce exchange may take when libp2p gives no signal (as pnet). */
 const HANDSHAKE_TIMEOUT_MS = 1000
 
@@ -70,10 +69,8 @@ class NativeBoxStream extends AbstractMultiaddrConnection {
     this.outbound = new XSalsa20Stream(init.localNonce, init.key)
     this.maConn.addEventListener('message', (evt) => {
       const data: Uint8Array | Uint8ArrayList = evt.data
-      for (const buf of data instanceof Uint8Array ? [data] : data) {
-        this.inbound.xor(buf, buf)
-        this.onData(buf)
-      }
+      if (data instanceof Uint8Array) this.receive(data)
+      else for (const buf of data) this.receive(buf)
     })
     this.maConn.addEventListener('drain', () => this.onMuxerDrain())
     this.maConn.addEventListener('close', (evt) => {
@@ -84,6 +81,11 @@ class NativeBoxStream extends AbstractMultiaddrConnection {
         else this.onRemoteReset()
       } else this.onTransportClosed()
     })
+  }
+
+  private receive(buf: Uint8Array): void {
+    this.inbound.xor(buf, buf)
+    this.onData(buf)
   }
 
   async sendClose(options?: AbortOptions): Promise<void> {
