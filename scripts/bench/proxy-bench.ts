@@ -2,7 +2,8 @@
  * `npm run bench -- proxy`: what fronting an engine costs. One local mock OpenAI engine (a fixed
  * answer, no model, in its own process) is called side by side in one run: directly, through Debian's
  * nginx `proxy_pass` (started here with a temp config), through a llmlb node fronting it
- * (`--engine`), and through a second llmlb node (one mesh hop). Throughput at 1, 8 and 64 connections
+ * (`--engine`), through a second llmlb node (one mesh hop), and through the "node floor" (floor-proxy.ts:
+ * fastify + undici forwarding and nothing else, the best any node on this stack can do here). Throughput at 1, 8 and 64 connections
  * (autocannon) and latency at one connection (sequential keep-alive requests timed in µs, since
  * autocannon's histogram counts whole ms); rounds interleave the targets so each sees the same load.
  * Goals: llmlb ≥ 0.5× nginx's throughput, ≤ 1 ms added p50 at one connection.
@@ -36,15 +37,21 @@ const BODY = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 
 const HEADERS = { 'content-type': 'application/json' }
 
 const SERVE_JS = resolve(fileURLToPath(import.meta.url), '..', '..', 'mock-engines', 'serve.js')
+const FLOOR_JS = resolve(fileURLToPath(import.meta.url), '..', 'floor-proxy.js')
 
-/** A mock engine in its own process (`serve.js` arguments); resolves with its URL once it listens. */
-export async function startEngine(args = ['openai', '--model', MODEL, '--answer', 'Hello! How can I help you today?']): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [SERVE_JS, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+/** Runs a script that prints `{"url": …}` once listening, in its own process; resolves with that URL. */
+async function startListening(script: string, args: string[]): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((res, rej) => {
     proc.stdout?.once('data', (d: Buffer) => res((JSON.parse(String(d).split('\n')[0] ?? '{}') as { url: string }).url))
-    proc.once('exit', (code) => rej(new Error(`mock engine exited with ${code}`)))
+    proc.once('exit', (code) => rej(new Error(`${script} exited with ${code}`)))
   })
   return { url, proc }
+}
+
+/** A mock engine in its own process (`serve.js` arguments); resolves with its URL once it listens. */
+export function startEngine(args = ['openai', '--model', MODEL, '--answer', 'Hello! How can I help you today?']): Promise<{ url: string; proc: ChildProcess }> {
+  return startListening(SERVE_JS, args)
 }
 
 /** Sequential requests on one kept-alive connection; latencies in ms (µs resolution). */
@@ -81,7 +88,9 @@ export async function proxyBench(): Promise<void> {
   const nginxBin = nginxBinary()
   let nginx: NginxProxy | undefined
   const agents: BenchAgent[] = []
+  let floor: { url: string; proc: ChildProcess } | undefined
   try {
+    floor = await startListening(FLOOR_JS, [engine.url])
     if (nginxBin) nginx = await startNginx(nginxBin, new URL(engine.url).host)
     else process.stdout.write(`proxy: ${NGINX_INSTALL_HINT}; nginx left out\n`)
     const key = randomBytes(32).toString('hex')
@@ -91,7 +100,7 @@ export async function proxyBench(): Promise<void> {
     const hop = await startBenchAgent(['--peer', await meshAddressOf(front), '--cluster-key', key], {}, true)
     agents.push(hop)
     await waitUntil(() => hasModel(hop.url), 30_000, 'the second node to list the engine model')
-    const targets: [string, string][] = [['direct', engine.url], ...(nginx ? [['nginx', nginx.url] as [string, string]] : []), ['llmlb', front.url], ['llmlb +1 hop', hop.url]]
+    const targets: [string, string][] = [['direct', engine.url], ...(nginx ? [['nginx', nginx.url] as [string, string]] : []), ['node floor', floor.url], ['llmlb', front.url], ['llmlb +1 hop', hop.url]]
     const samples = new Map<string, Sample[]>(targets.map(([n]) => [n, []]))
     const load0 = loadavg()[0] ?? 0
     for (let round = 0; round < ROUNDS; round++) {
@@ -123,11 +132,13 @@ export async function proxyBench(): Promise<void> {
       targets.map(([n]) => [n, range(of(n).map((s) => s.p50), 3), range(of(n).map((s) => s.p99), 3), range(of(n).map((s, i) => s.p50 - (of('direct')[i]?.p50 ?? NaN)), 3), range(of(n).map((s, i) => s.p99 - (of('direct')[i]?.p99 ?? NaN)), 3)])
     )
     const worstRatio = nginx ? Math.min(...CONNECTIONS.flatMap((c) => of('llmlb').map((s, i) => (s.rps[c] ?? 0) / (of('nginx')[i]?.rps[c] ?? Infinity)))) : NaN
+    const floorRatio = nginx ? Math.min(...CONNECTIONS.flatMap((c) => of('node floor').map((s, i) => (s.rps[c] ?? 0) / (of('nginx')[i]?.rps[c] ?? Infinity)))) : NaN
     const worstAdded = Math.max(...of('llmlb').map((s, i) => s.p50 - (of('direct')[i]?.p50 ?? 0)))
-    process.stdout.write(`\nproxy goals: llmlb ≥ 0.5× nginx throughput: worst ${fmt(worstRatio)}× ${worstRatio >= 0.5 ? 'MET' : nginx ? 'NOT MET' : '(no nginx)'}; ≤ 1 ms added p50 at one connection: worst ${fmt(worstAdded, 3)} ms ${worstAdded <= 1 ? 'MET' : 'NOT MET'}\n`)
+    process.stdout.write(`\nproxy goals: llmlb ≥ 0.5× nginx throughput: worst ${fmt(worstRatio)}× ${worstRatio >= 0.5 ? 'MET' : nginx ? 'NOT MET' : '(no nginx)'} (node floor, the same HTTP stack doing nothing else: worst ${fmt(floorRatio)}×); ≤ 1 ms added p50 at one connection: worst ${fmt(worstAdded, 3)} ms ${worstAdded <= 1 ? 'MET' : 'NOT MET'}\n`)
   } finally {
     await Promise.all(agents.map((a) => a.stop().catch(() => undefined)))
     await nginx?.stop().catch(() => undefined)
+    floor?.proc.kill('SIGTERM')
     engine.proc.kill('SIGTERM')
   }
 }
