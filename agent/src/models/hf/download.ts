@@ -62,9 +62,11 @@ async function transfer(d: DownloadInit, have: number, hash: OffThreadHash): Pro
   const unavailable = (err: unknown): Error => (d.signal?.aborted || err instanceof AgentError ? (err as Error) : new HubUnavailableError(origin, `downloading ${d.file}: ${(err as Error).message}`, err))
   let file: BatchFile | undefined
   let status = 0
+  let answeredBy = origin
   try {
     await d.client.receive(d.url, { headers, signal: d.signal }, async (head) => {
       status = head.status
+      answeredBy = new URL(head.url).origin
       if (status !== 200 && status !== 206) return undefined
       if (status === 200 && have > 0) {
         // the server ignored the range: start over
@@ -83,6 +85,9 @@ async function transfer(d: DownloadInit, have: number, hash: OffThreadHash): Pro
     await (file as BatchFile | undefined)?.abort().catch(() => undefined)
     throw unavailable(err)
   }
+  // a refusal from the server the hub redirected to (a CDN) is not about the token, which it never
+  // sees: its signed link expired or was refused, and a new pull asks the hub for a fresh one
+  if ((status === 401 || status === 403) && answeredBy !== origin) throw new HubUnavailableError(answeredBy, `downloading ${d.file}: the download server the hub redirected to answered ${status} (its signed link expired or was refused); pull again to resume with a fresh link`)
   if (status === 401 || status === 403) throw new HubAccessError(d.repo, status)
   if (status !== 200 && status !== 206) throw new HubUnavailableError(origin, `downloading ${d.file}: status ${status}`)
   return sizeOf(d.partPath)

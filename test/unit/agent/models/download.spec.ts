@@ -39,6 +39,7 @@ beforeAll(async () => {
       for (let i = 0; i < body.length; i += 1 << 20) res.write(body.subarray(i, i + (1 << 20)))
       return res.end()
     }
+    if (req.url === '/denied') return res.writeHead(403, { 'content-type': 'text/html' }).end('<html>denied</html>')
     if (req.url === '/no-range') return res.writeHead(200, { 'content-length': String(FILE.length) }).end(FILE)
     if (req.url === '/cut') {
       res.writeHead(200, { 'content-length': String(FILE.length) })
@@ -112,6 +113,16 @@ describe('downloadFile', () => {
     await expect(get(`http://cdn.test:${new URL(base).port}/plain`, join(dir, 'named.part'), client)).rejects.toMatchObject({ code: 'outbound_blocked' })
     // the default policy (no allow-list) refuses the loopback hub itself
     await expect(get('/plain', join(dir, 'default.part'), downloadClient())).rejects.toMatchObject({ code: 'outbound_blocked' })
+    await client.close()
+  })
+
+  it('a 403 from the hub blames access, a 403 from the server it redirected to blames that link', async () => {
+    await expect(get('/denied', join(dir, 'denied.part'))).rejects.toMatchObject({ code: 'hub_access_denied' })
+    const client = downloadClient({ allow: ['127.0.0.1/32'], lookup: resolvesTo('127.0.0.1') })
+    const cdn = `http://cdn.test:${new URL(base).port}`
+    const err = await get(`/redirect-to?${encodeURIComponent(`${cdn}/denied`)}`, join(dir, 'cdn-denied.part'), client, 'hf_secret').catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'hub_unavailable', message: expect.stringContaining(`The Hugging Face hub at ${cdn} failed: downloading f.gguf: the download server the hub redirected to answered 403`) })
+    expect((err as Error).message).not.toMatch(/HF_TOKEN/)
     await client.close()
   })
 
