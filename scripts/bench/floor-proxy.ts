@@ -14,7 +14,7 @@ if (!engine) {
   process.stderr.write('usage: node dist/scripts/bench/floor-proxy.js <engine url>\n')
   process.exit(2)
 }
-const pool = new Pool(engine, { connections: 64, pipelining: 1 })
+const pool = new Pool(engine, { connections: 64 })
 const app = Fastify({ logger: false })
 app.post('/v1/chat/completions', async (req, reply) => {
   const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(req.body) })
