@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import OpenAI, { toFile } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeTinyWhisper } from '../../../native-runtime/src/index.js'
+import { PART_MEMORY_BYTES } from '../../../agent/src/uploads/multipart.js'
 import { toneWav } from '../../helpers/audio-formats.js'
 import { meshAddress, startAgent, stopAllAgents, tempDir, waitFor, type RunningAgent } from '../../helpers/agent-process.js'
 
@@ -55,7 +56,10 @@ describe('uploads streamed across the mesh', () => {
   })
 
   it('a client that aborts mid-upload leaves no spooled file on either node, and both keep serving', { timeout: 180_000 }, async () => {
-    const wav = toneWav(60)
+    // 200 s: ~6.4 MB, so the half sent before the abort is past what a part gathers in memory before it
+    // streams to its spool file (PART_MEMORY_BYTES)
+    const wav = toneWav(200)
+    expect(wav.byteLength / 2).toBeGreaterThan(PART_MEMORY_BYTES)
     const boundary = 'llmlbabort'
     const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`)
     const tail = Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ntiny-whisper\r\n--${boundary}--\r\n`)

@@ -4,9 +4,11 @@
  * whenever the parse fails. The form re-encoded for a forward parses back to the same fields and file.
  */
 import { readdir, readFile } from 'node:fs/promises'
+import { PassThrough } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { acceptAudioFile, transcriptionUpload } from '../../../../agent/src/audio/transcription-request.js'
 import { formBody, readMultipart, removeForm, UploadSpool } from '../../../../agent/src/uploads/index.js'
+import { PART_MEMORY_BYTES } from '../../../../agent/src/uploads/multipart.js'
 
 const spool = new UploadSpool()
 afterAll(() => spool.close())
@@ -106,5 +108,50 @@ describe('streaming multipart uploads', () => {
     }
     await removeForm(form)
     expect(await spooled()).toEqual([])
+  })
+
+  describe('from a socket-like stream (the ingress reads the request in flowing mode)', () => {
+    const big = new Uint8Array(PART_MEMORY_BYTES + 300_000)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 13) & 0xff
+    const bigOpts = { ...opts, maxBytes: 2 * big.byteLength }
+
+    it('a part larger than the memory bound is on disk before the body ends, and parses whole', async () => {
+      const { chunks, type } = await multipart([['file', new Blob([big]), 'long.wav'], ['model', 'm']], 64 * 1024)
+      const source = new PassThrough()
+      const parsed = readMultipart(source, type, bigOpts)
+      const last = chunks.pop() as Uint8Array
+      for (const c of chunks) source.write(c)
+      // everything but the last chunk is in: the part went past the bound, so its file exists already
+      await expect.poll(spooled).toHaveLength(1)
+      source.end(last)
+      const form = await parsed
+      // Buffer.equals: a deep toEqual over 2 MB of elements takes seconds
+      expect((await readFile(form.files[0]?.path as string)).equals(big)).toBe(true)
+      expect(form.fields).toEqual([['model', 'm']])
+      await removeForm(form)
+      expect(await spooled()).toEqual([])
+    })
+
+    it('a stream closed mid-part (in memory or on disk) rejects, and nothing stays in the spool', async () => {
+      for (const payload of [audio, big]) {
+        const { chunks, type } = await multipart([['file', new Blob([payload]), 'clip.wav'], ['model', 'm']], 64 * 1024)
+        const source = new PassThrough()
+        const parsed = readMultipart(source, type, bigOpts)
+        for (const c of chunks.slice(0, Math.ceil(chunks.length / 2))) source.write(c)
+        source.destroy()
+        await expect(parsed).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' })
+        expect(await spooled()).toEqual([])
+      }
+    })
+
+    it('stops reading at the size limit with a 413', async () => {
+      const { chunks, type } = await multipart([['file', new Blob([big]), 'long.wav']], 64 * 1024)
+      const source = new PassThrough()
+      const parsed = readMultipart(source, type, { ...opts, maxBytes: 500_000 })
+      for (const c of chunks) source.write(c)
+      await expect(parsed).rejects.toMatchObject({ code: 'request_too_large' })
+      expect(await spooled()).toEqual([])
+      source.destroy()
+    })
   })
 })
