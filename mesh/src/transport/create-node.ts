@@ -7,6 +7,7 @@ import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import { noise } from '@libp2p/noise'
+import { nativeNoiseCrypto } from './native-noise-crypto.js'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
@@ -61,7 +62,8 @@ export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
     addresses: { listen: [listenAddress(init.listenHost, init.port)] },
     transports: [tcp()],
     connectionProtector: init.watch.protector(init.psk === undefined ? undefined : nativePreSharedKey({ psk: init.psk })),
-    connectionEncrypters: [init.watch.encrypter(noise())],
+    // Noise's transport cipher native (libsodium), as the cluster key's is
+    connectionEncrypters: [init.watch.encrypter(noise({ crypto: nativeNoiseCrypto }))],
     streamMuxers: [yamux()],
     peerDiscovery: init.mdns ? [mdns({ serviceTag: MDNS_SERVICE_TAG })] : [],
     connectionManager: {
