@@ -56,7 +56,7 @@ async function rtf({ label, options: modelOptions, rounds }: ModelCase, wav: Buf
   const model = join(dir, 'bench-whisper.bin')
   await writeTinyWhisper(model, modelOptions)
   const threads = defaultThreads()
-  const agent = await startBenchAgent(['--model', model, '--threads', String(threads)])
+  const agent = await startBenchAgent(['--model', model, '--threads', String(threads)], {}, true)
   try {
     await waitUntil(async () => ((await (await fetch(`${agent.url}/ready`)).json()) as { models: string[] }).models.includes('bench-whisper'), 60_000, 'the whisper model')
     const ctx = await initWhisper({ filePath: model, useGpu: false })

@@ -86,7 +86,7 @@ export class AudioService {
     const model = this.c.audio.models().find((m) => m.id === fields.model)
     if (!model) throw new ModelNotFoundError(fields.model)
     // decoded before taking the slot: a bad file never holds the model
-    const pcm = await decodeAudio(await readFile(upload.file.path), fields.file.name, { ffmpeg: this.c.ffmpeg ?? 'ffmpeg', signal: ctx.signal })
+    const pcm = await decodeAudio(upload.file.data ?? (await readFile(upload.file.path)), fields.file.name, { ffmpeg: this.c.ffmpeg ?? 'ffmpeg', signal: ctx.signal })
     const lease = await this.c.admission.acquire(model.id, model.slotsTotal, ctx.signal, ctx.failedOver === true)
     let transcript
     try {

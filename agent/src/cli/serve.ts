@@ -9,6 +9,7 @@ import { DataDirLockedError } from '../node/data-dir-lock.js'
 import { LOG_REDACT } from '../auth/index.js'
 import { AUTH_OFF_WARNING, authBannerLines, curlAuthHeader } from './auth-banner.js'
 import { createAgentLogger } from '../observability/index.js'
+import { tuneHeapForServing } from '../node/heap-tuning.js'
 
 export interface ServeFlags {
   port?: string
@@ -92,6 +93,7 @@ export function pairedProjectors(models: string[], tagged: string[]): Record<str
 }
 
 export async function serveCommand(flags: ServeFlags): Promise<void> {
+  tuneHeapForServing()
   let config
   try {
     config = loadConfig(flagsToConfig(flags))

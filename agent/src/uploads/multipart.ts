@@ -32,6 +32,12 @@ export interface SpooledFile {
   type: string
   path: string
   bytes: number
+  /**
+   * The same bytes in memory when the part was gathered whole (up to PART_MEMORY_BYTES): a consumer
+   * that reads the file at once uses these instead of reading the spool file back (one fewer 1 MB
+   * buffer per request for the collector, and no thread-pool round trip).
+   */
+  data?: Buffer
 }
 
 /** A parsed form: text fields in order (repeated names kept), the spooled files, the file parts left out. */
@@ -160,6 +166,7 @@ async function spoolPart(spool: UploadSpool, stream: Readable, file: SpooledFile
     const whole = Buffer.concat(head.chunks)
     await writeFile(file.path, whole, { mode: 0o600 })
     file.bytes = whole.byteLength
+    file.data = whole
     return
   }
   const out = createWriteStream(file.path, { mode: 0o600, highWaterMark: PART_MEMORY_BYTES })

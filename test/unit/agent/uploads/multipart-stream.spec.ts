@@ -41,6 +41,8 @@ describe('streaming multipart uploads', () => {
       const upload = transcriptionUpload(form)
       expect(upload.fields).toMatchObject({ model: 'tiny-whisper', response_format: 'text', file: { name: 'clip.wav', bytes: audio.byteLength } })
       expect(new Uint8Array(await readFile(upload.file.path))).toEqual(audio)
+      // a part within the memory bound is also kept in memory, the same bytes as the spool file
+      expect(new Uint8Array(upload.file.data ?? [])).toEqual(audio)
       // only the first `file` part is kept, as before
       expect(form.files).toHaveLength(1)
       expect(form.skipped).toEqual(['file'])
@@ -127,6 +129,8 @@ describe('streaming multipart uploads', () => {
       const form = await parsed
       // Buffer.equals: a deep toEqual over 2 MB of elements takes seconds
       expect((await readFile(form.files[0]?.path as string)).equals(big)).toBe(true)
+      // a streamed part is only on disk: nothing of its size stays in memory
+      expect(form.files[0]?.data).toBeUndefined()
       expect(form.fields).toEqual([['model', 'm']])
       await removeForm(form)
       expect(await spooled()).toEqual([])
