@@ -13,7 +13,8 @@ import { homedir, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { mkdtemp } from 'node:fs/promises'
 import { pino } from 'pino'
-import { generateClusterKey, Libp2pMesh, TEST_MESH_TIMINGS } from '../../mesh/src/index.js'
+import { generateClusterKey, Libp2pMesh } from '../../mesh/src/index.js'
+import { tuneHeapForServing } from '../../agent/src/node/heap-tuning.js'
 import { findRpcBinaries, MeshWorkerLeaser, type MeshLease, type RpcBinaries } from '../../agent/src/sharding/index.js'
 import { writeTinyGguf } from '../../native-runtime/src/index.js'
 import { meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
@@ -89,6 +90,8 @@ async function measure(bins: RpcBinaries, model: string, rpc: string[], round: n
 const range = (v: number[], d = 2): string => `${fmt(Math.min(...v), d)}–${fmt(Math.max(...v), d)} (median ${fmt(median(v), d)})`
 
 export async function shardBench(): Promise<void> {
+  // this process is the coordinator's agent: its heap as `llmlb serve` sets it
+  tuneHeapForServing()
   await tunnelRttBench()
   const bins = await findRpcBinaries(process.env.LLMLB_RPC_CACHE ?? join(homedir(), '.cache', 'llmlb', 'rpc'))
   if (bins === undefined) {
@@ -104,9 +107,9 @@ export async function shardBench(): Promise<void> {
   const leases: MeshLease[] = []
   try {
     for (let i = 0; i < 3; i++) {
-      workers.push(await startBenchAgent(['--name', `lender-${i}`, '--cluster-key', key, '--rpc-worker', ...(i > 0 ? ['--peer', await meshAddressOf(workers[0] as BenchAgent)] : [])], { LLMLB_RPC_CACHE: dirname(bins.dir) }, false, { sharding: { workerThreads: 1 } }))
+      workers.push(await startBenchAgent(['--name', `lender-${i}`, '--cluster-key', key, '--rpc-worker', ...(i > 0 ? ['--peer', await meshAddressOf(workers[0] as BenchAgent)] : [])], { LLMLB_RPC_CACHE: dirname(bins.dir) }, true, { sharding: { workerThreads: 1 } }))
     }
-    mesh = new Libp2pMesh({ logger }, { ...TEST_MESH_TIMINGS, name: 'bench-coordinator', listenHost: '127.0.0.1', port: 0, clusterKey: key, peers: [await meshAddressOf(workers[0] as BenchAgent)] })
+    mesh = new Libp2pMesh({ logger }, { name: 'bench-coordinator', listenHost: '127.0.0.1', port: 0, clusterKey: key, peers: [await meshAddressOf(workers[0] as BenchAgent)] })
     await mesh.start()
     const m = mesh
     const ids: string[] = []
