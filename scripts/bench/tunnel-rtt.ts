@@ -5,7 +5,7 @@
  * writes on four traversals — without any scheduling between processes.
  */
 import { once } from 'node:events'
-import { connect, createServer, type AddressInfo, type Server } from 'node:net'
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { pino } from 'pino'
 import { generateClusterKey, Libp2pMesh, TEST_MESH_TIMINGS } from '../../mesh/src/index.js'
 import { bridgeSocket } from '../../agent/src/sharding/index.js'
@@ -46,7 +46,9 @@ async function roundTrips(port: number, size: number): Promise<[number, number]>
 
 export async function tunnelRttBench(): Promise<void> {
   const logger = pino({ level: 'warn' })
-  const echo = createServer({ allowHalfOpen: true }, s => { s.setNoDelay(true); s.on('data', d => s.write(d)) })
+  // the echo server never ends its side: its sockets are destroyed at the end, or they keep this process alive
+  const echoed = new Set<Socket>()
+  const echo = createServer({ allowHalfOpen: true }, s => { echoed.add(s); s.setNoDelay(true); s.on('data', d => s.write(d)) })
   const echoPort = await listening(echo)
   const key = generateClusterKey()
   const a = new Libp2pMesh({ logger }, { ...TEST_MESH_TIMINGS, listenHost: '127.0.0.1', port: 0, clusterKey: key })
@@ -75,6 +77,7 @@ export async function tunnelRttBench(): Promise<void> {
   } finally {
     entry.close()
     echo.close()
+    for (const s of echoed) s.destroy()
     await a.stop({ leave: false })
     await b.stop({ leave: false })
   }

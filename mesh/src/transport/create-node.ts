@@ -11,6 +11,7 @@ import { nativeNoiseCrypto } from './native-noise-crypto.js'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
+import { tuneYamuxWindow } from './yamux-tuning.js'
 import { createLibp2p } from 'libp2p'
 import { MAX_NODE_STATE_BYTES, NODE_STATE_TOPIC } from '../protocol/node-state.js'
 import type { HandshakeWatch } from './handshake-watch.js'
@@ -56,6 +57,7 @@ export interface MeshNodeInit {
 /** Creates the libp2p node, not started. */
 export async function createMeshNode(init: MeshNodeInit): Promise<MeshNode> {
   tuneFrameDecoder()
+  tuneYamuxWindow()
   return createLibp2p<MeshServices>({
     start: false,
     privateKey: init.privateKey,

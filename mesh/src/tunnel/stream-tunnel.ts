@@ -6,6 +6,7 @@
  * - write side: `send` returning false holds the write callback until the stream drains.
  * - `end()` closes the stream's writable end (the peer sees end-of-data); the peer's close of its
  *   writable end ends this readable side. `destroy()` resets the stream, so the other end errors.
+ * - the stream closed for good (both ways) destroys the duplex once its reader has the last bytes.
  */
 import { Duplex } from 'node:stream'
 import type { MeshTunnel } from '../interfaces.js'
@@ -93,8 +94,12 @@ export class StreamTunnel extends Duplex implements MeshTunnel {
   }
 
   private readonly onClose = (evt: StreamCloseEvent): void => {
-    if (evt.error !== undefined) this.destroy(evt.error)
-    // a clean close: both ends finished; Node destroys the duplex once its reader took the rest
-    else this.push(null)
+    if (evt.error !== undefined) return void this.destroy(evt.error)
+    // a clean close (both ends finished, or the far node closed its streams as it stopped): the reader
+    // takes the rest, and then the duplex goes, even if its writer never ended — nothing it wrote
+    // could arrive any more, and a bridged socket must not stay half-open waiting for an answer
+    this.push(null)
+    if (this.readableEnded) this.destroy()
+    else this.once('end', () => this.destroy())
   }
 }

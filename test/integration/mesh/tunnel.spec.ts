@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { generateClusterKey, TunnelError, type MeshTunnel } from '../../../mesh/src/index.js'
 import { bridgeSocket } from '../../../agent/src/sharding/lease/bridge-socket.js'
 import { within } from '../../helpers/within.js'
-import { hostPort, startNode, stopAll, waitForFullMesh } from './helpers.js'
+import { hostPort, startNode, stopAll, stopNode, waitForFullMesh } from './helpers.js'
 
 const servers: Server[] = []
 afterEach(async () => {
@@ -135,6 +135,39 @@ describe('mesh tunnel (real libp2p)', () => {
     const farClosed = new Promise(resolve => { held[1]?.on('end', resolve); held[1]?.resume() })
     second.destroy()
     await within(farClosed, 'the far socket to end after the opener destroyed its tunnel')
+  })
+
+  it('a node stopping closes the bridges of a half-closed tunnel: the far server learns its connection is gone', async () => {
+    // a server like a worker: it answers, and never ends its side of the connection
+    const far: Socket[] = []
+    const port0 = await listen(socket => { far.push(socket); socket.on('error', () => {}); socket.on('data', (d: Buffer) => socket.write(d)) })
+    const { a, b } = await pairWithService('echo', port0)
+    const port = await entry(a, b.peerId(), 'echo')
+    const client = connect({ host: '127.0.0.1', port, allowHalfOpen: true })
+    client.on('error', () => {})
+    await once(client, 'connect')
+    client.write('ping')
+    expect(String((await within(once(client, 'data'), 'the echo')) as [Buffer])).toBe('ping')
+    // the client is done sending: the far server sees end of data, and could still answer
+    const farSocket = far[0] as Socket
+    const farEnded = once(farSocket, 'end')
+    client.end()
+    await within(farEnded, 'the half-close to reach the far server')
+    // the nodes stop: their streams close; no bridge may keep a socket open half-way, so what the far
+    // server writes now fails instead of going into a connection nobody reads
+    // not events.once: that rejects on the 'error' (EPIPE) that comes first
+    const farClosed = new Promise(resolve => farSocket.once('close', resolve))
+    await stopNode(a, { leave: false })
+    await stopNode(b, { leave: false })
+    const writer = setInterval(() => {
+      // a failed write is what is expected here: it surfaces as EPIPE, then 'close'
+      if (!farSocket.destroyed) farSocket.write('late', () => {})
+    }, 20)
+    try {
+      await within(farClosed, "the far server's socket to close")
+    } finally {
+      clearInterval(writer)
+    }
   })
 
   it('a node with another cluster key cannot open a tunnel', async () => {

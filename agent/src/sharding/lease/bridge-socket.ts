@@ -16,5 +16,7 @@ export function bridgeSocket(socket: Socket, tunnel: MeshTunnel): void {
   tunnel.on('error', () => socket.destroy())
   // A clean close of one side has already ended the other through pipe; a reset has not.
   socket.on('close', hadError => { if (hadError || !socket.readableEnded) tunnel.destroy() })
-  tunnel.on('close', () => { if (tunnel.errored !== null || !tunnel.readableEnded) socket.destroy() })
+  // the tunnel gone while the socket could still send (its far end never ended): nothing would reach
+  // the other side any more, so the socket goes too rather than stay half-open
+  tunnel.on('close', () => { if (tunnel.errored !== null || !tunnel.readableEnded || !socket.readableEnded) socket.destroy() })
 }
