@@ -7,7 +7,6 @@
  * file and does the same. Usage is in audio seconds (history, token statistics).
  * Text to speech (`speech.ts`) takes the same path with a JSON body.
  */
-import { readFile } from 'node:fs/promises'
 import { ModelNotFoundError, type AudioRuntime } from '../../../native-runtime/src/index.js'
 import type { ForwardedRequest } from '../../../mesh/src/index.js'
 import { jsonRemote, USAGE_HEADER, type InferenceService, type Served } from '../inference/inference-service.js'
@@ -16,7 +15,7 @@ import type { AdmissionQueue } from '../scheduler/admission-queue.js'
 import { decodeAudio } from './decode.js'
 import { formatTranscript } from './transcription-format.js'
 import { acceptAudioFile, transcriptionUpload, type TranscriptionUpload } from './transcription-request.js'
-import { formBody, withForwardedForm, type UploadSpool } from '../uploads/index.js'
+import { fileBytes, formBody, withForwardedForm, type UploadSpool } from '../uploads/index.js'
 import { serveSpeech, SpeechRequestSchema, type SpeechDeps } from './speech.js'
 import { parseBody, parseJsonBytes } from '../http/schemas/parse-body.js'
 
@@ -86,7 +85,7 @@ export class AudioService {
     const model = this.c.audio.models().find((m) => m.id === fields.model)
     if (!model) throw new ModelNotFoundError(fields.model)
     // decoded before taking the slot: a bad file never holds the model
-    const pcm = await decodeAudio(upload.file.data ?? (await readFile(upload.file.path)), fields.file.name, { ffmpeg: this.c.ffmpeg ?? 'ffmpeg', signal: ctx.signal })
+    const pcm = await decodeAudio(await fileBytes(upload.file), fields.file.name, { ffmpeg: this.c.ffmpeg ?? 'ffmpeg', signal: ctx.signal })
     const lease = await this.c.admission.acquire(model.id, model.slotsTotal, ctx.signal, ctx.failedOver === true)
     let transcript
     try {

@@ -4,12 +4,11 @@
  * files spooled). zod is the one source of the fields; a bad field is a 400 naming it before any
  * routing, and an upload that is not an image (by its magic number) is a 400 `invalid_image`.
  */
-import { open, readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { InvalidRequestError } from '../errors/errors.js'
 import { InvalidImageInputError, sniffImage } from '../vision/index.js'
 import type { ImageFile, ImageJob, ImageOp } from '../backends/index.js'
-import type { SpooledFile, StreamedForm } from '../uploads/index.js'
+import { fileBytes, fileHead, type SpooledFile, type StreamedForm } from '../uploads/index.js'
 
 export const IMAGE_SIZES = ['auto', '256x256', '512x512', '1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792'] as const
 export const IMAGE_FORMATS = ['url', 'b64_json'] as const
@@ -64,12 +63,12 @@ export const ImageVariationFieldsSchema = z.object({ model, n: z.coerce.number()
 export const MAX_INPUT_IMAGES = 16
 
 /** An uploaded file, spooled: read into the job only when it is served here. */
-export type SpooledImage = Omit<ImageFile, 'bytes'> & { path: string }
+export type SpooledImage = Omit<ImageFile, 'bytes'> & { file: SpooledFile }
 
 /** A parsed image request: the job for the backend, its model, and what the client asked back. */
 export interface ImageRequest {
   model: string
-  /** The job without its files' bytes (`jobWithFiles` reads them from the spool). */
+  /** The job without its files' bytes (`jobWithFiles` adds them). */
   job: ImageJob
   responseFormat: ImageFormat
   /** What history records as the request body: the fields and each file's name and size, never the bytes. */
@@ -80,27 +79,16 @@ export interface ImageRequest {
   form?: StreamedForm
 }
 
-/** The job with its files read from the spool, for the backend. */
+/** The job with its files' bytes (from memory or the spool), for the backend. */
 export async function jobWithFiles(req: ImageRequest): Promise<ImageJob> {
   if (req.uploads.length === 0) return req.job
-  return { ...req.job, files: await Promise.all(req.uploads.map(async ({ path, ...f }) => ({ ...f, bytes: await readFile(path) }))) }
+  return { ...req.job, files: await Promise.all(req.uploads.map(async ({ file, ...f }) => ({ ...f, bytes: await fileBytes(file) }))) }
 }
 
 const IMAGE_FILE_FIELDS = new Set(['image', 'image[]', 'mask'])
 
 /** File parts spooled: the image fields, one more than an edit may carry (so "too many" can be told). */
 export const acceptImageFile = (field: string, files: readonly SpooledFile[]): boolean => IMAGE_FILE_FIELDS.has(field) && files.length <= MAX_INPUT_IMAGES + 1
-
-/** The first bytes of a spooled file (its magic number). */
-async function headOf(path: string): Promise<Buffer> {
-  const file = await open(path)
-  try {
-    const { buffer, bytesRead } = await file.read(Buffer.alloc(32), 0, 32, 0)
-    return buffer.subarray(0, bytesRead)
-  } finally {
-    await file.close()
-  }
-}
 
 /** GPT image models answer base64 by default; the others (DALL·E, Stable Diffusion engines) a URL, as OpenAI's do. */
 const defaultFormat = (modelId: string): ImageFormat => (/gpt-image|chatgpt-image/.test(modelId) ? 'b64_json' : 'url')
@@ -125,11 +113,10 @@ export async function parseImageForm(op: Exclude<ImageOp, 'generations'>, form: 
   for (const f of form.files) {
     const field = f.field === 'mask' ? 'mask' : op === 'edits' ? (f.field as 'image' | 'image[]') : 'image'
     if (field === 'mask' && op === 'variations') throw new InvalidRequestError("A variation takes no 'mask'", 'mask')
-    const type = sniffImage(await headOf(f.path))
+    const type = sniffImage(await fileHead(f, 32))
     if (!type || !['image/png', 'image/jpeg', 'image/webp'].includes(type)) throw new InvalidImageInputError(`'${f.name || f.field}' is not a PNG, JPEG or WebP image`, field === 'mask' ? 'mask' : 'image')
-    files.push({ field, name: f.name || `${field.replace('[]', '')}.${type.slice(6)}`, type, path: f.path })
+    files.push({ field, name: f.name || `${field.replace('[]', '')}.${type.slice(6)}`, type, file: f })
   }
-  const sizes = new Map(form.files.map((f) => [f.path, f.bytes]))
   const images = files.filter((f) => f.field !== 'mask')
   if (images.length === 0) throw new InvalidRequestError("The 'image' field is required: an image file (PNG, JPEG or WebP)", 'image')
   if (images.length > (op === 'edits' ? MAX_INPUT_IMAGES : 1) || form.skipped.length > 0) throw new InvalidRequestError(`Too many images: at most ${op === 'edits' ? MAX_INPUT_IMAGES : 1}`, 'image')
@@ -144,7 +131,7 @@ export async function parseImageForm(op: Exclude<ImageOp, 'generations'>, form: 
     model: fields.model,
     job: { op, fields: fieldsOf(fields), files: [] },
     responseFormat: fields.response_format ?? defaultFormat(fields.model),
-    summary: { ...fields, files: files.map((f) => ({ field: f.field, name: f.name, bytes: sizes.get(f.path) ?? 0 })) },
+    summary: { ...fields, files: files.map((f) => ({ field: f.field, name: f.name, bytes: f.file.bytes })) },
     uploads: files,
     form
   }

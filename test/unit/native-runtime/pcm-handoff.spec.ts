@@ -3,10 +3,10 @@
  * never keeps the tail of a longer one), files are reused once released, and the directory of a
  * runtime whose process died is swept at the next start.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, readlink, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PcmHandoff } from '../../../native-runtime/src/audio/pcm-handoff.js'
+import { PcmHandoff, SYNC_WRITE_BYTES } from '../../../native-runtime/src/audio/pcm-handoff.js'
 import { decodeWav } from '../../../agent/src/audio/index.js'
 
 const handoffs: PcmHandoff[] = []
@@ -45,6 +45,26 @@ describe('PCM handoff', () => {
     expect(a).not.toBe(b)
     await h.close()
     await expect(stat(dirname(a as string))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('writes a clip over the synchronous bound asynchronously, whole, and closes every file it kept open on close', async () => {
+    // the files of the handoff this process holds open now
+    const held = async (dir: string): Promise<string[]> => {
+      const targets = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')))
+      return targets.filter((t) => t.startsWith(`${dir}/`)).sort()
+    }
+    const h = new PcmHandoff()
+    const long = clip(SYNC_WRITE_BYTES / 2 + 12_345, 7)
+    const [a, b] = await Promise.all([h.write(long), h.write(clip(100, 8))])
+    expect((await stat(a)).size).toBe(44 + long.byteLength)
+    const back = decodeWav(await readFile(a))
+    expect(back.samples.length).toBe(long.length)
+    expect(Math.round((back.samples[long.length - 1] as number) * 32768)).toBe(long[long.length - 1])
+    h.release(a)
+    h.release(b)
+    expect(await held(dirname(a))).toEqual([a, b].sort())
+    await h.close()
+    expect(await held(dirname(a))).toEqual([])
   })
 
   it("sweeps the directory a dead process left behind", async () => {

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { PassThrough } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { acceptAudioFile, transcriptionUpload } from '../../../../agent/src/audio/transcription-request.js'
-import { formBody, readMultipart, removeForm, UploadSpool } from '../../../../agent/src/uploads/index.js'
+import { fileBytes, fileHead, formBody, readMultipart, removeForm, UploadSpool, type SpooledFile } from '../../../../agent/src/uploads/index.js'
 import { PART_MEMORY_BYTES } from '../../../../agent/src/uploads/multipart.js'
 
 const spool = new UploadSpool()
@@ -40,9 +40,12 @@ describe('streaming multipart uploads', () => {
     try {
       const upload = transcriptionUpload(form)
       expect(upload.fields).toMatchObject({ model: 'tiny-whisper', response_format: 'text', file: { name: 'clip.wav', bytes: audio.byteLength } })
-      expect(new Uint8Array(await readFile(upload.file.path))).toEqual(audio)
-      // a part within the memory bound is also kept in memory, the same bytes as the spool file
+      // a part within the memory bound is held in memory only: nothing was written to the spool
       expect(new Uint8Array(upload.file.data ?? [])).toEqual(audio)
+      expect(upload.file.path).toBe('')
+      expect(await spooled()).toEqual([])
+      expect(new Uint8Array(await fileBytes(upload.file))).toEqual(audio)
+      expect(new Uint8Array(await fileHead(upload.file, 4))).toEqual(audio.subarray(0, 4))
       // only the first `file` part is kept, as before
       expect(form.files).toHaveLength(1)
       expect(form.skipped).toEqual(['file'])
@@ -105,7 +108,7 @@ describe('streaming multipart uploads', () => {
       expect(parts.reduce((n, c) => n + c.byteLength, 0)).toBe(body.byteLength)
       const again = await readMultipart(parts, body.contentType, opts)
       expect(again.fields).toEqual(form.fields)
-      expect(new Uint8Array(await readFile(again.files[0]?.path as string))).toEqual(audio)
+      expect(new Uint8Array(await fileBytes(again.files[0] as SpooledFile))).toEqual(audio)
       await removeForm(again)
     }
     await removeForm(form)
@@ -131,7 +134,13 @@ describe('streaming multipart uploads', () => {
       expect((await readFile(form.files[0]?.path as string)).equals(big)).toBe(true)
       // a streamed part is only on disk: nothing of its size stays in memory
       expect(form.files[0]?.data).toBeUndefined()
+      expect(new Uint8Array(await fileHead(form.files[0] as SpooledFile, 4))).toEqual(big.subarray(0, 4))
       expect(form.fields).toEqual([['model', 'm']])
+      // forwarded, the spooled part is read from its file and parses back whole
+      const body = formBody(form)
+      const again = await readMultipart(body.open(), body.contentType, bigOpts)
+      expect((await fileBytes(again.files[0] as SpooledFile)).equals(big)).toBe(true)
+      await removeForm(again)
       await removeForm(form)
       expect(await spooled()).toEqual([])
     })
