@@ -1,5 +1,6 @@
 /** Starts and stops real `llmlb serve` processes for benchmarks (same CLI as users run). */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -24,6 +25,16 @@ export async function pinnedTo<T>(cpus: string, fn: () => Promise<T>): Promise<T
     return await fn()
   } finally {
     spawnSync('taskset', ['-a', '-p', '-c', all, String(process.pid)], { stdio: 'ignore' })
+  }
+}
+
+/** CPU time (user + system, ms, 10 ms steps) a process has used so far; Linux only (0 elsewhere). */
+export function cpuMsOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+    return (Number(f[11]) + Number(f[12])) * 10
+  } catch {
+    return 0
   }
 }
 

@@ -6,14 +6,13 @@
  * Goals: throughput ≥ 0.9× curl; cold first token ≤ 1.2× in-process.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getLlama } from 'node-llama-cpp'
 import { buildTinyGguf, writeTinyGguf } from '../../native-runtime/src/index.js'
 import { startMockHub } from '../mock-hf-hub.js'
-import { startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
+import { cpuMsOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
 import { fmt, median, printTable } from './stats.js'
 
 const RUNS = 4
@@ -31,16 +30,6 @@ async function api(url: string, method: string, path: string, body?: unknown): P
   const res = await fetch(`${url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
   const text = await res.text()
   return { status: res.status, body: text ? JSON.parse(text) : null }
-}
-
-/** CPU time (user + system, ms) a process has used so far; Linux only (0 elsewhere). */
-function cpuMsOf(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-    return (Number(f[11]) + Number(f[12])) * 10
-  } catch {
-    return 0
-  }
 }
 
 /** Runs curl; resolves with its CPU time (ms, from the exit's resource usage where known). */

@@ -17,7 +17,7 @@ import { generateClusterKey, Libp2pMesh } from '../../mesh/src/index.js'
 import { tuneHeapForServing } from '../../agent/src/node/heap-tuning.js'
 import { findRpcBinaries, MeshWorkerLeaser, type MeshLease, type RpcBinaries } from '../../agent/src/sharding/index.js'
 import { writeTinyGguf } from '../../native-runtime/src/index.js'
-import { meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
+import { cpuMsOf, meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
 import { fmt, median, printTable } from './stats.js'
 import { tunnelRttBench } from './tunnel-rtt.js'
 import { freeLoopbackPort } from '../../agent/src/net/index.js'
@@ -37,7 +37,13 @@ const ALL_MODELS = [
 ]
 const MODELS = ALL_MODELS.filter((m) => (process.env.LLMLB_BENCH_SHARD_MODELS ?? 'small,large').split(',').includes(m.key))
 
-interface Sample { tps: number; prefillMs: number; bytesPerToken: number }
+interface Sample {
+  tps: number
+  prefillMs: number
+  bytesPerToken: number
+  /** CPU of the agents on the path (the lenders and this process, the coordinator's mesh) per generated token, ms. */
+  agentCpuMsPerToken: number
+}
 
 
 /** Loopback port of the ggml-rpc-server an agent runs (its LLAMA_CACHE is in the agent's data dir). */
@@ -52,8 +58,8 @@ async function workerPort(a: BenchAgent): Promise<number> {
   throw new Error(`no worker process for ${a.dataDir}`)
 }
 
-/** Starts llama-server, runs REQUESTS greedy completions, stops it; the medians. */
-async function measure(bins: RpcBinaries, model: string, rpc: string[], round: number, traffic: () => number): Promise<Sample> {
+/** Starts llama-server, runs REQUESTS greedy completions, stops it; the medians. `agentCpuMs`: the agents' CPU so far. */
+async function measure(bins: RpcBinaries, model: string, rpc: string[], round: number, traffic: () => number, agentCpuMs: () => number): Promise<Sample> {
   const port = await freeLoopbackPort()
   const args = ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-t', '1', '--no-warmup', ...(rpc.length > 0 ? ['--rpc', rpc.join(','), '-ngl', '99'] : ['-ngl', '0'])]
   const proc = spawn(bins.server, args, { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -68,19 +74,26 @@ async function measure(bins: RpcBinaries, model: string, rpc: string[], round: n
     const tps: number[] = []
     const prefill: number[] = []
     const bytes: number[] = []
+    const cpu0 = agentCpuMs()
+    let tokens = 0
     for (let i = 0; i < REQUESTS; i++) {
       const before = traffic()
       const r = await fetch(`http://127.0.0.1:${port}/completion`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ prompt: `the mesh node ${round} ${i} model`, n_predict: TOKENS, temperature: 0, ignore_eos: true, cache_prompt: false })
+      }).catch(async (err: unknown) => {
+        // llama-server died under the request (an RPC connection lost): say why, from its own log
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))])
+        throw new Error(`llama-server failed a completion (${(err as Error).message}); its log ends:\n${log.slice(-1500)}`)
       })
       const j = (await r.json()) as { timings: { predicted_per_second: number; prompt_ms: number; predicted_n: number } }
       tps.push(j.timings.predicted_per_second)
       prefill.push(j.timings.prompt_ms)
       bytes.push((traffic() - before) / Math.max(1, j.timings.predicted_n))
+      tokens += j.timings.predicted_n
     }
-    return { tps: median(tps), prefillMs: median(prefill), bytesPerToken: median(bytes) }
+    return { tps: median(tps), prefillMs: median(prefill), bytesPerToken: median(bytes), agentCpuMsPerToken: (agentCpuMs() - cpu0) / Math.max(1, tokens) }
   } finally {
     proc.kill('SIGKILL')
     await exited
@@ -129,27 +142,32 @@ export async function shardBench(): Promise<void> {
     const leaser = new MeshWorkerLeaser({ mesh, logger })
     for (const id of ids) leases.push(await leaser.acquire(id, { model: 'bench', bytes: 1 }))
     const direct = await Promise.all(workers.map(w => workerPort(w)))
+    // the lenders' agents (not their workers) and this process: what the tunnel costs in CPU beside the compute
+    const agentCpuMs = (): number => {
+      const own = process.cpuUsage()
+      return workers.reduce((s, w) => s + cpuMsOf(w.proc.pid ?? 0), 0) + (own.user + own.system) / 1000
+    }
     for (const spec of MODELS) {
       const model = files.get(spec.key) as string
       const rows: (string | number)[][] = []
       const whole: number[] = []
-      for (let r = 0; r < ROUNDS; r++) whole.push((await measure(bins, model, [], r, () => 0)).tps)
-      rows.push(['unsplit (local CPU)', range(whole), '', '', ''])
+      for (let r = 0; r < ROUNDS; r++) whole.push((await measure(bins, model, [], r, () => 0, agentCpuMs)).tps)
+      rows.push(['unsplit (local CPU)', range(whole), '', '', '', ''])
       for (const n of [2, 3]) {
         const d: Sample[] = []
         const t: Sample[] = []
         const traffic = (): number => leases.slice(0, n).reduce((s, l) => s + l.stats().bytesToWorker + l.stats().bytesFromWorker, 0)
         for (let r = 0; r < ROUNDS; r++) {
-          const runDirect = async (): Promise<void> => { d.push(await measure(bins, model, direct.slice(0, n).map(p => `127.0.0.1:${p}`), r, () => 0)) }
-          const runTunnel = async (): Promise<void> => { t.push(await measure(bins, model, leases.slice(0, n).map(l => l.endpoint), r, traffic)) }
+          const runDirect = async (): Promise<void> => { d.push(await measure(bins, model, direct.slice(0, n).map(p => `127.0.0.1:${p}`), r, () => 0, agentCpuMs)) }
+          const runTunnel = async (): Promise<void> => { t.push(await measure(bins, model, leases.slice(0, n).map(l => l.endpoint), r, traffic, agentCpuMs)) }
           if (r % 2 === 0) { await runDirect(); await runTunnel() } else { await runTunnel(); await runDirect() }
         }
         const ratios = t.map((s, i) => s.tps / (d[i]?.tps ?? NaN))
-        rows.push([`${n} workers, direct TCP`, range(d.map(s => s.tps)), range(d.map(s => s.prefillMs), 1), '', ''])
-        rows.push([`${n} workers, mesh tunnel`, range(t.map(s => s.tps)), range(t.map(s => s.prefillMs), 1), range(t.map(s => s.bytesPerToken / 1024), 1), range(ratios)])
+        rows.push([`${n} workers, direct TCP`, range(d.map(s => s.tps)), range(d.map(s => s.prefillMs), 1), '', range(d.map(s => s.agentCpuMsPerToken)), ''])
+        rows.push([`${n} workers, mesh tunnel`, range(t.map(s => s.tps)), range(t.map(s => s.prefillMs), 1), range(t.map(s => s.bytesPerToken / 1024), 1), range(t.map(s => s.agentCpuMsPerToken)), range(ratios)])
       }
       printTable(`shard — ${spec.name}, ${TOKENS} tokens greedy, ${ROUNDS} rounds alternating (load ${fmt(load0)} → ${fmt(loadavg()[0] ?? NaN)}, ${workers.length} worker agents on this box)`,
-        ['setup', 'decode tok/s', 'prefill ms', 'KiB between nodes / token', 'tunnel ÷ direct tok/s (paired)'], rows)
+        ['setup', 'decode tok/s', 'prefill ms', 'KiB between nodes / token', "agents' CPU ms / token", 'tunnel ÷ direct tok/s (paired)'], rows)
     }
   } finally {
     for (const l of leases) await l.release().catch(() => undefined)
