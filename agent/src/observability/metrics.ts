@@ -6,6 +6,7 @@
  * and a request no node served reports model `none`, so clients cannot invent series.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { installEventLoopDelay, PROM_CLIENT_SAMPLE_MS } from './event-loop-delay.js'
 import type { MeshStats, PeerView } from '../../../mesh/src/index.js'
 import type { HistoryRecord } from '../history/history-record.js'
 import type { CaptureTimings } from '../history/request-capture.js'
@@ -67,7 +68,11 @@ export class AgentMetrics {
     this.historyWait = new Histogram({ name: 'llmlb_history_wait_seconds', help: 'Time a response waited for its history record to be committed (what history adds to a request)', buckets: HOP_BUCKETS_S, registers })
     this.historyFailures = new Counter({ name: 'llmlb_history_write_failures_total', help: 'History records that failed to commit', registers })
     this.sourceMetrics(sources)
-    if (init.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'llmlb_' })
+    if (init.processMetrics !== false) {
+      // prom-client's 10 ms delay sampler woke an idle node 100 times a second (event-loop-delay.ts)
+      collectDefaultMetrics({ register: this.registry, prefix: 'llmlb_', eventLoopMonitoringPrecision: PROM_CLIENT_SAMPLE_MS })
+      installEventLoopDelay(this.registry, 'llmlb_')
+    }
   }
 
   private sourceMetrics(s: MetricsSources): void {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AgentMetrics } from '../../../../agent/src/observability/metrics.js'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { EVENT_LOOP_SAMPLE_MS, installEventLoopDelay, PROM_CLIENT_SAMPLE_MS } from '../../../../agent/src/observability/event-loop-delay.js'
 import { parsePrometheusText, sampleSum } from '../../../helpers/prom-text.js'
 import { makeRecord } from '../../../../scripts/bench/history-records.js'
 
@@ -44,6 +46,35 @@ describe('AgentMetrics', () => {
     expect(sampleSum(f, 'llmlb_peers', { status: 'alive' })).toBe(0)
     expect(sampleSum(f, 'llmlb_history_records')).toBe(42)
     expect(f.has('llmlb_process_cpu_seconds_total')).toBe(true)
+  })
+
+  it('samples the event-loop delay coarsely: an idle loop reads under one interval, a stall reads as itself', async () => {
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry, prefix: 'x_', eventLoopMonitoringPrecision: PROM_CLIENT_SAMPLE_MS })
+    const delay = installEventLoopDelay(registry, 'x_')
+    const lag = async (stat: string): Promise<number> => sampleSum(parsePrometheusText(await registry.metrics()), `x_nodejs_eventloop_lag_${stat}_seconds`)
+    await expect.poll(() => delay.samples(), { timeout: 10_000 }).toBeGreaterThanOrEqual(3)
+    // the ticks' own interval is not a delay: without taking it off, an idle p50 reads a whole interval
+    expect(await lag('p50')).toBeLessThan(EVENT_LOOP_SAMPLE_MS / 1000)
+    // that scrape started a new window: a stall is timed from the window's first tick
+    await expect.poll(() => delay.samples(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
+    // the main thread held for 400 ms, as a stuck handler would
+    const until = performance.now() + 400
+    while (performance.now() < until) {
+      /* busy */
+    }
+    // the sampler's first tick after the stall records it (a scrape before then would start a new window)
+    const before = delay.samples()
+    await expect.poll(() => delay.samples(), { timeout: 10_000 }).toBeGreaterThan(before)
+    expect(await lag('max')).toBeGreaterThanOrEqual(0.3)
+    // each delay gauge once: prom-client's own were replaced, not doubled
+    const names = [...parsePrometheusText(await registry.metrics()).keys()].filter((k) => k.startsWith('x_nodejs_eventloop_lag_'))
+    expect(names.sort()).toEqual(['', '_max', '_mean', '_min', '_p50', '_p90', '_p99', '_stddev'].map((s) => `x_nodejs_eventloop_lag${s}_seconds`).sort())
+  })
+
+  it('an agent\'s metrics carry the replaced delay gauges', async () => {
+    const f = parsePrometheusText((await new AgentMetrics({}, { processMetrics: true }).render()).text)
+    expect(f.has('llmlb_nodejs_eventloop_lag_p99_seconds')).toBe(true)
   })
 
   it('bounds model and node label values', async () => {
