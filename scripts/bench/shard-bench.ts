@@ -120,7 +120,8 @@ export async function shardBench(): Promise<void> {
   const leases: MeshLease[] = []
   try {
     for (let i = 0; i < 3; i++) {
-      workers.push(await startBenchAgent(['--name', `lender-${i}`, '--cluster-key', key, '--rpc-worker', ...(i > 0 ? ['--peer', await meshAddressOf(workers[0] as BenchAgent)] : [])], { LLMLB_RPC_CACHE: dirname(bins.dir) }, true, { sharding: { workerThreads: 1 } }))
+      // warnings shown: a worker that exits (and is restarted) or a lease that ends says so beside the figures
+      workers.push(await startBenchAgent(['--name', `lender-${i}`, '--cluster-key', key, '--rpc-worker', '--log-level', 'warn', ...(i > 0 ? ['--peer', await meshAddressOf(workers[0] as BenchAgent)] : [])], { LLMLB_RPC_CACHE: dirname(bins.dir) }, true, { sharding: { workerThreads: 1 } }))
     }
     mesh = new Libp2pMesh({ logger }, { name: 'bench-coordinator', listenHost: '127.0.0.1', port: 0, clusterKey: key, peers: [await meshAddressOf(workers[0] as BenchAgent)] })
     await mesh.start()
