@@ -3,10 +3,11 @@
  * instead of inside the IPC message: Node's IPC serialised a 30 s clip (960 KB) in ~13 ms on the
  * development box; a write to tmpfs and whisper.cpp's own file reader take a few. The files are
  * reused (overwritten in place, one per concurrent job, kept open): a fresh megabyte of tmpfs cost
- * 2–10 ms of page allocation here, an overwrite is a copy. A clip up to SYNC_WRITE_BYTES is written
- * synchronously: on tmpfs that is a memory copy (~0.1 ms a megabyte), cheaper than the thread-pool
- * round trips of an asynchronous write and truncate, each of which waits for the event loop's next
- * turn. One directory per runtime, named after this process; one left by a process that died is
+ * 2–10 ms of page allocation here, an overwrite is a copy. A clip up to SYNC_WRITE_BYTES no longer
+ * than the file already is (the last clip it held) is written synchronously: an overwrite on tmpfs is a memory copy (~0.1 ms
+ * a megabyte), cheaper than the thread-pool round trips of an asynchronous write, each of which waits
+ * for the event loop's next turn. A longer clip, or one that needs fresh pages, is written off the event
+ * loop. One directory per runtime, named after this process; one left by a process that died is
  * removed at the next start.
  */
 import { closeSync, constants, ftruncateSync, openSync, writev, writevSync } from 'node:fs'
@@ -17,12 +18,14 @@ import { wavHeader } from './wav-header.js'
 
 const PREFIX = 'llmlb-audio-'
 const SAMPLE_RATE = 16_000
-/** Clips up to this many bytes (~2 min) are written without leaving the event loop; longer ones asynchronously. */
+/** Clips up to this many bytes (~2 min) may be written without leaving the event loop (see above). */
 export const SYNC_WRITE_BYTES = 4 << 20
 
 interface HandoffFile {
   path: string
   fd: number
+  /** The file's size: its pages are allocated (a truncation gives back those past it). */
+  size: number
 }
 
 export class PcmHandoff {
@@ -40,14 +43,16 @@ export class PcmHandoff {
     let file = this.idle.pop()
     if (!file) {
       const path = join(dir, `${++this.created}.wav`)
-      file = { path, fd: openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600) }
+      file = { path, fd: openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600), size: 0 }
     }
     try {
       // no O_TRUNC: the pages of the last clip are overwritten, then the file is cut to this clip's size
       const parts = [wavHeader(SAMPLE_RATE, pcm.byteLength), Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]
-      if (pcm.byteLength <= SYNC_WRITE_BYTES) writeAllSync(file.fd, parts)
+      const bytes = 44 + pcm.byteLength
+      if (bytes <= SYNC_WRITE_BYTES && bytes <= file.size) writeAllSync(file.fd, parts)
       else await writeAll(file.fd, parts)
-      ftruncateSync(file.fd, 44 + pcm.byteLength)
+      ftruncateSync(file.fd, bytes)
+      file.size = bytes
     } catch (err) {
       closeSync(file.fd)
       await rm(file.path, { force: true })
