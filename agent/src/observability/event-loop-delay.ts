@@ -2,7 +2,7 @@
  * The event-loop delay gauges of prom-client's default metrics (`<prefix>nodejs_eventloop_lag_{min,max,
  * mean,stddev,p50,p90,p99}_seconds`), sampled every EVENT_LOOP_SAMPLE_MS instead of prom-client's 10 ms.
  * Its sampler is a timer that wakes an idle node 100 times a second: on the development VM an idle
- * agent's main thread went from ~115 wake-ups and 13–14 ms of CPU a second to ~24 and ~7.6 with 100 ms,
+ * agent's main thread went from ~115 wake-ups and 13–14 ms of CPU a second to ~22 and 5–7 ms with 100 ms,
  * CPU that a box lending its cores to inference gives back. Node's histogram records the time between
  * two ticks of the sampler, so each value here is that minus the interval: an idle loop reads ~0 whatever
  * the interval, and a stall of a request's scale (tens of ms and up) shows as itself.
