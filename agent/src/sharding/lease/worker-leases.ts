@@ -122,7 +122,9 @@ export class WorkerLeases {
     const open = this.tunnels.get(lease.id)
     this.tunnels.delete(lease.id)
     for (const t of open ?? []) t.destroy()
-    this.d.logger.info({ holder: lease.holder, model: lease.model, leaseId: lease.id, why, tunnels: open?.size ?? 0 }, 'rpc worker lease ended')
+    // tunnels cut by the end abort the holder's llama-server mid-request: worth a warning
+    const level = (open?.size ?? 0) > 0 ? 'warn' : 'info'
+    this.d.logger[level]({ holder: lease.holder, model: lease.model, leaseId: lease.id, why, tunnels: open?.size ?? 0 }, 'rpc worker lease ended')
     this.d.onChange()
   }
 
