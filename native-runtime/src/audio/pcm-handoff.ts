@@ -4,15 +4,16 @@
  * development box; a write to tmpfs and whisper.cpp's own file reader take a few. The files are
  * reused (overwritten in place, one per concurrent job, kept open): a fresh megabyte of tmpfs cost
  * 2–10 ms of page allocation here, an overwrite is a copy. A clip up to SYNC_WRITE_BYTES no longer
- * than the file already is (the last clip it held) is written synchronously: an overwrite on tmpfs is a memory copy (~0.1 ms
- * a megabyte), cheaper than the thread-pool round trips of an asynchronous write, each of which waits
- * for the event loop's next turn. A longer clip, or one that needs fresh pages, is written off the event
- * loop. One directory per runtime, named after this process; one left by a process that died is
- * removed at the next start.
+ * than the file already is (the last clip it held) is written synchronously: an overwrite on tmpfs is a
+ * memory copy (~0.1 ms a megabyte), cheaper than the thread-pool round trips of an asynchronous
+ * write, each of which waits for the event loop's next turn. A longer clip, or one that needs fresh
+ * pages, is written off the event loop. One directory per runtime, named after this process; one
+ * left by a process that died is removed at the next start.
  */
 import { closeSync, constants, ftruncateSync, openSync, writev, writevSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { makeScratchDir } from '../scratch-dir.js'
 import { wavHeader } from './wav-header.js'
 
@@ -49,8 +50,7 @@ export class PcmHandoff {
       // no O_TRUNC: the pages of the last clip are overwritten, then the file is cut to this clip's size
       const parts = [wavHeader(SAMPLE_RATE, pcm.byteLength), Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]
       const bytes = 44 + pcm.byteLength
-      if (bytes <= SYNC_WRITE_BYTES && bytes <= file.size) writeAllSync(file.fd, parts)
-      else await writeAll(file.fd, parts)
+      await writeAll(file.fd, parts, bytes <= SYNC_WRITE_BYTES && bytes <= file.size)
       ftruncateSync(file.fd, bytes)
       file.size = bytes
     } catch (err) {
@@ -80,22 +80,12 @@ export class PcmHandoff {
   }
 }
 
-/** Writes `parts` at offset 0 of `fd`, short writes continued. */
-function writeAllSync(fd: number, parts: Buffer[]): void {
-  let at = 0
-  let rest = parts
-  while (rest.length > 0) {
-    const n = writevSync(fd, rest, at)
-    at += n
-    rest = advance(rest, n)
-  }
-}
+const writevAsync = promisify(writev)
 
-async function writeAll(fd: number, parts: Buffer[]): Promise<void> {
-  let at = 0
-  let rest = parts
-  while (rest.length > 0) {
-    const n = await new Promise<number>((resolve, reject) => writev(fd, rest, at, (err, written) => (err ? reject(err) : resolve(written))))
+/** Writes `parts` at offset 0 of `fd`, short writes continued; `sync` without leaving the event loop. */
+async function writeAll(fd: number, parts: Buffer[], sync: boolean): Promise<void> {
+  for (let at = 0, rest = parts; rest.length > 0; ) {
+    const n = sync ? writevSync(fd, rest, at) : (await writevAsync(fd, rest, at)).bytesWritten
     at += n
     rest = advance(rest, n)
   }
