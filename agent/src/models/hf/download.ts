@@ -77,7 +77,7 @@ async function transfer(d: DownloadInit, have: number, hash: OffThreadHash): Pro
       }
       const base = have
       file = await BatchFile.open(d.partPath, have > 0, (n) => d.onProgress(base + n), hash)
-      // the connection reads straight into the file's batches (a direct sink)
+      // the connection reads straight into the file's slots (a direct sink)
       return file
     })
     await (file as BatchFile | undefined)?.finish()

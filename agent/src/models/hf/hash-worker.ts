@@ -1,6 +1,6 @@
 /**
  * SHA-256 of a download in a worker thread, fed from the shared-memory buffers BatchFile writes: the
- * hash of a 4 MiB batch runs while the same batch is written, off the thread that parses the
+ * hash of a 1 MiB slot runs while the same slot is written, off the thread that parses the
  * connection, with no copy of the bytes (a 455 MB file costs ~0.3 s of hashing, which the event loop
  * no longer pays; see specs/benchmarks.md, pull). The worker's code is inline so it runs the same from
  * the sources (tests) and from dist.
@@ -46,7 +46,7 @@ export class OffThreadHash {
   private readonly worker = new Worker(WORKER_CODE, { eval: true })
   private readonly pending = new Map<number, { resolve: (hex: string | undefined) => void; reject: (err: Error) => void }>()
   private next = 0
-  /** Buffers the worker holds, by slot: each is sent once (a shared buffer per message costs more than the hash of 4 MiB's bookkeeping suggests). */
+  /** Buffers the worker holds, by slot: each is sent once (a shared buffer per message costs more than a slot's bookkeeping suggests). */
   private readonly slots = new Map<SharedArrayBuffer, number>()
 
   constructor() {

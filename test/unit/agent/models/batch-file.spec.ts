@@ -1,0 +1,137 @@
+/**
+ * The download's ring of slots (hf/batch-file.ts), driven as the connection drives it: bytes land in
+ * `space()`, `filled(n)` says how many. With a hasher held back, every slot ends up busy: `filled`
+ * must then return a promise, `space()` must name the slot that frees first, and the bytes read
+ * into it after the promise settles must reach the file in order. A failed write surfaces; an abort
+ * leaves the file with every byte that arrived, in order, and no hole.
+ */
+import { createHash } from 'node:crypto'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BatchFile, MIN_SPACE_BYTES, SLOT_BYTES, SLOTS, type BatchHasher } from '../../../../agent/src/models/hf/batch-file.js'
+
+let dir = ''
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'llmlb-ring-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const pattern = (n: number, seed: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed + (i >> 11)) & 0xff))
+
+/**
+ * A hasher whose updates wait until released, and which reads a slot only then: every slot it holds
+ * stays busy, and a slot reused before its update settled would change what it hashes.
+ */
+function heldHasher(): BatchHasher & { release(): void; held(): number; heldBytes(): number; digest(): string } {
+  const hash = createHash('sha256')
+  const waiting: { bytes: Uint8Array; done: () => void }[] = []
+  let open = false
+  return {
+    update(sab, len) {
+      const bytes = new Uint8Array(sab, 0, len)
+      if (open) {
+        hash.update(bytes)
+        return Promise.resolve()
+      }
+      return new Promise<void>((done) => waiting.push({ bytes, done }))
+    },
+    release() {
+      open = true
+      for (const w of waiting.splice(0)) {
+        hash.update(w.bytes)
+        w.done()
+      }
+    },
+    held: () => waiting.length,
+    heldBytes: () => waiting.reduce((sum, w) => sum + w.bytes.byteLength, 0),
+    digest: () => hash.digest('hex')
+  }
+}
+
+/**
+ * Feeds `data` as a connection would, in reads of at most `read` bytes: like Node's `onread`, it asks
+ * for the next read's memory right after each `filled`, and reads into that memory once a returned
+ * promise settles. `onRead` sees each read's memory.
+ */
+async function feed(file: BatchFile, data: Buffer, read: number, onWait?: (slot: Buffer) => void, onRead?: (space: Buffer) => void): Promise<void> {
+  let space = file.space()
+  for (let off = 0; off < data.length; ) {
+    onRead?.(space)
+    const n = data.copy(space, 0, off, Math.min(data.length, off + read))
+    off += n
+    const wait = file.filled(n)
+    space = file.space()
+    if (wait) {
+      onWait?.(space)
+      await wait
+    }
+  }
+}
+
+describe('the download ring', () => {
+  it('holds the connection once every slot is busy and resumes into the slot that freed, bytes in order', async () => {
+    const path = join(dir, 'ring.bin')
+    const hasher = heldHasher()
+    const progress: number[] = []
+    const file = await BatchFile.open(path, false, (n) => progress.push(n), hasher)
+    // more than the whole ring, not a multiple of a slot or a read
+    const data = pattern(SLOT_BYTES * (SLOTS + 3) + 4321, 1)
+    const waitedInto: Buffer[] = []
+    let fedAll = false
+    const fed = feed(file, data, 100_000, (slot) => waitedInto.push(slot)).then(() => void (fedAll = true))
+    await expect.poll(() => hasher.held(), { timeout: 30_000 }).toBe(SLOTS)
+    // every slot handed off is on disk, yet none is free: a slot also waits for its hash
+    await expect.poll(async () => (await stat(path)).size, { timeout: 30_000 }).toBe(hasher.heldBytes())
+    expect(hasher.held()).toBe(SLOTS)
+    expect(fedAll).toBe(false)
+    expect(waitedInto).toHaveLength(1)
+    // the slot it waits for is a whole slot of memory, not a remainder of the current one
+    expect(waitedInto[0]?.byteLength).toBe(SLOT_BYTES)
+    hasher.release()
+    await fed
+    await file.finish()
+    const disk = await readFile(path)
+    expect(disk.equals(data)).toBe(true)
+    expect(hasher.digest()).toBe(createHash('sha256').update(data).digest('hex'))
+    expect(progress.at(-1)).toBe(data.length)
+    // the progress only grows
+    expect(progress.every((n, i) => i === 0 || n >= (progress[i - 1] as number))).toBe(true)
+  })
+
+  it('hands off a slot once less than a read is left, so a read always has room', async () => {
+    const path = join(dir, 'room.bin')
+    const file = await BatchFile.open(path, false)
+    const data = pattern(SLOT_BYTES * 3, 2)
+    let least = Number.POSITIVE_INFINITY
+    await feed(file, data, 40_000, undefined, (space) => (least = Math.min(least, space.byteLength)))
+    await file.finish()
+    expect(least).toBeGreaterThanOrEqual(MIN_SPACE_BYTES)
+    expect((await readFile(path)).equals(data)).toBe(true)
+  })
+
+  it('an abort keeps every byte that arrived, in order, for a resume to append to', async () => {
+    const path = join(dir, 'abort.bin')
+    const first = pattern(SLOT_BYTES * 2 + 777, 3)
+    const a = await BatchFile.open(path, false)
+    await feed(a, first, 65_536)
+    await a.abort()
+    expect((await readFile(path)).equals(first)).toBe(true)
+    const rest = pattern(SLOT_BYTES + 99, 4)
+    const b = await BatchFile.open(path, true)
+    await feed(b, rest, 65_536)
+    await b.finish()
+    expect((await readFile(path)).equals(Buffer.concat([first, rest]))).toBe(true)
+  })
+
+  it('a write that fails (a full disk) fails the download with its error', async () => {
+    // /dev/full takes the open and refuses every write with ENOSPC
+    const file = await BatchFile.open('/dev/full', false)
+    const data = pattern(SLOT_BYTES * (SLOTS + 2), 5)
+    const outcome = await feed(file, data, SLOT_BYTES).then(() => file.finish()).then(() => 'finished', (err: NodeJS.ErrnoException) => err.code)
+    expect(outcome).toBe('ENOSPC')
+  })
+})
