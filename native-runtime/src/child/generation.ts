@@ -8,6 +8,7 @@ import type { FinishReason, GenerateParams, TokenLogprob } from '../interfaces.j
 import type { GenerateRequest, WireGenerationEvent } from '../protocol.js'
 import { StopStringFilter, Utf8TokenDecoder } from '../text-stream.js'
 import type { ModelHost } from './model-host.js'
+import { endTokenAction } from './end-token.js'
 import { tokenLogprob } from './logprobs.js'
 import { OutputPipeline } from './output-pipeline.js'
 
@@ -71,6 +72,7 @@ export async function runGeneration(
     let finishReason: FinishReason = 'stop'
     let stopped = false
     let sampled = 0
+    let skippedEnds = 0
     let firstAt = 0
     let lastAt = 0
     for await (const step of sequence.evaluateWithMetadata(prompt.tokens.slice(cachedTokens), metadata, options)) {
@@ -79,11 +81,12 @@ export async function runGeneration(
       lastAt = performance.now()
       if (sampled++ === 0) firstAt = lastAt
       if (host.model.isEogToken(token)) {
-        // ignore_eos keeps a free generation going to its length; under a grammar the end token means the
-        // structure is complete (nothing else is allowed), so it ends there. Skipped end tokens count
-        // toward the length: a model that keeps sampling them must not generate forever without output.
-        if (request.params.ignoreEos === true && grammar === null && sampled < maxTokens) continue
-        if (request.params.ignoreEos === true && grammar === null) finishReason = 'length'
+        const action = endTokenAction({ ignoreEos: request.params.ignoreEos === true, constrained: grammar !== null, skipped: skippedEnds, sampled, maxTokens, room })
+        if (action === 'skip') {
+          skippedEnds++
+          continue
+        }
+        if (action === 'length') finishReason = 'length'
         break
       }
       generated.push(token)
@@ -98,7 +101,8 @@ export async function runGeneration(
         stopped = true
         break
       }
-      if (generated.length >= maxTokens) {
+      // skipped end tokens hold places in the context too: the answer also ends when the room is full
+      if (generated.length >= maxTokens || sampled >= room) {
         finishReason = 'length'
         break
       }
