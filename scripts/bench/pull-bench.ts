@@ -78,40 +78,36 @@ async function pullThroughput(): Promise<void> {
     }, 300_000, 'pull done', 250)
     return { mbps: file.length / ((doneAt - t1) / 1000), cpuMs: cpuMsOf(agent.proc.pid ?? 0) - cpu0 }
   }
+  /**
+   * One run: a fresh agent, then curl and a pull in the given order. The node runs before either side
+   * starts, as it does on a box: its start-up is in neither measure. Both copies go only at the end: a
+   * 455 MB file deleted just before one side made that side's page-cache writes cost up to 4× (this VM),
+   * so neither side runs right after a deletion.
+   */
+  const pair = async (run: number, curlFirst: boolean): Promise<{ c: { mbps: number; cpuMs: number }; l: { mbps: number; cpuMs: number } }> => {
+    const agent = await startBenchAgent([], { HF_ENDPOINT: hub.endpoint })
+    try {
+      const first = curlFirst ? await curlRun(run) : await llmlbRun(agent)
+      const second = curlFirst ? await llmlbRun(agent) : await curlRun(run)
+      return curlFirst ? { c: first, l: second } : { c: second, l: first }
+    } finally {
+      await agent.stop()
+      await rm(join(scratch, `c${run}`), { force: true })
+      await rm(agent.dataDir, { recursive: true, force: true })
+    }
+  }
   try {
     // one unmeasured pair first: the first pull of a bench process ran 10–30 % below the later ones
     // on either order (its page-cache writes cost up to 4× the later runs' on this VM), while the
     // runs after it were alike; a node that has been running is the case to measure
-    {
-      const agent = await startBenchAgent([], { HF_ENDPOINT: hub.endpoint })
-      try {
-        await curlRun(-1)
-        await llmlbRun(agent)
-      } finally {
-        await agent.stop()
-        await rm(join(scratch, 'c-1'), { force: true })
-        await rm(agent.dataDir, { recursive: true, force: true })
-      }
-    }
+    await pair(-1, true)
     for (let run = 0; run < RUNS; run++) {
-      // the node runs before either side starts, as it does on a box: its start-up is in neither
-      // measure. The order alternates (curl first, then llmlb first): whichever runs second finds the
-      // memory the first one freed, and on some machines (VMs) freshly touched memory costs far more.
-      const agent = await startBenchAgent([], { HF_ENDPOINT: hub.endpoint })
+      // the order alternates (curl first, then llmlb first): whichever runs second finds the memory
+      // the first one freed, and on some machines (VMs) freshly touched memory costs far more
       const curlFirst = run % 2 === 0
-      try {
-        const first = curlFirst ? await curlRun(run) : await llmlbRun(agent)
-        const second = curlFirst ? await llmlbRun(agent) : await curlRun(run)
-        const [c, l] = curlFirst ? [first, second] : [second, first]
-        ratios.push(l.mbps / c.mbps)
-        rows.push([`${run + 1} (${curlFirst ? 'curl' : 'llmlb'} first)`, mb(c.mbps), mb(l.mbps), fmt(l.mbps / c.mbps), fmt(c.cpuMs / 1000, 2), fmt(l.cpuMs / 1000, 2)])
-      } finally {
-        await agent.stop()
-        // both copies go only now: a 455 MB file deleted just before one side made that side's
-        // page-cache writes cost up to 4× (this VM), so neither side runs right after a deletion
-        await rm(join(scratch, `c${run}`), { force: true })
-        await rm(agent.dataDir, { recursive: true, force: true })
-      }
+      const { c, l } = await pair(run, curlFirst)
+      ratios.push(l.mbps / c.mbps)
+      rows.push([`${run + 1} (${curlFirst ? 'curl' : 'llmlb'} first)`, mb(c.mbps), mb(l.mbps), fmt(l.mbps / c.mbps), fmt(c.cpuMs / 1000, 2), fmt(l.cpuMs / 1000, 2)])
     }
   } finally {
     await hub.close()
