@@ -12,13 +12,14 @@
  * - reads are bounded: when more than `readAheadBytes` of decoded DATA wait unread (a handler reading a
  *   streamed upload slower than it arrives, a slow consumer of a response), the stream is paused, so
  *   yamux stops granting the sender window and the sender's writes wait for a drain; it resumes once
- *   the reader caught up.
+ *   the reader caught up (through a `ReadGate`: a pause from inside a resume must outlast it).
  */
 import { Uint8ArrayList } from 'uint8arraylist'
 import * as varint from 'uint8-varint'
 import { decodeFrame, encodeDataFrame, encodeJsonFrame, FRAME_END, FRAME_HEAD, FrameDecodeError, type DecodedFrame } from '../protocol/forward-frames.js'
 import type { AbortOptions, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { nextDrain } from '../transport/next-drain.js'
+import { ReadGate } from '../transport/read-gate.js'
 import { MAX_FORWARD_BODY_BYTES, MAX_FORWARD_FRAME_BYTES, MAX_FORWARD_HEAD_BYTES, MAX_FORWARD_STREAMED_BODY_BYTES, PAUSED_READ_BUFFER_BYTES } from '../constants.js'
 
 /** Size limits applied to one forward stream, in bytes. */
@@ -71,6 +72,7 @@ export class FrameChannel {
   /** Unread DATA bytes in `frames`; past `readAheadBytes` the stream is paused. */
   private queuedBytes = 0
   private readonly readAheadBytes: number
+  private readonly reading: ReadGate
   private outbox: Uint8Array[] = []
   private outboxBytes = 0
   private flushScheduled = false
@@ -82,6 +84,7 @@ export class FrameChannel {
     // a resumed stream hands over what it kept while paused in one message
     this.maxBuffered = Math.max(limits.maxBodyBytes, PAUSED_READ_BUFFER_BYTES) + 2 * limits.maxHeadBytes + 64
     this.readAheadBytes = READ_AHEAD_FRAMES * limits.maxFrameBytes
+    this.reading = new ReadGate(stream)
     stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, PAUSED_READ_BUFFER_BYTES)
     stream.addEventListener('message', this.onMessage)
     stream.addEventListener('remoteCloseWrite', this.onRemoteCloseWrite)
@@ -103,7 +106,7 @@ export class FrameChannel {
     if (ready !== undefined) {
       if (ready.type === 'data') this.queuedBytes -= ready.data.byteLength
       // the reader caught up: let the sender go on
-      if (this.queuedBytes <= this.readAheadBytes / 2 && this.stream.readStatus === 'paused') this.stream.resume()
+      if (this.queuedBytes <= this.readAheadBytes / 2) this.reading.resume()
       return Promise.resolve(ready)
     }
     if (this.ended !== undefined) return Promise.reject(this.ended)
@@ -228,7 +231,7 @@ export class FrameChannel {
       this.frames.push(frame)
       if (frame.type !== 'data') return
       this.queuedBytes += frame.data.byteLength
-      if (this.queuedBytes > this.readAheadBytes && this.stream.readStatus === 'readable') this.stream.pause()
+      if (this.queuedBytes > this.readAheadBytes) this.reading.pause()
     }
   }
 

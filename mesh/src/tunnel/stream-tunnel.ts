@@ -3,6 +3,7 @@
  * `net.Socket` with Node's own back-pressure and half-close:
  * - read side: bytes from 'message' events are pushed; when the consumer is full (`push` returns
  *   false) the stream is paused (yamux stops granting window to the sender) and resumed on `_read`.
+ *   Both go through a `ReadGate` (a pause from inside a resume must outlast it).
  * - write side: `send` returning false holds the write callback until the stream drains.
  * - `end()` closes the stream's writable end (the peer sees end-of-data); the peer's close of its
  *   writable end ends this readable side. `destroy()` resets the stream, so the other end errors.
@@ -11,6 +12,7 @@
 import { Duplex } from 'node:stream'
 import type { MeshTunnel } from '../interfaces.js'
 import { nextDrain } from '../transport/next-drain.js'
+import { ReadGate } from '../transport/read-gate.js'
 import { PAUSED_READ_BUFFER_BYTES } from '../constants.js'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -24,6 +26,8 @@ export class StreamTunnel extends Duplex implements MeshTunnel {
   /** Writes wait for this: the serving side may not send before it accepted the tunnel. */
   private gate: Promise<void> | undefined
   private detached = false
+  /** Pauses and resumes what the stream reads. */
+  private readonly reading: ReadGate
 
   constructor(stream: Stream, peerId: string, service: string, gate?: Promise<void>) {
     super({ allowHalfOpen: true })
@@ -31,6 +35,7 @@ export class StreamTunnel extends Duplex implements MeshTunnel {
     this.peerId = peerId
     this.service = service
     this.gate = gate
+    this.reading = new ReadGate(stream)
     stream.addEventListener('message', this.onMessage)
     stream.addEventListener('remoteCloseWrite', this.onRemoteCloseWrite)
     stream.addEventListener('close', this.onClose)
@@ -43,7 +48,7 @@ export class StreamTunnel extends Duplex implements MeshTunnel {
   }
 
   override _read(): void {
-    if (this.stream.readStatus === 'paused') this.stream.resume()
+    this.reading.resume()
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -86,7 +91,7 @@ export class StreamTunnel extends Duplex implements MeshTunnel {
     const data: Uint8Array | Uint8ArrayList = evt.data
     const bytes = data instanceof Uint8Array ? data : data.subarray()
     this.bytesIn += bytes.byteLength
-    if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.stream.pause()
+    if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.reading.pause()
   }
 
   private readonly onRemoteCloseWrite = (): void => {

@@ -95,6 +95,8 @@ describe('mesh tunnel (real libp2p)', () => {
         socket.pause()
         setTimeout(() => socket.resume(), 5)
       })
+      // a failed tunnel ends the far socket (it allows half-open): that is a short read, not a wait
+      socket.on('end', () => resolve(read))
       socket.on('close', () => resolve(read))
     })
     const pair = await pairWithService('sink', port0)
@@ -106,6 +108,55 @@ describe('mesh tunnel (real libp2p)', () => {
     expect(await within(allRead, 'the far end to read every byte')).toBe(total)
     expect(opened[0]?.bytesOut).toBe(total)
     client.destroy()
+  })
+
+  it('a reader that stops after a resume stops the writer: the paused stream grants no more window', async () => {
+    // the far reader takes what the tunnel holds, once, then reads nothing: whatever libp2p buffers
+    // for it must stay within one receive window. Granting on while paused grows the buffer until
+    // libp2p resets the stream, and the tunnel is lost.
+    const total = 64 * 1024 * 1024
+    const key = generateClusterKey()
+    const a = await startNode('a', { clusterKey: key })
+    const b = await startNode('b', { clusterKey: key, peers: [hostPort(a)] })
+    await waitForFullMesh([a, b])
+    const { promise: far, resolve } = Promise.withResolvers<MeshTunnel>()
+    b.handleTunnel('hold', tunnel => { resolve(tunnel) })
+    const near = await a.openTunnel(b.peerId(), 'hold')
+    // written in small pieces, each its own yamux frame, so the far stream holds many while paused
+    const bytes = randomBytes(total)
+    const piece = 16 * 1024
+    for (let at = piece; at < total; at += piece) near.write(bytes.subarray(at - piece, at))
+    const written = new Promise<void>((ok, fail) => near.write(bytes.subarray(total - piece), err => (err ? fail(err) : ok())))
+    written.catch(() => {})
+    const reader = await within(far, 'the tunnel to be accepted')
+    const lost = new Promise<never>((_, fail) => reader.once('close', () => fail(new Error('the far tunnel closed'))))
+    lost.catch(() => {})
+    // yamux's own counters, read through the tunnel: nothing public says a stream is blocked
+    const win = (t: MeshTunnel): { readStatus: string; readBufferLength: number; recvWindow: number; recvWindowCapacity: number; sendWindowCapacity: number } => (t as unknown as { stream: never }).stream
+    const blocked = (): boolean => win(reader).readStatus === 'paused' && win(near).sendWindowCapacity === 0 && win(reader).recvWindowCapacity === 0
+    const untilBlocked = (what: string): Promise<void> => within(Promise.race([lost, new Promise<void>(ok => {
+      const poll = setInterval(() => { if (blocked()) { clearInterval(poll); ok() } }, 10)
+      reader.once('close', () => clearInterval(poll))
+    })]), what)
+    await untilBlocked('the writer to be held back by the unread tunnel')
+    // read until the tunnel resumes its stream once: it gets all the stream held, is full again at
+    // once, and is read no further
+    let got = 0
+    const held = reader.bytesIn
+    while (reader.bytesIn === held) {
+      // what it holds and no more: what the resume brings stays unread
+      const chunk = reader.read(reader.readableLength) as Buffer | null
+      if (chunk === null) throw new Error('the tunnel had nothing more to give')
+      got += chunk.byteLength
+    }
+    await untilBlocked('the writer to be held back again after one read')
+    expect(win(reader).readBufferLength).toBeLessThanOrEqual(win(reader).recvWindow)
+    // the rest arrives once the reader reads again
+    reader.on('data', (c: Buffer) => { got += c.byteLength })
+    await within(Promise.race([lost, written]), 'the writer to finish')
+    await within(Promise.race([lost, new Promise<void>(ok => { const check = (): void => { if (got >= total) ok() }; check(); reader.on('data', check) })]), 'every byte to arrive')
+    expect(got).toBe(total)
+    expect(near.bytesOut).toBe(total)
   })
 
   it('refuses with the handler reason or for an unknown service; a reset on one side closes the other', async () => {
