@@ -3,7 +3,7 @@
  * registered) against `curl` fetching the same file from the same local mock hub and CDN, side by
  * side; (2) a stored cold model → first token through the API (explicit `load` then a streamed
  * request) against node-llama-cpp loading the same file in-process and evaluating the same prompt.
- * Goals: throughput ≥ 0.9× curl; cold first token ≤ 1.2× in-process.
+ * Goals: throughput ≥ 0.9× curl (the median of the pairs' ratios); cold first token ≤ 1.2× in-process.
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
@@ -16,6 +16,14 @@ import { cpuMsOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-pr
 import { fmt, median, printTable } from './stats.js'
 
 const RUNS = 4
+/**
+ * Pairs (curl and a pull) per invocation; the figure is the median of their ratios. On a VM one side of
+ * a pair now and then writes its 455 MB into guest memory the host has to fault in first: the kernel's
+ * copy into the page cache (`copy_folio_from_iter_atomic`) then takes ~55 % of that side's samples
+ * instead of ~5 %, and its CPU grows ~0.6 s for the same work. It hits curl and the pull alike (specs/
+ * models.md), so each pair is printed and the median of the pairs is what the goal is held to.
+ */
+const PAIRS = 6
 const REPO = 'bench-org/Big-GGUF'
 const FILE = 'Big-F32.gguf'
 /**
@@ -101,7 +109,7 @@ async function pullThroughput(): Promise<void> {
     // on either order (its page-cache writes cost up to 4× the later runs' on this VM), while the
     // runs after it were alike; a node that has been running is the case to measure
     await pair(-1, true)
-    for (let run = 0; run < RUNS; run++) {
+    for (let run = 0; run < PAIRS; run++) {
       // the order alternates (curl first, then llmlb first): whichever runs second finds the memory
       // the first one freed, and on some machines (VMs) freshly touched memory costs far more
       const curlFirst = run % 2 === 0
@@ -115,7 +123,8 @@ async function pullThroughput(): Promise<void> {
   }
   printTable(`pull: ${mb(file.length)} MB from a local mock hub (302 to its CDN); curl: redirect + write; llmlb: resolve (info + tree), redirect, write, SHA-256, header read, register`, ['run', 'curl MB/s', 'llmlb MB/s', 'ratio', 'curl CPU s', 'agent CPU s'], [
     ...rows,
-    ['range', '', '', `${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}`, '', '']
+    ['range', '', '', `${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}`, '', ''],
+    ['median (the figure)', '', '', fmt(median(ratios)), '', '']
   ])
 }
 
