@@ -184,6 +184,9 @@ export class LlamaCppRuntime extends EventTarget implements InferenceRuntime {
       conn.send(parsed.data)
       for (;;) {
         const event = await queue.next()
+        // an abort ends the iteration even when the rest of the answer (its end included) is already
+        // queued: a consumer that aborted while the child ran ahead gets the abort, not a finished answer
+        signal?.throwIfAborted()
         yield event
         if (event.type === 'end') return
       }

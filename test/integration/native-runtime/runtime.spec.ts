@@ -4,6 +4,7 @@ import { ContextOverflowError, ModelNotFoundError, RuntimeUnavailableError } fro
 import type { GenerationEvent, ModelStatus, PromptInput } from '../../../native-runtime/src/interfaces.js'
 import type { LlamaCppRuntime } from '../../../native-runtime/src/llama-cpp-runtime.js'
 import { collect, modelDir, newRuntime, textOf, writeModels } from './helpers.js'
+import { within } from '../../helpers/within.js'
 
 let runtime: LlamaCppRuntime
 let paths: Awaited<ReturnType<typeof writeModels>>
@@ -150,6 +151,26 @@ describe('LlamaCppRuntime with a real llama.cpp child', () => {
       Array.from({ length: 4 }, (_, i) => collect(runtime, { model: 'plain', prompt: text, params: { maxTokens: 3, seed: i } }))
     )
     for (const events of next) expect(usageCheck(events)).toMatchObject({ finishReason: 'length', completionTokens: 3 })
+  })
+
+  it('an abort while the rest of the answer waits unread ends the iteration with the abort, not with the queued end', async () => {
+    const busy = (): number | undefined => runtime.models().find((m) => m.id === 'plain')?.slotsBusy
+    // the slot is freed when the child's end arrives: then the whole answer is queued, unread
+    const answered = new Promise<void>((resolve) => {
+      const onChange = (): void => {
+        if (busy() !== 0) return
+        runtime.removeEventListener('models:change', onChange)
+        resolve()
+      }
+      runtime.addEventListener('models:change', onChange)
+    })
+    const ac = new AbortController()
+    const events = runtime.generate({ model: 'plain', prompt: text, params: { maxTokens: 24, seed: 7 } }, { signal: ac.signal })[Symbol.asyncIterator]()
+    expect((await events.next()).done).toBe(false)
+    await within(answered, 'the whole answer to arrive')
+    ac.abort(new Error('client went away'))
+    await expect(events.next()).rejects.toThrow('client went away')
+    expect(busy()).toBe(0)
   })
 
   it('stops the child-side generation on abort, so a waiting request gets the only slot at once', async () => {
