@@ -13,6 +13,7 @@ import { encodeDataFrame } from '../../../mesh/src/protocol/forward-frames.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 const WINDOW = 256 * 1024
+/** yamux's frame types (its `FrameType` is not among the package's exports). */
 const FrameType = { Data: 0, WindowUpdate: 1 }
 
 interface Sent { type: number; length: number }
