@@ -7,7 +7,8 @@
  * round trip to every RPC call (several per token), which loopback does not show.
  */
 import { readFile, readdir, readlink } from 'node:fs/promises'
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
+import type { Server } from 'node:net'
 import { once } from 'node:events'
 import { homedir, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -21,6 +22,7 @@ import { cpuMsOf, meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } f
 import { fmt, median, printTable } from './stats.js'
 import { tunnelRttBench } from './tunnel-rtt.js'
 import { freeLoopbackPort } from '../../agent/src/net/index.js'
+import { spawnRelay, startRelay } from './tcp-relay.js'
 
 const ROUNDS = Number(process.env.LLMLB_BENCH_SHARD_ROUNDS ?? 4)
 const TOKENS = 64
@@ -118,6 +120,8 @@ export async function shardBench(): Promise<void> {
   const logger = pino({ level: 'warn' })
   let mesh: Libp2pMesh | undefined
   const leases: MeshLease[] = []
+  const relayProcs: ChildProcess[] = []
+  const relayServers: Server[] = []
   try {
     for (let i = 0; i < 3; i++) {
       // warnings shown: a worker that exits (and is restarted) or a lease that ends says so beside the figures
@@ -143,6 +147,12 @@ export async function shardBench(): Promise<void> {
     const leaser = new MeshWorkerLeaser({ mesh, logger })
     for (const id of ids) leases.push(await leaser.acquire(id, { model: 'bench', bytes: 1 }))
     const direct = await Promise.all(workers.map(w => workerPort(w)))
+    // the floor of any tunnel: the same two process hops as plain TCP relays (tcp-relay.ts)
+    const far = await Promise.all(direct.map(p => spawnRelay(p)))
+    relayProcs.push(...far.map(r => r.proc))
+    const near = await Promise.all(far.map(r => startRelay(r.port)))
+    relayServers.push(...near.map(r => r.server))
+    const relays = near.map(r => r.port)
     // the lenders' agents (not their workers) and this process: what the tunnel costs in CPU beside the compute
     const agentCpuMs = (): number => {
       const own = process.cpuUsage()
@@ -153,24 +163,30 @@ export async function shardBench(): Promise<void> {
       const rows: (string | number)[][] = []
       const whole: number[] = []
       for (let r = 0; r < ROUNDS; r++) whole.push((await measure(bins, model, [], r, () => 0, agentCpuMs)).tps)
-      rows.push(['unsplit (local CPU)', range(whole), '', '', '', ''])
+      rows.push(['unsplit (local CPU)', range(whole), '', '', '', '', ''])
       for (const n of [2, 3]) {
         const d: Sample[] = []
         const t: Sample[] = []
+        const f: Sample[] = []
         const traffic = (): number => leases.slice(0, n).reduce((s, l) => s + l.stats().bytesToWorker + l.stats().bytesFromWorker, 0)
-        for (let r = 0; r < ROUNDS; r++) {
-          const runDirect = async (): Promise<void> => { d.push(await measure(bins, model, direct.slice(0, n).map(p => `127.0.0.1:${p}`), r, () => 0, agentCpuMs)) }
-          const runTunnel = async (): Promise<void> => { t.push(await measure(bins, model, leases.slice(0, n).map(l => l.endpoint), r, traffic, agentCpuMs)) }
-          if (r % 2 === 0) { await runDirect(); await runTunnel() } else { await runTunnel(); await runDirect() }
-        }
-        const ratios = t.map((s, i) => s.tps / (d[i]?.tps ?? NaN))
-        rows.push([`${n} workers, direct TCP`, range(d.map(s => s.tps)), range(d.map(s => s.prefillMs), 1), '', range(d.map(s => s.agentCpuMsPerToken)), ''])
-        rows.push([`${n} workers, mesh tunnel`, range(t.map(s => s.tps)), range(t.map(s => s.prefillMs), 1), range(t.map(s => s.bytesPerToken / 1024), 1), range(t.map(s => s.agentCpuMsPerToken)), range(ratios)])
+        const runs = [
+          async (r: number): Promise<void> => { d.push(await measure(bins, model, direct.slice(0, n).map(p => `127.0.0.1:${p}`), r, () => 0, agentCpuMs)) },
+          async (r: number): Promise<void> => { t.push(await measure(bins, model, leases.slice(0, n).map(l => l.endpoint), r, traffic, agentCpuMs)) },
+          async (r: number): Promise<void> => { f.push(await measure(bins, model, relays.slice(0, n).map(p => `127.0.0.1:${p}`), r, () => 0, agentCpuMs)) }
+        ]
+        // each round runs the three setups in another order, so none always runs first or after the same one
+        for (let r = 0; r < ROUNDS; r++) for (let k = 0; k < runs.length; k++) await (runs[(r + k) % runs.length] as (r: number) => Promise<void>)(r)
+        const paired = (a: Sample[], b: Sample[]): number[] => a.map((s, i) => s.tps / (b[i]?.tps ?? NaN))
+        rows.push([`${n} workers, direct TCP`, range(d.map(s => s.tps)), range(d.map(s => s.prefillMs), 1), '', range(d.map(s => s.agentCpuMsPerToken)), '', ''])
+        rows.push([`${n} workers, mesh tunnel`, range(t.map(s => s.tps)), range(t.map(s => s.prefillMs), 1), range(t.map(s => s.bytesPerToken / 1024), 1), range(t.map(s => s.agentCpuMsPerToken)), range(paired(t, d)), range(paired(t, f))])
+        rows.push([`${n} workers, two plain TCP relays`, range(f.map(s => s.tps)), range(f.map(s => s.prefillMs), 1), '', range(f.map(s => s.agentCpuMsPerToken)), range(paired(f, d)), ''])
       }
       printTable(`shard — ${spec.name}, ${TOKENS} tokens greedy, ${ROUNDS} rounds alternating (load ${fmt(load0)} → ${fmt(loadavg()[0] ?? NaN)}, ${workers.length} worker agents on this box)`,
-        ['setup', 'decode tok/s', 'prefill ms', 'KiB between nodes / token', "agents' CPU ms / token", 'tunnel ÷ direct tok/s (paired)'], rows)
+        ['setup', 'decode tok/s', 'prefill ms', 'KiB between nodes / token', "agents' CPU ms / token", '÷ direct tok/s (paired)', 'tunnel ÷ relays (paired)'], rows)
     }
   } finally {
+    for (const r of relayServers) r.close()
+    for (const p of relayProcs) p.kill('SIGTERM')
     for (const l of leases) await l.release().catch(() => undefined)
     await mesh?.stop({ leave: false })
     await Promise.all(workers.map(w => w.stop()))
