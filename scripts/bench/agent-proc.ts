@@ -104,6 +104,19 @@ export async function startBenchAgent(args: string[], env: Record<string, string
   }
 }
 
+/**
+ * Runs a bench script that prints `{"url": …}` once listening, in its own process; resolves with that
+ * URL. Its stdin is a pipe from this process, so a script may exit when it ends (this process gone).
+ */
+export async function startListening(script: string, args: string[]): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const url = await new Promise<string>((res, rej) => {
+    proc.stdout?.once('data', (d: Buffer) => res((JSON.parse(String(d).split('\n')[0] ?? '{}') as { url: string }).url))
+    proc.once('exit', (code) => rej(new Error(`${script} exited with ${code}`)))
+  })
+  return { url, proc }
+}
+
 /** Polls `fn` every `everyMs` (default 20 ms) until it is true. */
 export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, what: string, everyMs?: number): Promise<void> {
   await until(async () => ((await fn()) ? true : undefined), timeoutMs, what, everyMs)

@@ -8,14 +8,14 @@
  * autocannon's histogram counts whole ms); rounds interleave the targets so each sees the same load.
  * Goals: llmlb ≥ 0.5× nginx's throughput, ≤ 1 ms added p50 at one connection.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { loadavg } from 'node:os'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Pool } from 'undici'
-import { meshAddressOf, startBenchAgent, waitUntil, type BenchAgent } from './agent-proc.js'
+import { meshAddressOf, startBenchAgent, startListening, waitUntil, type BenchAgent } from './agent-proc.js'
 import { NGINX_INSTALL_HINT, nginxBinary, startNginx, type NginxProxy } from './nginx-proxy.js'
 import { fmt, percentile, printTable } from './stats.js'
 
@@ -38,16 +38,6 @@ const HEADERS = { 'content-type': 'application/json' }
 
 const SERVE_JS = resolve(fileURLToPath(import.meta.url), '..', '..', 'mock-engines', 'serve.js')
 const FLOOR_JS = resolve(fileURLToPath(import.meta.url), '..', 'floor-proxy.js')
-
-/** Runs a script that prints `{"url": …}` once listening, in its own process; resolves with that URL. */
-async function startListening(script: string, args: string[]): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const url = await new Promise<string>((res, rej) => {
-    proc.stdout?.once('data', (d: Buffer) => res((JSON.parse(String(d).split('\n')[0] ?? '{}') as { url: string }).url))
-    proc.once('exit', (code) => rej(new Error(`${script} exited with ${code}`)))
-  })
-  return { url, proc }
-}
 
 /** A mock engine in its own process (`serve.js` arguments); resolves with its URL once it listens. */
 export function startEngine(args = ['openai', '--model', MODEL, '--answer', 'Hello! How can I help you today?']): Promise<{ url: string; proc: ChildProcess }> {

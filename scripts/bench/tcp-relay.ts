@@ -4,14 +4,14 @@
  * process where the coordinator's agent would be, one in its own process where a lender's agent would
  * be — make the same process hops a mesh tunnel makes, so the bench can tell the cost of those hops on
  * this box from the cost of the tunnel's own work.
- * `node dist/scripts/bench/tcp-relay.js <port>`: prints `{"port": …}` once listening; stops on SIGTERM
- * or when its stdin ends.
+ * `node dist/scripts/bench/tcp-relay.js <port>`: prints `{"url": "tcp://127.0.0.1:…"}` once listening;
+ * stops on SIGTERM or when its stdin ends.
  */
 import { once } from 'node:events'
 import { connect, createServer, type AddressInfo, type Server } from 'node:net'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createInterface } from 'node:readline'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { startListening } from './agent-proc.js'
 
 /** Listens on a free loopback port and relays every connection to `127.0.0.1:to`. */
 export async function startRelay(to: number): Promise<{ port: number; server: Server }> {
@@ -33,14 +33,13 @@ export async function startRelay(to: number): Promise<{ port: number; server: Se
 
 /** The same relay in a process of its own; it exits when this process does (its stdin closes). */
 export async function spawnRelay(to: number): Promise<{ port: number; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), String(to)], { stdio: ['pipe', 'pipe', 'inherit'] })
-  const [line] = (await once(createInterface({ input: proc.stdout as NonNullable<typeof proc.stdout> }), 'line')) as [string]
-  return { port: (JSON.parse(line) as { port: number }).port, proc }
+  const { url, proc } = await startListening(fileURLToPath(import.meta.url), [String(to)])
+  return { port: Number(new URL(url).port), proc }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { port } = await startRelay(Number(process.argv[2]))
-  process.stdout.write(JSON.stringify({ port }) + '\n')
+  process.stdout.write(JSON.stringify({ url: `tcp://127.0.0.1:${port}` }) + '\n')
   process.once('SIGTERM', () => process.exit(0))
   // a bench that dies without stopping it must not leave it listening
   process.stdin.on('end', () => process.exit(0)).resume()
