@@ -46,7 +46,7 @@ export function createModelsStore(api: Pick<ApiClient, 'models'>) {
         // one node: {pull}; several: {data: [{node, body: {pull}}]} — the choice is the same on each
         const r = (await api.models.pull(input)) as { pull?: PullNote; data?: { body?: { pull?: PullNote } }[] }
         const p = r.pull ?? r.data?.find((x) => x.body?.pull)?.body?.pull
-        if (p) setState('pullNote', `${p.modelId ?? ''}: ${p.choice ?? ''}`)
+        if (p) setState('pullNote', `${p.modelId ?? ''} (${p.choice ?? ''})`)
       })
     },
     loadModel: (id: string, node: string) => act(() => api.models.load(id, node)),

@@ -87,7 +87,8 @@ export function chooseFiles(repo: string, listing: RepoFile[], want: { file?: st
   }
   const exact = byQuant.get(wanted)
   const label = want.quant ? wanted : `${wanted} (the default)`
-  if (exact) return done(exact, `${label} as asked`)
+  // the choice reads "<quant>: <reason>", so an exact match names no quantization twice
+  if (exact) return done(exact, want.quant ? 'as asked' : 'the default')
   const offered = [...byQuant.keys()]
   const target = quantEnum[wanted]
   const known = offered.filter((q) => quantEnum[q] !== undefined)

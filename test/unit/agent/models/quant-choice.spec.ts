@@ -11,7 +11,10 @@ describe('chooseFiles', () => {
     expect(c.files.map((x) => x.path)).toEqual(['M-Q4_K_M.gguf'])
     expect(c.modelId).toBe('M-Q4_K_M')
     expect(c.mmproj?.path).toBe('mmproj-M-F16.gguf')
-    expect(c.reason).toContain('default')
+    expect(c.reason).toBe('the default')
+    const asked = chooseFiles('o/r', repo, { quant: 'q8_0' })
+    if ('error' in asked) throw new Error(asked.error)
+    expect([asked.quant, asked.reason]).toEqual(['Q8_0', 'as asked'])
   })
 
   it('takes the nearest quantization in quality order when the wanted one is missing, and says so', () => {

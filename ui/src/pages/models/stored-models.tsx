@@ -69,7 +69,7 @@ export function StoredModels(props: { nodes: NodeModels[] }) {
       </Show>
       <h2>Stored on each node</h2>
       <div class="table-wrap">
-        <table class="table">
+        <table class="table table-baseline">
           <thead>
             <tr>
               <th>Model</th>
