@@ -3,7 +3,7 @@
  * the node is found). `pull` shows a progress bar per node (bytes, rate, ETA) until every node has
  * verified and registered the model. Exit codes: 0 ok, 1 node unreachable or a pull failed, 2 refused.
  */
-import { MultiBar, Presets, type SingleBar } from 'cli-progress'
+import cliProgress, { MultiBar, Presets, type SingleBar } from 'cli-progress'
 import type { PullRecord } from '../models/index.js'
 import type { StoredModelView } from '../models/model-manager.js'
 import { fmtBytes } from '../models/model-errors.js'
@@ -87,13 +87,28 @@ export async function modelsPullCommand(source: string, flags: PullFlags): Promi
   const tracked = started.filter((s): s is { node: string; pull: PullRecord } => s.pull !== undefined)
   const first = tracked[0]?.pull
   if (first) out(`${first.repo} → ${first.modelId} (${first.choice})`)
+  // one line per node that fits an 80-column terminal: names padded to the longest, a 24-cell bar; a
+  // finished pull keeps its average rate and its time (the node reports no rate any more)
+  const width = Math.max(...tracked.map((s) => s.node.length))
+  const line = (tail: string): string => `{node} |{bar}| {percentage}% {done}/{total_h} {rate} ${tail} {state}`
   const multi = new MultiBar(
-    { format: '{node} |{bar}| {percentage}% {done}/{total_h} {rate} ETA {eta_formatted} {state}', hideCursor: true, clearOnComplete: false, noTTYOutput: false },
+    {
+      format: (options, params, payload: { finished: boolean }) => cliProgress.Format.Formatter({ ...options, format: line(payload.finished ? 'in {seconds} s' : 'ETA {eta_formatted}') }, params, payload),
+      barsize: 24,
+      hideCursor: true,
+      clearOnComplete: false,
+      noTTYOutput: false
+    },
     Presets.shades_classic
   )
   const total = (p: PullRecord): number => p.files.reduce((s, f) => s + f.size, 0)
   const got = (p: PullRecord): number => p.files.reduce((s, f) => s + f.received, 0)
-  const payload = (node: string, p: PullRecord) => ({ node: node.padEnd(12), done: fmtBytes(got(p)), total_h: fmtBytes(total(p)), rate: `${fmtBytes(p.bytesPerSecond)}/s`, state: p.state })
+  const payload = (node: string, p: PullRecord) => {
+    const seconds = (p.updatedAt - p.startedAt) / 1000
+    const finished = p.state === 'done' && seconds > 0
+    const rate = finished ? total(p) / seconds : p.bytesPerSecond
+    return { node: node.padEnd(width), done: fmtBytes(got(p)), total_h: fmtBytes(total(p)), rate: `${fmtBytes(rate)}/s`, finished, seconds: seconds.toFixed(1), state: p.state }
+  }
   const bars = new Map<string, SingleBar>()
   for (const { node, pull } of tracked) bars.set(node, multi.create(total(pull), got(pull), payload(node, pull)))
   const finished = new Map<string, PullRecord>()

@@ -8,6 +8,7 @@ import { Agent } from '../agent.js'
 import { DataDirLockedError } from '../node/data-dir-lock.js'
 import { LOG_REDACT } from '../auth/index.js'
 import { AUTH_OFF_WARNING, authBannerLines, curlAuthHeader } from './auth-banner.js'
+import { dataDirOf } from './credentials.js'
 import { createAgentLogger } from '../observability/index.js'
 import { tuneHeapForServing } from '../node/heap-tuning.js'
 
@@ -136,7 +137,7 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     `llmlb node "${info.name}" is up`,
     `  API:        ${info.url}/v1   (OpenAI-compatible)`,
     ...authBannerLines(info.auth, info.url, config.dataDir),
-    `  models:     ${info.models.length ? info.models.join(', ') : 'none yet: add --model path.gguf or put *.gguf in the models dir'}`,
+    `  models:     ${info.models.length ? info.models.join(', ') : `none yet: llmlb models pull Qwen/Qwen2.5-7B-Instruct-GGUF:Q4_K_M${dataDirFlag(config.dataDir)}, or --model path.gguf`}`,
     `  peer id:    ${info.peerId}`,
     `  mesh:       ${info.meshAddresses.join(' ')}`,
     `  cluster key ${info.clusterKey.source === 'generated' ? 'created at' : 'from'} ${info.clusterKey.path ?? info.clusterKey.source}`,
@@ -163,6 +164,11 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
 }
 
 /** The mesh address another box should use: a LAN address when there is one, loopback otherwise. */
+/** `--data-dir X` for a CLI hint, unless the node runs on the dir the CLI finds by itself. */
+function dataDirFlag(dataDir: string): string {
+  return resolve(dataDir) === dataDirOf({}) ? '' : ` --data-dir ${dataDir}`
+}
+
 function peerHint(addresses: string[], meshPort: number): string {
   return addresses.find((a) => !a.includes('/127.0.0.1/') && !a.includes('/::1/')) ?? addresses[0] ?? `<this-host>:${meshPort}`
 }

@@ -61,6 +61,8 @@ describe('llmlb models pull from a Hugging Face hub', () => {
     expect(r.code).toBe(0)
     // the progress bar (stderr: stdout keeps the result lines)
     expect(r.stderr).toContain('100%')
+    // finished, the line keeps the pull's average rate and its time instead of a rate of 0 and an ETA
+    expect(r.stderr).toMatch(/100% [\d.]+ \w+\/[\d.]+ \w+ [1-9][\d.]* \w+\/s in \d+\.\d s done/)
     expect(r.stdout).toContain('Tiny-Q8_0 stored')
     expect(r.stdout).toContain('SHA-256 verified')
     const m = (await api(node, 'GET', '/api/models/Tiny-Q8_0')).body
