@@ -14,6 +14,7 @@ import { AddressPolicy } from './address-policy.js'
 import { guardedLookup, literalRefusal } from './connect-guard.js'
 import { OutboundBlockedError, OutboundFailedError } from './outbound-errors.js'
 import { receive, type HeadHandler, type Received, type ReceiveOnce } from './receive.js'
+import { bulkFetch } from './bulk-fetch.js'
 import { bulkOnce, type BulkGuard } from './bulk-get.js'
 
 export interface OutboundOptions {
@@ -104,6 +105,8 @@ export class Outbound {
     this.maxRedirects = opts.maxRedirects ?? 3
     this.maxBytes = opts.maxBytes ?? 8 * 1024 * 1024
     this.timeoutMs = opts.timeoutMs ?? 15_000
+    const viaUndici = (input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]): ReturnType<typeof undiciFetch> => undiciFetch(input, { ...init, dispatcher: this.dispatcher })
+    this.fetch = bulkFetch((url, init, onHead) => this.receive(url, init, onHead), viaUndici as unknown as typeof globalThis.fetch, this.maxBytes)
   }
 
   /** One request; the body is a stream the caller must consume or destroy. */
@@ -169,10 +172,11 @@ export class Outbound {
   }
 
   /**
-   * A WHATWG `fetch` through the guarded agent, for libraries that take one (the Hugging Face hub
-   * client): its redirects are new connections, checked the same way.
+   * A WHATWG `fetch` for libraries that take one (the Hugging Face hub client): GETs on the bulk
+   * client (bulk-fetch.ts says why), anything else through the guarded agent; redirects are new
+   * connections, checked the same way.
    */
-  readonly fetch = ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(input, { ...init, dispatcher: this.dispatcher })) as unknown as typeof globalThis.fetch
+  readonly fetch: typeof globalThis.fetch
 
   async close(): Promise<void> {
     await this.dispatcher.close().catch(() => undefined)

@@ -1,8 +1,10 @@
 /**
  * Gathers a download into a ring of small shared-memory slots: the connection reads straight into
- * the current slot (a DirectSink, see net/bulk-get.ts), and a full slot is written to the file (one
- * write in flight at a time, so the file never has a hole a resume would skip) and hashed in the
- * hasher's thread, while the next slots fill. A slot is reused once both are done.
+ * the current slot (a DirectSink, see net/bulk-get.ts), and a full slot goes to a store that writes
+ * it to the file (in order, and never after a failed write, so the file has no hole a resume would
+ * skip) and hashes it, while the next slots fill. A slot is reused once its store is done with it.
+ * A pull's store is the hashing thread (hash-worker.ts), which writes each slot and then hashes it
+ * while it is still in the cache: the thread that parses the connection only hands slots over.
  *
  * Why small slots: a 1 MiB slot is still in the CPU's cache when the kernel copies it into the page
  * cache and the hasher reads it. With the two 16 MiB batches this replaces, every byte went out to
@@ -14,13 +16,29 @@
 import { open, type FileHandle } from 'node:fs/promises'
 import type { DirectSink } from '../../net/index.js'
 
-/** Hashes a batch where it lies (hash-worker.ts); the bytes do not change until it resolves. */
-export interface BatchHasher {
-  update(sab: SharedArrayBuffer, len: number): Promise<void>
+/**
+ * Where full slots go. `put` writes bytes `[0, len)` of a slot at the file's end and, with `hash`,
+ * adds them to the download's SHA-256; the bytes do not change until it resolves. Puts complete in
+ * the order they were made, and once one fails every later one fails too (no hole in the file).
+ */
+export interface SlotStore {
+  put(sab: SharedArrayBuffer, len: number, hash: boolean): Promise<void>
+  close(): Promise<void>
 }
+
+/** Opens the store of a file: appending to it (a resume) or replacing it. */
+export type StoreOpener = (path: string, append: boolean) => Promise<SlotStore>
 
 /** Bytes of one slot: a write and a hash each. Small enough to stay in a core's cache (1 MiB of L2 here). */
 export const SLOT_BYTES = 1 << 20
+/**
+ * Bytes of one write call: a slot goes to the file in four. The kernel sizes the page-cache folios it
+ * allocates by the write's length, and on a VM that hands freed memory back to its host (free page
+ * reporting) the large ones come from blocks the host has to back again: 455 MB written in 1 MiB
+ * calls took 167–325 ms after such a hand-back, in 256 KiB calls 66–76 ms, as in 1 MiB calls on memory
+ * that stayed backed (62–70 ms; specs/models.md, Benchmark). curl writes 4–16 KiB at a time.
+ */
+export const WRITE_BYTES = 256 << 10
 /** Slots in the ring: what may be in flight (written or hashed) while the connection reads on. */
 export const SLOTS = 8
 /** Free room a slot always offers a read; a slot with less is handed off. */
@@ -33,8 +51,25 @@ export const FLUSH_EVERY_MS = 200
 
 interface Busy {
   slot: Buffer
-  /** Settles (never rejects) once the slot is written and hashed, or failed (`error`). */
+  /** Settles (never rejects) once the slot is stored, or failed (`error`). */
   done: Promise<void>
+}
+
+/** A store on this thread that writes and does not hash (a file without a checksum, tests). */
+export async function fileStore(path: string, append: boolean): Promise<SlotStore> {
+  const file: FileHandle = await open(path, append ? 'a' : 'w')
+  let last: Promise<void> = Promise.resolve()
+  const writeAll = async (b: Buffer): Promise<void> => {
+    for (let off = 0; off < b.length; ) off += (await file.write(b, off, Math.min(b.length - off, WRITE_BYTES))).bytesWritten
+  }
+  return {
+    put(sab, len) {
+      // after the one before it, and not at all if that one failed
+      last = last.then(() => writeAll(Buffer.from(sab, 0, len)))
+      return last
+    },
+    close: () => file.close()
+  }
 }
 
 export class BatchFile implements DirectSink {
@@ -43,8 +78,6 @@ export class BatchFile implements DirectSink {
   private used = 0
   /** Slots handed off, oldest first. */
   private readonly busy: Busy[] = []
-  /** The last write: the next one starts after it (and is skipped if it failed). */
-  private lastWrite: Promise<void> = Promise.resolve()
   /** The slot that becomes current once `filled`'s promise settles (see `space`). */
   private awaited: Buffer | null = null
   private error: Error | null = null
@@ -52,17 +85,16 @@ export class BatchFile implements DirectSink {
   private flushedAt = Date.now()
 
   private constructor(
-    private readonly file: FileHandle,
-    private readonly onWritten: (bytes: number) => void,
-    private readonly hasher?: BatchHasher
+    private readonly store: SlotStore,
+    private readonly onWritten: (bytes: number) => void
   ) {}
 
   /**
-   * Opens `path` for appending (resume) or replaces it; `onWritten` gets the bytes on disk after each
-   * write; `hasher`, when given, sees every byte written, in order.
+   * Opens `path` for appending (resume) or replaces it, through `opener` (by default a store that
+   * writes on this thread and does not hash); `onWritten` gets the bytes on disk after each slot.
    */
-  static async open(path: string, append: boolean, onWritten: (bytes: number) => void = () => undefined, hasher?: BatchHasher): Promise<BatchFile> {
-    return new BatchFile(await open(path, append ? 'a' : 'w'), onWritten, hasher)
+  static async open(path: string, append: boolean, onWritten: (bytes: number) => void = () => undefined, opener: StoreOpener = fileStore): Promise<BatchFile> {
+    return new BatchFile(await opener(path, append), onWritten)
   }
 
   /**
@@ -107,7 +139,7 @@ export class BatchFile implements DirectSink {
       if (this.error) throw this.error
       this.onWritten(this.written)
     } finally {
-      await this.file.close()
+      await this.store.close()
     }
   }
 
@@ -118,9 +150,9 @@ export class BatchFile implements DirectSink {
   async abort(): Promise<void> {
     try {
       await this.settled()
-      if (!this.error && this.used > 0) await this.writeAll(this.cur.subarray(0, this.used))
+      if (!this.error && this.used > 0) await this.store.put(this.cur.buffer as SharedArrayBuffer, this.used, false)
     } finally {
-      await this.file.close()
+      await this.store.close()
     }
   }
 
@@ -128,18 +160,19 @@ export class BatchFile implements DirectSink {
     await Promise.all(this.busy.map((b) => b.done))
   }
 
-  /** Queues `[0, used)` of the current slot for its write (after the ones before it) and its hash. */
+  /** Hands `[0, used)` of the current slot to the store (written after the slots before it, and hashed). */
   private handOff(): void {
     const slot = this.cur
     const len = this.used
     this.used = 0
     this.flushedAt = Date.now()
-    const written = this.lastWrite.then(() => this.writeAll(slot.subarray(0, len)))
-    this.lastWrite = written
     const busy: Busy = {
       slot,
-      done: Promise.all([written, this.hasher?.update(slot.buffer as SharedArrayBuffer, len)]).then(
-        () => this.onWritten(this.written),
+      done: this.store.put(slot.buffer as SharedArrayBuffer, len, true).then(
+        () => {
+          this.written += len
+          this.onWritten(this.written)
+        },
         (err: unknown) => void (this.error ??= err as Error)
       ).finally(() => {
         this.busy.splice(this.busy.indexOf(busy), 1)
@@ -147,13 +180,5 @@ export class BatchFile implements DirectSink {
       })
     }
     this.busy.push(busy)
-  }
-
-  private async writeAll(b: Buffer): Promise<void> {
-    for (let off = 0; off < b.length; ) {
-      const n = (await this.file.write(b, off, b.length - off)).bytesWritten
-      off += n
-      this.written += n
-    }
   }
 }

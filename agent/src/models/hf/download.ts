@@ -53,8 +53,8 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /**
- * Transfers the rest of the file (from `have`) into `partPath`, hashing it on the way (in the
- * hash's thread); resolves with the bytes on disk.
+ * Transfers the rest of the file (from `have`) into `partPath`, written and hashed on the way in the
+ * hash's thread; resolves with the bytes on disk.
  */
 async function transfer(d: DownloadInit, have: number, hash: OffThreadHash): Promise<number> {
   const origin = new URL(d.url).origin
@@ -76,7 +76,8 @@ async function transfer(d: DownloadInit, have: number, hash: OffThreadHash): Pro
         d.onProgress(0)
       }
       const base = have
-      file = await BatchFile.open(d.partPath, have > 0, (n) => d.onProgress(base + n), hash)
+      // the hash's thread writes the file as well as hashing it (hash-worker.ts says why)
+      file = await BatchFile.open(d.partPath, have > 0, (n) => d.onProgress(base + n), (path, append) => hash.store(path, append))
       // the connection reads straight into the file's slots (a direct sink)
       return file
     })

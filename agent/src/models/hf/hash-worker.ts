@@ -1,77 +1,119 @@
 /**
- * SHA-256 of a download in a worker thread, fed from the shared-memory buffers BatchFile writes: the
- * hash of a 1 MiB slot runs while the same slot is written, off the thread that parses the
- * connection, with no copy of the bytes (a 455 MB file costs ~0.3 s of hashing, which the event loop
- * no longer pays; see specs/benchmarks.md, pull). The worker's code is inline so it runs the same from
- * the sources (tests) and from dist.
+ * A download's store and SHA-256 in a worker thread, fed from the shared-memory slots of BatchFile:
+ * each slot is written to the file and then hashed while it is still in the cache, off the thread
+ * that parses the connection, with no copy of the bytes. A 455 MB file costs ~0.3 s of hashing and
+ * ~0.1 s of writing, which the event loop no longer pays. The writes used to run on libuv's thread
+ * pool, four calls a slot, each a hand-off to a pool thread and a completion back: moving them here
+ * took a pull's CPU from 0.84–1.29 s to 0.66–0.95 s on a 2-core VM (specs/models.md, Benchmark). The
+ * worker's code is inline so it runs the same from the sources (tests) and from dist.
  */
 import { Worker } from 'node:worker_threads'
+import { WRITE_BYTES, type SlotStore } from './batch-file.js'
 
 const WORKER_CODE = `
 const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
-const { openSync, readSync, closeSync } = require('node:fs')
+const { openSync, readSync, writeSync, closeSync } = require('node:fs')
 let hash = createHash('sha256')
 const views = []
+let fd = -1
+// a failed write refuses every later one until the next open: the file never gets a hole
+let failed = null
+const closeFile = () => {
+  if (fd >= 0) closeSync(fd)
+  fd = -1
+}
 parentPort.on('message', (m) => {
   try {
     if (m.op === 'buffer') views[m.slot] = new Uint8Array(m.sab)
-    else if (m.op === 'update') hash.update(views[m.slot].subarray(0, m.len))
+    else if (m.op === 'open') {
+      closeFile()
+      failed = null
+      fd = openSync(m.path, m.append ? 'a' : 'w')
+    } else if (m.op === 'put') {
+      if (failed) throw failed
+      if (fd < 0) throw new Error('no file is open')
+      const view = views[m.slot]
+      try {
+        for (let off = 0; off < m.len; ) off += writeSync(fd, view, off, Math.min(${WRITE_BYTES}, m.len - off))
+      } catch (err) {
+        failed = err
+        throw err
+      }
+      if (m.hash) hash.update(view.subarray(0, m.len))
+    } else if (m.op === 'close-file') closeFile()
     else if (m.op === 'reset') hash = createHash('sha256')
     else if (m.op === 'file') {
-      const fd = openSync(m.path, 'r')
+      const rfd = openSync(m.path, 'r')
       try {
         const buf = Buffer.allocUnsafe(1 << 22)
         for (let pos = 0; pos < m.end; ) {
-          const n = readSync(fd, buf, 0, Math.min(buf.length, m.end - pos), pos)
+          const n = readSync(rfd, buf, 0, Math.min(buf.length, m.end - pos), pos)
           if (n === 0) throw new Error('file shorter than ' + m.end + ' bytes')
           hash.update(buf.subarray(0, n))
           pos += n
         }
       } finally {
-        closeSync(fd)
+        closeSync(rfd)
       }
     } else if (m.op === 'digest') return parentPort.postMessage({ id: m.id, hex: hash.digest('hex') })
     parentPort.postMessage({ id: m.id })
   } catch (err) {
-    parentPort.postMessage({ id: m.id, error: String(err && err.message || err) })
+    parentPort.postMessage({ id: m.id, error: String((err && err.message) || err), code: err && err.code })
   }
 })
 `
 
-type Op = { op: 'buffer'; sab: SharedArrayBuffer; slot: number } | { op: 'update'; slot: number; len: number } | { op: 'reset' } | { op: 'file'; path: string; end: number } | { op: 'digest' }
+type Op = { op: 'buffer'; sab: SharedArrayBuffer; slot: number } | { op: 'open'; path: string; append: boolean } | { op: 'put'; slot: number; len: number; hash: boolean } | { op: 'close-file' } | { op: 'reset' } | { op: 'file'; path: string; end: number } | { op: 'digest' }
 
-/** A SHA-256 computed by a worker thread, fed in order. */
+/** A SHA-256 computed by a worker thread, fed in order; the same thread writes the download's file (`store`). */
 export class OffThreadHash {
   private readonly worker = new Worker(WORKER_CODE, { eval: true })
   private readonly pending = new Map<number, { resolve: (hex: string | undefined) => void; reject: (err: Error) => void }>()
   private next = 0
-  /** Buffers the worker holds, by slot: each is sent once (a shared buffer per message costs more than a slot's bookkeeping suggests). */
+  /** Buffers the worker holds, by slot. */
   private readonly slots = new Map<SharedArrayBuffer, number>()
 
   constructor() {
     // an idle thread (started ahead) must not keep the process alive; one with work pending does (call)
     this.worker.unref()
-    this.worker.on('message', (m: { id: number; hex?: string; error?: string }) => {
+    this.worker.on('message', (m: { id: number; hex?: string; error?: string; code?: string }) => {
       const p = this.pending.get(m.id)
       this.pending.delete(m.id)
       if (this.pending.size === 0) this.worker.unref()
-      if (m.error) p?.reject(new Error(`hashing failed: ${m.error}`))
+      // a write's error keeps its code (ENOSPC: a full disk)
+      if (m.error) p?.reject(Object.assign(new Error(m.code ? m.error : `hashing failed: ${m.error}`), m.code ? { code: m.code } : {}))
       else p?.resolve(m.hex)
     })
     this.worker.on('error', (err) => this.failAll(err))
     this.worker.on('exit', () => this.failAll(new Error('the hashing thread ended')))
   }
 
-  /** Adds bytes `[0, len)` of a shared buffer (which must not change until this resolves). */
-  async update(sab: SharedArrayBuffer, len: number): Promise<void> {
+  /**
+   * Opens `path` in the worker (appending, or replacing it) and returns it as BatchFile's store:
+   * each put writes a slot there and, with `hash`, adds it to this SHA-256.
+   */
+  async store(path: string, append: boolean): Promise<SlotStore> {
+    await this.call({ op: 'open', path, append })
+    return {
+      put: async (sab, len, hash) => {
+        await this.call({ op: 'put', slot: this.slotOf(sab), len, hash })
+      },
+      close: async () => {
+        await this.call({ op: 'close-file' })
+      }
+    }
+  }
+
+  /** The worker's index of a shared buffer: each is sent once (a shared buffer per message costs more than a slot's bookkeeping suggests). */
+  private slotOf(sab: SharedArrayBuffer): number {
     let slot = this.slots.get(sab)
     if (slot === undefined) {
       slot = this.slots.size
       this.slots.set(sab, slot)
       void this.call({ op: 'buffer', sab, slot })
     }
-    await this.call({ op: 'update', slot, len })
+    return slot
   }
 
   /** Adds bytes `[0, end)` of a file (the part a resumed download already has). */

@@ -1,16 +1,18 @@
 /**
  * The download's ring of slots (hf/batch-file.ts), driven as the connection drives it: bytes land in
- * `space()`, `filled(n)` says how many. With a hasher held back, every slot ends up busy: `filled`
- * must then return a promise, `space()` must name the slot that frees first, and the bytes read
- * into it after the promise settles must reach the file in order. A failed write surfaces; an abort
- * leaves the file with every byte that arrived, in order, and no hole.
+ * `space()`, `filled(n)` says how many. With a store whose hashing is held back, every slot ends up
+ * busy: `filled` must then return a promise, `space()` must name the slot that frees first, and the
+ * bytes read into it after the promise settles must reach the file in order. A failed write
+ * surfaces; an abort leaves the file with every byte that arrived, in order, and no hole. The same
+ * through the hashing thread's store (hash-worker.ts), which writes and hashes each slot itself.
  */
 import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BatchFile, MIN_SPACE_BYTES, SLOT_BYTES, SLOTS, type BatchHasher } from '../../../../agent/src/models/hf/batch-file.js'
+import { BatchFile, fileStore, MIN_SPACE_BYTES, SLOT_BYTES, SLOTS, type SlotStore } from '../../../../agent/src/models/hf/batch-file.js'
+import { OffThreadHash } from '../../../../agent/src/models/hf/hash-worker.js'
 
 let dir = ''
 beforeAll(async () => {
@@ -23,22 +25,26 @@ afterAll(async () => {
 const pattern = (n: number, seed: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed + (i >> 11)) & 0xff))
 
 /**
- * A hasher whose updates wait until released, and which reads a slot only then: every slot it holds
- * stays busy, and a slot reused before its update settled would change what it hashes.
+ * A store that writes each slot at once and then holds its hash until released, reading the slot
+ * only then: every slot it holds stays busy, and a slot reused before its put settled would change
+ * what it hashes.
  */
-function heldHasher(): BatchHasher & { release(): void; held(): number; heldBytes(): number; digest(): string } {
+async function heldStore(path: string): Promise<SlotStore & { release(): void; held(): number; heldBytes(): number; digest(): string }> {
+  const file = await fileStore(path, false)
   const hash = createHash('sha256')
   const waiting: { bytes: Uint8Array; done: () => void }[] = []
   let open = false
   return {
-    update(sab, len) {
+    async put(sab, len, hashIt) {
+      await file.put(sab, len, hashIt)
       const bytes = new Uint8Array(sab, 0, len)
       if (open) {
         hash.update(bytes)
-        return Promise.resolve()
+        return
       }
-      return new Promise<void>((done) => waiting.push({ bytes, done }))
+      await new Promise<void>((done) => waiting.push({ bytes, done }))
     },
+    close: () => file.close(),
     release() {
       open = true
       for (const w of waiting.splice(0)) {
@@ -75,9 +81,9 @@ async function feed(file: BatchFile, data: Buffer, read: number, onWait?: (slot:
 describe('the download ring', () => {
   it('holds the connection once every slot is busy and resumes into the slot that freed, bytes in order', async () => {
     const path = join(dir, 'ring.bin')
-    const hasher = heldHasher()
+    const hasher = await heldStore(path)
     const progress: number[] = []
-    const file = await BatchFile.open(path, false, (n) => progress.push(n), hasher)
+    const file = await BatchFile.open(path, false, (n) => progress.push(n), async () => hasher)
     // more than the whole ring, not a multiple of a slot or a read
     const data = pattern(SLOT_BYTES * (SLOTS + 3) + 4321, 1)
     const waitedInto: Buffer[] = []
@@ -133,5 +139,49 @@ describe('the download ring', () => {
     const data = pattern(SLOT_BYTES * (SLOTS + 2), 5)
     const outcome = await feed(file, data, SLOT_BYTES).then(() => file.finish()).then(() => 'finished', (err: NodeJS.ErrnoException) => err.code)
     expect(outcome).toBe('ENOSPC')
+  })
+
+  it("through the hashing thread's store: the file and its SHA-256 are the bytes that arrived, and a resume appends", async () => {
+    const path = join(dir, 'worker.bin')
+    const first = pattern(SLOT_BYTES * (SLOTS + 2) + 555, 6)
+    const rest = pattern(SLOT_BYTES * 2 + 17, 7)
+    const hash = new OffThreadHash()
+    try {
+      const a = await BatchFile.open(path, false, undefined, (p, append) => hash.store(p, append))
+      // an abort mid-way: what arrived is written but its last partial slot is not hashed, as a resume hashes the file again
+      await feed(a, first, 100_000)
+      await a.abort()
+      expect((await readFile(path)).equals(first)).toBe(true)
+      await hash.reset()
+      await hash.file(path, first.length)
+      const b = await BatchFile.open(path, true, undefined, (p, append) => hash.store(p, append))
+      await feed(b, rest, 65_536)
+      await b.finish()
+      const whole = Buffer.concat([first, rest])
+      expect((await readFile(path)).equals(whole)).toBe(true)
+      expect(await hash.digest()).toBe(createHash('sha256').update(whole).digest('hex'))
+    } finally {
+      await hash.close()
+    }
+  })
+
+  it("through the hashing thread's store, a failed write (a full disk) fails the download with its code", async () => {
+    const hash = new OffThreadHash()
+    try {
+      const file = await BatchFile.open('/dev/full', false, undefined, (p, append) => hash.store(p, append))
+      const data = pattern(SLOT_BYTES * (SLOTS + 2), 8)
+      const outcome = await feed(file, data, SLOT_BYTES).then(() => file.finish()).then(() => 'finished', (err: NodeJS.ErrnoException) => err.code)
+      expect(outcome).toBe('ENOSPC')
+      // the thread goes on serving: a file opened next takes its puts
+      const path = join(dir, 'after-full.bin')
+      const store = await hash.store(path, false)
+      const sab = new SharedArrayBuffer(16)
+      new Uint8Array(sab).fill(9)
+      await store.put(sab, 16, false)
+      await store.close()
+      expect(await readFile(path)).toEqual(Buffer.alloc(16, 9))
+    } finally {
+      await hash.close()
+    }
   })
 })
