@@ -163,12 +163,12 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'))
 }
 
-/** The mesh address another box should use: a LAN address when there is one, loopback otherwise. */
 /** `--data-dir X` for a CLI hint, unless the node runs on the dir the CLI finds by itself. */
 function dataDirFlag(dataDir: string): string {
   return resolve(dataDir) === dataDirOf({}) ? '' : ` --data-dir ${dataDir}`
 }
 
+/** The mesh address another box should use: a LAN address when there is one, loopback otherwise. */
 function peerHint(addresses: string[], meshPort: number): string {
   return addresses.find((a) => !a.includes('/127.0.0.1/') && !a.includes('/::1/')) ?? addresses[0] ?? `<this-host>:${meshPort}`
 }

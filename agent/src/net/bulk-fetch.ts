@@ -19,7 +19,7 @@ type Fetch = typeof globalThis.fetch
 type ReceiveFn = (url: string, init: OutboundInit, onHead: HeadHandler) => Promise<Received>
 
 /** The request's headers as a plain record, whatever form they came in (record, pairs or a Headers). */
-export function plainHeaders(h: RequestInit['headers']): Record<string, string> {
+function plainHeaders(h: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = {}
   if (!h) return out
   if (Array.isArray(h)) for (const [k, v] of h as [string, string][]) out[k.toLowerCase()] = String(v)
