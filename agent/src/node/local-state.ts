@@ -81,6 +81,7 @@ export function buildLocalState(s: LocalStateSources): Omit<NodeState, 'seq' | '
         queueDepth: q.waiting,
         tokensPerSecond: Math.round(m.tokensPerSecond * 10) / 10,
         avgServiceMs: q.avgServiceMs,
+        served: q.served,
         ...(m.voices ? { voices: m.voices } : {})
       }
     }), ...(s.backends?.() ?? []), ...stored].slice(0, MAX_ADVERTISED_MODELS),

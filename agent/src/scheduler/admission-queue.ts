@@ -38,6 +38,7 @@ interface ModelQueue {
   capacity: number
   waiters: Waiter[]
   serviceMsEma: number
+  served: number
 }
 
 export interface AdmissionStats {
@@ -46,6 +47,8 @@ export interface AdmissionStats {
   capacity: number
   /** Average time a request held a slot (ms, EMA); 0 before the first. */
   avgServiceMs: number
+  /** Requests that held a slot and released it: how much evidence the speed figures rest on. */
+  served: number
 }
 
 export class AdmissionQueue {
@@ -65,7 +68,7 @@ export class AdmissionQueue {
   private queue(model: string): ModelQueue {
     let q = this.queues.get(model)
     if (!q) {
-      q = { busy: 0, capacity: 1, waiters: [], serviceMsEma: 0 }
+      q = { busy: 0, capacity: 1, waiters: [], serviceMsEma: 0, served: 0 }
       this.queues.set(model, q)
     }
     return q
@@ -90,6 +93,7 @@ export class AdmissionQueue {
         q.busy = Math.max(0, q.busy - 1)
         const took = this.now() - started
         q.serviceMsEma = q.serviceMsEma === 0 ? took : q.serviceMsEma + SERVICE_EMA_ALPHA * (took - q.serviceMsEma)
+        q.served++
         this.pump(model, q)
         this.onChange?.()
       }
@@ -157,7 +161,7 @@ export class AdmissionQueue {
 
   stats(model: string): AdmissionStats {
     const q = this.queues.get(model)
-    return { busy: q?.busy ?? 0, waiting: q?.waiters.length ?? 0, capacity: q?.capacity ?? 0, avgServiceMs: Math.round(q?.serviceMsEma ?? 0) }
+    return { busy: q?.busy ?? 0, waiting: q?.waiters.length ?? 0, capacity: q?.capacity ?? 0, avgServiceMs: Math.round(q?.serviceMsEma ?? 0), served: q?.served ?? 0 }
   }
 
   /** Requests holding or waiting for a slot, all models. */

@@ -20,6 +20,8 @@ export interface Candidate {
   load: number
   /** Generation speed per request (tokens/s, EMA); 0 when never measured. */
   tokensPerSecond: number
+  /** Requests the node has served with the model: the evidence behind tokensPerSecond; undefined: trusted as is. */
+  served?: number
   capabilities: ModelCapabilities
   contextLength: number
   /** False when the node lists the model but has not loaded it (it would load first). */
@@ -58,7 +60,7 @@ export function backendCandidate(nodeName: string, m: BackendModel, digest: read
 }
 
 export function localCandidate(nodeName: string, m: ModelStatus, q: AdmissionStats, digest: readonly string[], hashes: string[]): Candidate {
-  return selfCandidate(nodeName, m, m.state === 'loaded', q.busy + q.waiting, q.avgServiceMs, digest, hashes)
+  return { ...selfCandidate(nodeName, m, m.state === 'loaded', q.busy + q.waiting, q.avgServiceMs, digest, hashes), served: q.served }
 }
 
 type ModelFigures = Pick<Candidate, 'slotsTotal' | 'tokensPerSecond' | 'capabilities' | 'contextLength'>
@@ -119,6 +121,7 @@ export function peerCandidates(model: string, peers: PeerView[], now: number, ha
       prefixMatch: prefixMatch(hashes, p.state.prefixes[model]),
       stateAgeMs: Math.max(0, now - p.lastSeen),
       avgServiceMs: m.avgServiceMs,
+      ...(m.served === undefined ? {} : { served: m.served }),
       ...(m.coldLoadMs === undefined ? {} : { coldLoadMs: m.coldLoadMs }),
       ...(m.engine === undefined ? {} : { engine: m.engine }),
       ...flags

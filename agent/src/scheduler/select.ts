@@ -5,7 +5,11 @@
  *
  *   speed   = its tokens/s EMA, or — never measured (new or recovered node) — the best measured
  *             speed: optimism in the face of uncertainty, so it gets requests until it has measured
- *             itself (exploration) and is priced by what it really does from then on
+ *             itself (exploration) and is priced by what it really does from then on. A speed measured
+ *             on few requests is still uncertain (one request timed during a stall reads several times
+ *             too slow, and a node priced out by it would never serve again to correct it), so after n
+ *             requests served the gap to the best measured speed is closed by 1/(1+n): the optimism
+ *             fades as the evidence grows (see pricedSpeed)
  *   decode  = expectedTokens / speed
  *   prefill = promptTokens × (1 − prefixMatch) / (speed × PREFILL_SPEEDUP)   — affinity pays off here
  *   wait    = 0 with a free slot, else (load − slots + 1) / slots × service   — queueing behind others,
@@ -67,9 +71,20 @@ export interface Ranked {
   scored: Scored[]
 }
 
+/**
+ * The speed `c` is priced at: its measured speed, pulled toward `priorTps` (the best measured) by
+ * 1/(1+served) when the node says how many requests the figure rests on. A node that omits the count
+ * (an older agent, an engine, a cloud) is taken at its word.
+ */
+export function pricedSpeed(c: Candidate, priorTps: number): number {
+  if (c.tokensPerSecond <= 0) return priorTps
+  if (c.served === undefined || c.tokensPerSecond >= priorTps) return c.tokensPerSecond
+  return c.tokensPerSecond + (priorTps - c.tokensPerSecond) / (1 + c.served)
+}
+
 /** Expected finish time of `task` on `c` (ms). */
 export function expectedFinishMs(c: Candidate, task: RoutingTask, priorTps: number, usePrefix = true): number {
-  const speed = c.tokensPerSecond > 0 ? c.tokensPerSecond : priorTps
+  const speed = pricedSpeed(c, priorTps)
   const decode = (task.expectedTokens / speed) * 1000
   const match = usePrefix ? c.prefixMatch : 0
   const prefill = ((task.promptTokens * (1 - match)) / (speed * PREFILL_SPEEDUP)) * 1000

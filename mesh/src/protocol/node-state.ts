@@ -35,6 +35,11 @@ export const ModelAdvertSchema = z.object({
   /** EMA of the time a request holds a slot (ms); 0 before the first. Routing's queue-wait estimate. */
   avgServiceMs: z.number().nonnegative().default(0),
   /**
+   * Requests the node has served with this model (since it started): how far its speed figures can be
+   * trusted. Optional (older agents and backends omit it; routing then trusts the figures as they are).
+   */
+  served: z.number().int().nonnegative().optional(),
+  /**
    * Expected time to load the model when `loaded` is false (ms): a stored model the node loads on
    * demand, estimated from its size and the node's measured disk speed. Optional (older agents omit it).
    */

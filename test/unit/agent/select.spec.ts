@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { expectedFinishMs, rankCandidates, STALE_AFTER_MS } from '../../../agent/src/scheduler/select.js'
+import { expectedFinishMs, pricedSpeed, rankCandidates, STALE_AFTER_MS } from '../../../agent/src/scheduler/select.js'
 import type { Candidate } from '../../../agent/src/scheduler/candidates.js'
 import { cand, seeded, task } from './candidate-fixture.js'
 
@@ -75,6 +75,30 @@ describe('rankCandidates', () => {
     }
     expect(newWins).toBeGreaterThan(30)
     expect(newWins).toBeLessThan(120)
+  })
+
+  it('a speed read on few requests is not trusted for good: a node timed during a stall still gets its share of a burst', () => {
+    // s's one request ran during a stall and read 16 tokens/s where a and b, on many requests, read 100
+    const burst = (sServed: number): number => {
+      const rand = seeded(3)
+      const loads = new Map([['a', 0], ['b', 0], ['s', 0]])
+      for (let i = 0; i < 24; i++) {
+        const all = [cand('a', loads.get('a') as number, { slotsTotal: 3, served: 40 }), cand('b', loads.get('b') as number, { slotsTotal: 3, served: 40 }), cand('s', loads.get('s') as number, { slotsTotal: 3, tokensPerSecond: 16, served: sServed })]
+        const t = rankCandidates(all, task, rand).candidates[0]?.target as string
+        loads.set(t, (loads.get(t) as number) + 1)
+      }
+      return loads.get('s') as number
+    }
+    expect(burst(1)).toBeGreaterThan(0)
+    // the same reading on a thousand requests is what the node does: it is priced by it
+    expect(burst(1000)).toBe(0)
+    // the optimism fades as requests are served, and never makes a node look faster than the best
+    const s = (served: number) => pricedSpeed(cand('s', 0, { tokensPerSecond: 16, served }), 100)
+    expect(s(1)).toBeCloseTo(58)
+    expect(s(9)).toBeCloseTo(24.4)
+    expect(s(1)).toBeGreaterThan(s(2))
+    expect(pricedSpeed(cand('x', 0, { tokensPerSecond: 16 }), 100)).toBe(16)
+    expect(pricedSpeed(cand('x', 0, { tokensPerSecond: 140, served: 0 }), 100)).toBe(140)
   })
 
   it('ignores stale peers while fresh ones can serve, but falls back to them', () => {
