@@ -44,8 +44,14 @@ export function factsFromMetadata(meta: Record<string, unknown>, parameters: num
   }
 }
 
-/** Reads the header of a local GGUF. Throws when the file is not a GGUF. */
-export async function readGgufFacts(path: string, hasProjector = false): Promise<GgufFacts> {
+/**
+ * Reads the header of a local GGUF. Throws when the file is not a GGUF. `fileName`: the name whose
+ * quantization label is the fallback (when `path` is a download's `.part` file). `within`: for a file
+ * still being written, the bytes that were on disk before the read began; a header that does not end
+ * inside them throws (the parser reads a cut header without complaint and counts what it finds).
+ */
+export async function readGgufFacts(path: string, hasProjector = false, fileName = path, within?: number): Promise<GgufFacts> {
   const parsed = await gguf(path, { allowLocalFile: true, computeParametersCount: true })
-  return factsFromMetadata(parsed.metadata as unknown as Record<string, unknown>, parsed.parameterCount, path, hasProjector)
+  if (within !== undefined && !(Number(parsed.tensorDataOffset) <= within)) throw new Error(`${path}: the header runs past the ${within} bytes written`)
+  return factsFromMetadata(parsed.metadata as unknown as Record<string, unknown>, parsed.parameterCount, fileName, hasProjector)
 }

@@ -13,7 +13,7 @@ import { downloadClient, downloadFile } from './hf/download.js'
 import { OffThreadHash } from './hf/hash-worker.js'
 import { resolvePlan, resolveUrl, type HubConfig, type HubPlan } from './hf/hub-client.js'
 import { parseHubSource } from './hf/hub-source.js'
-import { readGgufFacts } from './gguf-metadata.js'
+import { readGgufFacts, type GgufFacts } from './gguf-metadata.js'
 import type { ModelRecord, PullRecord } from './model-record.js'
 import type { ModelStore } from './model-store.js'
 
@@ -47,10 +47,11 @@ export class PullManager extends EventTarget {
   private readonly aborter = new AbortController()
   private readonly client = downloadClient()
   /**
-   * A hashing thread started when a pull is asked for, while the hub resolves it: a new thread takes
-   * ~40 ms to answer, which would otherwise hold the download's first batches.
+   * A hashing thread kept ready from the node's start, and given back after each download: a new
+   * thread takes 40–100 ms to answer and its ring 8 MiB of fresh memory, which held a pull's first
+   * bytes (specs/models.md, Benchmark). A second pull at the same time starts its own.
    */
-  private warmHash: OffThreadHash | undefined
+  private spareHash: OffThreadHash | undefined = new OffThreadHash()
   private pendingEvent?: NodeJS.Timeout
   private readonly now: () => number
 
@@ -77,7 +78,6 @@ export class PullManager extends EventTarget {
   async pull(sourceText: string, quant?: string): Promise<PullRecord> {
     const source = parseHubSource(sourceText)
     if ('error' in source) throw new InvalidRequestError(source.error, 'source')
-    this.warmHash ??= new OffThreadHash()
     const plan = await resolvePlan(source, this.deps.hub, quant, this.client.fetch)
     const first = plan.files[0]
     if (!first) throw new InvalidRequestError(`${plan.repo}: nothing to pull`, 'source')
@@ -112,8 +112,10 @@ export class PullManager extends EventTarget {
     }
     await checkRoom(this.deps.modelsDir, need, { usedBytes: this.usedBytes(), maxStoreBytes: this.deps.maxStoreBytes })
     this.live.set(id, rec)
-    await this.deps.store.putPull(rec)
+    // the download starts while the record is committed: a crash before the commit leaves a
+    // `.part` file that the next pull of it resumes (bytesOnDisk)
     this.run(rec)
+    await this.deps.store.putPull(rec)
     return rec
   }
 
@@ -121,7 +123,8 @@ export class PullManager extends EventTarget {
   async stop(): Promise<void> {
     this.aborter.abort()
     if (this.pendingEvent) clearTimeout(this.pendingEvent)
-    await this.warmHash?.close()
+    await this.spareHash?.close()
+    this.spareHash = undefined
     await Promise.allSettled([...this.running.values()])
     await this.client.close()
   }
@@ -161,10 +164,16 @@ export class PullManager extends EventTarget {
     return join(this.deps.modelsDir, '.partial', `${sha256}.part`)
   }
 
-  private takeWarmHash(): OffThreadHash | undefined {
-    const h = this.warmHash
-    this.warmHash = undefined
+  private takeHash(): OffThreadHash {
+    const h = this.spareHash ?? new OffThreadHash()
+    this.spareHash = undefined
     return h
+  }
+
+  /** Keeps `h` as the spare when there is none and it can serve again, else ends its thread. */
+  private async giveBack(h: OffThreadHash): Promise<void> {
+    if (!this.spareHash && !this.aborter.signal.aborted && (await h.recycle()) && !this.spareHash && !this.aborter.signal.aborted) this.spareHash = h
+    else await h.close()
   }
 
   private async bytesOnDisk(finalPath: string, partPath: string, size: number): Promise<number> {
@@ -222,8 +231,14 @@ export class PullManager extends EventTarget {
     this.changed()
     const samples: { t: number; bytes: number }[] = []
     const total = (): number => rec.files.reduce((s, f) => s + f.received, 0)
+    const model = rec.files.find((f) => f.name !== rec.mmproj)
+    // the header read, started once half the model file is on disk (see EarlyFacts)
+    let early: EarlyFacts | undefined
     const progress = (f: PullRecord['files'][number]) => (received: number) => {
+      // a download that started over (the server ignored the range) drops a header read of the old bytes
+      if (received < f.received) early = undefined
       f.received = received
+      if (f === model && !early && received >= f.size / 2) early = earlyFacts(this.partPath(f.sha256), rec.mmproj !== null, f.name)
       const t = this.now()
       samples.push({ t, bytes: total() })
       while (samples.length > 2 && (samples[0]?.t ?? t) < t - RATE_WINDOW_MS) samples.shift()
@@ -240,6 +255,7 @@ export class PullManager extends EventTarget {
       }
       let job = this.fileJobs.get(f.sha256)
       if (!job) {
+        const hash = this.takeHash()
         job = downloadFile({
           url: resolveUrl(this.deps.hub, rec.repo, rec.revision, f.name),
           client: this.client,
@@ -250,9 +266,9 @@ export class PullManager extends EventTarget {
           size: f.size,
           sha256: f.sha256,
           onProgress: progress(f),
-          hash: this.takeWarmHash(),
+          hash,
           signal: this.aborter.signal
-        }).then(async () => {
+        }).finally(() => void this.giveBack(hash).catch(() => undefined)).then(async () => {
           await mkdir(dirname(finalPath), { recursive: true })
           await rename(this.partPath(f.sha256), finalPath)
         })
@@ -264,7 +280,7 @@ export class PullManager extends EventTarget {
     }
     rec.state = 'verifying'
     this.changed()
-    const record = await this.register(rec, dir)
+    const record = await this.register(rec, dir, early)
     await this.deps.store.putModel(record)
     rec.state = 'done'
     rec.bytesPerSecond = 0
@@ -275,13 +291,15 @@ export class PullManager extends EventTarget {
     await this.deps.onRegistered(record)
   }
 
-  private async register(rec: PullRecord, dir: string): Promise<ModelRecord> {
+  private async register(rec: PullRecord, dir: string, early: EarlyFacts | undefined): Promise<ModelRecord> {
     const parts = rec.files.filter((f) => f.name !== rec.mmproj)
     const first = parts[0]
     if (!first) throw new Error('pull without a model file')
     const path = join(dir, first.name)
     const mmproj = rec.mmproj ? join(dir, rec.mmproj) : null
-    const facts = await readGgufFacts(path, mmproj !== null)
+    // the early read is of the same bytes, which the SHA-256 has verified since; if it failed (the
+    // header was not all there yet, or a size check saw half a file) the header is read now
+    const facts = (await early) ?? (await readGgufFacts(path, mmproj !== null))
     return {
       id: rec.modelId,
       path,
@@ -294,5 +312,22 @@ export class PullManager extends EventTarget {
       source: { kind: 'hf', repo: rec.repo, revision: rec.revision, endpoint: rec.endpoint },
       addedAt: this.now()
     }
+  }
+}
+
+/**
+ * A model's header read while its download goes on, once half the file is on disk: the read (~10–30
+ * ms of a fresh 2 MB buffer and parsing here) then overlaps the transfer instead of following it.
+ * Undefined when it failed; the header is then read after the download.
+ */
+type EarlyFacts = Promise<GgufFacts | undefined>
+
+async function earlyFacts(partPath: string, hasProjector: boolean, fileName: string): EarlyFacts {
+  try {
+    // what is on disk now is final (the file only grows): the header must end inside it
+    const written = (await stat(partPath)).size
+    return await readGgufFacts(partPath, hasProjector, fileName, written)
+  } catch {
+    return undefined
   }
 }

@@ -24,6 +24,8 @@ import type { DirectSink } from '../../net/index.js'
 export interface SlotStore {
   put(sab: SharedArrayBuffer, len: number, hash: boolean): Promise<void>
   close(): Promise<void>
+  /** SLOTS buffers of SLOT_BYTES the download reads into, owned by the store; absent: the file allocates its own. */
+  ring?: Buffer[]
 }
 
 /** Opens the store of a file: appending to it (a resume) or replacing it. */
@@ -73,8 +75,8 @@ export async function fileStore(path: string, append: boolean): Promise<SlotStor
 }
 
 export class BatchFile implements DirectSink {
-  private readonly free: Buffer[] = Array.from({ length: SLOTS - 1 }, () => Buffer.from(new SharedArrayBuffer(SLOT_BYTES)))
-  private cur: Buffer = Buffer.from(new SharedArrayBuffer(SLOT_BYTES))
+  private readonly free: Buffer[]
+  private cur: Buffer
   private used = 0
   /** Slots handed off, oldest first. */
   private readonly busy: Busy[] = []
@@ -87,7 +89,12 @@ export class BatchFile implements DirectSink {
   private constructor(
     private readonly store: SlotStore,
     private readonly onWritten: (bytes: number) => void
-  ) {}
+  ) {
+    // the store's ring is idle between files: finish and abort wait for every slot handed off
+    const ring = store.ring ?? Array.from({ length: SLOTS }, () => Buffer.from(new SharedArrayBuffer(SLOT_BYTES)))
+    this.cur = ring[0] as Buffer
+    this.free = ring.slice(1)
+  }
 
   /**
    * Opens `path` for appending (resume) or replaces it, through `opener` (by default a store that

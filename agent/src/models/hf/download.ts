@@ -43,7 +43,10 @@ export interface DownloadInit {
   sha256: string
   /** Called with the bytes on disk so far (resumed bytes first, then as chunks arrive). */
   onProgress: (received: number) => void
-  /** A hash whose thread was started ahead (it takes ~40 ms to answer); closed here either way. */
+  /**
+   * A hash whose thread was started ahead (a new one takes 40–100 ms to answer), fresh or recycled;
+   * it stays the caller's. Without it, one is started here and closed at the end.
+   */
   hash?: OffThreadHash
   signal?: AbortSignal
 }
@@ -110,7 +113,7 @@ export async function downloadFile(d: DownloadInit): Promise<void> {
     if (have !== d.size) throw new HubUnavailableError(new URL(d.url).origin, `${d.file}: got ${have} of ${d.size} bytes`)
     got = await hash.digest()
   } finally {
-    await hash.close()
+    if (!d.hash) await hash.close()
   }
   if (got !== d.sha256) {
     await unlink(d.partPath).catch(() => undefined)

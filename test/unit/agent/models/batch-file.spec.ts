@@ -184,4 +184,24 @@ describe('the download ring', () => {
       await hash.close()
     }
   })
+
+  it('one hashing thread serves download after download: recycled, its ring and hash start clean; a closed one is not recycled', async () => {
+    const hash = new OffThreadHash()
+    try {
+      for (const [i, size] of [[1, SLOT_BYTES * (SLOTS + 1) + 99], [2, SLOT_BYTES * 3 + 5], [3, 4099]] as const) {
+        const path = join(dir, `reused-${i}.bin`)
+        const data = pattern(size, 10 + i)
+        const file = await BatchFile.open(path, false, undefined, (p, append) => hash.store(p, append))
+        await feed(file, data, 200_000)
+        await file.finish()
+        expect((await readFile(path)).equals(data)).toBe(true)
+        // the digest covers this download only: the one before it was reset away
+        expect(await hash.digest()).toBe(createHash('sha256').update(data).digest('hex'))
+        expect(await hash.recycle()).toBe(true)
+      }
+    } finally {
+      await hash.close()
+    }
+    expect(await hash.recycle()).toBe(false)
+  })
 })

@@ -1,5 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { factsFromMetadata, quantizationOf } from '../../../../agent/src/models/gguf-metadata.js'
+import { factsFromMetadata, quantizationOf, readGgufFacts } from '../../../../agent/src/models/gguf-metadata.js'
+import { buildTinyGguf } from '../../../../native-runtime/src/index.js'
 
 describe('GGUF header facts', () => {
   it('maps architecture, context, file type, template and capabilities', () => {
@@ -32,5 +36,27 @@ describe('GGUF header facts', () => {
     expect(facts.contextLength).toBe(512)
     expect(facts.quantization).toBe('Q8_0')
     expect(quantizationOf(undefined, 'plain.gguf')).toBe('unknown')
+  })
+
+  it("a download's half file gives the whole file's facts or fails, never other facts (a pull reads the header early)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'llmlb-facts-'))
+    try {
+      const whole = Buffer.from(buildTinyGguf({ layers: 4, embd: 256, ff: 512, seed: 2 }))
+      await writeFile(join(dir, 'm.gguf'), whole)
+      const want = await readGgufFacts(join(dir, 'm.gguf'), false, 'm-Q8_0.gguf')
+      expect(want.parameters).toBeGreaterThan(0)
+      const outcomes: string[] = []
+      for (const cut of [whole.length >> 1, 4096, 64]) {
+        const part = join(dir, `${cut}.part`)
+        await writeFile(part, whole.subarray(0, cut))
+        const got = await readGgufFacts(part, false, 'm-Q8_0.gguf', cut).catch(() => 'failed' as const)
+        if (got !== 'failed') expect(got).toEqual(want)
+        outcomes.push(got === 'failed' ? 'failed' : 'read')
+      }
+      // half the file holds the header; 4 KiB does not (read without the bound, it counted 39 parameters)
+      expect(outcomes).toEqual(['read', 'failed', 'failed'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
