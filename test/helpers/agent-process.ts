@@ -167,6 +167,8 @@ export interface NodeEntry {
   addresses: string[]
   models: { id: string; loaded: boolean; slotsBusy: number; slotsTotal: number; queueDepth: number; tokensPerSecond: number }[]
   inFlight: number
+  /** The ping round trip from the asking node (ms); null for itself and until measured. */
+  rtt_ms?: number | null
 }
 
 /** The Authorization header of a node's local admin token (auth on), or nothing (auth off). */
