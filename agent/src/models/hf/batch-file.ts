@@ -51,6 +51,11 @@ export const MIN_SPACE_BYTES = 64 << 10
  */
 export const FLUSH_EVERY_MS = 200
 
+/** A ring of SLOTS fresh shared buffers of SLOT_BYTES (a download's slots). */
+export function newRing(): Buffer[] {
+  return Array.from({ length: SLOTS }, () => Buffer.from(new SharedArrayBuffer(SLOT_BYTES)))
+}
+
 interface Busy {
   slot: Buffer
   /** Settles (never rejects) once the slot is stored, or failed (`error`). */
@@ -91,7 +96,7 @@ export class BatchFile implements DirectSink {
     private readonly onWritten: (bytes: number) => void
   ) {
     // the store's ring is idle between files: finish and abort wait for every slot handed off
-    const ring = store.ring ?? Array.from({ length: SLOTS }, () => Buffer.from(new SharedArrayBuffer(SLOT_BYTES)))
+    const ring = store.ring ?? newRing()
     this.cur = ring[0] as Buffer
     this.free = ring.slice(1)
   }

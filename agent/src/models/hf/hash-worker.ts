@@ -8,7 +8,7 @@
  * worker's code is inline so it runs the same from the sources (tests) and from dist.
  */
 import { Worker } from 'node:worker_threads'
-import { SLOT_BYTES, SLOTS, WRITE_BYTES, type SlotStore } from './batch-file.js'
+import { newRing, WRITE_BYTES, type SlotStore } from './batch-file.js'
 
 const WORKER_CODE = `
 const { parentPort } = require('node:worker_threads')
@@ -85,7 +85,7 @@ export class OffThreadHash {
   /** Buffers the worker holds, by slot. */
   private readonly slots = new Map<SharedArrayBuffer, number>()
   /** The download ring (BatchFile's slots), shared with the thread. */
-  private readonly ring: Buffer[] = Array.from({ length: SLOTS }, () => Buffer.from(new SharedArrayBuffer(SLOT_BYTES)))
+  private readonly ring: Buffer[] = newRing()
   /** False once the thread failed or ended: not to be recycled. */
   private alive = true
 
