@@ -6,13 +6,18 @@
  * sequential per round so a probe never competes with itself.
  *
  * The round trip is the median of the answered pings among the last RTT_WINDOW; a peer none of whose
- * last RTT_WINDOW pings was answered (failed, or not within `timeoutMs`) reads `timeoutMs`.
+ * last RTT_WINDOW pings was answered (failed, or not within `timeoutMs`) reads `timeoutMs`, and one
+ * that has not answered yet, its window not full, reads unknown.
  * - Median, not average: one slow answer on a healthy link moves nothing (an average made a healthy
  *   holder read 436 ms for seconds in the lab).
  * - Unanswered pings are not samples of the path: on a loaded 2-core box (CI), a 24-request burst made
  *   the peers' pings time out behind the burst's own work; counted as 3 000 ms they priced every peer
  *   out and the ingress served the whole burst alone. A link slow in every answer (the chaos lab's
  *   100 ± 50 ms per frame) still reads slow, and one that answers nothing reads the timeout.
+ * - Unknown until the window is full: a node that joins a loaded cluster may miss its first pings while
+ *   it is still starting (its gossip arriving fine); read as the timeout, it was priced out of a
+ *   burst that came before a later ping answered (5 of 57 stressed runs of the burst test). A link that
+ *   answers nothing still reads the timeout after RTT_WINDOW rounds (~10 s).
  * - Not the least answer either: in the chaos lab it read 16 ms for a link that delays every frame by
  *   at least 50 ms (the median read 220), and the lossy box got 11 % of the requests.
  */
@@ -53,7 +58,7 @@ export class RttTable {
     const list = this.samples.get(peerId)
     if (!list || list.length === 0) return undefined
     const answered = list.filter((x): x is number => x !== undefined).sort((a, b) => a - b)
-    if (answered.length === 0) return this.unansweredMs
+    if (answered.length === 0) return list.length < RTT_WINDOW ? undefined : this.unansweredMs
     const mid = answered.length >> 1
     return answered.length % 2 === 1 ? (answered[mid] as number) : ((answered[mid - 1] as number) + (answered[mid] as number)) / 2
   }

@@ -35,6 +35,22 @@ describe('RttTable', () => {
     expect(t.get('a')).toBe(0.5)
   })
 
+  it('a peer that has not answered yet reads unknown until its window is full, then the timeout', () => {
+    const t = new RttTable(3000)
+    // a node joining a loaded cluster: its first pings fall in its own start-up
+    for (let i = 1; i < RTT_WINDOW; i++) {
+      t.record('late', undefined)
+      expect(t.get('late')).toBeUndefined()
+    }
+    t.record('late', 6)
+    expect(t.get('late')).toBe(6)
+    // a link that never answers reads the timeout once its window is full
+    for (let i = 1; i < RTT_WINDOW; i++) t.record('dead', undefined)
+    expect(t.get('dead')).toBeUndefined()
+    t.record('dead', undefined)
+    expect(t.get('dead')).toBe(3000)
+  })
+
   it('forgets peers no longer probed', () => {
     const t = new RttTable()
     t.record('a', 1)
@@ -46,7 +62,7 @@ describe('RttTable', () => {
 })
 
 describe('RttProber.round', () => {
-  it('records each answer, a failed or timed-out ping as unanswered (a peer with no answer reads the timeout), and drops peers that left', async () => {
+  it('records each answer, a failed or timed-out ping as unanswered (a peer with no answer in a full window reads the timeout), and drops peers that left', async () => {
     let peers = ['ok', 'broken', 'silent']
     const asked: string[] = []
     const prober = new RttProber({
@@ -63,6 +79,10 @@ describe('RttProber.round', () => {
     }, { intervalMs: 1000, timeoutMs: 50 })
     await prober.round(new AbortController().signal)
     expect(asked).toEqual(['ok', 'broken', 'silent'])
+    expect(prober.table.get('ok')).toBe(4)
+    expect(prober.table.get('broken')).toBeUndefined()
+    for (let i = 1; i < RTT_WINDOW; i++) await prober.round(new AbortController().signal)
+    expect(asked.length).toBe(3 * RTT_WINDOW)
     expect(prober.table.get('ok')).toBe(4)
     expect(prober.table.get('broken')).toBe(50)
     expect(prober.table.get('silent')).toBe(50)
