@@ -7,6 +7,11 @@
  * one, alternating which goes first, so machine noise lands on both alike; the ratio is the median of
  * the per-round ratios. Goal: API ≥ 0.95× in-process.
  *
+ * A third path in the same rounds is the floor of any HTTP API on this box: the same upload by the
+ * same client to a bare `node:http` server in its own process (`bare-upload.ts`: reads the body,
+ * answers), then whisper in this process. The gap between it and in-process is what moving a clip
+ * from one process to another over loopback costs here, before any work of the node.
+ *
  * Two random-weight models: the tests' toy (16 wide, 1 layer: ~0.3 s per 30 s clip, so the API's fixed
  * ~20–30 ms per request shows as 5–10 %) and a 64-wide, 2-layer one (~1.3 s per clip: still far less work
  * than the smallest real whisper model, whose dimensions — 384 wide, 4 layers — took ~29 s per clip here
@@ -20,6 +25,7 @@ import { encodeWav, wavToWhisperPcm } from '../../agent/src/audio/index.js'
 import { defaultThreads, writeTinyWhisper, type TinyWhisperOptions } from '../../native-runtime/src/index.js'
 import { startBenchAgent, waitUntil } from './agent-proc.js'
 import { fmt, median, printTable } from './stats.js'
+import { spawnBareUpload } from './bare-upload.js'
 
 interface ModelCase {
   label: string
@@ -57,6 +63,7 @@ async function rtf({ label, options: modelOptions, rounds }: ModelCase, wav: Buf
   await writeTinyWhisper(model, modelOptions)
   const threads = defaultThreads()
   const agent = await startBenchAgent(['--model', model, '--threads', String(threads)], {}, true)
+  const bare = await spawnBareUpload()
   try {
     await waitUntil(async () => ((await (await fetch(`${agent.url}/ready`)).json()) as { models: string[] }).models.includes('bench-whisper'), 60_000, 'the whisper model')
     const ctx = await initWhisper({ filePath: model, useGpu: false })
@@ -65,52 +72,67 @@ async function rtf({ label, options: modelOptions, rounds }: ModelCase, wav: Buf
     const options = { language: 'en', temperature: 0, temperatureInc: 0, translate: false, maxThreads: threads, tokenTimestamps: false }
     const api: number[] = []
     const local: number[] = []
-    const viaApi = async (): Promise<number> => {
+    const floor: number[] = []
+    const upload = (url: string): Promise<Response> => {
       const form = new FormData()
       form.append('file', new Blob([new Uint8Array(wav)], { type: 'audio/wav' }), 'clip.wav')
       form.append('model', 'bench-whisper')
       form.append('language', 'en')
       form.append('temperature', '0')
       form.append('temperature_inc', '0')
+      return fetch(url, { method: 'POST', body: form })
+    }
+    const whisperHere = async (): Promise<void> => {
+      // the same work the node does: decode the WAV, then whisper
+      const pcm = wavToWhisperPcm(wav)
+      await ctx.transcribeData(pcm.buffer as ArrayBuffer, options).promise
+    }
+    const viaApi = async (): Promise<number> => {
       const t0 = performance.now()
-      const res = await fetch(`${agent.url}/v1/audio/transcriptions`, { method: 'POST', body: form })
+      const res = await upload(`${agent.url}/v1/audio/transcriptions`)
       if (res.status !== 200) throw new Error(`transcription answered ${res.status}: ${await res.text()}`)
       await res.json()
       return SECONDS / ((performance.now() - t0) / 1000)
     }
     const inProcess = async (): Promise<number> => {
       const t0 = performance.now()
-      // the same work the node does: decode the WAV, then whisper
-      const pcm = wavToWhisperPcm(wav)
-      await ctx.transcribeData(pcm.buffer as ArrayBuffer, options).promise
+      await whisperHere()
+      return SECONDS / ((performance.now() - t0) / 1000)
+    }
+    const viaBareUpload = async (): Promise<number> => {
+      const t0 = performance.now()
+      await (await upload(bare.url)).json()
+      await whisperHere()
       return SECONDS / ((performance.now() - t0) / 1000)
     }
     await viaApi() // warm-up: the first call pays for buffers on both sides
     await inProcess()
-    // the order alternates, so neither path always runs right after the other
+    await viaBareUpload()
+    // the order rotates, so no path always runs right after another
+    const paths: [() => Promise<number>, number[]][] = [[viaApi, api], [inProcess, local], [viaBareUpload, floor]]
     for (let i = 0; i < rounds; i++) {
-      if (i % 2 === 0) {
-        api.push(await viaApi())
-        local.push(await inProcess())
-      } else {
-        local.push(await inProcess())
-        api.push(await viaApi())
+      for (let k = 0; k < paths.length; k++) {
+        const [run, into] = paths[(i + k) % paths.length] as [() => Promise<number>, number[]]
+        into.push(await run())
       }
     }
     await ctx.release()
-    const a = median(api)
     const l = median(local)
     // each API run against the in-process run of its own round (seconds apart): load changes between rounds cancel
-    const paired = median(api.map((x, i) => x / (local[i] ?? Number.NaN)))
+    const paired = (xs: number[]): number => median(xs.map((x, i) => x / (local[i] ?? Number.NaN)))
+    const row = (path: string, xs: number[]): string[] => [path, fmt(median(xs)), `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`, fmt(median(xs) / l), fmt(paired(xs))]
     printTable(
       `multimodal: transcription real-time factor (${SECONDS} s WAV, ${label}, ${threads} thread(s), ${rounds} interleaved rounds, median)`,
       ['path', 'audio s / wall s', 'range', 'ratio of medians', 'ratio (paired, median)'],
       [
         ['whisper.node in this process', fmt(l), `${fmt(Math.min(...local))}–${fmt(Math.max(...local))}`, '1.00', '1.00'],
-        ['POST /v1/audio/transcriptions', fmt(a), `${fmt(Math.min(...api))}–${fmt(Math.max(...api))}`, fmt(a / l), fmt(paired)]
+        row('floor: upload to a bare node:http server, then in-process', floor),
+        row('POST /v1/audio/transcriptions', api)
       ]
     )
+    console.log(`API ÷ floor (paired, median): ${fmt(median(api.map((x, i) => x / (floor[i] ?? Number.NaN))))} (what the node itself costs beyond the floor); goal: API ÷ in-process ≥ 0.95`)
   } finally {
+    bare.proc.kill('SIGTERM')
     await agent.stop()
   }
 }
