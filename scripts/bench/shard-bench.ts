@@ -63,7 +63,10 @@ async function workerPort(a: BenchAgent): Promise<number> {
 /** Starts llama-server, runs REQUESTS greedy completions, stops it; the medians. `agentCpuMs`: the agents' CPU so far. */
 async function measure(bins: RpcBinaries, model: string, rpc: string[], round: number, traffic: () => number, agentCpuMs: () => number): Promise<Sample> {
   const port = await freeLoopbackPort()
-  const args = ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-t', '1', '--no-warmup', ...(rpc.length > 0 ? ['--rpc', rpc.join(','), '-ngl', '99'] : ['-ngl', '0'])]
+  // unsplit, the weights are read into memory (--no-mmap), as the workers hold theirs: on this
+  // development VM a model computed from its mapped page cache slowed from ~28 to ~2 tok/s over a
+  // few minutes for one file (user CPU, no I/O), which made the unsplit row meaningless
+  const args = ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-t', '1', '--no-warmup', ...(rpc.length > 0 ? ['--rpc', rpc.join(','), '-ngl', '99'] : ['-ngl', '0', '--no-mmap'])]
   const proc = spawn(bins.server, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   proc.stderr?.on('data', d => { log = (log + String(d)).slice(-4000) })
