@@ -141,7 +141,7 @@ export class Agent {
     this.nodeAuth = nodeAuth
     const runtime = new MultiKindRuntime(
       { logger: log.child({ component: 'runtime' }) },
-      { threads: cfg.runtime.threads, gpu: cfg.runtime.gpu === 'off' ? false : cfg.runtime.gpu }
+      { threads: cfg.runtime.threads, mmap: cfg.runtime.mmap, gpu: cfg.runtime.gpu === 'off' ? false : cfg.runtime.gpu }
     )
     this.runtime = runtime
     await runtime.start()

@@ -40,6 +40,11 @@ export interface LlamaCppRuntimeComponents {
 export interface LlamaCppRuntimeInit {
   /** llama.cpp threads per context. @default defaultThreads() (1 on <= 2 cores, else min(cores - 1, 8)) */
   threads?: number
+  /**
+   * Map model files (llama.cpp's default); false reads the weights into the child's memory. On some VMs
+   * (specs/runtime-protocol.md, "Mapped weights") mapped weights decode several times slower. @default true
+   */
+  mmap?: boolean
   /** GPU backend: 'auto' uses a prebuilt CUDA/Vulkan/Metal build when its driver works, false forces CPU. @default 'auto' */
   gpu?: false | 'auto' | 'cuda' | 'vulkan' | 'metal'
   /** Node flags for the child process. @default [] */
@@ -237,6 +242,7 @@ export class LlamaCppRuntime extends EventTarget implements InferenceRuntime {
         entry: this.init.childEntry ?? resolveChildEntry(import.meta.url),
         init: {
           threads: this.threads(),
+          ...(this.init.mmap === false ? { mmap: false } : {}),
           gpu: this.init.gpu ?? 'auto',
           logLevel: this.init.llamaLogLevel ?? 'warn',
           parentPid: process.pid

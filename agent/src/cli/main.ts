@@ -58,6 +58,7 @@ program
   .addOption(new Option('--auth <mode>', 'API authentication (off: local development only)').choices(['on', 'off']))
   .option('--slots <n>', 'parallel requests per model (default 4)')
   .option('--threads <n>', 'CPU threads per model')
+  .option('--no-mmap', 'read model weights into memory instead of mapping the files (faster decode on some VMs)')
   .option('--ctx-size <tokens>', 'context per slot (default 2048)')
   .addOption(new Option('--profile <profile>').choices(['default', 'test']).hideHelp())
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace')

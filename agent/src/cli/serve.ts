@@ -25,6 +25,7 @@ export interface ServeFlags {
   clusterKey?: string
   clusterKeyFile?: string
   mdns?: boolean
+  mmap?: boolean
   auth?: 'on' | 'off'
   slots?: string
   threads?: string
@@ -71,7 +72,7 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     logFormat: f.logFormat as ConfigInput['logFormat'],
     autoPull: f.autoPull,
     sharding: { rpcWorker: f.rpcWorker, autoShard: f.autoShard, cacheDir: f.rpcCache },
-    runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize) },
+    runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize), ...(f.mmap === false ? { mmap: false } : {}) },
     ...(f.engine || f.engineAllow ? { engines: { ...(f.engine ? { urls: f.engine } : {}), ...(f.engineAllow ? { allow: originList(f.engineAllow) } : {}) } } : {}),
     vision: { projectors: pairedProjectors(f.model ?? [], f.mmproj ?? []), imageUrlAllow: f.imageUrlAllow }
   }

@@ -95,6 +95,8 @@ export const ConfigSchema = z.object({
       slots: z.number().int().min(1).max(64).default(4),
       /** Context per slot (tokens). */
       contextSize: z.number().int().min(64).default(2048),
+      /** Map model files (llama.cpp's default); false reads the weights into memory (`--no-mmap`). */
+      mmap: z.boolean().default(true),
       gpu: z.enum(['auto', 'off', 'cuda', 'vulkan', 'metal']).default('auto')
     })
     .prefault({}),

@@ -34,7 +34,7 @@ export class MtmdHost {
   ) {}
 
   /** Loads `spec` with its projector; `variant` is the binding build (GPU offload when it is not `default`). */
-  static async load(binding: MtmdModule, spec: LoadRequest['spec'], threads: number, variant: MtmdVariant, media: MediaFolder): Promise<MtmdHost> {
+  static async load(binding: MtmdModule, spec: LoadRequest['spec'], threads: number, variant: MtmdVariant, media: MediaFolder, mmap = true): Promise<MtmdHost> {
     const gpu = variant !== 'default'
     if (spec.mmproj === undefined) throw new ModelLoadError(spec.id, 'the multimodal runtime needs a projector (mmproj) file')
     const slots = spec.slots ?? DEFAULT_SLOTS
@@ -47,6 +47,7 @@ export class MtmdHost {
         n_threads: threads,
         n_gpu_layers: gpu ? 999 : 0,
         n_parallel: slots,
+        use_mmap: mmap,
         lib_variant: variant
       })
     } catch (err) {

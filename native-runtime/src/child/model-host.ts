@@ -41,7 +41,7 @@ export class ModelHost {
   }
 
   /** Loads a model; every failure that llama.cpp reports (instead of aborting) becomes a ModelLoadError. */
-  static async load(llama: Llama, spec: ModelSpec, threads: number): Promise<ModelHost> {
+  static async load(llama: Llama, spec: ModelSpec, threads: number, mmap = true): Promise<ModelHost> {
     let sizeBytes: number
     try {
       sizeBytes = (await stat(spec.path)).size
@@ -50,7 +50,7 @@ export class ModelHost {
     }
     let model: LlamaModel | undefined
     try {
-      model = await llama.loadModel({ modelPath: spec.path })
+      model = await llama.loadModel({ modelPath: spec.path, useMmap: mmap })
       const architecture = String(model.fileInfo.metadata?.general?.architecture ?? 'unknown')
       const renderer = new PromptRenderer(model)
       const capabilities = capabilitiesOf(architecture, renderer.template)

@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { RuntimeUnavailableError } from '../../../native-runtime/src/errors.js'
 import type { ModelStatus } from '../../../native-runtime/src/interfaces.js'
-import { collect, modelDir, newRuntime, nextEvent, writeModels } from './helpers.js'
+import { collect, modelDir, newRuntime, nextEvent, textOf, writeModels } from './helpers.js'
 
 describe('LlamaCppRuntime lifecycle', () => {
   it('rolls back a start whose child dies before ready, and can start afterwards', async () => {
@@ -43,6 +44,31 @@ describe('LlamaCppRuntime lifecycle', () => {
       expect(events.at(-1)).toMatchObject({ type: 'end', completionTokens: 2 })
     } finally {
       await runtime.stop()
+      await cleanup()
+    }
+  })
+
+  it('maps the model file by default and reads it into memory with mmap: false, serving the same text', async () => {
+    const { dir, cleanup } = await modelDir()
+    const paths = await writeModels(dir)
+    const texts: string[] = []
+    try {
+      for (const mmap of [true, false]) {
+        const runtime = newRuntime({ gpu: false, mmap })
+        try {
+          await runtime.start()
+          await runtime.load({ id: 'm', path: paths.chat, slots: 1 })
+          // a mapped file appears in the child's memory map by its path; weights read into memory do not
+          const maps = await readFile(`/proc/${runtime.childPid()}/maps`, 'utf8')
+          expect(maps.includes(paths.chat)).toBe(mmap)
+          texts.push(textOf(await collect(runtime, { model: 'm', prompt: { kind: 'text', text: 'the mesh' }, params: { maxTokens: 8, temperature: 0 } })))
+        } finally {
+          await runtime.stop()
+        }
+      }
+      expect(texts[0]?.length).toBeGreaterThan(0)
+      expect(texts[1]).toBe(texts[0])
+    } finally {
       await cleanup()
     }
   })
