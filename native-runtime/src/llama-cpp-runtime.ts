@@ -242,7 +242,7 @@ export class LlamaCppRuntime extends EventTarget implements InferenceRuntime {
         entry: this.init.childEntry ?? resolveChildEntry(import.meta.url),
         init: {
           threads: this.threads(),
-          ...(this.init.mmap === false ? { mmap: false } : {}),
+          mmap: this.init.mmap ?? true,
           gpu: this.init.gpu ?? 'auto',
           logLevel: this.init.llamaLogLevel ?? 'warn',
           parentPid: process.pid

@@ -116,8 +116,8 @@ export const modelSpecSchema = z.object({
 /** The child's settings, passed as its single command-line argument (JSON). */
 export const childInitSchema = z.object({
   threads: z.number().int().min(1).max(1_024),
-  /** Map the model files (llama.cpp's default) rather than read them into memory; absent: true. */
-  mmap: z.boolean().optional(),
+  /** Map the model files (llama.cpp's default) rather than read them into memory. */
+  mmap: z.boolean().default(true),
   gpu: z.union([z.literal(false), z.enum(['auto', 'cuda', 'vulkan', 'metal'])]),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']),
   parentPid: z.number().int().positive()

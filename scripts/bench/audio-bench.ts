@@ -119,18 +119,18 @@ async function rtf({ label, options: modelOptions, rounds }: ModelCase, wav: Buf
     await ctx.release()
     const l = median(local)
     // each API run against the in-process run of its own round (seconds apart): load changes between rounds cancel
-    const paired = (xs: number[]): number => median(xs.map((x, i) => x / (local[i] ?? Number.NaN)))
+    const paired = (xs: number[], base = local): number => median(xs.map((x, i) => x / (base[i] ?? Number.NaN)))
     const row = (path: string, xs: number[]): string[] => [path, fmt(median(xs)), `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`, fmt(median(xs) / l), fmt(paired(xs))]
     printTable(
       `multimodal: transcription real-time factor (${SECONDS} s WAV, ${label}, ${threads} thread(s), ${rounds} interleaved rounds, median)`,
       ['path', 'audio s / wall s', 'range', 'ratio of medians', 'ratio (paired, median)'],
       [
-        ['whisper.node in this process', fmt(l), `${fmt(Math.min(...local))}–${fmt(Math.max(...local))}`, '1.00', '1.00'],
+        row('whisper.node in this process', local),
         row('floor: upload to a bare node:http server, then in-process', floor),
         row('POST /v1/audio/transcriptions', api)
       ]
     )
-    console.log(`API ÷ floor (paired, median): ${fmt(median(api.map((x, i) => x / (floor[i] ?? Number.NaN))))} (what the node itself costs beyond the floor); goal: API ÷ in-process ≥ 0.95`)
+    console.log(`API ÷ floor (paired, median): ${fmt(paired(api, floor))} (what the node itself costs beyond the floor); goal: API ÷ in-process ≥ 0.95`)
   } finally {
     bare.proc.kill('SIGTERM')
     await agent.stop()

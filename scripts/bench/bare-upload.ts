@@ -7,7 +7,7 @@
  * stops on SIGTERM or when its stdin ends.
  */
 import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -16,7 +16,7 @@ import { startListening } from './agent-proc.js'
 const ANSWER = JSON.stringify({ text: '' })
 
 /** Listens on a free loopback port; every request's body is read whole, then answered. */
-export async function startBareUpload(): Promise<{ url: string; server: Server }> {
+async function listen(): Promise<string> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -28,7 +28,7 @@ export async function startBareUpload(): Promise<{ url: string; server: Server }
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
 /** The same server in a process of its own (as an agent is); it exits when this process does. */
@@ -37,8 +37,7 @@ export function spawnBareUpload(): Promise<{ url: string; proc: ChildProcess }> 
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { url } = await startBareUpload()
-  process.stdout.write(JSON.stringify({ url }) + '\n')
+  process.stdout.write(JSON.stringify({ url: await listen() }) + '\n')
   process.once('SIGTERM', () => process.exit(0))
   process.stdin.on('end', () => process.exit(0)).resume()
 }

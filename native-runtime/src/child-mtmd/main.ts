@@ -31,7 +31,7 @@ if (!parsed.success) {
     const media = new MediaFolder()
     const handler = new RequestHandler<MtmdHost>(
       {
-        load: (spec) => MtmdHost.load(binding, spec, init.threads, variant, media, init.mmap !== false),
+        load: (spec) => MtmdHost.load(binding, spec, init.threads, variant, media, init.mmap),
         generate: runMtmdGeneration,
         embed: async (host) => {
           throw new CapabilityError(host.id, 'embeddings')

@@ -34,7 +34,7 @@ export class MtmdHost {
   ) {}
 
   /** Loads `spec` with its projector; `variant` is the binding build (GPU offload when it is not `default`). */
-  static async load(binding: MtmdModule, spec: LoadRequest['spec'], threads: number, variant: MtmdVariant, media: MediaFolder, mmap = true): Promise<MtmdHost> {
+  static async load(binding: MtmdModule, spec: LoadRequest['spec'], threads: number, variant: MtmdVariant, media: MediaFolder, mmap: boolean): Promise<MtmdHost> {
     const gpu = variant !== 'default'
     if (spec.mmproj === undefined) throw new ModelLoadError(spec.id, 'the multimodal runtime needs a projector (mmproj) file')
     const slots = spec.slots ?? DEFAULT_SLOTS

@@ -43,7 +43,7 @@ if (!parsed.success) {
     }
     const handler = new RequestHandler<ModelHost>(
       {
-        load: (spec) => ModelHost.load(llama, spec, init.threads, init.mmap !== false),
+        load: (spec) => ModelHost.load(llama, spec, init.threads, init.mmap),
         generate: runGeneration,
         embed: (host, inputs) => host.embed(inputs),
         countTokens: async (host, prompt) => host.countTokens(prompt)

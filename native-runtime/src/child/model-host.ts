@@ -41,7 +41,7 @@ export class ModelHost {
   }
 
   /** Loads a model; every failure that llama.cpp reports (instead of aborting) becomes a ModelLoadError. */
-  static async load(llama: Llama, spec: ModelSpec, threads: number, mmap = true): Promise<ModelHost> {
+  static async load(llama: Llama, spec: ModelSpec, threads: number, mmap: boolean): Promise<ModelHost> {
     let sizeBytes: number
     try {
       sizeBytes = (await stat(spec.path)).size
