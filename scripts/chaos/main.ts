@@ -118,13 +118,13 @@ if (abuse.length > 0) {
   const checkMs = connectionsCheckMs(opts.headersTimeoutMs)
   out(`\n## Connection abuse (node limits: maxConnections ${opts.maxConnections}, headersTimeoutMs ${opts.headersTimeoutMs}; deadlines checked every ${checkMs / 1000} s)`)
   out(`goals: every connection refused or cut (0 left open), none lives past headersTimeout + ${checkMs / 1000} s (the check) + 2 s (scheduling), the node serves right after\n`)
-  out('| scenario | connections | refused at once | cut | left open | longest ms | served after |')
-  out('|---|---|---|---|---|---|---|')
+  out('| scenario | connections | refused at once | cut | left open | never accepted (kernel) | longest ms | served after |')
+  out('|---|---|---|---|---|---|---|---|')
   for (const k of abuse) {
     const r: AbuseRow = await runAbuse(k, k === 'slow-loris' ? { ...opts, connections: bounded ? 200 : 1_000 } : opts)
     const problems = [r.open > 0 ? 'left open' : '', r.longestMs > opts.headersTimeoutMs + checkMs + 2_000 ? 'too long' : '', r.served ? '' : 'not served'].filter(Boolean)
     miss(k, problems)
-    out(`| ${r.scenario} | ${r.connections} | ${r.refused} | ${r.cut} | ${r.open} | ${ms(r.longestMs)} | ${r.served ? 'yes' : 'no'} |`)
+    out(`| ${r.scenario} | ${r.connections} | ${r.refused} | ${r.cut} | ${r.open} | ${r.neverAccepted} | ${ms(r.longestMs)} | ${r.served ? 'yes' : 'no'} |`)
   }
 }
 
