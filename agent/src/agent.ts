@@ -24,6 +24,7 @@ import { GuardedFetcher } from './vision/index.js'
 import { buildLocalState } from './node/local-state.js'
 import { BackendRegistry } from './backends/index.js'
 import { EngineManager, LmdbEngineStore, parseEngineArg, TEST_HEALTH } from './engines/index.js'
+import { startLocalSd, type LocalSdWiring } from './sdcpp/index.js'
 import { configuredClassOf, setOutboundDefaults } from './net/index.js'
 import { resolveClusterKey, type ResolvedClusterKey } from './node/cluster-key.js'
 import { RejectedPeers } from './node/rejected-peers.js'
@@ -77,6 +78,7 @@ export class Agent {
   private responses?: ResponseStorage
   private modelManager?: ModelManager
   private engines?: EngineManager
+  private localSd?: LocalSdWiring
   private engineStore?: LmdbEngineStore
   private clouds?: CloudManager
   private sharding?: ShardingWiring
@@ -224,6 +226,8 @@ export class Agent {
     const engines = new EngineManager(this.engineStore, backends, log.child({ component: 'engines' }), { allow: cfg.engines.allow, ...(cfg.profile === 'test' ? { health: TEST_HEALTH } : {}) })
     this.engines = engines
     await engines.start(cfg.engines.urls.map(parseEngineArg))
+    // native image generation (--sd-model): sd-server run and fronted as an engine by this node
+    this.localSd = await startLocalSd(cfg, backends, log)
     const placer = cfg.autoPull ? new AutoPlacer(meshPullOps(cfg.name, modelManager, () => this.mesh), log.child({ component: 'auto-pull' })) : undefined
     // every request asks the resolver; cloud catalog ids are never catalog names, so it reads the list without them
     const modelAliases = new ModelAliases(nodeAuth.store)
@@ -381,6 +385,7 @@ export class Agent {
     await this.lending?.stop().catch(() => undefined)
     await this.mesh?.stop().catch(() => undefined)
     await this.nodeAuth?.stop()
+    await this.localSd?.stop().catch(() => undefined)
     await this.engines?.stop().catch(() => undefined)
     await this.engineStore?.close().catch(() => undefined)
     await this.modelManager?.stop().catch(() => undefined)

@@ -14,6 +14,9 @@
  *   `max_context_length`, `quantization`);
  * - SGLang (docs.sglang.ai, native APIs): `/get_model_info` (`model_path`, `is_generation`),
  *   `/get_server_info`, `/metrics` (`sglang:num_running_reqs`, `sglang:num_queue_reqs`);
+ * - stable-diffusion.cpp's server (examples/server/api.md): `/sdcpp/v1/capabilities` (`model.name`,
+ *   `model.stem`, `model.path`, `supported_modes`), and its OpenAI API, whose one model is always
+ *   `sd-cpp-local` (the first model option's id is the model file's stem);
  * - a plain OpenAI-compatible server: `/v1/*` only, with the images API for its `type: 'image'` models
  *   (openai-images.ts).
  */
@@ -22,7 +25,7 @@ import { openAiRoutes } from './openai-api.js'
 import { openAiImageRoutes } from './openai-images.js'
 
 export type { MockEngine, MockEngineOptions, MockModel } from './server.js'
-export type MockKind = 'ollama' | 'llamacpp' | 'vllm' | 'lmstudio' | 'sglang' | 'openai'
+export type MockKind = 'ollama' | 'llamacpp' | 'vllm' | 'lmstudio' | 'sglang' | 'sdcpp' | 'openai'
 
 const DEFAULT_ANSWER = 'Hello from the mock engine'
 
@@ -153,6 +156,16 @@ export async function startMockEngine(kind: MockKind, opts: MockEngineOptions = 
         'GET /metrics': (_req, res) => text(res, prom([['sglang:num_running_reqs', `{model_name="${first.id}"}`, load.running], ['sglang:num_queue_reqs', `{model_name="${first.id}"}`, load.waiting]]))
       }
       break
+    case 'sdcpp': {
+      const local: MockModel[] = [{ id: 'sd-cpp-local', type: 'image' }]
+      routes = {
+        ...openAiRoutes(local, answer, () => ({ owned_by: 'local' })),
+        ...openAiImageRoutes(local),
+        'GET /sdcpp/v1/capabilities': (_req, res) =>
+          json(res, 200, { model: { name: `${first.id}.safetensors`, stem: first.id, path: `/models/${first.id}.safetensors` }, current_mode: 'img_gen', supported_modes: ['img_gen'], samplers: ['euler_a'], schedulers: ['discrete'], loras: [], upscalers: [] })
+      }
+      break
+    }
     case 'openai':
       // a plain OpenAI-compatible server; its image models answer the images API (LocalAI, sd.cpp's server)
       routes = { ...openAiRoutes(models, answer, () => ({ owned_by: 'system' })), ...openAiImageRoutes(models) }

@@ -24,6 +24,7 @@ const shardsCli = (): Promise<typeof import('./shards.js')> => import('./shards.
 const serviceCli = (): Promise<typeof import('./service.js')> => import('./service.js')
 const enginesCli = (): Promise<typeof import('./engines.js')> => import('./engines.js')
 const rpcCli = (): Promise<typeof import('./rpc.js')> => import('./rpc.js')
+const sdCli = (): Promise<typeof import('./sd.js')> => import('./sd.js')
 
 const program = new Command()
 program.name('llmlb').description('llmlb: every GPU box on the network becomes one OpenAI-compatible LLM cluster').version(LLMLB_VERSION)
@@ -65,6 +66,9 @@ program
   .option('--cors-origins <list>', 'origins whose browser pages may call the API, comma-separated, * for any (default: none)')
   .addOption(new Option('--log-format <format>', 'stdout log lines: readable in a terminal, JSON otherwise (default auto; log files are JSON)').choices(['auto', 'json', 'pretty']))
   .option('--engine <url[#key]>', 'front an inference engine on this box: Ollama, vLLM, llama.cpp server, LM Studio, SGLang or OpenAI-compatible (repeatable; #key: its API key)', collect)
+  .option('--sd-model <file>', 'generate images natively with stable-diffusion.cpp\'s sd-server for this model (needs `llmlb sd build` or --sd-server)')
+  .option('--sd-server <binary>', 'the sd-server binary for --sd-model (default: the one `llmlb sd build` cached)')
+  .option('--sd-arg <arg>', 'one more sd-server argument for --sd-model, e.g. --sd-arg=--steps --sd-arg=4 (repeatable)', collect)
   .option('--engine-allow <list>', 'addresses engines may have besides public ones: loopback, private, link-local or CIDRs, comma-separated (default loopback)')
   .action(lazy(serve, (m) => m.serveCommand))
 
@@ -145,6 +149,16 @@ rpcCache(rpc.command('build').description('build ggml-rpc-server and llama-serve
 rpcCache(rpc.command('status').description('the bundle, the toolchain, the cached builds and the one a node would use'))
   .option('--json', 'print JSON')
   .action(lazy(rpcCli, (m) => m.rpcStatusCommand))
+const sd = program.command('sd').description("stable-diffusion.cpp's sd-server for native image generation (serve --sd-model)")
+sd.command('build')
+  .description('build sd-server on this box (cached in <data-dir>/sdcpp; fetches the pinned source unless --source)')
+  .option('--data-dir <dir>', 'data directory (default ~/.llmlb)')
+  .option('--source <dir>', 'a stable-diffusion.cpp checkout with its ggml submodule (offline boxes)')
+  .addOption(new Option('--gpu <backend>', 'GPU backend (auto: CUDA with nvcc and a GPU, Vulkan with glslc and a device, else cpu)').choices(['auto', 'cpu', 'cuda', 'vulkan']).default('auto'))
+  .option('--jobs <n>', 'parallel compile jobs (default: the cores)')
+  .option('--portable', 'code for any CPU of this architecture, not only this one')
+  .option('--force', 'rebuild even when a build of this source exists')
+  .action(lazy(sdCli, (m) => m.sdBuildCommand))
 // an unknown option or a missing argument: commander's one-line error, then that command's usage
 const showUsageAfterErrors = (c: Command, path: string): void => {
   const full = path ? `${path} ${c.name()}` : c.name()

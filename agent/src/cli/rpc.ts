@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { Presets, SingleBar } from 'cli-progress'
 import type { RpcManifest } from '../sharding/contract.js'
 import { bundleCommit, bundlePath, findRpcBinaries, readCacheEntry, rpcCacheRoot } from '../sharding/index.js'
-import { buildRpcBinaries, chooseBackend, judgeToolchain, probeGpu, probeToolchain, RpcBuildError, toolchainAdvice, type BackendRequest, type BuildProgress } from '../sharding/build/index.js'
+import { BuildError, buildRpcBinaries, chooseBackend, judgeToolchain, probeGpu, probeToolchain, toolchainAdvice, type BackendRequest, type BuildProgress } from '../sharding/build/index.js'
 import { dataDirOf } from './credentials.js'
 
 export interface RpcFlags {
@@ -31,34 +31,52 @@ export function cacheRootOf(flags: RpcFlags): string {
 }
 
 export async function rpcBuildCommand(flags: RpcBuildFlags): Promise<void> {
-  const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs)
+  const cacheRoot = cacheRootOf(flags)
+  await runBuildCommand('llmlb rpc build', flags.jobs, async (o) => {
+    const r = await buildRpcBinaries({ cacheRoot, gpu: flags.gpu ?? 'auto', portable: flags.portable, force: flags.force, ...o })
+    const b = r.binaries
+    if (r.cached) return `cached: ${b.dir} (bundle ${b.bundleCommit.slice(0, 12)}, protocol ${b.protocol}, ${b.backend}); nothing built`
+    const steps = Object.entries(r.seconds).map(([k, s]) => `${k} ${s.toFixed(0)} s`).join(', ')
+    return `built: ${b.dir} (bundle ${b.bundleCommit.slice(0, 12)}, protocol ${b.protocol}, ${b.backend}) — ${steps}`
+  })
+}
+
+/** What a build command hands its builder: the jobs, the stop signal and the progress callbacks. */
+export interface BuildRun {
+  jobs: number | undefined
+  signal: AbortSignal
+  onPhase: (p: string) => void
+  onProgress: (p: string, pr: BuildProgress) => void
+}
+
+/**
+ * A build command's frame (`llmlb rpc build`, `llmlb sd build`): checks `--jobs`, shows progress, stops
+ * on Ctrl-C or a service stop (the build's steps end, its temp tree and partial folder are removed) and
+ * exits 0 with the builder's line, 1 for a failed build (the log's tail shown), 2 when the box cannot
+ * build, 130 when interrupted.
+ */
+export async function runBuildCommand(name: string, jobsFlag: string | undefined, build: (o: BuildRun) => Promise<string>): Promise<void> {
+  const jobs = jobsFlag === undefined ? undefined : Number(jobsFlag)
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
-    err(`--jobs must be a whole number ≥ 1 (got ${flags.jobs})`)
+    err(`--jobs must be a whole number ≥ 1 (got ${jobsFlag})`)
     process.exit(2)
   }
-  const cacheRoot = cacheRootOf(flags)
   const view = progressView()
-  // Ctrl-C or a service stop: the build's steps end, its temp tree and partial folder are removed
   const stop = new AbortController()
   const onSignal = (): void => stop.abort()
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
   try {
-    const r = await buildRpcBinaries({ cacheRoot, gpu: flags.gpu ?? 'auto', jobs, portable: flags.portable, force: flags.force, signal: stop.signal, onPhase: view.phase, onProgress: view.progress })
+    const line = await build({ jobs, signal: stop.signal, onPhase: view.phase, onProgress: view.progress })
     view.done()
-    const b = r.binaries
-    if (r.cached) out(`cached: ${b.dir} (bundle ${b.bundleCommit.slice(0, 12)}, protocol ${b.protocol}, ${b.backend}); nothing built`)
-    else {
-      const steps = Object.entries(r.seconds).map(([k, s]) => `${k} ${s.toFixed(0)} s`).join(', ')
-      out(`built: ${b.dir} (bundle ${b.bundleCommit.slice(0, 12)}, protocol ${b.protocol}, ${b.backend}) — ${steps}`)
-    }
+    out(line)
   } catch (e) {
     view.done()
     if (stop.signal.aborted) {
-      err('llmlb rpc build: interrupted; nothing was cached')
+      err(`${name}: interrupted; nothing was cached`)
       process.exit(130)
     }
-    if (!(e instanceof RpcBuildError)) throw e
-    err(`llmlb rpc build: ${e.message}`)
+    if (!(e instanceof BuildError)) throw e
+    err(`${name}: ${e.message}`)
     if (e.logTail) err(`--- end of the build log ---\n${e.logTail}`)
     process.exit(e.logTail === undefined ? 2 : 1)
   } finally {

@@ -43,6 +43,9 @@ export interface ServeFlags {
   /** `--mmproj` values, each tagged with the `--model` it follows (see `pairedProjectors`). */
   mmproj?: string[]
   imageUrlAllow?: string[]
+  sdModel?: string
+  sdServer?: string
+  sdArg?: string[]
 }
 
 /** A comma-separated list of origins (`--cors-origins`, `LLMLB_CORS_ORIGINS`). */
@@ -74,7 +77,8 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
     sharding: { rpcWorker: f.rpcWorker, autoShard: f.autoShard, cacheDir: f.rpcCache },
     runtime: { slots: int(f.slots), threads: int(f.threads), contextSize: int(f.ctxSize), ...(f.mmap === false ? { mmap: false } : {}) },
     ...(f.engine || f.engineAllow ? { engines: { ...(f.engine ? { urls: f.engine } : {}), ...(f.engineAllow ? { allow: originList(f.engineAllow) } : {}) } } : {}),
-    vision: { projectors: pairedProjectors(f.model ?? [], f.mmproj ?? []), imageUrlAllow: f.imageUrlAllow }
+    vision: { projectors: pairedProjectors(f.model ?? [], f.mmproj ?? []), imageUrlAllow: f.imageUrlAllow },
+    ...(f.sdModel || f.sdServer || f.sdArg ? { images: { sd: { model: f.sdModel, server: f.sdServer, args: f.sdArg } } } : {})
   }
 }
 

@@ -269,7 +269,21 @@ export const ConfigSchema = z.object({
       /** Images kept for URLs at once; past it the oldest go first. */
       maxStoredImages: z.number().int().positive().default(500),
       /** Bytes kept for URLs at once; past it the oldest go first. */
-      maxStoredBytes: z.number().int().positive().default(256 * 1024 * 1024)
+      maxStoredBytes: z.number().int().positive().default(256 * 1024 * 1024),
+      /**
+       * stable-diffusion.cpp's sd-server run by this node for one model (specs/images.md, "Native image
+       * generation"): off unless `model` is set (`--sd-model`).
+       */
+      sd: z
+        .object({
+          /** The model file sd-server loads (`-m`). */
+          model: z.string().min(1).optional(),
+          /** The sd-server binary (`--sd-server`); default: the one `llmlb sd build` cached under `<data-dir>/sdcpp`. */
+          server: z.string().min(1).optional(),
+          /** More sd-server arguments (`--sd-arg`, repeatable). */
+          args: z.array(z.string()).default([])
+        })
+        .prefault({})
     })
     .prefault({})
 })

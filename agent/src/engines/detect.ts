@@ -8,7 +8,7 @@ import { ADAPTERS, type EngineAdapter } from './adapters/index.js'
 import { EngineHttp } from './engine-http.js'
 import { EngineNotDetectedError } from './engine-errors.js'
 
-export const PROBED = '/api/version, /api/tags, /api/v0/models, /get_model_info, /props, /version, /v1/models'
+export const PROBED = '/api/version, /api/tags, /api/v0/models, /get_model_info, /props, /version, /sdcpp/v1/capabilities, /v1/models'
 
 export async function detectEngine(http: EngineHttp, signal?: AbortSignal): Promise<EngineAdapter> {
   // a refused address is said once, clearly, not as "no engine answers"

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 
 /** What an engine is, as detected from its own endpoints (specs/engines.md). */
-export const ENGINE_KINDS = ['ollama', 'lmstudio', 'sglang', 'llamacpp', 'vllm', 'openai'] as const
+export const ENGINE_KINDS = ['ollama', 'lmstudio', 'sglang', 'llamacpp', 'vllm', 'sdcpp', 'openai'] as const
 export const EngineKindSchema = z.enum(ENGINE_KINDS)
 export type EngineKind = z.infer<typeof EngineKindSchema>
 

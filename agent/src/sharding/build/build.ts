@@ -15,7 +15,7 @@ import { acquireBuildLock } from './lock.js'
 import { BUILD_TARGETS, buildTargetArgs, configureArgs } from './plan.js'
 import { probeGpu, probeToolchain } from './probe.js'
 import { parseProgress, type BuildProgress } from './progress.js'
-import { runStep } from './run-step.js'
+import { BuildError, runStep } from './run-step.js'
 import { parseRpcProtocol, RPC_HEADER } from './protocol.js'
 import { judgeToolchain, toolchainAdvice } from './toolchain.js'
 
@@ -47,13 +47,8 @@ export interface BuildRpcResult {
   log?: string
 }
 
-/** A build that could not start (toolchain, backend) or failed; `logTail` holds the end of the log. */
-export class RpcBuildError extends Error {
-  constructor(message: string, readonly logTail?: string) {
-    super(message)
-    this.name = 'RpcBuildError'
-  }
-}
+/** A build of the RPC binaries that could not start or failed. */
+export class RpcBuildError extends BuildError {}
 
 const LOG_TAIL_LINES = 40
 

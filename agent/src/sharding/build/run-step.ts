@@ -42,3 +42,11 @@ export function runStep(cmd: string, args: string[], o: StepOptions): Promise<vo
     })
   })
 }
+
+/** A build that could not start (toolchain, backend, source) or failed; `logTail` holds the end of its log. */
+export class BuildError extends Error {
+  constructor(message: string, readonly logTail?: string) {
+    super(message)
+    this.name = new.target.name
+  }
+}

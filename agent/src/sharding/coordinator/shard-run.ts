@@ -7,14 +7,14 @@
  */
 import type { Logger } from 'pino'
 import type { BackendApi, BackendModel, BackendOutcome, ModelBackend } from '../../backends/index.js'
-import { adapterOf, EngineBackend, EngineBadResponseError, EngineHttp, EngineUnavailableError, type HealthTimings } from '../../engines/index.js'
+import { adapterOf, EngineBackend, EngineBadResponseError, EngineHttp, EngineUnavailableError, exitText, type HealthTimings } from '../../engines/index.js'
 import type { RequestContext } from '../../inference/request-context.js'
 import type { ModelRecord } from '../../models/index.js'
 import type { Outbound } from '../../net/index.js'
 import type { ModelAdvert } from '../../../../mesh/src/index.js'
 import type { RpcBinaries, WorkerLease, WorkerLeaser } from '../contract.js'
 import type { ShardServing, WorkerChoice, WorkerPlan } from '../placement/index.js'
-import { exitText, LlamaServer } from './llama-server.js'
+import { LlamaServer } from './llama-server.js'
 import { guardLoss } from './loss-guard.js'
 import { shardMemoryMessage, ShardInsufficientMemoryError, ShardNotReadyError } from './shard-errors.js'
 

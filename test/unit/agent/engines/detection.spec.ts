@@ -32,6 +32,15 @@ describe('engine detection', () => {
     expect(models[0]?.capabilities.chat).toBe(true)
   })
 
+  it("recognises stable-diffusion.cpp's server (sdcpp) before the generic OpenAI list, its one model named after its file", async () => {
+    const e = await engine('sdcpp', { models: [{ id: 'dreamy-v2', type: 'image' }] })
+    const adapter = await detectEngine(new EngineHttp(outbound, e.url))
+    expect(adapter.kind).toBe('sdcpp')
+    // its OpenAI list says `sd-cpp-local` whatever the model: advertised by the file's stem, asked for by the list's name
+    expect(await adapter.models(new EngineHttp(outbound, e.url))).toEqual([expect.objectContaining({ id: 'dreamy-v2', upstream: 'sd-cpp-local', capabilities: expect.objectContaining({ imageGeneration: true, chat: false }) })])
+    expect(await adapter.load(new EngineHttp(outbound, e.url))).toEqual({ slots: 1 })
+  })
+
   it('reads capabilities where the engine reports them', async () => {
     const ollama = await engine('ollama', { models: [{ id: 'llava', vision: true, tools: true, contextLength: 32768 }, { id: 'nomic-embed', type: 'embeddings' }] })
     const om = await adapterOf('ollama').models(new EngineHttp(outbound, ollama.url))
