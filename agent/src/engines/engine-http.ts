@@ -8,6 +8,14 @@ import type { Outbound, OutboundResponse } from '../net/index.js'
 /** Bounds of a probe (detection, model lists, load): small answers, quickly. */
 export const PROBE_LIMITS = { maxBytes: 1024 * 1024, timeoutMs: 5_000 } as const
 
+/**
+ * Bounds of the connections to engines. An engine answers a non-streamed request only when it is done
+ * (a long chat answer on a CPU, an image at 20 steps: minutes), so the head may come late: waiting up
+ * to 10 minutes (the OpenAI clients' own default) instead of the outbound default 10 s, which marked a
+ * busy engine down and failed its request with a 503. Probes and health checks keep their own 5 s bound.
+ */
+export const ENGINE_OUTBOUND = { headersTimeoutMs: 600_000, bodyIdleTimeoutMs: 600_000 } as const
+
 export class EngineHttp {
   constructor(
     private readonly outbound: Outbound,

@@ -11,7 +11,7 @@ import { adapterOf } from './adapters/index.js'
 import { detectEngine } from './detect.js'
 import { EngineBackend, type EngineView } from './engine-backend.js'
 import { EngineExistsError, EngineNotFoundError } from './engine-errors.js'
-import { EngineHttp } from './engine-http.js'
+import { ENGINE_OUTBOUND, EngineHttp } from './engine-http.js'
 import type { EngineStore } from './engine-store.js'
 import { DEFAULT_HEALTH, nextCheckMs, type HealthTimings } from './health.js'
 import type { AddEngineBody, EngineRecord } from './schemas.js'
@@ -52,7 +52,7 @@ export class EngineManager {
     private readonly logger: Logger,
     opts: EngineManagerOptions = {}
   ) {
-    this.outbound = new Outbound({ ...opts.outbound, allow: opts.allow ?? ['loopback'] })
+    this.outbound = new Outbound({ ...ENGINE_OUTBOUND, ...opts.outbound, allow: opts.allow ?? ['loopback'] })
     this.health = opts.health ?? DEFAULT_HEALTH
   }
 

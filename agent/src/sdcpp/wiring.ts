@@ -6,7 +6,7 @@
 import type { Logger } from 'pino'
 import type { BackendRegistry } from '../backends/index.js'
 import type { Config } from '../config/index.js'
-import { DEFAULT_HEALTH, LocalSd, TEST_HEALTH } from '../engines/index.js'
+import { DEFAULT_HEALTH, ENGINE_OUTBOUND, LocalSd, TEST_HEALTH } from '../engines/index.js'
 import { Outbound } from '../net/index.js'
 import { findSdServer } from './build.js'
 import { join } from 'node:path'
@@ -25,7 +25,7 @@ export async function startLocalSd(cfg: Readonly<Config>, registry: BackendRegis
     log.error({ model: o.model }, 'no sd-server for --sd-model: build it with `llmlb sd build` (or give --sd-server); this node generates no images natively')
     return undefined
   }
-  const outbound = new Outbound({ allow: ['loopback'] })
+  const outbound = new Outbound({ ...ENGINE_OUTBOUND, allow: ['loopback'] })
   const sd = new LocalSd({
     binary,
     model: o.model,

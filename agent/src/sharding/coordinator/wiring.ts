@@ -9,7 +9,7 @@ import type { Mesh } from '../../../../mesh/src/index.js'
 import type { BackendRegistry } from '../../backends/index.js'
 import type { Config } from '../../config/index.js'
 import type { ControlStore } from '../../control-plane/index.js'
-import { DEFAULT_HEALTH, TEST_HEALTH } from '../../engines/index.js'
+import { DEFAULT_HEALTH, ENGINE_OUTBOUND, TEST_HEALTH } from '../../engines/index.js'
 import type { ColdModels } from '../../inference/inference-service.js'
 import type { ModelManager } from '../../models/index.js'
 import { Outbound } from '../../net/index.js'
@@ -35,7 +35,7 @@ export async function startSharding(o: { config: Readonly<Config>; store: Contro
     return undefined
   })
   const marks = new ShardMarks(o.store)
-  const outbound = new Outbound({ allow: ['loopback'] })
+  const outbound = new Outbound({ ...ENGINE_OUTBOUND, allow: ['loopback'] })
   const manager = new ShardManager({
     marks,
     mesh: o.mesh,

@@ -106,6 +106,16 @@ describe('engines on a node', () => {
     expect(streamed.usage).toEqual({ promptTokens: 1, completionTokens: 3 })
   })
 
+  it('wait for a slow engine’s late answer instead of marking it down (past the 10 s outbound default)', async () => {
+    // an engine answers a non-streamed request only when done: a long answer or an image on a CPU
+    const e = await mock('vllm', { answer: 'slow but sure' })
+    await manager.add({ url: e.url })
+    e.delayMs = 11_000
+    const out = await service.handle('chat', { model: 'vllm-model', messages: [{ role: 'user', content: 'x' }] }, ctx())
+    expect((JSON.parse(await text(out.result.body)) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toBe('slow but sure')
+    expect(manager.list().find((v) => v.url === e.url)?.health).toBe('up')
+  }, 60_000)
+
   it('send a model’s requests to the engine reporting the shorter queue', async () => {
     const busy = await mock('vllm', { models: [{ id: 'shared' }] })
     const idle = await mock('vllm', { models: [{ id: 'shared' }] })
