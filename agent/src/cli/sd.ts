@@ -4,9 +4,8 @@
  * Exit codes as `llmlb rpc build`: 0 built or cached, 1 the build failed (the log's tail is shown),
  * 2 this box cannot build (toolchain or GPU toolkit missing, not a checkout).
  */
-import { join } from 'node:path'
 import type { BackendRequest } from '../sharding/build/index.js'
-import { buildSdServer } from '../sdcpp/index.js'
+import { buildSdServer, sdCacheRoot } from '../sdcpp/index.js'
 import { dataDirOf } from './credentials.js'
 import { runBuildCommand } from './rpc.js'
 
@@ -21,7 +20,7 @@ export interface SdBuildFlags {
 
 export async function sdBuildCommand(flags: SdBuildFlags): Promise<void> {
   await runBuildCommand('llmlb sd build', flags.jobs, async (o) => {
-    const r = await buildSdServer({ cacheRoot: join(dataDirOf(flags), 'sdcpp'), source: flags.source, gpu: flags.gpu ?? 'auto', portable: flags.portable, force: flags.force, ...o })
+    const r = await buildSdServer({ cacheRoot: sdCacheRoot(dataDirOf(flags)), source: flags.source, gpu: flags.gpu ?? 'auto', portable: flags.portable, force: flags.force, ...o })
     const b = r.build
     return `${r.cached ? 'cached' : `built in ${r.seconds} s`}: ${b.server} (stable-diffusion.cpp ${b.commit.slice(0, 12)}, ${b.backend})`
   })

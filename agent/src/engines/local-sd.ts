@@ -6,6 +6,7 @@
  * it exits (a crash, a kill -9), after `retryMs`; the engine's health check sees it go down (requests in
  * flight fail with a 503, the model leaves the advert) and come back.
  */
+import { setTimeout as delay } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { BackendRegistry } from '../backends/index.js'
 import { freeLoopbackPort, type Outbound } from '../net/index.js'
@@ -43,15 +44,7 @@ export class LocalSd {
   private server?: LocalServer
   private engine?: EngineBackend
   private done?: Promise<void>
-  /** Times the server was started (1 after the first start). */
-  starts = 0
-
   constructor(private readonly o: LocalSdOptions) {}
-
-  /** The server's process id while it runs. */
-  get pid(): number | undefined {
-    return this.server?.pid
-  }
 
   start(): void {
     this.done ??= this.loop().catch((err: unknown) => this.o.logger.error({ err: (err as Error).message }, 'local sd-server supervision stopped'))
@@ -75,7 +68,6 @@ export class LocalSd {
       this.server = server
       try {
         await server.start(signal)
-        this.starts++
         await this.attach(server.url)
         const gone = await server.exited
         if (!signal.aborted) this.o.logger.warn({ model: this.o.model, why: exitText(gone) }, 'sd-server exited: starting it again')
@@ -84,7 +76,7 @@ export class LocalSd {
       }
       // its engine reads down at once, not at its next check
       void this.engine?.checkNow()
-      await pause(this.o.retryMs, signal)
+      await delay(this.o.retryMs, undefined, { signal }).catch(() => undefined)
     }
   }
 
@@ -97,16 +89,4 @@ export class LocalSd {
     this.engine = engine
     this.o.registry.add(engine)
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(t)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

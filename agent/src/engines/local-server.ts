@@ -71,11 +71,6 @@ export class LocalServer {
     return `http://127.0.0.1:${this.port}`
   }
 
-  /** The server's process id (undefined before start). */
-  get pid(): number | undefined {
-    return this.child?.pid
-  }
-
   /** Spawns the server and resolves once it serves; rejects (and stops it) when it exits or times out first. */
   async start(signal: AbortSignal): Promise<void> {
     this.port = this.o.port ?? (await freeLoopbackPort())

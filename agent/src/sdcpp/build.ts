@@ -13,7 +13,7 @@ import { access, chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm,
 import { constants } from 'node:fs'
 import { arch, availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { acquireBuildLock, BuildError, chooseBackend, judgeToolchain, parseProgress, probeGpu, probeToolchain, runStep, type BuildRpcOptions } from '../sharding/build/index.js'
+import { acquireBuildLock, BuildError, chooseBackend, judgeToolchain, parseProgress, probeGpu, probeToolchain, readLogTail, runStep, type BuildRpcOptions } from '../sharding/build/index.js'
 import { sdConfigureArgs, SD_COMMIT, SD_REPO, SD_SERVER_BINARY, sdCacheKey } from './plan.js'
 
 export interface SdManifest {
@@ -41,7 +41,6 @@ export interface BuildSdOptions extends Omit<BuildRpcOptions, 'bundle'> {
 /** A build of sd-server that could not start or failed. */
 export class SdBuildError extends BuildError {}
 
-const LOG_TAIL_LINES = 40
 
 export async function buildSdServer(o: BuildSdOptions): Promise<{ build: SdBuild; cached: boolean; seconds: number }> {
   const env = o.env ?? process.env
@@ -96,7 +95,7 @@ export async function buildSdServer(o: BuildSdOptions): Promise<{ build: SdBuild
   } catch (err) {
     await rm(partial, { recursive: true, force: true })
     await new Promise((done) => log.end(done))
-    const tail = (await readFile(logPath, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n')
+    const tail = await readLogTail(logPath)
     throw new SdBuildError(`building sd-server failed: ${(err as Error).message} (full log: ${logPath})`, tail)
   } finally {
     if (!log.writableEnded) await new Promise((done) => log.end(done))

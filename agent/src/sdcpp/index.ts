@@ -4,5 +4,5 @@
  * public surface of `sdcpp/`.
  */
 export { buildSdServer, findSdServer, readSdEntry, SdBuildError, type BuildSdOptions, type SdBuild, type SdManifest } from './build.js'
-export { sdCacheKey, sdConfigureArgs, SD_COMMIT, SD_REPO, SD_SERVER_BINARY } from './plan.js'
+export { sdCacheKey, sdCacheRoot, sdConfigureArgs, SD_COMMIT, SD_REPO, SD_SERVER_BINARY } from './plan.js'
 export { startLocalSd, type LocalSdWiring } from './wiring.js'

@@ -3,12 +3,16 @@
  * configure line. WebP/WebM output and the web UI are off (their submodules are not fetched); the
  * binary is self-contained (static libraries).
  */
+import { join } from 'node:path'
 import type { CmakeGenerator, RpcBackend } from '../sharding/build/index.js'
 
 /** stable-diffusion.cpp at the commit llmlb was checked with (2026-08-19). */
 export const SD_COMMIT = '97d2990807fe6d558e395f8764198d7c7e7b411c'
 export const SD_REPO = 'https://github.com/leejet/stable-diffusion.cpp'
 export const SD_SERVER_BINARY = 'sd-server'
+
+/** Where sd-server builds are cached: `<data-dir>/sdcpp`. */
+export const sdCacheRoot = (dataDir: string): string => join(dataDir, 'sdcpp')
 
 const BACKEND_FLAGS: Record<RpcBackend, string[]> = {
   cpu: [],

@@ -9,7 +9,7 @@ import type { Config } from '../config/index.js'
 import { DEFAULT_HEALTH, ENGINE_OUTBOUND, LocalSd, TEST_HEALTH } from '../engines/index.js'
 import { Outbound } from '../net/index.js'
 import { findSdServer } from './build.js'
-import { join } from 'node:path'
+import { sdCacheRoot } from './plan.js'
 
 export interface LocalSdWiring {
   sd: LocalSd
@@ -20,7 +20,7 @@ export async function startLocalSd(cfg: Readonly<Config>, registry: BackendRegis
   const o = cfg.images.sd
   if (!o.model) return undefined
   const log = logger.child({ component: 'sd-server' })
-  const binary = o.server ?? (await findSdServer(join(cfg.dataDir, 'sdcpp')))?.server
+  const binary = o.server ?? (await findSdServer(sdCacheRoot(cfg.dataDir)))?.server
   if (!binary) {
     log.error({ model: o.model }, 'no sd-server for --sd-model: build it with `llmlb sd build` (or give --sd-server); this node generates no images natively')
     return undefined

@@ -15,7 +15,7 @@ import { acquireBuildLock } from './lock.js'
 import { BUILD_TARGETS, buildTargetArgs, configureArgs } from './plan.js'
 import { probeGpu, probeToolchain } from './probe.js'
 import { parseProgress, type BuildProgress } from './progress.js'
-import { BuildError, runStep } from './run-step.js'
+import { BuildError, readLogTail, runStep } from './run-step.js'
 import { parseRpcProtocol, RPC_HEADER } from './protocol.js'
 import { judgeToolchain, toolchainAdvice } from './toolchain.js'
 
@@ -50,7 +50,6 @@ export interface BuildRpcResult {
 /** A build of the RPC binaries that could not start or failed. */
 export class RpcBuildError extends BuildError {}
 
-const LOG_TAIL_LINES = 40
 
 export async function buildRpcBinaries(o: BuildRpcOptions): Promise<BuildRpcResult> {
   const env = o.env ?? process.env
@@ -130,7 +129,7 @@ async function buildEntry(o: BuildRpcOptions, r: Resolved): Promise<BuildRpcResu
   } catch (err) {
     await rm(partial, { recursive: true, force: true })
     await new Promise((done) => log.end(done))
-    const tail = (await readFile(logPath, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n')
+    const tail = await readLogTail(logPath)
     throw new RpcBuildError(`building the RPC binaries failed: ${(err as Error).message} (full log: ${logPath})`, tail)
   } finally {
     if (!log.writableEnded) await new Promise((done) => log.end(done))

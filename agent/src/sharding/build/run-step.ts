@@ -3,6 +3,7 @@
  * non-zero exit rejects. Aborting kills the step's process.
  */
 import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
 import { createInterface } from 'node:readline'
 
@@ -41,6 +42,11 @@ export function runStep(cmd: string, args: string[], o: StepOptions): Promise<vo
       settle()
     })
   })
+}
+
+/** The last lines of a build log (what a failed build shows), '' when it cannot be read. */
+export async function readLogTail(path: string, lines = 40): Promise<string> {
+  return (await readFile(path, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-lines).join('\n')
 }
 
 /** A build that could not start (toolchain, backend, source) or failed; `logTail` holds the end of its log. */
